@@ -1,0 +1,15 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+export const jsEnabled = (testInfo: TestInfo) => testInfo.project.use.javaScriptEnabled !== false;
+
+/**
+ * Islands hydrate at idle time, and a click before that is lost. With JavaScript on, wait until
+ * every island on the page says it is live; with it off, there is nothing to wait for.
+ */
+export async function waitForIslands(page: Page, testInfo: TestInfo) {
+  if (!jsEnabled(testInfo)) return;
+  const islands = page.locator("[data-hydrated]");
+  await expect(islands.first()).toBeAttached();
+  const count = await islands.count();
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(count);
+}

@@ -1,0 +1,68 @@
+# Sourced by scripts/run and scripts/test: installs whatever this machine lacks, idempotently,
+# so both commands work on a fresh Debian machine that has Rust and Node.
+#   ensure_build_tools   wasm32 target, cargo-leptos, wasm-bindgen-cli, npm packages (wasm-opt)
+#   ensure_chromium      Debian's chromium for Playwright (installed when running as root)
+#   build_site           release build of server + WASM, then precompressed assets
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.10"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+# The wasm-bindgen CLI must match the library version in Cargo.lock exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_build_tools() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs" >&2; exit 1; }
+  command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install nodejs npm)" >&2; exit 1; }
+
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once; about 15 minutes on 2 cores)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  fi
+  local wbg
+  wbg="$(wasm_bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+    log "installing wasm-bindgen-cli $wbg (must match Cargo.lock)"
+    # Not --locked: the CLI's own lock file pins crates that no longer build here.
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
+     || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
+    log "installing npm packages in end2end/"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  fi
+  # binaryen 132's wasm-opt first on PATH: Debian's older wasm-opt emits WASM that never hydrates.
+  export PATH="$ROOT/end2end/node_modules/.bin:$PATH"
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's chromium for the browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing: run 'sudo apt-get install chromium' (the tests drive /usr/bin/chromium)" >&2
+    exit 1
+  fi
+}
+
+build_site() {
+  log "building the release site (server + WASM)"
+  (cd "$ROOT" && cargo leptos build --release)
+  node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site"
+}
+
+# Runs the release server with the built site. Extra environment passes through.
+release_binary() { echo "$TARGET_DIR/release/sharecare"; }

@@ -1,0 +1,21 @@
+use leptos::prelude::*;
+
+use crate::content::CallToAction as CallToActionContent;
+use crate::domain::Locale;
+
+/// "Share your care": the appeal that leads to the gift section. Shown more than once on a
+/// page, so its heading id is made unique by `position`.
+#[component]
+pub fn CallToAction(cta: CallToActionContent, locale: Locale, position: u8) -> impl IntoView {
+    let heading_id = format!("cta-{position}");
+    let labelled_by = heading_id.clone();
+    view! {
+        <aside class="cta" aria-labelledby=labelled_by>
+            <div class="wrap">
+                <h2 id=heading_id>{cta.heading.get(locale).clone()}</h2>
+                <p>{cta.text.get(locale).clone()}</p>
+                <a class="button" href="#give">{cta.button.get(locale).clone()}</a>
+            </div>
+        </aside>
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure types shared by the server and the browser. Nothing here does I/O.
+
+pub mod locale;
+pub mod number;
+
+pub use locale::Locale;

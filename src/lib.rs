@@ -1,0 +1,29 @@
+//! sharecare: the campaign site for left-behind children.
+//!
+//! Islands architecture: the server renders every page to HTML; the browser downloads WASM only
+//! for the small interactive parts in [`islands`]. Everything else, including all translation and
+//! content, is compiled into the server alone (`ssr`), so none of it reaches the WASM bundle.
+
+pub mod domain;
+pub mod islands;
+
+#[cfg(feature = "ssr")]
+pub mod app;
+#[cfg(feature = "ssr")]
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod content;
+#[cfg(feature = "ssr")]
+pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Entry point of the WASM bundle: wakes up the islands on the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}

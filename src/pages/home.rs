@@ -1,0 +1,113 @@
+//! `/{locale}`: the campaign page.
+
+use leptos::prelude::*;
+
+use crate::components::call_to_action::CallToAction;
+use crate::components::layout::Layout;
+use crate::components::stat_panel::StatPanel;
+use crate::components::story::StoryArticle;
+use crate::content::{Localized, Organisation};
+use crate::domain::Locale;
+use crate::i18n::{fill, t};
+use crate::pages::{not_found::NotFound, route_locale};
+use crate::server::state::AppState;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    match route_locale() {
+        Some(locale) => view! { <Home locale/> }.into_any(),
+        None => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// The campaign told in order: the question, the figures, the work, an appeal, Yiyi's story,
+/// the appeal again, and the gift section.
+#[component]
+fn Home(locale: Locale) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let content = &state.content;
+    let campaign = &content.campaign;
+    let org = &content.organisation;
+    let m = t(locale);
+    let text = |value: &Localized<String>| value.get(locale).clone();
+    let paragraphs = |value: &Localized<Vec<String>>| {
+        value
+            .get(locale)
+            .iter()
+            .map(|p| view! { <p>{p.clone()}</p> })
+            .collect_view()
+    };
+
+    let stats = content
+        .statistics
+        .iter()
+        .map(|stat| view! { <StatPanel stat=stat.clone() locale/> })
+        .collect_view();
+    let points = campaign
+        .mission
+        .points
+        .iter()
+        .map(|point| view! { <li><h3>{text(&point.title)}</h3><p>{text(&point.text)}</p></li> })
+        .collect_view();
+    let cta = campaign.call_to_action.clone();
+
+    let body = view! {
+        <header class="intro">
+            <div class="wrap">
+                <h1>{text(&campaign.title)}</h1>
+                <p class="lead">{text(&campaign.description)}</p>
+            </div>
+        </header>
+
+        <section class="explainer" aria-labelledby="explainer-heading">
+            <div class="wrap">
+                <h2 id="explainer-heading">{text(&campaign.explainer.heading)}</h2>
+                {paragraphs(&campaign.explainer.paragraphs)}
+                <ul class="stats" aria-label=m.stats_label>{stats}</ul>
+            </div>
+        </section>
+
+        <section class="mission" aria-labelledby="mission-heading">
+            <div class="wrap">
+                <h2 id="mission-heading">{text(&campaign.mission.heading)}</h2>
+                {paragraphs(&campaign.mission.paragraphs)}
+                <ul class="points">{points}</ul>
+            </div>
+        </section>
+
+        <CallToAction cta=cta.clone() locale position=1/>
+        <StoryArticle story=content.hero_story().clone() locale/>
+        <CallToAction cta locale position=2/>
+
+        <section id="give" class="give" aria-labelledby="give-heading" tabindex="-1">
+            <div class="wrap">
+                <h2 id="give-heading">{text(&campaign.appeal.heading)}</h2>
+                {paragraphs(&campaign.appeal.paragraphs)}
+                <p class="give-contact">{contact_sentence(m.give_contact, org)}</p>
+            </div>
+        </section>
+    };
+
+    view! {
+        <Layout locale path="" title=text(&campaign.title) description=text(&campaign.description)>
+            {body}
+        </Layout>
+    }
+}
+
+/// Renders a translated sentence with `{phone}` and `{email}` as links, keeping the
+/// translation's own word order.
+fn contact_sentence(template: &str, org: &Organisation) -> impl IntoView {
+    const PHONE: &str = "\u{0}";
+    const EMAIL: &str = "\u{1}";
+    let sentence = fill(template, &[("phone", PHONE), ("email", EMAIL)]);
+    let (before_phone, rest) = sentence.split_once(PHONE).unwrap_or((&sentence, ""));
+    let (between, after_email) = rest.split_once(EMAIL).unwrap_or((rest, ""));
+    view! {
+        {before_phone.to_string()}
+        <a href=org.phone_href()>{org.phone.clone()}</a>
+        {between.to_string()}
+        <a href=format!("mailto:{}", org.email)>{org.email.clone()}</a>
+        {after_email.to_string()}
+    }
+}

@@ -1,0 +1,135 @@
+//! All configuration, read once from the environment. Every setting has a documented default
+//! (README, "Configuration"), so `sharecare` runs with none set.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use leptos::config::LeptosOptions;
+
+/// The running site's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen (`LEPTOS_SITE_ADDR`, default `127.0.0.1:3000`). Port 0 picks a free port.
+    pub site_addr: SocketAddr,
+    /// The folder holding `pkg/` and the public assets (`LEPTOS_SITE_ROOT`, default `target/site`).
+    pub site_root: PathBuf,
+    /// The campaign content folder (`CONTENT_DIR`, default `content`).
+    pub content_dir: PathBuf,
+    /// The address readers reach the site at, used for canonical and share links
+    /// (`PUBLIC_BASE_URL`, default `http://{site_addr}`). Never taken from request headers.
+    pub public_base_url: String,
+}
+
+/// A setting that is present but unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let site_addr = match get("LEPTOS_SITE_ADDR") {
+            Some(value) => value.trim().parse().map_err(|_| ConfigError {
+                variable: "LEPTOS_SITE_ADDR",
+                message: format!("\"{value}\" is not an address such as 127.0.0.1:3000"),
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            Some(value) => {
+                let value = value.trim().trim_end_matches('/').to_string();
+                if !(value.starts_with("https://") || value.starts_with("http://")) {
+                    return Err(ConfigError {
+                        variable: "PUBLIC_BASE_URL",
+                        message: format!("\"{value}\" must start with https:// or http://"),
+                    });
+                }
+                value
+            }
+            None => format!("http://{site_addr}"),
+        };
+        Ok(Settings {
+            site_addr,
+            site_root: get("LEPTOS_SITE_ROOT")
+                .unwrap_or_else(|| "target/site".into())
+                .into(),
+            content_dir: get("CONTENT_DIR")
+                .unwrap_or_else(|| "content".into())
+                .into(),
+            public_base_url,
+        })
+    }
+
+    /// The options Leptos needs to render and to link the browser bundle. Built here rather
+    /// than by `leptos::config::get_configuration`, which requires cargo-leptos's build-time
+    /// variables and so fails for a plain `cargo test` build.
+    pub fn leptos_options(&self, hash_files: bool) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("sharecare")
+            .site_root(self.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .site_addr(self.site_addr)
+            .hash_files(hash_files)
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.site_root, PathBuf::from("target/site"));
+        assert_eq!(settings.content_dir, PathBuf::from("content"));
+        assert_eq!(settings.public_base_url, "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let settings = settings(&[
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+            ("PUBLIC_BASE_URL", "https://give.example.org/"),
+            ("CONTENT_DIR", "/srv/content"),
+        ])
+        .unwrap();
+        assert_eq!(settings.site_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(settings.public_base_url, "https://give.example.org");
+        assert_eq!(settings.content_dir, PathBuf::from("/srv/content"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let error = settings(&[("LEPTOS_SITE_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(error.variable, "LEPTOS_SITE_ADDR");
+        let error = settings(&[("PUBLIC_BASE_URL", "give.example.org")]).unwrap_err();
+        assert_eq!(error.variable, "PUBLIC_BASE_URL");
+    }
+}

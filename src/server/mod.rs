@@ -1,0 +1,8 @@
+//! Server-only parts: configuration, shared state, the HTTP router and start-up.
+
+pub mod assets;
+pub mod config;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,206 @@
+//! Building the application: content, state, router, listener.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::routing::get;
+use axum::{middleware, Router};
+use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{shell, App};
+use crate::content::{self, Content, ContentError};
+use crate::server::assets::AssetManifest;
+use crate::server::config::Settings;
+use crate::server::routes;
+use crate::server::state::{AppState, SiteInfo};
+
+/// Why the server could not start. Printed as one line; never a panic trace.
+#[derive(Debug)]
+pub enum StartupError {
+    Content(ContentError),
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartupError::Content(error) => write!(f, "content error in {error}"),
+            StartupError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+/// A built application, bound to its port but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Loads and checks the content, then binds. Port 0 binds a free port (tests).
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let content = content::load(&settings.content_dir).map_err(StartupError::Content)?;
+        if !AssetManifest::site_is_built(&settings.site_root) {
+            tracing::warn!(site_root = %settings.site_root.display(), "no built site found: pages render, but styles and scripts will be missing (run the README's run command)");
+        }
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: settings.site_addr,
+                source,
+            })?;
+        let state = app_state(&settings, content, AssetManifest::beside_current_exe());
+        Ok(Application {
+            listener,
+            router: build_router(state),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+pub fn app_state(settings: &Settings, content: Content, assets: AssetManifest) -> AppState {
+    AppState {
+        leptos_options: settings.leptos_options(assets.hashed),
+        content: Arc::new(content),
+        site: Arc::new(SiteInfo {
+            public_base_url: settings.public_base_url.clone(),
+            css_href: assets.css_href,
+            copyright_year: current_year(),
+        }),
+    }
+}
+
+/// The whole HTTP surface. Kept separate from binding so tests can drive it directly.
+pub fn build_router(state: AppState) -> Router {
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.as_ref());
+    let pkg = ServeDir::new(site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let images = ServeDir::new(site_root.join("images"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let leptos_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/", get(routes::redirect_to_reader_language))
+        .route("/healthz", get(routes::healthz))
+        .leptos_routes(&state, generate_route_list(App), move || {
+            shell(leptos_options.clone())
+        })
+        .nest_service(
+            "/pkg",
+            Router::new()
+                .fallback_service(pkg)
+                .layer(middleware::from_fn(routes::cache_immutable)),
+        )
+        .nest_service(
+            "/images",
+            Router::new()
+                .fallback_service(images)
+                .layer(middleware::from_fn(routes::cache_for_a_day)),
+        )
+        .route_service(
+            "/favicon.ico",
+            ServeFile::new(site_root.join("favicon.ico")),
+        )
+        .route_service("/robots.txt", ServeFile::new(site_root.join("robots.txt")))
+        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(routes::redirect_trailing_slash))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::X_CONTENT_TYPE_OPTIONS,
+            http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::REFERRER_POLICY,
+            http::HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn current_year() -> i32 {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    year_of_unix_time(seconds)
+}
+
+/// The proleptic Gregorian year of a Unix timestamp (UTC), without a date library.
+fn year_of_unix_time(seconds: u64) -> i32 {
+    // Civil-from-days (H. Hinnant), reduced to the year.
+    let days = i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let year = year_of_era + era * 400 + i64::from(month_index >= 10);
+    i32::try_from(year).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::year_of_unix_time;
+
+    #[test]
+    fn years_from_timestamps() {
+        assert_eq!(year_of_unix_time(0), 1970);
+        assert_eq!(year_of_unix_time(951_782_400), 2000); // 2000-02-29
+        assert_eq!(year_of_unix_time(1_798_761_599), 2026); // 2026-12-31T23:59:59Z
+        assert_eq!(year_of_unix_time(1_798_761_600), 2027); // 2027-01-01T00:00:00Z
+    }
+}

@@ -1,0 +1,25 @@
+//! What every request handler and page can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::content::Content;
+
+/// Facts about this deployment that pages need but that are not campaign content.
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    /// No trailing slash, e.g. `https://give.example.org`.
+    pub public_base_url: String,
+    pub css_href: String,
+    /// For the copyright line; read once at start so rendering never reads the clock.
+    pub copyright_year: i32,
+}
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub content: Arc<Content>,
+    pub site: Arc<SiteInfo>,
+}

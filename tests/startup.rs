@@ -1,0 +1,74 @@
+//! The real binary refuses to start on broken content, saying which file and field.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{content_dir, copy_dir};
+
+/// Runs the server binary against a content folder it should reject and returns its exit
+/// status and stderr. A server that starts instead is stopped and the test fails.
+fn start_with_broken_content(break_content: impl FnOnce(&std::path::Path)) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&content_dir(), dir.path());
+    break_content(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sharecare"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("CONTENT_DIR", dir.path())
+        .env("LEPTOS_SITE_ROOT", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary runs");
+    // A guard against a server that starts anyway, not a timing assertion.
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            return (
+                status.success(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    panic!("the server started with broken content instead of refusing it");
+}
+
+fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_missing_translation_stops_the_server_naming_file_and_field() {
+    let (success, stderr) = start_with_broken_content(|dir| {
+        edit(
+            &dir.join("statistics.toml"),
+            "zh-cn = \"内地农村留守儿童，在没有父母一方或双方陪伴下成长\"\n",
+            "",
+        );
+    });
+    assert!(!success);
+    assert!(
+        stderr.contains("statistics.toml: statistics[0].label: missing translation \"zh-cn\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_wrong_type_stops_the_server_naming_file_and_field() {
+    let (success, stderr) = start_with_broken_content(|dir| {
+        edit(&dir.join("stories/yiyi.toml"), "age = 10", "age = \"ten\"");
+    });
+    assert!(!success);
+    assert!(stderr.contains("yiyi.toml: age: invalid type"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
