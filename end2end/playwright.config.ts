@@ -7,6 +7,9 @@ const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const desktop = { viewport: { width: 1280, height: 800 } };
+// Shared specs run in every project; js-on/js-off specs only where they apply.
+const jsOnIgnores = [/budget\.spec/, /js-off\.spec/];
+const jsOffIgnores = [/budget\.spec/, /js-on\.spec/];
 
 export default defineConfig({
   testDir: "./tests",
@@ -33,10 +36,10 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "js-on-phone", testIgnore: /budget/, use: { ...phone, javaScriptEnabled: true } },
-    { name: "js-on-desktop", testIgnore: /budget/, use: { ...desktop, javaScriptEnabled: true } },
-    { name: "js-off-phone", testIgnore: /budget/, use: { ...phone, javaScriptEnabled: false } },
-    { name: "js-off-desktop", testIgnore: /budget/, use: { ...desktop, javaScriptEnabled: false } },
+    { name: "js-on-phone", testIgnore: jsOnIgnores, use: { ...phone, javaScriptEnabled: true } },
+    { name: "js-on-desktop", testIgnore: jsOnIgnores, use: { ...desktop, javaScriptEnabled: true } },
+    { name: "js-off-phone", testIgnore: jsOffIgnores, use: { ...phone, javaScriptEnabled: false } },
+    { name: "js-off-desktop", testIgnore: jsOffIgnores, use: { ...desktop, javaScriptEnabled: false } },
     { name: "budget", testMatch: /budget\.spec\.ts/, use: { ...desktop, javaScriptEnabled: true } },
   ],
   webServer: {

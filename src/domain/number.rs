@@ -35,7 +35,7 @@ fn scaled(value: u64, unit: u64) -> String {
     let fraction = hundredths % 100;
     match fraction {
         0 => whole.to_string(),
-        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f if f.is_multiple_of(10) => format!("{whole}.{}", f / 10),
         f => format!("{whole}.{f:02}"),
     }
 }
@@ -44,7 +44,7 @@ fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

@@ -1,0 +1,15 @@
+// Runs only in the JavaScript-off projects (see playwright.config.ts).
+import { expect, test } from "@playwright/test";
+
+test.describe("with JavaScript off", () => {
+  test("the page is complete without scripts, and the root follows the browser's language", async ({ page }) => {
+    await page.goto("/en");
+    await expect(page.locator('[data-hydrated="false"]').first()).toBeAttached();
+    await expect(page.getByRole("link", { name: "Give today" })).toHaveCount(2);
+    await page.getByRole("banner").getByRole("link", { name: "简体中文" }).click();
+    await expect(page).toHaveURL(/\/zh-cn$/);
+    // Without the island nothing is remembered: the root follows Accept-Language (en-GB).
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/en$/);
+  });
+});
