@@ -304,3 +304,21 @@ async fn pages_are_compressed_for_clients_that_accept_it() {
         "nosniff"
     );
 }
+
+#[tokio::test]
+async fn content_is_data_edits_show_without_code_changes() {
+    let edited = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::content_dir(), edited.path());
+    let organisation = edited.path().join("organisation.toml");
+    let text = std::fs::read_to_string(&organisation)
+        .unwrap()
+        .replace("(852) 3120 5000", "(852) 2000 1234")
+        .replace("ShareCare Children's Fund", "Little Lanterns Trust");
+    std::fs::write(&organisation, text).unwrap();
+
+    let app = common::spawn_app_with_content(edited.path()).await;
+    let html = app.get("/en").await.text().await.unwrap();
+    assert!(html.contains("(852) 2000 1234") && html.contains("tel:+85220001234"));
+    assert!(html.contains("Little Lanterns Trust"));
+    assert!(!html.contains("3120 5000"));
+}

@@ -72,3 +72,38 @@ fn a_wrong_type_stops_the_server_naming_file_and_field() {
     assert!(stderr.contains("yiyi.toml: age: invalid type"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sharecare"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("CONTENT_DIR", content_dir())
+        .env("LEPTOS_SITE_ROOT", content_dir())
+        .env("RUST_LOG", "info")
+        .env("LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary runs");
+    // Wait for the "serving" log line, which says the server is up.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(read > 0, "the server exited before serving");
+        if line.contains("\"serving\"") {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+    assert!(rest.contains("shutting down"), "{rest}");
+}

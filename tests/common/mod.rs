@@ -34,13 +34,17 @@ pub fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
 }
 
+/// The application with a temporary copy of the repository's content.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with_content(&content_dir()).await
 }
 
-pub async fn spawn_app_with_content(content: &Path) -> TestApp {
+/// The application on a free port, with temporary copies of `content` and a site folder.
+pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
     let site = tempfile::tempdir().expect("temp site folder");
-    let site_root = site.path().to_path_buf();
+    let site_root = site.path().join("site");
+    let content = site.path().join("content");
+    copy_dir(content_source, &content);
     std::fs::create_dir_all(site_root.join("pkg")).unwrap();
     std::fs::create_dir_all(site_root.join("images")).unwrap();
     let vars = [
