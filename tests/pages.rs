@@ -203,6 +203,14 @@ async fn unknown_paths_answer_404_in_the_readers_language() {
             html.contains(&format!("<html lang=\"{lang}\"")),
             "{path}: lang"
         );
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{path}: noindex"
+        );
+        assert!(
+            !html.contains("rel=\"canonical\""),
+            "{path}: a 404 claims no address"
+        );
     }
 }
 

@@ -18,6 +18,9 @@ pub fn Layout(
     #[prop(into)]
     title: String,
     #[prop(into)] description: String,
+    /// For error pages: tell search engines not to index, and claim no canonical address.
+    #[prop(optional)]
+    noindex: bool,
     children: Children,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -27,20 +30,26 @@ pub fn Layout(
     let url_in = move |l: Locale| format!("{base}/{}{path}", l.code());
     let canonical = url_in(locale);
     let full_title = fill(m.page_title, &[("title", &title), ("org", &org)]);
-    let alternates = Locale::ALL
-        .into_iter()
-        .map(|l| view! { <Link rel="alternate" hreflang=l.html_lang() href=url_in(l)/> })
-        .collect_view();
     let root = format!("{}/", state.site.public_base_url);
+    let addresses = (!noindex).then(|| {
+        let alternates = Locale::ALL
+            .into_iter()
+            .map(|l| view! { <Link rel="alternate" hreflang=l.html_lang() href=url_in(l)/> })
+            .collect_view();
+        view! {
+            <Link rel="canonical" href=canonical.clone()/>
+            {alternates}
+            <Link rel="alternate" hreflang="x-default" href=root/>
+        }
+    });
     let languages = language_links(locale, &canonical, &state.site.public_base_url);
 
     view! {
         <Html {..} lang=locale.html_lang() dir="ltr"/>
         <Title text=full_title.clone()/>
         <Meta name="description" content=description.clone()/>
-        <Link rel="canonical" href=canonical.clone()/>
-        {alternates}
-        <Link rel="alternate" hreflang="x-default" href=root/>
+        {addresses}
+        {noindex.then(|| view! { <Meta name="robots" content="noindex"/> })}
         <Meta property="og:type" content="website"/>
         <Meta property="og:site_name" content=org.clone()/>
         <Meta property="og:title" content=title/>

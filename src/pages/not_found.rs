@@ -28,7 +28,7 @@ pub fn NotFound() -> impl IntoView {
         .unwrap_or(Locale::DEFAULT);
     let m = t(locale);
     view! {
-        <Layout locale path="" title=m.not_found_title description=m.not_found_body>
+        <Layout locale path="" title=m.not_found_title description=m.not_found_body noindex=true>
             <section class="not-found">
                 <div class="wrap">
                     <h1>{m.not_found_title}</h1>
