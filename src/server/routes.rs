@@ -1,6 +1,6 @@
 //! Plain axum handlers and middleware that sit beside the Leptos-rendered pages.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -72,26 +72,23 @@ pub async fn redirect_trailing_slash(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// Long-lived caching for files whose names change with their content.
-pub async fn cache_immutable(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    if response.status() == StatusCode::OK {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
-    }
-    response
-}
+/// Files whose names change with their content (`/pkg/`): cache for a year.
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Public files whose names do not change (images): cache for a day.
+pub const CACHE_ONE_DAY: &str = "public, max-age=86400";
 
-/// A day's caching for public files whose names do not change (images, favicon).
-pub async fn cache_for_a_day(request: Request, next: Next) -> Response {
+/// Sets `Cache-Control` on successful responses only, so a missing file is never cached.
+/// Used as `middleware::from_fn_with_state(CACHE_IMMUTABLE, cache_on_success)`.
+pub async fn cache_on_success(
+    State(policy): State<&'static str>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     if response.status() == StatusCode::OK {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=86400"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
 }

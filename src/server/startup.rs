@@ -115,13 +115,19 @@ pub fn build_router(state: AppState) -> Router {
             "/pkg",
             Router::new()
                 .fallback_service(pkg)
-                .layer(middleware::from_fn(routes::cache_immutable)),
+                .layer(middleware::from_fn_with_state(
+                    routes::CACHE_IMMUTABLE,
+                    routes::cache_on_success,
+                )),
         )
         .nest_service(
             "/images",
             Router::new()
                 .fallback_service(images)
-                .layer(middleware::from_fn(routes::cache_for_a_day)),
+                .layer(middleware::from_fn_with_state(
+                    routes::CACHE_ONE_DAY,
+                    routes::cache_on_success,
+                )),
         )
         .route_service(
             "/favicon.ico",
