@@ -27,6 +27,7 @@ pub fn Layout(
     let m = t(locale);
     let org = state.content.organisation.name.get(locale).clone();
     let base = state.site.public_base_url.clone();
+    let languages = language_links(&path);
     let url_in = move |l: Locale| format!("{base}/{}{path}", l.code());
     let canonical = url_in(locale);
     let full_title = fill(m.page_title, &[("title", &title), ("org", &org)]);
@@ -42,7 +43,6 @@ pub fn Layout(
             <Link rel="alternate" hreflang="x-default" href=root/>
         }
     });
-    let languages = language_links(locale, &canonical, &state.site.public_base_url);
 
     view! {
         <Html {..} lang=locale.html_lang() dir="ltr"/>
@@ -75,12 +75,7 @@ pub fn Layout(
 type LanguageLinks = Vec<(Locale, String)>;
 
 /// Links to this same page in every language, as site-relative paths.
-fn language_links(current: Locale, canonical: &str, base: &str) -> LanguageLinks {
-    let path = canonical
-        .strip_prefix(base)
-        .and_then(|rest| rest.strip_prefix(&format!("/{}", current.code())))
-        .unwrap_or_default()
-        .to_string();
+fn language_links(path: &str) -> LanguageLinks {
     Locale::ALL
         .into_iter()
         .map(|l| (l, format!("/{}{path}", l.code())))
