@@ -46,6 +46,7 @@ impl std::error::Error for StartupError {}
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    stop_signals: StopSignals,
 }
 
 impl Application {
@@ -61,10 +62,15 @@ impl Application {
                 addr: settings.site_addr,
                 source,
             })?;
+        // Listen for SIGTERM/SIGINT before anyone can learn the server is up: a signal that
+        // arrives between "serving" and the first poll of a lazily made listener would kill
+        // the process instead of stopping it gracefully.
+        let stop_signals = StopSignals::listen();
         let state = app_state(&settings, content, AssetManifest::beside_current_exe());
         Ok(Application {
             listener,
             router: build_router(state),
+            stop_signals,
         })
     }
 
@@ -77,7 +83,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(self.stop_signals.received())
             .await
     }
 }
@@ -149,32 +155,58 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// SIGINT and SIGTERM, registered with the OS when created (not when first awaited).
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let register = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(signal) => Some(signal),
+                Err(error) => {
+                    tracing::error!(%error, signal = name, "cannot listen for the stop signal");
+                    None
+                }
+            };
+            StopSignals {
+                interrupt: register(SignalKind::interrupt(), "SIGINT"),
+                terminate: register(SignalKind::terminate(), "SIGTERM"),
+            }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = next(self.interrupt) => {},
+                () = next(self.terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 fn current_year() -> i32 {
