@@ -2,6 +2,7 @@
 //! millions ("6.97 million"); Chinese by 萬/万 (10⁴) and 億/亿 (10⁸) ("697萬", "2億").
 //! Integer arithmetic only, so the output never depends on float rounding.
 
+use super::money::group_thousands;
 use super::Locale;
 
 /// Formats a count for display in a statistic: scaled to the largest unit it reaches, with at
@@ -38,18 +39,6 @@ fn scaled(value: u64, unit: u64) -> String {
         f if f.is_multiple_of(10) => format!("{whole}.{}", f / 10),
         f => format!("{whole}.{f:02}"),
     }
-}
-
-fn group_thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 #[cfg(test)]
