@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::domain::donation::GivingRules;
+use crate::domain::money::{AmountLimits, Currency, Money};
 use crate::domain::Locale;
 
 /// Text given in every published language.
@@ -58,11 +60,28 @@ pub struct Organisation {
     pub goal_minor_units: u64,
     /// The slug of the story the home page tells.
     pub hero_story: String,
+    /// The charity's FPS (Faster Payment System) identifier, for offline gifts.
+    pub fps_id: String,
+    pub bank: BankAccount,
+}
+
+/// Where donors send bank transfers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankAccount {
+    pub bank_name: Localized<String>,
+    pub account_name: String,
+    pub account_number: String,
 }
 
 impl Organisation {
     /// The phone number as a `tel:` link, dialable from abroad: "(852) 3120 5000" becomes
     /// `tel:+85231205000`.
+    /// The currency gifts are taken in; checked against the allow-list at load.
+    pub fn currency(&self) -> Currency {
+        Currency::from_code(&self.currency).expect("currency is checked when content is loaded")
+    }
+
     pub fn phone_href(&self) -> String {
         let digits: String = self.phone.chars().filter(char::is_ascii_digit).collect();
         format!("tel:+{digits}")
@@ -176,6 +195,40 @@ pub struct Quote {
     pub attribution: Localized<String>,
 }
 
+/// How people give: the limits, the suggested amounts and what each achieves, and the gifts
+/// received before the site went live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Giving {
+    pub min_minor_units: u64,
+    pub max_minor_units: u64,
+    /// The preset chosen when the widget opens.
+    pub default_amount_minor_units: u64,
+    /// Gifts received offline before (or outside) this site, added to the live total.
+    pub offline_raised_minor_units: u64,
+    pub offline_supporters: u64,
+    pub presets: Vec<Preset>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub amount_minor_units: u64,
+    /// What this amount does, e.g. "a term of after-school reading for one child".
+    pub impact: Localized<String>,
+}
+
+/// The privacy notice (Hong Kong PDPO: what is collected, why, how long, who to contact).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyNotice {
+    pub title: Localized<String>,
+    pub summary: Localized<String>,
+    /// When the notice last changed, as an ISO date (shown as written).
+    pub updated: String,
+    pub sections: Vec<Section>,
+}
+
 /// All content, checked.
 #[derive(Debug, Clone)]
 pub struct Content {
@@ -183,6 +236,8 @@ pub struct Content {
     pub campaign: Campaign,
     pub statistics: Vec<Statistic>,
     pub stories: Vec<Story>,
+    pub giving: Giving,
+    pub privacy: PrivacyNotice,
 }
 
 impl Content {
@@ -190,6 +245,22 @@ impl Content {
     pub fn hero_story(&self) -> &Story {
         self.story(&self.organisation.hero_story)
             .expect("hero_story is checked to exist when content is loaded")
+    }
+
+    /// What the donation form accepts.
+    pub fn giving_rules(&self) -> GivingRules {
+        GivingRules {
+            currency: self.organisation.currency(),
+            limits: AmountLimits {
+                min_minor: self.giving.min_minor_units,
+                max_minor: self.giving.max_minor_units,
+            },
+        }
+    }
+
+    /// An amount in the campaign's currency.
+    pub fn money(&self, minor: u64) -> Money {
+        Money::new(minor, self.organisation.currency())
     }
 
     pub fn story(&self, slug: &str) -> Option<&Story> {
@@ -223,6 +294,8 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
     let organisation: Organisation = read_toml(&dir.join("organisation.toml"))?;
     let campaign: Campaign = read_toml(&dir.join("campaign.toml"))?;
     let StatisticsFile { statistics } = read_toml(&dir.join("statistics.toml"))?;
+    let giving: Giving = read_toml(&dir.join("giving.toml"))?;
+    let privacy: PrivacyNotice = read_toml(&dir.join("privacy.toml"))?;
     let stories_dir = dir.join("stories");
     let mut story_files: Vec<PathBuf> = std::fs::read_dir(&stories_dir)
         .map_err(|e| ContentError {
@@ -244,6 +317,8 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
     check_organisation(&organisation).map_err(|e| e.in_file(&dir.join("organisation.toml")))?;
     check_campaign(&campaign).map_err(|e| e.in_file(&dir.join("campaign.toml")))?;
     check_statistics(&statistics).map_err(|e| e.in_file(&dir.join("statistics.toml")))?;
+    check_giving(&giving).map_err(|e| e.in_file(&dir.join("giving.toml")))?;
+    check_privacy(&privacy).map_err(|e| e.in_file(&dir.join("privacy.toml")))?;
 
     let mut slugs = HashSet::new();
     for (story, file) in stories.iter().zip(&story_files) {
@@ -276,6 +351,8 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
         campaign,
         statistics,
         stories,
+        giving,
+        privacy,
     })
 }
 
@@ -395,20 +472,112 @@ fn check_organisation(org: &Organisation) -> Check {
             format!("\"{}\" is not an email address", org.email),
         ));
     }
-    if !(org.currency.len() == 3 && org.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+    if Currency::from_code(&org.currency).is_none() {
+        let allowed: Vec<_> = Currency::ALL.iter().map(|c| c.code()).collect();
         return Err(FieldError::new(
             "currency",
             format!(
-                "\"{}\" is not an ISO 4217 code such as \"HKD\"",
-                org.currency
+                "\"{}\" is not a currency the site takes (allowed: {})",
+                org.currency,
+                allowed.join(", ")
             ),
         ));
+    }
+    let fps_ok = !org.fps_id.is_empty()
+        && org.fps_id.len() <= 20
+        && org.fps_id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !fps_ok {
+        return Err(FieldError::new(
+            "fps_id",
+            "must be the FPS identifier: up to 20 letters or digits",
+        ));
+    }
+    text("bank.bank_name", &org.bank.bank_name)?;
+    for (field, value) in [
+        ("bank.account_name", &org.bank.account_name),
+        ("bank.account_number", &org.bank.account_number),
+    ] {
+        if value.trim().is_empty() {
+            return Err(FieldError::new(field, "must not be empty"));
+        }
     }
     if org.goal_minor_units == 0 {
         return Err(FieldError::new(
             "goal_minor_units",
             "must be greater than zero",
         ));
+    }
+    Ok(())
+}
+
+fn check_giving(giving: &Giving) -> Check {
+    // Amounts are stored as signed 64-bit integers in the database.
+    let largest = u64::try_from(i64::MAX).unwrap_or(u64::MAX);
+    if giving.min_minor_units == 0 {
+        return Err(FieldError::new(
+            "min_minor_units",
+            "must be greater than zero",
+        ));
+    }
+    if giving.max_minor_units < giving.min_minor_units || giving.max_minor_units > largest {
+        return Err(FieldError::new(
+            "max_minor_units",
+            "must be at least min_minor_units and fit a 64-bit signed integer",
+        ));
+    }
+    if giving.offline_raised_minor_units > largest {
+        return Err(FieldError::new(
+            "offline_raised_minor_units",
+            "is too large",
+        ));
+    }
+    if giving.presets.is_empty() {
+        return Err(FieldError::new(
+            "presets",
+            "needs at least one suggested amount",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, preset) in giving.presets.iter().enumerate() {
+        let field = format!("presets[{i}]");
+        let amount = preset.amount_minor_units;
+        if amount < giving.min_minor_units || amount > giving.max_minor_units {
+            return Err(FieldError::new(
+                format!("{field}.amount_minor_units"),
+                "must lie between min_minor_units and max_minor_units",
+            ));
+        }
+        if amount % 100 != 0 {
+            return Err(FieldError::new(
+                format!("{field}.amount_minor_units"),
+                "suggested amounts are whole dollars (a multiple of 100)",
+            ));
+        }
+        if !seen.insert(amount) {
+            return Err(FieldError::new(
+                format!("{field}.amount_minor_units"),
+                "is suggested twice",
+            ));
+        }
+        text(&format!("{field}.impact"), &preset.impact)?;
+    }
+    if !seen.contains(&giving.default_amount_minor_units) {
+        return Err(FieldError::new(
+            "default_amount_minor_units",
+            "must be one of the presets' amounts",
+        ));
+    }
+    Ok(())
+}
+
+fn check_privacy(privacy: &PrivacyNotice) -> Check {
+    text("title", &privacy.title)?;
+    text("summary", &privacy.summary)?;
+    if privacy.sections.is_empty() {
+        return Err(FieldError::new("sections", "needs at least one section"));
+    }
+    for (i, value) in privacy.sections.iter().enumerate() {
+        section(&format!("sections[{i}]"), value)?;
     }
     Ok(())
 }
@@ -593,7 +762,47 @@ mod tests {
         let content = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content")).unwrap();
         assert_eq!(content.hero_story().slug, "yiyi");
         assert_eq!(content.statistics.len(), 2);
-        assert_eq!(content.organisation.currency, "HKD");
+        assert_eq!(content.organisation.currency(), Currency::Hkd);
+        assert!(content.giving.presets.len() >= 3);
+    }
+
+    #[test]
+    fn giving_rules_are_checked() {
+        let result = load_edited(|dir| {
+            replace(
+                dir.join("giving.toml"),
+                "amount_minor_units = 15_000",
+                "amount_minor_units = 1_000",
+            )
+        });
+        assert_error(
+            result,
+            "giving.toml",
+            "presets[0].amount_minor_units",
+            "between min_minor_units and max_minor_units",
+        );
+        let result = load_edited(|dir| {
+            replace(
+                dir.join("giving.toml"),
+                "default_amount_minor_units = 30_000",
+                "default_amount_minor_units = 31_000",
+            )
+        });
+        assert_error(
+            result,
+            "giving.toml",
+            "default_amount_minor_units",
+            "one of the presets",
+        );
+        let result = load_edited(|dir| {
+            replace(dir.join("privacy.toml"), "zh-cn = \"捐款人隐私声明\"\n", "")
+        });
+        assert_error(
+            result,
+            "privacy.toml",
+            "title",
+            "missing translation \"zh-cn\"",
+        );
     }
 
     #[test]
@@ -721,8 +930,13 @@ mod tests {
             "is not an email address",
         );
         let result =
-            load_edited(|dir| replace(dir.join("organisation.toml"), "\"HKD\"", "\"hk$\""));
-        assert_error(result, "organisation.toml", "currency", "ISO 4217");
+            load_edited(|dir| replace(dir.join("organisation.toml"), "\"HKD\"", "\"USD\""));
+        assert_error(
+            result,
+            "organisation.toml",
+            "currency",
+            "not a currency the site takes (allowed: HKD)",
+        );
         let result = load_edited(|dir| {
             replace(
                 dir.join("stories/yiyi.toml"),
