@@ -19,7 +19,13 @@ pub struct Settings {
     /// The address readers reach the site at, used for canonical and share links
     /// (`PUBLIC_BASE_URL`, default `http://{site_addr}`). Never taken from request headers.
     pub public_base_url: String,
+    /// Where donations are stored (`DATABASE_URL`, default [`DEFAULT_DATABASE_URL`]): a SQLite
+    /// file, created and migrated at start, or `postgres://...`.
+    pub database_url: String,
 }
+
+/// The embedded default: a SQLite file under `data/`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/sharecare.db?mode=rwc";
 
 /// A setting that is present but unusable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +80,9 @@ impl Settings {
                 .unwrap_or_else(|| "content".into())
                 .into(),
             public_base_url,
+            database_url: get("DATABASE_URL")
+                .map(|url| url.trim().to_string())
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
         })
     }
 
@@ -110,6 +119,7 @@ mod tests {
         assert_eq!(settings.site_root, PathBuf::from("target/site"));
         assert_eq!(settings.content_dir, PathBuf::from("content"));
         assert_eq!(settings.public_base_url, "http://127.0.0.1:3000");
+        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
     }
 
     #[test]
@@ -118,8 +128,13 @@ mod tests {
             ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
             ("PUBLIC_BASE_URL", "https://give.example.org/"),
             ("CONTENT_DIR", "/srv/content"),
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
         ])
         .unwrap();
+        assert_eq!(
+            settings.database_url,
+            "postgres://postgres@127.0.0.1:5432/test"
+        );
         assert_eq!(settings.site_addr.to_string(), "0.0.0.0:8080");
         assert_eq!(settings.public_base_url, "https://give.example.org");
         assert_eq!(settings.content_dir, PathBuf::from("/srv/content"));
