@@ -5,8 +5,11 @@ use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::pages::donate::DonatePage;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
+use crate::pages::privacy::PrivacyPage;
+use crate::pages::thank_you::ThankYouPage;
 use crate::server::state::AppState;
 
 /// The document around every page. `<html lang>`, the title and the meta tags are set by each
@@ -39,6 +42,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/:locale") view=HomePage/>
+                <Route path=path!("/:locale/donate") view=DonatePage/>
+                <Route path=path!("/:locale/privacy") view=PrivacyPage/>
+                // Rendered by `server::giving::thank_you`, which checks the key first.
+                <Route path=path!("/:locale/donations/:reference") view=ThankYouPage/>
             </Routes>
         </Router>
     }

@@ -4,6 +4,8 @@
 //! for the small interactive parts in [`islands`]. Everything else, including all translation and
 //! content, is compiled into the server alone (`ssr`), so none of it reaches the WASM bundle.
 
+#![recursion_limit = "256"]
+
 pub mod domain;
 pub mod islands;
 

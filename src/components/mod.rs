@@ -1,6 +1,8 @@
 //! Reusable views. Server-rendered only; interactive parts live in `crate::islands`.
 
 pub mod call_to_action;
+pub mod donation_form;
 pub mod layout;
+pub mod progress;
 pub mod stat_panel;
 pub mod story;

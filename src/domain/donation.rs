@@ -384,20 +384,23 @@ impl DonationForm {
         }
 
         match (frequency, amount, email, name, receipt, token) {
-            (Some(frequency), Some(amount), Some(email), Some(name), Some(receipt), Some(token))
-                if errors.is_empty() =>
-            {
-                Ok(DonationRequest {
-                    amount,
-                    frequency,
-                    email,
-                    name,
-                    receipt,
-                    marketing_opt_in: self.marketing.is_some(),
-                    token,
-                    referral: ReferralCode::parse(&self.referral),
-                })
-            }
+            (
+                Some(frequency),
+                Some(amount),
+                Some(email),
+                Some(name),
+                Some(receipt),
+                Some(token),
+            ) if errors.is_empty() => Ok(DonationRequest {
+                amount,
+                frequency,
+                email,
+                name,
+                receipt,
+                marketing_opt_in: self.marketing.is_some(),
+                token,
+                referral: ReferralCode::parse(&self.referral),
+            }),
             _ => Err(errors),
         }
     }
@@ -611,10 +614,7 @@ mod tests {
         };
         assert_eq!(
             problems(&other_without_name),
-            vec![(
-                Field::ReceiptName,
-                Problem::ReceiptName(NameError::Missing)
-            )]
+            vec![(Field::ReceiptName, Problem::ReceiptName(NameError::Missing))]
         );
         let other = DonationForm {
             receipt: "other_name".into(),
@@ -668,12 +668,19 @@ mod tests {
         for ambiguous in ['0', 'O', '1', 'I', 'L'] {
             assert!(!reference.as_str()[4..].contains(ambiguous));
         }
-        assert_eq!(Reference::parse(" lbc-7k3q9x "), Reference::parse("LBC-7K3Q9X"));
+        assert_eq!(
+            Reference::parse(" lbc-7k3q9x "),
+            Reference::parse("LBC-7K3Q9X")
+        );
         assert_eq!(
             Reference::parse("LBC7K3Q9X").unwrap().as_str(),
             "LBC-7K3Q9X"
         );
-        assert_eq!(Reference::parse("LBC-7K3Q90"), None, "0 is not in the alphabet");
+        assert_eq!(
+            Reference::parse("LBC-7K3Q90"),
+            None,
+            "0 is not in the alphabet"
+        );
         assert_eq!(Reference::parse("LBC-7K3Q9"), None);
         assert_eq!(Reference::parse("../etc/passwd"), None);
     }
@@ -686,7 +693,10 @@ mod tests {
         assert_eq!(Paid.mark_paid(), Ok(Transition::Unchanged));
         assert_eq!(Failed.mark_paid(), Err(StatusError::Closed(Failed)));
         assert_eq!(Cancelled.mark_paid(), Err(StatusError::Closed(Cancelled)));
-        assert_eq!(DonationStatus::payable().collect::<Vec<_>>(), [Pending, Expired]);
+        assert_eq!(
+            DonationStatus::payable().collect::<Vec<_>>(),
+            [Pending, Expired]
+        );
         for status in DonationStatus::ALL {
             assert_eq!(DonationStatus::parse(status.as_str()), Some(status));
         }

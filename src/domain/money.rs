@@ -175,7 +175,10 @@ pub fn parse_amount(
     };
     let mut minor_part: u64 = 0;
     for i in 0..decimals {
-        let digit = fraction.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+        let digit = fraction
+            .as_bytes()
+            .get(i)
+            .map_or(0, |b| u64::from(b - b'0'));
         minor_part = minor_part * 10 + digit;
     }
     let minor = major * per + minor_part;

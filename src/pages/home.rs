@@ -3,13 +3,15 @@
 use leptos::prelude::*;
 
 use crate::components::call_to_action::CallToAction;
+use crate::components::donation_form::{DonationWidget, FormState};
 use crate::components::layout::Layout;
+use crate::components::progress::CampaignProgress;
 use crate::components::stat_panel::StatPanel;
 use crate::components::story::StoryArticle;
 use crate::content::{Localized, Organisation};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{not_found::NotFound, route_locale};
+use crate::pages::{not_found::NotFound, private_page, route_locale};
 use crate::server::state::AppState;
 
 #[component]
@@ -50,6 +52,7 @@ fn Home(locale: Locale) -> impl IntoView {
         .map(|point| view! { <li><h3>{text(&point.title)}</h3><p>{text(&point.text)}</p></li> })
         .collect_view();
     let cta = campaign.call_to_action.clone();
+    private_page();
 
     let body = view! {
         <header class="intro">
@@ -83,6 +86,8 @@ fn Home(locale: Locale) -> impl IntoView {
             <div class="wrap">
                 <h2 id="give-heading">{text(&campaign.appeal.heading)}</h2>
                 {paragraphs(&campaign.appeal.paragraphs)}
+                <CampaignProgress locale/>
+                <DonationWidget locale state=FormState::fresh(content)/>
                 <p class="give-contact">{contact_sentence(m.give_contact, org)}</p>
             </div>
         </section>

@@ -1,7 +1,10 @@
 //! One routed page per file.
 
+pub mod donate;
 pub mod home;
 pub mod not_found;
+pub mod privacy;
+pub mod thank_you;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -15,4 +18,16 @@ pub fn route_locale() -> Option<Locale> {
             .get("locale")
             .and_then(|code| Locale::from_code(&code))
     })
+}
+
+/// Marks the response as one reader's: the page carries a fresh form token, so shared caches
+/// must not keep it. `no-cache` (not `no-store`) lets the browser's back button show the same
+/// form, token included, so going back and submitting again finds the same donation.
+pub fn private_page() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("private, no-cache"),
+        );
+    }
 }

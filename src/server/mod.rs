@@ -2,6 +2,10 @@
 
 pub mod assets;
 pub mod config;
+pub mod db;
+pub mod donations;
+pub mod giving;
+pub mod payment;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use leptos_axum::{file_and_error_handler, generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -18,13 +20,16 @@ use crate::app::{shell, App};
 use crate::content::{self, Content, ContentError};
 use crate::server::assets::AssetManifest;
 use crate::server::config::Settings;
-use crate::server::routes;
+use crate::server::db::{redact, Database, DbError};
+use crate::server::donations::Donations;
 use crate::server::state::{AppState, SiteInfo};
+use crate::server::{giving, routes};
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
 pub enum StartupError {
     Content(ContentError),
+    Database(DbError),
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
@@ -35,6 +40,7 @@ impl fmt::Display for StartupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartupError::Content(error) => write!(f, "content error in {error}"),
+            StartupError::Database(error) => write!(f, "database error: {error}"),
             StartupError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }
@@ -46,13 +52,16 @@ impl std::error::Error for StartupError {}
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: AppState,
     stop_signals: StopSignals,
+    stopping: watch::Sender<bool>,
 }
 
 impl Application {
     /// Loads and checks the content, then binds. Port 0 binds a free port (tests).
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let content = content::load(&settings.content_dir).map_err(StartupError::Content)?;
+        let content =
+            Arc::new(content::load(&settings.content_dir).map_err(StartupError::Content)?);
         if !AssetManifest::site_is_built(&settings.site_root) {
             tracing::warn!(site_root = %settings.site_root.display(), "no built site found: pages render, but styles and scripts will be missing (run the README's run command)");
         }
@@ -66,11 +75,28 @@ impl Application {
         // arrives between "serving" and the first poll of a lazily made listener would kill
         // the process instead of stopping it gracefully.
         let stop_signals = StopSignals::listen();
-        let state = app_state(&settings, content, AssetManifest::beside_current_exe());
+        let database = Database::connect(&settings.database_url)
+            .await
+            .map_err(StartupError::Database)?;
+        tracing::info!(backend = ?database.backend(), url = %redact(&settings.database_url), "database ready");
+        let donations = Donations::new(database, content.clone())
+            .await
+            .map_err(StartupError::Database)?;
+        let (stopping, stopping_receiver) = watch::channel(false);
+        let state = app_state(
+            &settings,
+            content,
+            AssetManifest::beside_current_exe(),
+            Arc::new(donations),
+            stopping_receiver,
+        );
+        spawn_progress_refresh(&state);
         Ok(Application {
             listener,
-            router: build_router(state),
+            router: build_router(state.clone()),
+            state,
             stop_signals,
+            stopping,
         })
     }
 
@@ -80,18 +106,42 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and returns.
+    /// What the handlers share (tests use it to act as staff would, e.g. marking gifts paid).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then ends endless responses (the progress stream),
+    /// finishes in-flight requests and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(self.stop_signals.received())
+        let Application {
+            listener,
+            router,
+            stop_signals,
+            stopping,
+            ..
+        } = self;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                stop_signals.received().await;
+                let _ = stopping.send(true);
+            })
             .await
     }
 }
 
-pub fn app_state(settings: &Settings, content: Content, assets: AssetManifest) -> AppState {
+pub fn app_state(
+    settings: &Settings,
+    content: Arc<Content>,
+    assets: AssetManifest,
+    donations: Arc<Donations>,
+    stopping: watch::Receiver<bool>,
+) -> AppState {
     AppState {
         leptos_options: settings.leptos_options(assets.hashed),
-        content: Arc::new(content),
+        content,
+        donations,
+        stopping,
         site: Arc::new(SiteInfo {
             public_base_url: settings.public_base_url.clone(),
             css_href: assets.css_href,
@@ -99,6 +149,36 @@ pub fn app_state(settings: &Settings, content: Content, assets: AssetManifest) -
         }),
     }
 }
+
+/// Re-reads the campaign totals now and then, so gifts confirmed by another instance (or
+/// directly in the database) reach this one's pages and progress stream.
+fn spawn_progress_refresh(state: &AppState) {
+    let donations = state.donations.clone();
+    let mut stopping = state.stopping.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(PROGRESS_REFRESH);
+        interval.tick().await;
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {
+                    if let Err(error) = donations.refresh_progress().await {
+                        tracing::warn!(%error, "cannot refresh campaign progress");
+                    }
+                }
+                // The only change ever sent is "stopping"; a closed channel means stopped too.
+                _ = stopping.changed() => break,
+            }
+        }
+    });
+}
+
+/// How often campaign totals are re-read from the database (see `spawn_progress_refresh`).
+const PROGRESS_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The thank-you page's route, as axum spells it.
+const THANK_YOU_ROUTE: &str = "/{locale}/donations/{reference}";
+/// A donation form is well under 2 KB; anything far larger is not one.
+const FORM_BODY_LIMIT: usize = 16 * 1024;
 
 /// The whole HTTP surface. Kept separate from binding so tests can drive it directly.
 pub fn build_router(state: AppState) -> Router {
@@ -110,13 +190,24 @@ pub fn build_router(state: AppState) -> Router {
         .precompressed_br()
         .precompressed_gzip();
     let leptos_options = state.leptos_options.clone();
+    // The thank-you page needs its key checked against the database before it renders, so
+    // it has its own handler instead of Leptos's generic one.
+    let page_routes: Vec<_> = generate_route_list(App)
+        .into_iter()
+        .filter(|route| route.path() != THANK_YOU_ROUTE)
+        .collect();
 
     Router::new()
         .route("/", get(routes::redirect_to_reader_language))
         .route("/healthz", get(routes::healthz))
-        .leptos_routes(&state, generate_route_list(App), move || {
-            shell(leptos_options.clone())
-        })
+        .route("/api/progress", get(giving::progress_stream))
+        .leptos_routes(&state, page_routes, move || shell(leptos_options.clone()))
+        // The form's POST shares its address with the page it re-renders on a mistake.
+        .route(
+            "/{locale}/donate",
+            post(giving::submit).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
+        )
+        .route(THANK_YOU_ROUTE, get(giving::thank_you))
         .nest_service(
             "/pkg",
             Router::new()

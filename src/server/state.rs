@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::content::Content;
+use crate::server::donations::Donations;
 
 /// Facts about this deployment that pages need but that are not campaign content.
 #[derive(Debug, Clone)]
@@ -22,4 +23,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub content: Arc<Content>,
     pub site: Arc<SiteInfo>,
+    pub donations: Arc<Donations>,
+    /// Flips to `true` when the server begins to stop, so endless responses (the live progress
+    /// stream) end and graceful shutdown can finish.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }

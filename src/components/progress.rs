@@ -1,0 +1,60 @@
+//! The campaign's progress: raised so far, supporters, the goal and a bar. Rendered complete on
+//! the server (right with JavaScript off); the `LiveProgress` island keeps it current.
+
+use leptos::prelude::*;
+
+use crate::domain::money::group_thousands;
+use crate::domain::Locale;
+use crate::i18n::{fill, t};
+use crate::islands::LiveProgress;
+use crate::server::state::AppState;
+
+#[component]
+pub fn CampaignProgress(locale: Locale) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let progress = state.donations.progress();
+    let content = &state.content;
+    let m = t(locale);
+    let percent = progress.percent();
+    let raised = content.money(progress.raised_minor).to_string();
+    let goal = content.money(progress.goal_minor).to_string();
+    let supporters = group_thousands(progress.supporters);
+    view! {
+        <LiveProgress>
+            <div class="progress" aria-labelledby="progress-heading">
+                <h3 id="progress-heading" class="progress-heading">{m.progress_heading}</h3>
+                <p class="progress-figures">
+                    <span class="progress-raised" data-progress-raised>{raised}</span>
+                    " "
+                    <span class="progress-goal">{fill(m.progress_of_goal, &[("goal", &goal)])}</span>
+                </p>
+                <div
+                    class="progress-bar"
+                    role="progressbar"
+                    aria-labelledby="progress-heading"
+                    aria-valuemin="0"
+                    aria-valuemax="100"
+                    aria-valuenow=percent.to_string()
+                    data-progress-bar
+                >
+                    <div class="progress-fill" style=format!("width: {percent}%")></div>
+                </div>
+                <p class="progress-supporters">
+                    <span data-progress-percent>{format!("{percent}%")}</span>
+                    " · "
+                    {progress_supporters(m.progress_supporters, &supporters)}
+                </p>
+            </div>
+        </LiveProgress>
+    }
+}
+
+/// "{count} supporters", with the count in its own element so the island can update it.
+fn progress_supporters(template: &str, count: &str) -> impl IntoView {
+    let (before, after) = template.split_once("{count}").unwrap_or((template, ""));
+    view! {
+        {before.to_string()}
+        <span data-progress-supporters>{count.to_string()}</span>
+        {after.to_string()}
+    }
+}

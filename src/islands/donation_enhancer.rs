@@ -1,0 +1,215 @@
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// Wraps the server-rendered donation form (see `components::donation_form`). The form works
+/// on its own; once hydrated, this checks fields as the donor leaves them, using the same
+/// domain types as the server, shows every problem at once before a submit leaves the page,
+/// selects "other amount" when one is typed, and ignores a second click while submitting.
+#[island]
+pub fn DonationEnhancer(children: Children) -> impl IntoView {
+    let root = NodeRef::<Div>::new();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = root.get() {
+            browser::enhance(&root);
+        }
+        hydrated.set(true);
+    });
+    view! {
+        <div
+            class="donation-widget"
+            node_ref=root
+            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
+        >
+            {children()}
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use wasm_bindgen::JsCast;
+    use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
+
+    use crate::domain::donation::{DonationForm, Field, FieldError, GivingRules};
+    use crate::domain::money::{AmountLimits, Currency};
+    use crate::islands::on;
+
+    /// The fields the donor can correct, with their error element and their input.
+    const FIELDS: [(Field, &str, &str); 6] = [
+        (Field::Frequency, "frequency-error", "donate-frequency"),
+        (Field::Amount, "amount-error", "donate-custom-amount"),
+        (Field::Email, "email-error", "donate-email"),
+        (Field::Name, "name-error", "donate-name"),
+        (Field::Receipt, "receipt-error", "donate-receipt"),
+        (
+            Field::ReceiptName,
+            "receipt-name-error",
+            "donate-receipt-name",
+        ),
+    ];
+
+    pub fn enhance(root: &Element) {
+        let Some(form) = root.query_selector("form.donation-form").ok().flatten() else {
+            return;
+        };
+        let Some(rules) = rules_of(&form) else {
+            return;
+        };
+        let touched: Rc<RefCell<Vec<Field>>> = Rc::default();
+        let submitting = Rc::new(Cell::new(false));
+
+        let target_form = form.clone();
+        on(&form, "submit", move |event: Event| {
+            if submitting.get() {
+                // A second click while the first submit is on its way: the server would
+                // return the same donation anyway, but there is no need to ask twice.
+                event.prevent_default();
+                return;
+            }
+            let errors = problems(&target_form, rules);
+            show(&target_form, &errors, |_| true);
+            if let Some(first) = errors.iter().find(|e| e.field != Field::Token) {
+                event.prevent_default();
+                if let Some((_, _, input)) = FIELDS.iter().find(|(f, _, _)| *f == first.field) {
+                    focus(&target_form, input);
+                }
+            } else if errors.is_empty() {
+                submitting.set(true);
+                if let Some(button) = by_id(&target_form, "donate-submit") {
+                    let _ = button.set_attribute("aria-disabled", "true");
+                }
+            }
+        });
+
+        let target_form = form.clone();
+        let touched_fields = touched.clone();
+        on(&form, "change", move |event: Event| {
+            let Some(name) = input_name(&event) else {
+                return;
+            };
+            let fields: &[Field] = match name.as_str() {
+                "amount" | "custom_amount" => &[Field::Amount],
+                "email" => &[Field::Email],
+                "name" => &[Field::Name],
+                "receipt" | "receipt_name" => &[Field::Receipt, Field::ReceiptName, Field::Name],
+                "frequency" => &[Field::Frequency],
+                _ => &[],
+            };
+            let mut touched = touched_fields.borrow_mut();
+            for field in fields {
+                if !touched.contains(field) {
+                    touched.push(*field);
+                }
+            }
+            let errors = problems(&target_form, rules);
+            show(&target_form, &errors, |field| touched.contains(&field));
+        });
+
+        let target_form = form.clone();
+        on(&form, "input", move |event: Event| {
+            if input_name(&event).as_deref() == Some("custom_amount") {
+                if let Some(other) = by_id(&target_form, "donate-amount-other")
+                    .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                {
+                    other.set_checked(true);
+                }
+            }
+        });
+    }
+
+    fn rules_of(form: &Element) -> Option<GivingRules> {
+        let number = |name: &str| form.get_attribute(name)?.parse::<u64>().ok();
+        Some(GivingRules {
+            currency: Currency::from_code(&value(form, "input[name=currency]"))?,
+            limits: AmountLimits {
+                min_minor: number("data-min-minor")?,
+                max_minor: number("data-max-minor")?,
+            },
+        })
+    }
+
+    fn problems(form: &Element, rules: GivingRules) -> Vec<FieldError> {
+        read(form).parse(rules).err().unwrap_or_default()
+    }
+
+    fn read(form: &Element) -> DonationForm {
+        let checkbox_on = form
+            .query_selector("input[name=marketing]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|input| input.checked());
+        DonationForm {
+            frequency: value(form, "input[name=frequency]:checked"),
+            amount: value(form, "input[name=amount]:checked"),
+            custom_amount: value(form, "input[name=custom_amount]"),
+            currency: value(form, "input[name=currency]"),
+            email: value(form, "input[name=email]"),
+            name: value(form, "input[name=name]"),
+            receipt: value(form, "input[name=receipt]:checked"),
+            receipt_name: value(form, "input[name=receipt_name]"),
+            marketing: checkbox_on.then(|| "yes".to_string()),
+            token: value(form, "input[name=token]"),
+            referral: value(form, "input[name=referral]"),
+        }
+    }
+
+    /// Writes each field's message (or clears it) for the fields `visible` lets through.
+    fn show(form: &Element, errors: &[FieldError], visible: impl Fn(Field) -> bool) {
+        for (field, error_id, input_id) in FIELDS {
+            if !visible(field) {
+                continue;
+            }
+            let problem = errors.iter().find(|e| e.field == field).map(|e| e.problem);
+            let message = problem.and_then(|problem| {
+                form.query_selector(&format!(
+                    ".form-messages [data-code=\"{}\"]",
+                    problem.code()
+                ))
+                .ok()
+                .flatten()
+                .and_then(|element| element.text_content())
+            });
+            if let Some(element) = by_id(form, error_id) {
+                element.set_text_content(message.as_deref());
+            }
+            if let Some(input) = by_id(form, input_id) {
+                let _ = match problem {
+                    Some(_) => input.set_attribute("aria-invalid", "true"),
+                    None => input.remove_attribute("aria-invalid"),
+                };
+            }
+        }
+    }
+
+    fn value(form: &Element, selector: &str) -> String {
+        form.query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    }
+
+    fn by_id(form: &Element, id: &str) -> Option<Element> {
+        form.query_selector(&format!("#{id}")).ok().flatten()
+    }
+
+    fn focus(form: &Element, id: &str) {
+        if let Some(element) = by_id(form, id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    }
+
+    fn input_name(event: &Event) -> Option<String> {
+        event
+            .target()
+            .and_then(|target| target.dyn_into::<Element>().ok())
+            .and_then(|element| element.get_attribute("name"))
+    }
+}

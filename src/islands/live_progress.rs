@@ -1,0 +1,86 @@
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// Wraps the server-rendered campaign progress (see `components::progress`). Once hydrated it
+/// listens to `/api/progress` (server-sent events) and rewrites the figures and the bar when a
+/// gift is confirmed, so an open page never shows a stale total.
+#[island]
+pub fn LiveProgress(children: Children) -> impl IntoView {
+    let root = NodeRef::<Div>::new();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = root.get() {
+            browser::follow(&root);
+        }
+        hydrated.set(true);
+    });
+    view! {
+        <div
+            class="live-progress"
+            node_ref=root
+            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
+        >
+            {children()}
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use wasm_bindgen::JsCast;
+    use web_sys::{Element, EventSource, MessageEvent};
+
+    use crate::domain::money::{group_thousands, Currency, Money};
+    use crate::islands::on;
+
+    /// The stream's address (see `server::giving::progress_stream`).
+    const STREAM: &str = "/api/progress";
+
+    pub fn follow(root: &Element) {
+        let Ok(source) = EventSource::new(STREAM) else {
+            return;
+        };
+        let root = root.clone();
+        on(&source, "progress", move |event: web_sys::Event| {
+            let Some(data) = event
+                .dyn_ref::<MessageEvent>()
+                .and_then(|message| message.data().as_string())
+            else {
+                return;
+            };
+            update(&root, &data);
+        });
+    }
+
+    /// Applies one event: "raised_minor supporters goal_minor percent currency".
+    fn update(root: &Element, data: &str) {
+        let mut parts = data.split_whitespace();
+        let mut number = || parts.next().and_then(|part| part.parse::<u64>().ok());
+        let (Some(raised), Some(supporters), Some(_goal), Some(percent)) =
+            (number(), number(), number(), number())
+        else {
+            return;
+        };
+        let Some(currency) = parts.next().and_then(Currency::from_code) else {
+            return;
+        };
+        let set = |selector: &str, text: &str| {
+            if let Ok(Some(element)) = root.query_selector(selector) {
+                element.set_text_content(Some(text));
+            }
+        };
+        set(
+            "[data-progress-raised]",
+            &Money::new(raised, currency).to_string(),
+        );
+        set("[data-progress-supporters]", &group_thousands(supporters));
+        set("[data-progress-percent]", &format!("{percent}%"));
+        if let Ok(Some(bar)) = root.query_selector("[data-progress-bar]") {
+            let _ = bar.set_attribute("aria-valuenow", &percent.to_string());
+            if let Some(fill) = bar.first_element_child() {
+                let _ = fill.set_attribute("style", &format!("width: {percent}%"));
+            }
+        }
+    }
+}

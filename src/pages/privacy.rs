@@ -1,0 +1,60 @@
+//! `/{locale}/privacy`: the privacy notice for donors (Hong Kong PDPO), from content.
+
+use leptos::prelude::*;
+
+use crate::components::layout::Layout;
+use crate::domain::Locale;
+use crate::i18n::{fill, t};
+use crate::pages::{not_found::NotFound, route_locale};
+use crate::server::state::AppState;
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    match route_locale() {
+        Some(locale) => view! { <Privacy locale/> }.into_any(),
+        None => view! { <NotFound/> }.into_any(),
+    }
+}
+
+#[component]
+fn Privacy(locale: Locale) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let notice = &state.content.privacy;
+    let m = t(locale);
+    let title = notice.title.get(locale).clone();
+    let sections = notice
+        .sections
+        .iter()
+        .map(|section| {
+            let paragraphs = section
+                .paragraphs
+                .get(locale)
+                .iter()
+                .map(|p| view! { <p>{p.clone()}</p> })
+                .collect_view();
+            view! {
+                <section>
+                    <h2>{section.heading.get(locale).clone()}</h2>
+                    {paragraphs}
+                </section>
+            }
+        })
+        .collect_view();
+    let summary = notice.summary.get(locale).clone();
+    let body = view! {
+        <article class="prose">
+            <div class="wrap">
+                <h1>{title.clone()}</h1>
+                <p class="lead">{summary.clone()}</p>
+                {sections}
+                <p class="hint">{fill(m.privacy_updated, &[("date", &notice.updated)])}</p>
+                <p><a class="button" href=format!("/{}/donate", locale.code())>{m.privacy_back_to_giving}</a></p>
+            </div>
+        </article>
+    };
+    view! {
+        <Layout locale path="/privacy" title description=summary>
+            {body}
+        </Layout>
+    }
+}

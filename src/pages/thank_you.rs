@@ -1,0 +1,132 @@
+//! `/{locale}/donations/{reference}?key=...`: the donor's own page after giving. It shows the
+//! reference, the amount and how to pay offline (FPS QR code or bank transfer), quoting the
+//! reference. The handler (`server::giving::thank_you`) checks the key and supplies the gift.
+
+use leptos::prelude::*;
+
+use crate::components::layout::Layout;
+use crate::domain::donation::{DonationStatus, Frequency};
+use crate::domain::Locale;
+use crate::i18n::{fill, t};
+use crate::pages::{not_found::NotFound, route_locale};
+use crate::server::db::DonationRow;
+use crate::server::payment::{fps_payload, qr_svg};
+use crate::server::state::AppState;
+
+/// The donation the page is about, found by the handler with the right key.
+#[derive(Debug, Clone)]
+pub struct ThankYouDonation(pub DonationRow);
+
+#[component]
+pub fn ThankYouPage() -> impl IntoView {
+    match (route_locale(), use_context::<ThankYouDonation>()) {
+        (Some(locale), Some(ThankYouDonation(donation))) => {
+            view! { <ThankYou locale donation/> }.into_any()
+        }
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+#[component]
+fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let content = &state.content;
+    let org = &content.organisation;
+    let m = t(locale);
+    let amount = content.money(u64::try_from(donation.amount_minor).unwrap_or(0));
+    let monthly = Frequency::parse(&donation.frequency) == Some(Frequency::Monthly);
+    let paid = DonationStatus::parse(&donation.status) == Some(DonationStatus::Paid);
+    let reference = donation.reference.clone();
+    let heading = match &donation.donor_name {
+        Some(name) => fill(m.thanks_heading_named, &[("name", name)]),
+        None => m.thanks_heading.to_string(),
+    };
+    let gift_line = fill(
+        if monthly {
+            m.thanks_gift_monthly
+        } else {
+            m.thanks_gift_one_off
+        },
+        &[("amount", &amount.to_string())],
+    );
+    let qr = qr_svg(&fps_payload(
+        &org.fps_id,
+        &org.bank.account_name,
+        amount,
+        &reference,
+    ));
+    let path = format!("/donations/{reference}?key={}", donation.access_key);
+
+    let how_to_pay = (!paid).then(|| {
+        view! {
+            <section class="pay" aria-labelledby="pay-heading">
+                <h2 id="pay-heading">{m.thanks_pay_heading}</h2>
+                <p>{fill(m.thanks_pay_intro, &[("reference", &reference)])}</p>
+                {monthly.then(|| view! { <p>{m.thanks_pay_monthly}</p> })}
+                <div class="pay-methods">
+                    <section class="pay-method" aria-labelledby="fps-heading">
+                        <h3 id="fps-heading">{m.thanks_fps_heading}</h3>
+                        <figure class="fps-qr">
+                            <div class="qr" role="img" aria-label=m.thanks_fps_qr_label inner_html=qr></div>
+                            <figcaption>{m.thanks_fps_qr_caption}</figcaption>
+                        </figure>
+                        <dl class="pay-details">
+                            <dt>{m.thanks_fps_id}</dt><dd>{org.fps_id.clone()}</dd>
+                            <dt>{m.thanks_amount}</dt><dd>{amount.to_string()}</dd>
+                            <dt>{m.thanks_reference}</dt><dd>{reference.clone()}</dd>
+                        </dl>
+                    </section>
+                    <section class="pay-method" aria-labelledby="bank-heading">
+                        <h3 id="bank-heading">{m.thanks_bank_heading}</h3>
+                        <dl class="pay-details">
+                            <dt>{m.thanks_bank_name}</dt><dd>{org.bank.bank_name.get(locale).clone()}</dd>
+                            <dt>{m.thanks_account_name}</dt><dd>{org.bank.account_name.clone()}</dd>
+                            <dt>{m.thanks_account_number}</dt><dd>{org.bank.account_number.clone()}</dd>
+                            <dt>{m.thanks_amount}</dt><dd>{amount.to_string()}</dd>
+                            <dt>{m.thanks_reference}</dt><dd>{reference.clone()}</dd>
+                        </dl>
+                    </section>
+                </div>
+            </section>
+        }
+        .into_any()
+    });
+    let next_steps = if paid {
+        view! { <p class="status-paid">{m.thanks_received}</p> }.into_any()
+    } else {
+        let receipt_line = match donation.receipt.as_str() {
+            "none" => m.thanks_next_no_receipt,
+            _ => m.thanks_next_receipt,
+        };
+        view! {
+            <ol class="next-steps">
+                <li>{m.thanks_next_pay}</li>
+                <li>{m.thanks_next_confirm}</li>
+                <li>{receipt_line}</li>
+            </ol>
+        }
+        .into_any()
+    };
+
+    let body = view! {
+            <section class="thanks" aria-labelledby="thanks-heading">
+                <div class="wrap">
+                    <h1 id="thanks-heading">{heading}</h1>
+                    <p class="lead">{gift_line}</p>
+                    <p class="reference-line">
+                        {m.thanks_reference_intro}" "
+                        <strong class="reference" data-reference>{reference.clone()}</strong>
+                    </p>
+                    <h2>{m.thanks_next_heading}</h2>
+                    {next_steps}
+                    {how_to_pay}
+                    <p class="hint">{fill(m.thanks_questions, &[("phone", &org.phone), ("email", &org.email)])}</p>
+                </div>
+            </section>
+    };
+    view! {
+        <Layout locale path title=m.thanks_title description=m.thanks_title noindex=true>
+            {body}
+        </Layout>
+    }
+}

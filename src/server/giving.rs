@@ -1,0 +1,189 @@
+//! The HTTP side of giving: the form's POST, the donor's thank-you page and the live progress
+//! stream. Pages themselves are Leptos components; these handlers decide what they show.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use futures_util::{Stream, StreamExt};
+use leptos::prelude::provide_context;
+use serde::Deserialize;
+use tokio_stream::wrappers::WatchStream;
+
+use crate::app::shell;
+use crate::components::donation_form::FormState;
+use crate::domain::donation::{DonationForm, Reference};
+use crate::domain::Locale;
+use crate::pages::thank_you::ThankYouDonation;
+use crate::server::donations::Progress;
+use crate::server::state::AppState;
+
+/// `POST /{locale}/donate`: checks the gift, stores it once per form token and sends the donor
+/// to their thank-you page (303). A mistake re-renders the form with the donor's values and a
+/// message per field (422); a database outage does the same with a "try again" (503), and
+/// trying again with the same token can never store the gift twice.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(locale): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<DonationForm>, FormRejection>,
+) -> Response {
+    let path = format!("/{locale}/donate");
+    let Some(locale) = Locale::from_code(&locale) else {
+        return render(state, headers, &path, ()).await;
+    };
+    // An unreadable body (wrong content type, broken encoding) is answered like an empty form.
+    let form = form.map(|Form(form)| form).unwrap_or_default();
+    let request = match form.parse(state.content.giving_rules()) {
+        Ok(request) => request,
+        Err(errors) => {
+            let form_state = FormState {
+                form,
+                errors,
+                unavailable: false,
+            };
+            let mut response = render(state, headers, &path, form_state).await;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return response;
+        }
+    };
+    match state.donations.record(&request, locale).await {
+        Ok(donation) => Redirect::to(&thank_you_path(
+            locale,
+            &donation.reference,
+            &donation.access_key,
+        ))
+        .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot store a donation");
+            let form_state = FormState {
+                form,
+                errors: Vec::new(),
+                unavailable: true,
+            };
+            let mut response = render(state, headers, &path, form_state).await;
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+        }
+    }
+}
+
+/// Where a donor sees their gift: the reference in the path, the secret in the query.
+pub fn thank_you_path(locale: Locale, reference: &str, access_key: &str) -> String {
+    format!("/{}/donations/{reference}?key={access_key}", locale.code())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ThankYouQuery {
+    #[serde(default)]
+    key: String,
+}
+
+/// `GET /{locale}/donations/{reference}?key=...`: the thank-you page. Without the right key
+/// it is a plain 404, the same as for a reference that does not exist.
+pub async fn thank_you(
+    State(state): State<AppState>,
+    Path((locale, reference)): Path<(String, String)>,
+    query: Result<Query<ThankYouQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/{locale}/donations/{reference}");
+    let key = query.map(|Query(query)| query.key).unwrap_or_default();
+    let found = match Reference::parse(&reference) {
+        Some(reference) => state.donations.find_for_donor(&reference, &key).await,
+        None => Ok(None),
+    };
+    let mut response = match found {
+        Ok(Some(row)) => render(state, headers, &path, ThankYouDonation(row)).await,
+        Ok(None) => render(state, headers, &path, ()).await,
+        Err(error) => {
+            tracing::error!(%error, "cannot read a donation");
+            let mut response = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "The donation service is briefly unavailable. Please reload this page in a moment.",
+            )
+                .into_response();
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response
+        }
+    };
+    // The page is one donor's own: never cached by others, never indexed, and its secret URL
+    // never sent onwards as a referrer.
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
+}
+
+/// `GET /api/progress`: server-sent events carrying the campaign's progress, first at once and
+/// then each time it changes. Ends when the server begins to stop.
+pub async fn progress_stream(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let currency = state.content.organisation.currency();
+    let mut stopping = state.stopping.clone();
+    let stopped = async move {
+        let already_stopping = *stopping.borrow_and_update();
+        if !already_stopping {
+            // The only change ever sent is "stopping"; a closed channel means stopped too.
+            let _ = stopping.changed().await;
+        }
+    };
+    let events = WatchStream::new(state.donations.subscribe())
+        .map(move |progress| Ok(progress_event(progress, currency.code())))
+        .take_until(stopped);
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+}
+
+/// One progress event: "raised_minor supporters goal_minor percent currency".
+fn progress_event(progress: Progress, currency: &str) -> Event {
+    Event::default().event("progress").data(format!(
+        "{} {} {} {} {currency}",
+        progress.raised_minor,
+        progress.supporters,
+        progress.goal_minor,
+        progress.percent()
+    ))
+}
+
+/// Renders the Leptos page at `path` with `extra` in context, as for a GET of that page.
+pub async fn render<T: Clone + Send + Sync + 'static>(
+    state: AppState,
+    mut headers: HeaderMap,
+    path: &str,
+    extra: T,
+) -> Response {
+    // The page is rendered as if fetched: the POST's body headers do not belong to it.
+    headers.remove(header::CONTENT_TYPE);
+    headers.remove(header::CONTENT_LENGTH);
+    let mut request = Request::new(Body::empty());
+    *request.method_mut() = Method::GET;
+    *request.uri_mut() = path.parse().unwrap_or_else(|_| "/".parse().expect("valid"));
+    *request.headers_mut() = headers;
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_context(extra.clone());
+        },
+        move || shell(options.clone()),
+    );
+    handler(request).await.into_response()
+}
