@@ -17,6 +17,7 @@ fn start_with_broken_content(break_content: impl FnOnce(&std::path::Path)) -> (b
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("CONTENT_DIR", dir.path())
         .env("LEPTOS_SITE_ROOT", dir.path())
+        .current_dir(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -73,37 +74,118 @@ fn a_wrong_type_stops_the_server_naming_file_and_field() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-#[test]
-fn sigterm_stops_the_server_gracefully() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sharecare"))
+/// Starts the binary in `cwd` and waits for its "serving" log line.
+// The child is handed back to the caller, which waits for it in `stop`.
+#[allow(clippy::zombie_processes)]
+fn start_serving(
+    cwd: &std::path::Path,
+    vars: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sharecare"));
+    command
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("CONTENT_DIR", content_dir())
         .env("LEPTOS_SITE_ROOT", content_dir())
         .env("RUST_LOG", "info")
         .env("LOG_FORMAT", "json")
+        .env_remove("DATABASE_URL")
+        .current_dir(cwd)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server binary runs");
-    // Wait for the "serving" log line, which says the server is up.
+        .stderr(Stdio::piped());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the server binary runs");
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     loop {
         line.clear();
         let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-        assert!(read > 0, "the server exited before serving");
+        if read == 0 {
+            let status = child.wait().unwrap();
+            panic!("the server exited before serving: {status:?}");
+        }
         if line.contains("\"serving\"") {
-            break;
+            return (child, stderr);
         }
     }
+}
+
+fn stop(mut child: std::process::Child, mut stderr: impl std::io::Read) -> String {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    stderr.read_to_string(&mut rest).unwrap();
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+    rest
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (child, stderr) = start_serving(cwd.path(), &[]);
+    let rest = stop(child, stderr);
     assert!(rest.contains("shutting down"), "{rest}");
+}
+
+#[test]
+fn the_embedded_database_is_created_and_migrated_on_first_start() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (child, stderr) = start_serving(cwd.path(), &[]);
+    stop(child, stderr);
+    let file = cwd.path().join("data/sharecare.db");
+    assert!(
+        file.is_file(),
+        "the default DATABASE_URL makes data/sharecare.db"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM donations")
+            .fetch_one(&mut connection)
+            .await
+            .expect("the donations table exists");
+        assert_eq!(rows, 0);
+    });
+    // A second start finds the database already migrated.
+    let (child, stderr) = start_serving(cwd.path(), &[]);
+    stop(child, stderr);
+}
+
+#[test]
+fn an_unusable_database_url_stops_the_server_with_one_line() {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sharecare"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("CONTENT_DIR", content_dir())
+        .env("LEPTOS_SITE_ROOT", content_dir())
+        .env("DATABASE_URL", "mysql://root@127.0.0.1/test")
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "cannot start: database error: DATABASE_URL must start with sqlite: or postgres://"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

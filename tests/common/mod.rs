@@ -4,14 +4,108 @@
 
 use std::path::{Path, PathBuf};
 
+use sharecare::server::state::AppState;
 use sharecare::server::{config::Settings, startup::Application};
+use sqlx::{Connection, Executor};
 
 pub const PUBLIC_BASE_URL: &str = "https://give.example.org";
+
+/// The PostgreSQL server the tests create their databases on. The test command makes sure one
+/// answers here (the machine's own, or a throwaway cluster it starts); tests never skip it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database for one test: a SQLite file in a temporary folder, or a new
+/// PostgreSQL database that is dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    postgres_name: Option<String>,
+    _folder: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        let folder = tempfile::tempdir().expect("temp database folder");
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    folder.path().join("data/sharecare.db").display()
+                ),
+                postgres_name: None,
+                _folder: folder,
+            },
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!(
+                    "sharecare_test_{}_{}",
+                    std::process::id(),
+                    NEXT_DATABASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                );
+                let mut connection = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|error| {
+                        panic!("PostgreSQL must answer at {admin} (the test command starts one): {error}")
+                    });
+                connection
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .unwrap();
+                connection
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                let (base, _) = admin.rsplit_once('/').expect("the URL names a database");
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    postgres_name: Some(name),
+                    _folder: folder,
+                }
+            }
+        }
+    }
+}
+
+static NEXT_DATABASE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let admin = postgres_admin_url();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = connection
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub site_root: PathBuf,
+    pub state: AppState,
+    pub database: TestDatabase,
     _site: tempfile::TempDir,
 }
 
@@ -27,6 +121,26 @@ impl TestApp {
             .await
             .expect("request failed")
     }
+
+    /// Posts a form, as a browser with JavaScript off would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// How many donations the database holds.
+    pub async fn donation_count(&self) -> i64 {
+        self.state
+            .donations
+            .database()
+            .count_donations()
+            .await
+            .expect("count donations")
+    }
 }
 
 /// The repository's own content folder.
@@ -34,13 +148,22 @@ pub fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
 }
 
-/// The application with a temporary copy of the repository's content.
+/// The application with a temporary copy of the repository's content, on SQLite.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with_content(&content_dir()).await
 }
 
+/// The application on a fresh database of the given kind.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn(&content_dir(), TestDatabase::new(backend).await).await
+}
+
 /// The application on a free port, with temporary copies of `content` and a site folder.
 pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
+    spawn(content_source, TestDatabase::new(Backend::Sqlite).await).await
+}
+
+async fn spawn(content_source: &Path, database: TestDatabase) -> TestApp {
     let site = tempfile::tempdir().expect("temp site folder");
     let site_root = site.path().join("site");
     let content = site.path().join("content");
@@ -52,6 +175,7 @@ pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
         ("LEPTOS_SITE_ROOT", site_root.display().to_string()),
         ("CONTENT_DIR", content.display().to_string()),
         ("PUBLIC_BASE_URL", PUBLIC_BASE_URL.to_string()),
+        ("DATABASE_URL", database.url.clone()),
     ];
     let settings = Settings::from_lookup(|name| {
         vars.iter()
@@ -63,6 +187,7 @@ pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
         .await
         .expect("the application starts");
     let address = format!("http://{}", application.local_addr());
+    let state = application.state();
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -72,6 +197,8 @@ pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
         address,
         client,
         site_root,
+        state,
+        database,
         _site: site,
     }
 }
