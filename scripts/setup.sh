@@ -2,6 +2,8 @@
 # so both commands work on a fresh Debian machine that has Rust and Node.
 #   ensure_build_tools   wasm32 target, cargo-leptos, wasm-bindgen-cli, npm packages (wasm-opt)
 #   ensure_chromium      Debian's chromium for Playwright (installed when running as root)
+#   ensure_postgres      a PostgreSQL server for the tests: the machine's own on 127.0.0.1:5432,
+#                        else a throwaway cluster (Debian's postgresql, initdb + pg_ctl)
 #   build_site           release build of server + WASM, then precompressed assets
 
 set -euo pipefail
@@ -55,6 +57,66 @@ ensure_chromium() {
   else
     echo "Chromium is missing: run 'sudo apt-get install chromium' (the tests drive /usr/bin/chromium)" >&2
     exit 1
+  fi
+}
+
+# Exports TEST_POSTGRES_URL, the server the integration tests create their databases on.
+# PostgreSQL tests never skip: if no server answers and none can be started, this fails.
+ensure_postgres() {
+  if [ -n "${TEST_POSTGRES_URL:-}" ]; then return; fi
+  if pg_ready 127.0.0.1 5432; then
+    export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"
+    if psql "$TEST_POSTGRES_URL" -Atc 'select 1' >/dev/null 2>&1; then return; fi
+    # The server answers but has no "test" database: use the always-present "postgres".
+    export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    return
+  fi
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    if [ "$(id -u)" = 0 ]; then
+      log "installing Debian's postgresql for the database tests"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    else
+      echo "PostgreSQL is needed for the tests: run 'sudo apt-get install postgresql'" >&2
+      exit 1
+    fi
+  fi
+  local port=55432 dir
+  dir="$(mktemp -d /tmp/sharecare-pg.XXXXXX)"
+  log "starting a throwaway PostgreSQL cluster in $dir on port $port"
+  # initdb refuses to run as root; Debian's package makes a "postgres" user for this.
+  local as=()
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$dir"
+    as=(runuser -u postgres --)
+  fi
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start >/dev/null
+  SHARECARE_PG_DIR="$dir"
+  SHARECARE_PG_AS="${as[*]}"
+  trap 'stop_throwaway_postgres' EXIT
+  export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop_throwaway_postgres() {
+  [ -n "${SHARECARE_PG_DIR:-}" ] || return 0
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  # shellcheck disable=SC2086
+  $SHARECARE_PG_AS "$bin/pg_ctl" -D "$SHARECARE_PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$SHARECARE_PG_DIR"
+}
+
+# Whether a PostgreSQL server accepts connections (pg_isready if present, else bash's /dev/tcp).
+pg_ready() {
+  if command -v pg_isready >/dev/null; then
+    pg_isready -q -h "$1" -p "$2"
+  else
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
   fi
 }
 
