@@ -1,4 +1,9 @@
 //! The `sharecare` server: settings, logs, then serve until SIGINT/SIGTERM.
+//!
+//! ```text
+//! sharecare                      serve the site
+//! sharecare mark-paid LBC-XXXXXX confirm that an offline (FPS / bank) gift has arrived
+//! ```
 
 #[cfg(feature = "ssr")]
 #[tokio::main]
@@ -16,6 +21,20 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => {}
+        ["mark-paid", reference] => return staff::mark_paid(&settings, reference).await,
+        _ => {
+            eprintln!("usage: sharecare [mark-paid REFERENCE]");
+            return ExitCode::from(2);
+        }
+    }
     let application = match Application::build(settings.clone()).await {
         Ok(application) => application,
         Err(error) => {
@@ -29,6 +48,59 @@ async fn main() -> std::process::ExitCode {
         Err(error) => {
             eprintln!("sharecare: server error: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Staff tasks from the command line, until the admin pages exist.
+#[cfg(feature = "ssr")]
+mod staff {
+    use std::process::ExitCode;
+    use std::sync::Arc;
+
+    use sharecare::content;
+    use sharecare::domain::donation::{Reference, Transition};
+    use sharecare::server::config::Settings;
+    use sharecare::server::db::Database;
+    use sharecare::server::donations::Donations;
+
+    /// Confirms an offline gift. Running servers show the new total within
+    /// `PROGRESS_REFRESH_SECONDS`.
+    pub async fn mark_paid(settings: &Settings, reference: &str) -> ExitCode {
+        let Some(reference) = Reference::parse(reference) else {
+            eprintln!("sharecare: \"{reference}\" is not a reference like LBC-7K3Q9X");
+            return ExitCode::from(2);
+        };
+        let content = match content::load(&settings.content_dir) {
+            Ok(content) => Arc::new(content),
+            Err(error) => {
+                eprintln!("sharecare: content error in {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result = match Database::connect(&settings.database_url).await {
+            Ok(database) => match Donations::new(database, content).await {
+                Ok(donations) => donations
+                    .mark_paid(&reference)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            },
+            Err(error) => Err(error.to_string()),
+        };
+        match result {
+            Ok(Transition::Changed) => {
+                println!("{}: marked paid", reference.as_str());
+                ExitCode::SUCCESS
+            }
+            Ok(Transition::Unchanged) => {
+                println!("{}: already paid; nothing changed", reference.as_str());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("sharecare: {}: {error}", reference.as_str());
+                ExitCode::FAILURE
+            }
         }
     }
 }

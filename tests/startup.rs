@@ -74,7 +74,7 @@ fn a_wrong_type_stops_the_server_naming_file_and_field() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// Starts the binary in `cwd` and waits for its "serving" log line.
+/// Starts the binary in `cwd`, waits for its "serving" log line and returns its address.
 // The child is handed back to the caller, which waits for it in `stop`.
 #[allow(clippy::zombie_processes)]
 fn start_serving(
@@ -83,6 +83,7 @@ fn start_serving(
 ) -> (
     std::process::Child,
     std::io::BufReader<std::process::ChildStderr>,
+    String,
 ) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sharecare"));
     command
@@ -109,7 +110,13 @@ fn start_serving(
             panic!("the server exited before serving: {status:?}");
         }
         if line.contains("\"serving\"") {
-            return (child, stderr);
+            // {"fields":{"message":"serving","address":"127.0.0.1:41234",...}}
+            let start = line
+                .find("\"address\":\"")
+                .expect("the line has the address")
+                + 11;
+            let address = &line[start..start + line[start..].find('"').unwrap()];
+            return (child, stderr, format!("http://{address}"));
         }
     }
 }
@@ -130,7 +137,7 @@ fn stop(mut child: std::process::Child, mut stderr: impl std::io::Read) -> Strin
 #[test]
 fn sigterm_stops_the_server_gracefully() {
     let cwd = tempfile::tempdir().unwrap();
-    let (child, stderr) = start_serving(cwd.path(), &[]);
+    let (child, stderr, _) = start_serving(cwd.path(), &[]);
     let rest = stop(child, stderr);
     assert!(rest.contains("shutting down"), "{rest}");
 }
@@ -138,7 +145,7 @@ fn sigterm_stops_the_server_gracefully() {
 #[test]
 fn the_embedded_database_is_created_and_migrated_on_first_start() {
     let cwd = tempfile::tempdir().unwrap();
-    let (child, stderr) = start_serving(cwd.path(), &[]);
+    let (child, stderr, _) = start_serving(cwd.path(), &[]);
     stop(child, stderr);
     let file = cwd.path().join("data/sharecare.db");
     assert!(
@@ -164,7 +171,7 @@ fn the_embedded_database_is_created_and_migrated_on_first_start() {
         assert_eq!(rows, 0);
     });
     // A second start finds the database already migrated.
-    let (child, stderr) = start_serving(cwd.path(), &[]);
+    let (child, stderr, _) = start_serving(cwd.path(), &[]);
     stop(child, stderr);
 }
 
@@ -188,4 +195,85 @@ fn an_unusable_database_url_stops_the_server_with_one_line() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The staff command confirms an offline gift in the same database a running server uses,
+/// and the server's live progress stream picks it up on its next refresh.
+#[test]
+fn staff_mark_a_gift_paid_from_the_command_line() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (child, stderr, address) = start_serving(cwd.path(), &[("PROGRESS_REFRESH_SECONDS", "1")]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = runtime.block_on(async {
+        let response = client
+            .post(format!("{address}/en/donate"))
+            .form(&[
+                ("frequency", "one_off"),
+                ("amount", "300"),
+                ("currency", "HKD"),
+                ("email", "staff-test@example.org"),
+                ("receipt", "none"),
+                ("token", "00112233445566778899aabbccddeeff"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        response.headers()["location"].to_str().unwrap().to_string()
+    });
+    let reference = location
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sharecare"))
+            .args(args)
+            .env("CONTENT_DIR", content_dir())
+            .env_remove("DATABASE_URL")
+            .current_dir(cwd.path())
+            .output()
+            .unwrap()
+    };
+    let first = run(&["mark-paid", &reference.to_lowercase()]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout),
+        format!("{reference}: marked paid\n")
+    );
+    let again = run(&["mark-paid", reference]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already paid"));
+    let unknown = run(&["mark-paid", "LBC-222222"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no donation has that reference"));
+    let malformed = run(&["mark-paid", "12345"]);
+    assert_eq!(malformed.status.code(), Some(2));
+
+    // The running server's progress stream reports the HK$300 within its refresh period.
+    runtime.block_on(async {
+        let mut stream = client
+            .get(format!("{address}/api/progress"))
+            .send()
+            .await
+            .unwrap();
+        let expected = format!("data: {} ", 18_250_000 + 30_000);
+        let mut seen = String::new();
+        while !seen.contains(&expected) {
+            let chunk = tokio::time::timeout(Duration::from_secs(30), stream.chunk())
+                .await
+                .expect("the refreshed total arrives")
+                .unwrap()
+                .expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    });
+    stop(child, stderr);
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 
@@ -22,6 +23,10 @@ pub struct Settings {
     /// Where donations are stored (`DATABASE_URL`, default [`DEFAULT_DATABASE_URL`]): a SQLite
     /// file, created and migrated at start, or `postgres://...`.
     pub database_url: String,
+    /// How often campaign totals are re-read from the database, so gifts confirmed elsewhere
+    /// (another instance, the `mark-paid` command) reach open pages
+    /// (`PROGRESS_REFRESH_SECONDS`, default 30).
+    pub progress_refresh: Duration,
 }
 
 /// The embedded default: a SQLite file under `data/`, created on first start.
@@ -80,6 +85,20 @@ impl Settings {
                 .unwrap_or_else(|| "content".into())
                 .into(),
             public_base_url,
+            progress_refresh: match get("PROGRESS_REFRESH_SECONDS") {
+                Some(value) => match value.trim().parse::<u64>() {
+                    Ok(seconds) if seconds > 0 => Duration::from_secs(seconds),
+                    _ => {
+                        return Err(ConfigError {
+                            variable: "PROGRESS_REFRESH_SECONDS",
+                            message: format!(
+                                "\"{value}\" is not a whole number of seconds above 0"
+                            ),
+                        })
+                    }
+                },
+                None => Duration::from_secs(30),
+            },
             database_url: get("DATABASE_URL")
                 .map(|url| url.trim().to_string())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),

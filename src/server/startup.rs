@@ -90,7 +90,7 @@ impl Application {
             Arc::new(donations),
             stopping_receiver,
         );
-        spawn_progress_refresh(&state);
+        spawn_progress_refresh(&state, settings.progress_refresh);
         Ok(Application {
             listener,
             router: build_router(state.clone()),
@@ -152,11 +152,11 @@ pub fn app_state(
 
 /// Re-reads the campaign totals now and then, so gifts confirmed by another instance (or
 /// directly in the database) reach this one's pages and progress stream.
-fn spawn_progress_refresh(state: &AppState) {
+fn spawn_progress_refresh(state: &AppState, every: std::time::Duration) {
     let donations = state.donations.clone();
     let mut stopping = state.stopping.clone();
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(PROGRESS_REFRESH);
+        let mut interval = tokio::time::interval(every);
         interval.tick().await;
         loop {
             tokio::select! {
@@ -171,9 +171,6 @@ fn spawn_progress_refresh(state: &AppState) {
         }
     });
 }
-
-/// How often campaign totals are re-read from the database (see `spawn_progress_refresh`).
-const PROGRESS_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The thank-you page's route, as axum spells it.
 const THANK_YOU_ROUTE: &str = "/{locale}/donations/{reference}";
