@@ -1,9 +1,17 @@
 import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 // Every browser test runs four times: JavaScript on and off, on a phone and a desktop viewport.
 // The byte budget runs once, against the release build.
 const port = Number(process.env.SHARECARE_TEST_PORT ?? 3100);
 const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
+// Each run gets its own SQLite database, shared with tests that act as staff (mark-paid).
+if (!process.env.SHARECARE_TEST_DATABASE_URL) {
+  const dir = mkdtempSync(join(tmpdir(), "sharecare-e2e-"));
+  process.env.SHARECARE_TEST_DATABASE_URL = `sqlite://${dir}/e2e.db?mode=rwc`;
+}
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const desktop = { viewport: { width: 1280, height: 800 } };
@@ -55,6 +63,9 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: process.env.SHARECARE_SITE_ROOT ?? "../target/site",
       CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
       RUST_LOG: "warn",
+      DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL,
+      // Confirmed gifts reach open pages within a second (see the live-progress test).
+      PROGRESS_REFRESH_SECONDS: "1",
     },
   },
 });

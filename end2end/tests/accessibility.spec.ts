@@ -3,7 +3,8 @@ import { expect, test } from "@playwright/test";
 
 // axe-core's WCAG 2.0/2.1/2.2 A and AA rules (contrast, names, landmarks, lang, target size...)
 // on every page in every language, with JavaScript on and off, at phone and desktop sizes.
-for (const path of ["/en", "/zh-hk", "/zh-cn", "/en/no-such-page"]) {
+const pages = ["/en", "/zh-hk", "/zh-cn", "/en/no-such-page", "/en/donate", "/zh-hk/donate", "/zh-cn/privacy"];
+for (const path of pages) {
   test(`${path} has no WCAG 2.2 AA violations`, async ({ page }) => {
     await page.goto(path);
     const results = await new AxeBuilder({ page })
@@ -13,3 +14,23 @@ for (const path of ["/en", "/zh-hk", "/zh-cn", "/en/no-such-page"]) {
     expect(summary).toEqual([]);
   });
 }
+
+test("the donation form with errors and the thank-you page have no WCAG 2.2 AA violations", async ({ page }) => {
+  const audit = async () => {
+    const results = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .analyze();
+    return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  };
+  await page.goto("/en/donate");
+  await page.getByLabel("Email address (required)").fill("not an email");
+  await page.getByLabel("Your amount (HKD)").fill("1");
+  await page.getByRole("button", { name: "Continue to payment details" }).click();
+  await expect(page.locator("#email-error")).not.toBeEmpty();
+  expect(await audit()).toEqual([]);
+  await page.getByLabel("Email address (required)").fill("axe@example.org");
+  await page.getByRole("radio", { name: /HK\$300/ }).check();
+  await page.getByRole("button", { name: "Continue to payment details" }).click();
+  await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+  expect(await audit()).toEqual([]);
+});

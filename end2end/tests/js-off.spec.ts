@@ -12,4 +12,14 @@ test.describe("with JavaScript off", () => {
     await page.goto("/");
     await expect(page).toHaveURL(/\/en$/);
   });
+
+  test("the progress bar is drawn by the server", async ({ page }) => {
+    await page.goto("/en");
+    const bar = page.locator("#give [role=progressbar]");
+    const percent = Number(await bar.getAttribute("aria-valuenow"));
+    expect(percent).toBeGreaterThanOrEqual(0);
+    expect(percent).toBeLessThanOrEqual(100);
+    const fill = await bar.locator(".progress-fill").evaluate((el) => (el as HTMLElement).style.width);
+    expect(fill).toBe(`${percent}%`);
+  });
 });

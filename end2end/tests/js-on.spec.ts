@@ -1,4 +1,5 @@
 // Runs only in the JavaScript-on projects (see playwright.config.ts).
+import { execFileSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
 import { waitForIslands } from "./helpers";
 
@@ -9,6 +10,10 @@ test.describe("with JavaScript on", () => {
       if (message.type() === "error" || message.type() === "warning") problems.push(message.text());
     });
     page.on("pageerror", (error) => problems.push(error.message));
+    for (const path of ["/en", "/en/donate"]) {
+      await page.goto(path);
+      await waitForIslands(page, testInfo);
+    }
     await page.goto("/en");
     await waitForIslands(page, testInfo);
     const shift = await page.evaluate(
@@ -35,5 +40,43 @@ test.describe("with JavaScript on", () => {
     // The browser still asks for English, but the reader picked Simplified Chinese.
     await page.goto("/");
     await expect(page).toHaveURL(/\/zh-cn$/);
+  });
+
+  test("the progress bar updates in an open page when a gift is confirmed", async ({ page, request }, testInfo) => {
+    await page.goto("/en");
+    await waitForIslands(page, testInfo);
+    const raised = page.locator("#give [data-progress-raised]");
+    const before = (await raised.textContent())!;
+
+    // Another donor pledges HK$300 (with its own page's token) and staff confirm the payment
+    // from the command line, as they do for FPS and bank transfers.
+    const form = await request.get("/en/donate");
+    const token = /name="token" value="([0-9a-f]{32})"/.exec(await form.text())![1];
+    const gift = await request.post("/en/donate", {
+      form: { frequency: "one_off", amount: "300", currency: "HKD", email: "live@example.org", receipt: "none", token },
+      maxRedirects: 0,
+    });
+    expect(gift.status()).toBe(303);
+    const reference = /LBC-[2-9A-Z]{6}/.exec(gift.headers()["location"])![0];
+    execFileSync(process.env.SHARECARE_BIN ?? "../target/release/sharecare", ["mark-paid", reference], {
+      env: { ...process.env, DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!, CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content" },
+    });
+
+    // No reload: the island hears the new total over server-sent events.
+    await expect(raised).not.toHaveText(before, { timeout: 15_000 });
+    await expect(raised).toHaveText(/^HK\$[\d,]+$/);
+    await expect(page.locator("#give [role=progressbar]")).toHaveAttribute("aria-valuenow", /^\d+$/);
+  });
+
+  test("a second click while submitting does not send the form twice", async ({ page }, testInfo) => {
+    await page.goto("/en/donate");
+    await waitForIslands(page, testInfo);
+    await page.getByLabel("Email address (required)").fill("twice@example.org");
+    await page.getByLabel("Your name (optional)").fill("Ho Wing");
+    const posts: string[] = [];
+    page.on("request", (r) => { if (r.method() === "POST") posts.push(r.url()); });
+    await page.getByRole("button", { name: "Continue to payment details" }).dblclick();
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+    expect(posts).toHaveLength(1);
   });
 });

@@ -1,0 +1,146 @@
+import { expect, test, type Page } from "@playwright/test";
+import { jsEnabled, waitForIslands } from "./helpers";
+
+// Giving, in every project: JavaScript on and off, phone and desktop. The same steps must work
+// either way; where the page behaves differently (instant checks), the test says which.
+
+async function fillDonor(page: Page, email = "playwright@example.org") {
+  await page.getByLabel("Email address (required)").fill(email);
+  await page.getByLabel("Your name (optional)").fill("Lam Ka Yan");
+}
+
+test.describe("the donation widget", () => {
+  test("a donor picks a preset, switches to monthly, types their own amount and reaches the thank-you page", async ({ page }, testInfo) => {
+    await page.goto("/en/donate");
+    await waitForIslands(page, testInfo);
+    const amounts = page.getByRole("group", { name: "Choose an amount" });
+    await amounts.getByRole("radio", { name: /HK\$600/ }).check();
+    await expect(amounts.getByRole("radio", { name: /HK\$600/ })).toBeChecked();
+    await page.getByRole("radio", { name: "Every month" }).check();
+
+    const custom = page.getByLabel("Your amount (HKD)");
+    await custom.fill("275");
+    if (jsEnabled(testInfo)) {
+      // Typing an amount chooses "Another amount" by itself.
+      await expect(amounts.getByRole("radio", { name: "Another amount" })).toBeChecked();
+    } else {
+      await amounts.getByRole("radio", { name: "Another amount" }).check();
+    }
+    await fillDonor(page);
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-[2-9A-HJKMNP-Z]{6}\?key=[0-9a-f]{32}$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Thank you, Lam Ka Yan");
+    await expect(page.getByText("You have pledged HK$275 every month.")).toBeVisible();
+    const reference = (await page.locator("[data-reference]").textContent())!;
+    expect(reference).toMatch(/^LBC-[2-9A-HJKMNP-Z]{6}$/);
+    await expect(page.getByRole("heading", { name: "How to pay" })).toBeVisible();
+    await expect(page.getByRole("img", { name: /FPS QR code/ })).toBeVisible();
+    await expect(page.locator(".pay-details").first()).toContainText(reference);
+  });
+
+  test("an invalid email is explained next to the field, and nothing is lost", async ({ page }, testInfo) => {
+    await page.goto("/en/donate");
+    await waitForIslands(page, testInfo);
+    const email = page.getByLabel("Email address (required)");
+    const error = page.locator("#email-error");
+    await email.fill("lam.at.example.org");
+    if (jsEnabled(testInfo)) {
+      // Checked as the donor leaves the field, before any submit.
+      await email.press("Tab");
+      await expect(error).toHaveText("Enter an email address like name@example.com.");
+      await expect(email).toHaveAttribute("aria-invalid", "true");
+      await page.getByRole("button", { name: "Continue to payment details" }).click();
+      await expect(page).toHaveURL(/\/en\/donate$/);
+      await expect(email).toBeFocused();
+    } else {
+      await page.getByRole("button", { name: "Continue to payment details" }).click();
+      await expect(page).toHaveURL(/\/en\/donate$/);
+      await expect(page.getByRole("alert")).toContainText("Please check 1 thing(s) below");
+      await expect(error).toHaveText("Enter an email address like name@example.com.");
+      await expect(email).toHaveAttribute("aria-invalid", "true");
+    }
+    await expect(email).toHaveValue("lam.at.example.org");
+    // The error is tied to its field for screen readers.
+    await expect(email).toHaveAttribute("aria-describedby", /email-error/);
+
+    // Corrected, the same form goes through.
+    await email.fill("lam@example.org");
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+  });
+
+  test("the whole form can be completed with the keyboard alone", async ({ page }, testInfo) => {
+    await page.goto("/en/donate");
+    await waitForIslands(page, testInfo);
+    // Tab from the top of the page to the first choice of the form.
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.locator("#donate-frequency").evaluate((el) => el === document.activeElement)) break;
+    }
+    await expect(page.locator("#donate-frequency")).toBeFocused();
+    await page.keyboard.press("ArrowRight"); // one-off → every month
+    await expect(page.getByRole("radio", { name: "Every month" })).toBeChecked();
+    await page.keyboard.press("Tab"); // into the amounts, on the checked preset (HK$300)
+    await expect(page.locator("#donate-amount-300")).toBeFocused();
+    await page.keyboard.press("ArrowRight"); // HK$300 → HK$600
+    await expect(page.locator("#donate-amount-600")).toBeChecked();
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-custom-amount")).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-email")).toBeFocused();
+    await page.keyboard.type("keyboard@example.org");
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-name")).toBeFocused();
+    await page.keyboard.type("Chan Siu Ming");
+    await page.keyboard.press("Tab"); // receipt choices, on "in my name"
+    await expect(page.locator("#donate-receipt")).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-receipt-name")).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-marketing")).toBeFocused();
+    await expect(page.locator("#donate-marketing")).not.toBeChecked(); // consent starts unticked
+    await page.keyboard.press("Space");
+    await expect(page.locator("#donate-marketing")).toBeChecked();
+    await page.keyboard.press("Tab");
+    await expect(page.getByRole("link", { name: "Read our privacy notice" })).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-submit")).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+    await expect(page.getByText("You have pledged HK$600 every month.")).toBeVisible();
+  });
+
+  test("a prefilled link preselects the widget, and a bad one is ignored", async ({ page }) => {
+    await page.goto("/en/donate?amount=600&frequency=monthly");
+    await expect(page.locator("#donate-amount-600")).toBeChecked();
+    await expect(page.getByRole("radio", { name: "Every month" })).toBeChecked();
+    await page.goto("/en/donate?amount=88&frequency=monthly");
+    await expect(page.getByRole("radio", { name: "Another amount" })).toBeChecked();
+    await expect(page.getByLabel("Your amount (HKD)")).toHaveValue("88");
+    const response = await page.goto("/en/donate?amount=-5e9&frequency=yearly");
+    expect(response?.status()).toBe(200);
+    await expect(page.locator("#donate-amount-300")).toBeChecked();
+    await expect(page.getByRole("radio", { name: "Once" })).toBeChecked();
+  });
+
+  test("the home page's gift section holds the widget, the progress and the privacy notice link", async ({ page }) => {
+    await page.goto("/en");
+    const give = page.locator("#give");
+    await expect(give.getByRole("progressbar", { name: "Raised so far" })).toBeVisible();
+    await expect(give.locator("[data-progress-raised]")).toHaveText(/^HK\$[\d,]+$/);
+    await expect(give.getByRole("button", { name: "Continue to payment details" })).toBeVisible();
+    await give.getByRole("link", { name: "Read our privacy notice" }).click();
+    await expect(page).toHaveURL(/\/en\/privacy$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Privacy notice for donors");
+    await expect(page.getByRole("heading", { name: "How long we keep it" })).toBeVisible();
+  });
+
+  test("the widget speaks the reader's language", async ({ page }, testInfo) => {
+    await page.goto("/zh-hk/donate");
+    await waitForIslands(page, testInfo);
+    await page.getByLabel("電郵地址（必填）").fill("不是電郵");
+    await page.getByRole("button", { name: "繼續查看付款方法" }).click();
+    await expect(page.locator("#email-error")).toHaveText("請輸入有效的電郵地址，例如 name@example.com。");
+  });
+});

@@ -1,0 +1,155 @@
+//! Donation throughput on one instance with the embedded SQLite database.
+//!
+//! Starts the real application (release build, temporary SQLite file, the repository's
+//! content), posts donation forms over HTTP from concurrent clients, each with its own form
+//! token, then counts the rows: every accepted gift must be stored exactly once.
+//!
+//! ```text
+//! ./scripts/bench                      # 20,000 submits from 32 clients
+//! ./scripts/bench --requests 50000 --concurrency 64
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sharecare::server::{config::Settings, startup::Application};
+
+struct Options {
+    requests: u64,
+    concurrency: u64,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        requests: 20_000,
+        concurrency: 32,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair.get(1).and_then(|v| v.parse().ok());
+        match (pair[0].as_str(), value) {
+            ("--requests", Some(n)) => options.requests = n,
+            ("--concurrency", Some(n)) => options.concurrency = n,
+            _ => {
+                eprintln!("usage: bench_donations [--requests N] [--concurrency N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    options
+}
+
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let folder = tempfile::tempdir().expect("temp folder");
+    let database_url = format!("sqlite://{}?mode=rwc", folder.path().join("bench.db").display());
+    let vars = [
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
+        ("LEPTOS_SITE_ROOT", folder.path().display().to_string()),
+        ("CONTENT_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/content").to_string()),
+        ("DATABASE_URL", database_url.clone()),
+    ];
+    let settings = Settings::from_lookup(|name| {
+        vars.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    })
+    .expect("settings");
+    let application = Application::build(settings).await.expect("the application starts");
+    let address = format!("http://{}", application.local_addr());
+    let state = application.state();
+    tokio::spawn(application.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(options.concurrency as usize)
+        .build()
+        .unwrap();
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..options.concurrency)
+        .map(|_| {
+            let (client, next, url) = (client.clone(), next.clone(), format!("{address}/en/donate"));
+            let total = options.requests;
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0u64;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        break;
+                    }
+                    let token = format!("{i:032x}");
+                    let email = format!("donor{i}@example.org");
+                    let sent = Instant::now();
+                    let response = client
+                        .post(&url)
+                        .form(&[
+                            ("frequency", "one_off"),
+                            ("amount", "300"),
+                            ("currency", "HKD"),
+                            ("email", email.as_str()),
+                            ("receipt", "none"),
+                            ("token", token.as_str()),
+                        ])
+                        .send()
+                        .await;
+                    match response {
+                        Ok(response) if response.status() == 303 => {
+                            latencies.push(sent.elapsed());
+                        }
+                        Ok(response) => {
+                            failures += 1;
+                            eprintln!("submit {i}: HTTP {}", response.status());
+                        }
+                        Err(error) => {
+                            failures += 1;
+                            eprintln!("submit {i}: {error}");
+                        }
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut latencies: Vec<Duration> = Vec::new();
+    let mut failures = 0;
+    for worker in workers {
+        let (worker_latencies, worker_failures) = worker.await.unwrap();
+        latencies.extend(worker_latencies);
+        failures += worker_failures;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default()
+    };
+    let accepted = latencies.len() as u64;
+    let rows = state
+        .donations
+        .database()
+        .count_donations()
+        .await
+        .expect("count rows") as u64;
+    let lost = accepted.saturating_sub(rows);
+    let extra = rows.saturating_sub(accepted);
+
+    println!("donation submits on one instance, SQLite ({database_url})");
+    println!("  clients            {}", options.concurrency);
+    println!("  submits accepted   {accepted} of {} ({failures} failed)", options.requests);
+    println!("  elapsed            {:.2} s", elapsed.as_secs_f64());
+    println!("  throughput         {:.0} submits/s", accepted as f64 / elapsed.as_secs_f64());
+    println!("  latency p50        {:.2} ms", percentile(0.50).as_secs_f64() * 1e3);
+    println!("  latency p99        {:.2} ms", percentile(0.99).as_secs_f64() * 1e3);
+    println!("  latency max        {:.2} ms", percentile(1.0).as_secs_f64() * 1e3);
+    println!("  rows stored        {rows} (lost {lost}, extra {extra})");
+    if lost > 0 || extra > 0 || failures > 0 {
+        eprintln!("FAIL: every accepted submit must be stored exactly once");
+        std::process::exit(1);
+    }
+}
