@@ -44,11 +44,17 @@ fn options() -> Options {
 async fn main() {
     let options = options();
     let folder = tempfile::tempdir().expect("temp folder");
-    let database_url = format!("sqlite://{}?mode=rwc", folder.path().join("bench.db").display());
+    let database_url = format!(
+        "sqlite://{}?mode=rwc",
+        folder.path().join("bench.db").display()
+    );
     let vars = [
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
         ("LEPTOS_SITE_ROOT", folder.path().display().to_string()),
-        ("CONTENT_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/content").to_string()),
+        (
+            "CONTENT_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/content").to_string(),
+        ),
         ("DATABASE_URL", database_url.clone()),
     ];
     let settings = Settings::from_lookup(|name| {
@@ -57,7 +63,9 @@ async fn main() {
             .map(|(_, value)| value.clone())
     })
     .expect("settings");
-    let application = Application::build(settings).await.expect("the application starts");
+    let application = Application::build(settings)
+        .await
+        .expect("the application starts");
     let address = format!("http://{}", application.local_addr());
     let state = application.state();
     tokio::spawn(application.run_until_stopped());
@@ -71,7 +79,8 @@ async fn main() {
     let started = Instant::now();
     let workers: Vec<_> = (0..options.concurrency)
         .map(|_| {
-            let (client, next, url) = (client.clone(), next.clone(), format!("{address}/en/donate"));
+            let (client, next, url) =
+                (client.clone(), next.clone(), format!("{address}/en/donate"));
             let total = options.requests;
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
@@ -141,12 +150,27 @@ async fn main() {
 
     println!("donation submits on one instance, SQLite ({database_url})");
     println!("  clients            {}", options.concurrency);
-    println!("  submits accepted   {accepted} of {} ({failures} failed)", options.requests);
+    println!(
+        "  submits accepted   {accepted} of {} ({failures} failed)",
+        options.requests
+    );
     println!("  elapsed            {:.2} s", elapsed.as_secs_f64());
-    println!("  throughput         {:.0} submits/s", accepted as f64 / elapsed.as_secs_f64());
-    println!("  latency p50        {:.2} ms", percentile(0.50).as_secs_f64() * 1e3);
-    println!("  latency p99        {:.2} ms", percentile(0.99).as_secs_f64() * 1e3);
-    println!("  latency max        {:.2} ms", percentile(1.0).as_secs_f64() * 1e3);
+    println!(
+        "  throughput         {:.0} submits/s",
+        accepted as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  latency p50        {:.2} ms",
+        percentile(0.50).as_secs_f64() * 1e3
+    );
+    println!(
+        "  latency p99        {:.2} ms",
+        percentile(0.99).as_secs_f64() * 1e3
+    );
+    println!(
+        "  latency max        {:.2} ms",
+        percentile(1.0).as_secs_f64() * 1e3
+    );
     println!("  rows stored        {rows} (lost {lost}, extra {extra})");
     if lost > 0 || extra > 0 || failures > 0 {
         eprintln!("FAIL: every accepted submit must be stored exactly once");

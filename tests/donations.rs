@@ -40,6 +40,7 @@ on_both_databases!(
     the_progress_stream_delivers_the_new_total,
     the_thank_you_page_needs_its_key,
     a_database_outage_keeps_the_donors_values_and_asks_to_retry,
+    hostile_strings_are_stored_as_written_and_shown_as_text,
 );
 
 /// A fresh form token, taken from the donate page as a browser would.
@@ -520,4 +521,100 @@ async fn a_database_outage_keeps_the_donors_values_and_asks_to_retry(backend: Ba
         html.contains(&format!("value=\"{token}\"")),
         "same token, so a retry is safe"
     );
+    // Campaign pages still render, with the last known total.
+    let home = app.get("/en").await;
+    assert_eq!(home.status(), StatusCode::OK);
+    let raised = app
+        .state
+        .content
+        .money(app.state.donations.progress().raised_minor);
+    assert!(home.text().await.unwrap().contains(&raised.to_string()));
+}
+
+async fn hostile_strings_are_stored_as_written_and_shown_as_text(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let name = "Robert'); DROP TABLE donations;-- <script>alert(1)</script> 陳大文 \u{1F600}";
+    let mut fields = valid_gift(&form_token(&app).await);
+    fields[5].1 = name.into();
+    fields[4].1 = "o'brien+gift@example.org".into();
+    let location = thank_you_location(&submit(&app, &fields).await);
+    let stored = app
+        .state
+        .donations
+        .database()
+        .donation_by_reference(reference_in(&location).as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.donor_name.as_deref(), Some(name));
+    assert_eq!(stored.email, "o'brien+gift@example.org");
+    let html = app.get(&location).await.text().await.unwrap();
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "escaped, never markup"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_eq!(app.donation_count().await, 1, "the table is still there");
+}
+
+/// Random forms, from plausible to hostile: every answer is a redirect (stored) or the form
+/// with messages (not stored), never a server error; the rows match the accepted tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_forms_never_cause_a_server_error() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let app = spawn_app_on(Backend::Sqlite).await;
+    let field = |plausible: &'static [&'static str], hostile: &'static str| {
+        prop_oneof![
+            proptest::sample::select(plausible).prop_map(String::from),
+            proptest::string::string_regex(hostile).unwrap(),
+        ]
+    };
+    let strategy = (
+        field(&["one_off", "monthly"], "\\PC{0,12}"),
+        field(&["150", "300", "other"], "\\PC{0,12}"),
+        field(&["250", "50", "100000", "49.99", "1,000.50"], "\\PC{0,20}"),
+        field(&["HKD", ""], "\\PC{0,6}"),
+        field(&["a@b.org", "x.y+z@example.com.hk"], "\\PC{0,80}"),
+        field(&["", "Chan Tai Man"], "\\PC{0,120}"),
+        field(&["own_name", "other_name", "none"], "\\PC{0,12}"),
+        field(&["", "Lee Family"], "\\PC{0,40}"),
+        field(
+            &["0123456789abcdef0123456789abcdef"],
+            "[0-9a-f]{32}|\\PC{0,34}",
+        ),
+    );
+    let mut runner = TestRunner::deterministic();
+    let mut accepted = std::collections::HashSet::new();
+    for _ in 0..300 {
+        let (frequency, amount, custom, currency, email, name, receipt, receipt_name, token) =
+            strategy.new_tree(&mut runner).unwrap().current();
+        let response = app
+            .post_form(
+                "/en/donate",
+                &[
+                    ("frequency", &frequency),
+                    ("amount", &amount),
+                    ("custom_amount", &custom),
+                    ("currency", &currency),
+                    ("email", &email),
+                    ("name", &name),
+                    ("receipt", &receipt),
+                    ("receipt_name", &receipt_name),
+                    ("token", &token),
+                ],
+            )
+            .await;
+        match response.status() {
+            StatusCode::SEE_OTHER => {
+                accepted.insert(token.trim().to_string());
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => {}
+            other => panic!("{other} for {frequency:?} {amount:?} {custom:?} {email:?}"),
+        }
+    }
+    assert!(!accepted.is_empty(), "some random forms are valid");
+    assert_eq!(app.donation_count().await, accepted.len() as i64);
 }
