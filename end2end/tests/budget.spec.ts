@@ -60,7 +60,7 @@ test("no translations or campaign content reach the WASM bundle", async ({ page,
   expect(wasmPath).not.toBe("");
   const wasm = (await (await request.get(wasmPath)).body()).toString("latin1");
   const utf8 = (text: string) => Buffer.from(text, "utf8").toString("latin1");
-  for (const text of ["Skip to main content", "跳至主要內容", "Page not found", "left-behind", "留守兒童", "甘肅"]) {
+  for (const text of ["Skip to main content", "跳至主要內容", "Page not found", "left-behind", "留守兒童", "甘肅", "Enter an email address", "請輸入有效的電郵地址", "Continue to payment details", "after-school reading"]) {
     expect(wasm.includes(utf8(text)), `WASM contains "${text}"`).toBe(false);
   }
 });

@@ -6,7 +6,7 @@ import { jsEnabled, waitForIslands } from "./helpers";
 
 async function fillDonor(page: Page, email = "playwright@example.org") {
   await page.getByLabel("Email address (required)").fill(email);
-  await page.getByLabel("Your name (optional)").fill("Lam Ka Yan");
+  await page.getByLabel("Your name", { exact: true }).fill("Lam Ka Yan");
 }
 
 test.describe("the donation widget", () => {
@@ -44,6 +44,7 @@ test.describe("the donation widget", () => {
     await waitForIslands(page, testInfo);
     const email = page.getByLabel("Email address (required)");
     const error = page.locator("#email-error");
+    await page.getByLabel("Your name", { exact: true }).fill("Lam Ka Yan");
     await email.fill("lam.at.example.org");
     if (jsEnabled(testInfo)) {
       // Checked as the donor leaves the field, before any submit.
@@ -139,6 +140,7 @@ test.describe("the donation widget", () => {
   test("the widget speaks the reader's language", async ({ page }, testInfo) => {
     await page.goto("/zh-hk/donate");
     await waitForIslands(page, testInfo);
+    await page.getByLabel("你的姓名", { exact: true }).fill("林嘉欣");
     await page.getByLabel("電郵地址（必填）").fill("不是電郵");
     await page.getByRole("button", { name: "繼續查看付款方法" }).click();
     await expect(page.locator("#email-error")).toHaveText("請輸入有效的電郵地址，例如 name@example.com。");

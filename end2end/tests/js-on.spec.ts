@@ -72,11 +72,34 @@ test.describe("with JavaScript on", () => {
     await page.goto("/en/donate");
     await waitForIslands(page, testInfo);
     await page.getByLabel("Email address (required)").fill("twice@example.org");
-    await page.getByLabel("Your name (optional)").fill("Ho Wing");
+    await page.getByLabel("Your name", { exact: true }).fill("Ho Wing");
     const posts: string[] = [];
     page.on("request", (r) => { if (r.method() === "POST") posts.push(r.url()); });
     await page.getByRole("button", { name: "Continue to payment details" }).dblclick();
     await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
     expect(posts).toHaveLength(1);
+  });
+
+  test("what a donor enters before the page's code arrives is kept when it wakes up", async ({ page }, testInfo) => {
+    // A slow phone: the WebAssembly arrives only after the donor has started filling the form.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto("/en/donate");
+    await page.getByLabel("Email address (required)").fill("early@example.org");
+    await page.getByRole("radio", { name: "Every month" }).check();
+    await page.getByRole("radio", { name: /HK\$600/ }).check();
+    await page.getByRole("radio", { name: "No receipt, thank you" }).check();
+    release();
+    await waitForIslands(page, testInfo);
+    await expect(page.getByLabel("Email address (required)")).toHaveValue("early@example.org");
+    await expect(page.getByRole("radio", { name: "Every month" })).toBeChecked();
+    await expect(page.getByRole("radio", { name: /HK\$600/ })).toBeChecked();
+    await expect(page.getByRole("radio", { name: "No receipt, thank you" })).toBeChecked();
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+    await expect(page.getByText("You have pledged HK$600 every month.")).toBeVisible();
   });
 });

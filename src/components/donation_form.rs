@@ -358,9 +358,10 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                         autocomplete="name"
                         maxlength="100"
                         value=form.name.clone()
-                        aria-describedby="name-error"
+                        aria-describedby="name-hint name-error"
                         aria-invalid=invalid(&name_error)
                     />
+                    <p class="hint" id="name-hint">{m.form_name_hint}</p>
                     <p class="field-error" id="name-error" aria-live="polite">{name_error.clone()}</p>
                 </div>
 
