@@ -484,6 +484,12 @@ async fn the_thank_you_page_needs_its_key(backend: Backend) {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["cache-control"], "private, no-store");
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(
+        !html.contains("og:url"),
+        "the secret address is never advertised"
+    );
     let wrong_key = format!("{path}?key={}", "0".repeat(key.len()));
     for attempt in [path.to_string(), wrong_key, format!("{path}?key=")] {
         let response = app.get(&attempt).await;

@@ -54,7 +54,9 @@ pub fn Layout(
         <Meta property="og:site_name" content=org.clone()/>
         <Meta property="og:title" content=title/>
         <Meta property="og:description" content=description/>
-        <Meta property="og:url" content=canonical/>
+        // Pages that are not indexed (404s, a donor's own thank-you page with its secret key)
+        // claim no public address.
+        {(!noindex).then(|| view! { <Meta property="og:url" content=canonical/> })}
         <Meta property="og:locale" content=locale.og_locale()/>
 
         <a class="skip-link" href="#main">{m.skip_link}</a>
