@@ -41,6 +41,7 @@ on_both_databases!(
     the_thank_you_page_needs_its_key,
     a_database_outage_keeps_the_donors_values_and_asks_to_retry,
     hostile_strings_are_stored_as_written_and_shown_as_text,
+    coming_back_to_the_form_after_giving_finds_the_same_gift,
 );
 
 /// A fresh form token, taken from the donate page as a browser would.
@@ -623,4 +624,105 @@ async fn random_forms_never_cause_a_server_error() {
     }
     assert!(!accepted.is_empty(), "some random forms are valid");
     assert_eq!(app.donation_count().await, accepted.len() as i64);
+}
+
+/// The token in a page's form.
+fn token_in(html: &str) -> String {
+    let start = html
+        .find("name=\"token\" value=\"")
+        .expect("the form has a token")
+        + 20;
+    html[start..start + 32].to_string()
+}
+
+async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let get_with = |path: &'static str, cookie: Option<String>| {
+        let mut request = app.client.get(app.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    // The first visit gets a token, in the form and in a cookie.
+    let first = get_with("/en/donate", None).await.unwrap();
+    let set_cookie = first.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.starts_with("sharecare_gift="), "{set_cookie}");
+    for attribute in [
+        "Path=/",
+        "Max-Age=1800",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Secure",
+    ] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} in {set_cookie}"
+        );
+    }
+    assert!(
+        first
+            .headers()
+            .get_all("vary")
+            .iter()
+            .any(|v| v.to_str().unwrap().contains("Cookie")),
+        "caches must key the page on the cookie"
+    );
+    let token = token_in(&first.text().await.unwrap());
+    let cookie = format!("sharecare_gift={token}");
+    assert!(set_cookie.contains(&token));
+
+    // A reload, the home page and a second tab share it.
+    for path in ["/en/donate", "/en"] {
+        let html = get_with(path, Some(cookie.clone()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(token_in(&html), token, "{path}");
+        assert!(!html.contains("a moment ago"), "no gift yet");
+    }
+
+    // After giving, the form fetched again (Back without a cached page) says so and keeps the
+    // token: submitting it again finds the same donation.
+    let location = thank_you_location(&submit(&app, &valid_gift(&token)).await);
+    let html = get_with("/en/donate", Some(cookie.clone()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(token_in(&html), token);
+    let reference = reference_in(&location);
+    assert!(html.contains(&format!(
+        "You gave HK$250 a moment ago, reference {}.",
+        reference.as_str()
+    )));
+    assert!(
+        html.contains(&format!("href=\"{location}\"")),
+        "links to the thank-you page"
+    );
+    let again = thank_you_location(&submit(&app, &valid_gift(&token)).await);
+    assert_eq!(again, location);
+    assert_eq!(app.donation_count().await, 1);
+
+    // Asking for a new gift starts one.
+    let html = get_with("/en/donate?new_gift=1", Some(cookie.clone()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let new_token = token_in(&html);
+    assert_ne!(new_token, token);
+    assert!(!html.contains("a moment ago"));
+    // A cookie that is not a token is ignored.
+    let html = get_with("/en/donate", Some("sharecare_gift=<script>".into()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_ne!(token_in(&html), token);
 }

@@ -112,6 +112,46 @@ test.describe("the donation widget", () => {
     await expect(page.getByText("You have pledged HK$600 every month.")).toBeVisible();
   });
 
+  test("going back and submitting the same form again finds the same donation", async ({ page }, testInfo) => {
+    await page.goto("/en/donate");
+    await waitForIslands(page, testInfo);
+    await fillDonor(page, "again@example.org");
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+    const first = page.url();
+    await page.goBack();
+    await expect(page).toHaveURL(/\/en\/donate$/);
+    await waitForIslands(page, testInfo);
+    // Whether the browser shows its stored page or fetches it again, the form keeps its token;
+    // a fetched page also says the gift was made.
+    const reference = /LBC-[2-9A-Z]{6}/.exec(first)![0];
+    const notice = page.getByRole("status").filter({ hasText: "a moment ago" });
+    if (await notice.count()) await expect(notice).toContainText(reference);
+    await fillDonor(page, "again@example.org");
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+    expect(page.url(), "the same reference, not a second donation").toBe(first);
+  });
+
+  test("after giving, the reader can start a new gift on purpose", async ({ page }, testInfo) => {
+    await page.goto("/en/donate");
+    await waitForIslands(page, testInfo);
+    await fillDonor(page, "twice-on-purpose@example.org");
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+    const first = page.url();
+    await page.goto("/en/donate");
+    const notice = page.getByRole("status").filter({ hasText: "a moment ago" });
+    await expect(notice).toBeVisible();
+    await notice.getByRole("link", { name: "Make another gift" }).click();
+    await expect(notice).toHaveCount(0);
+    await waitForIslands(page, testInfo);
+    await fillDonor(page, "twice-on-purpose@example.org");
+    await page.getByRole("button", { name: "Continue to payment details" }).click();
+    await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+    expect(page.url(), "a second, separate gift").not.toBe(first);
+  });
+
   test("a prefilled link preselects the widget, and a bad one is ignored", async ({ page }) => {
     await page.goto("/en/donate?amount=600&frequency=monthly");
     await expect(page.locator("#donate-amount-600")).toBeChecked();

@@ -10,7 +10,8 @@ use crate::domain::money::{parse_amount, AmountLimits};
 use crate::domain::Locale;
 use crate::i18n::{fill, t, Messages};
 use crate::islands::DonationEnhancer;
-use crate::server::donations::Donations;
+use crate::server::db::DonationRow;
+use crate::server::giving::{thank_you_path, GiftSession};
 use crate::server::state::AppState;
 
 /// What the form shows: the values to put back and what was wrong with them.
@@ -20,28 +21,37 @@ pub struct FormState {
     pub errors: Vec<FieldError>,
     /// The database could not take the gift just now; the donor can simply submit again.
     pub unavailable: bool,
+    /// The gift this form's token already made (the donor came back to the form).
+    pub previous: Option<DonationRow>,
 }
 
 impl FormState {
-    /// A fresh form: the content's default amount, one-off, a new idempotency token.
-    pub fn fresh(content: &Content) -> FormState {
+    /// A fresh form: the content's default amount, one-off, and the request's form token
+    /// (see `server::giving::gift_session`).
+    pub fn fresh(content: &Content, session: GiftSession) -> FormState {
         FormState {
             form: DonationForm {
                 frequency: Frequency::OneOff.as_str().into(),
                 amount: major_units(content.giving.default_amount_minor_units),
                 currency: content.organisation.currency().code().into(),
                 receipt: "own_name".into(),
-                token: Donations::new_form_token().as_str().into(),
+                token: session.token.as_str().into(),
                 ..DonationForm::default()
             },
+            previous: session.previous,
             ..FormState::default()
         }
     }
 
     /// A fresh form preselected from a shared link's `?amount=500&frequency=monthly`. Values
     /// that do not parse are ignored: a bad link still opens a working form.
-    pub fn prefilled(content: &Content, amount: Option<&str>, frequency: Option<&str>) -> Self {
-        let mut state = FormState::fresh(content);
+    pub fn prefilled(
+        content: &Content,
+        session: GiftSession,
+        amount: Option<&str>,
+        frequency: Option<&str>,
+    ) -> Self {
+        let mut state = FormState::fresh(content, session);
         if let Some(frequency) = frequency.and_then(Frequency::parse) {
             state.form.frequency = frequency.as_str().into();
         }
@@ -273,7 +283,27 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
     );
     let other_checked = form.amount == DonationForm::OTHER_AMOUNT;
 
+    let previous = state.previous.as_ref().map(|gift| {
+        let amount = content
+            .money(u64::try_from(gift.amount_minor).unwrap_or(0))
+            .to_string();
+        view! {
+            <div class="previous-gift" role="status">
+                <p>
+                    {fill(m.previous_gift, &[("amount", &amount), ("reference", &gift.reference)])}
+                    " "
+                    <a href=thank_you_path(locale, &gift.reference, &gift.access_key)>{m.previous_gift_view}</a>
+                </p>
+                <p>
+                    {m.previous_gift_again}" "
+                    <a href=format!("/{}/donate?new_gift=1", locale.code())>{m.previous_gift_new}</a>
+                </p>
+            </div>
+        }
+    });
+
     view! {
+        {previous}
         <DonationEnhancer>
             <form
                 class="donation-form"

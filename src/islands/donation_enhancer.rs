@@ -64,8 +64,10 @@ mod browser {
         let submitting = Rc::new(Cell::new(false));
 
         let target_form = form.clone();
+        let submitting_now = submitting.clone();
+        let touched_fields = touched.clone();
         on(&form, "submit", move |event: Event| {
-            if submitting.get() {
+            if submitting_now.get() {
                 // A second click while the first submit is on its way: the server would
                 // return the same donation anyway, but there is no need to ask twice.
                 event.prevent_default();
@@ -73,16 +75,29 @@ mod browser {
             }
             let errors = problems(&target_form, rules);
             show(&target_form, &errors, |_| true);
+            // Every field has now been shown to the donor: keep them all up to date.
+            *touched_fields.borrow_mut() = FIELDS.iter().map(|(field, _, _)| *field).collect();
             if let Some(first) = errors.iter().find(|e| e.field != Field::Token) {
                 event.prevent_default();
                 if let Some((_, _, input)) = FIELDS.iter().find(|(f, _, _)| *f == first.field) {
                     focus(&target_form, input);
                 }
             } else if errors.is_empty() {
-                submitting.set(true);
+                submitting_now.set(true);
                 if let Some(button) = by_id(&target_form, "donate-submit") {
                     let _ = button.set_attribute("aria-disabled", "true");
                 }
+            }
+        });
+
+        // Coming back with the Back button restores this page as it was, mid-submit: let the
+        // donor submit again (the same token finds the same donation).
+        let target_form = form.clone();
+        let restored = submitting.clone();
+        on(&leptos::prelude::window(), "pageshow", move |_: Event| {
+            restored.set(false);
+            if let Some(button) = by_id(&target_form, "donate-submit") {
+                let _ = button.remove_attribute("aria-disabled");
             }
         });
 
@@ -110,7 +125,11 @@ mod browser {
             show(&target_form, &errors, |field| touched.contains(&field));
         });
 
+        // While the donor types, a message they have already seen goes away as soon as the
+        // field is right (new messages wait until they leave the field). Clearing here, not
+        // on leaving, keeps the submit button from moving under a click that blurs the field.
         let target_form = form.clone();
+        let touched_fields = touched.clone();
         on(&form, "input", move |event: Event| {
             if input_name(&event).as_deref() == Some("custom_amount") {
                 if let Some(other) = by_id(&target_form, "donate-amount-other")
@@ -119,6 +138,11 @@ mod browser {
                     other.set_checked(true);
                 }
             }
+            let touched = touched_fields.borrow();
+            let errors = problems(&target_form, rules);
+            show(&target_form, &errors, |field| {
+                touched.contains(&field) && !errors.iter().any(|e| e.field == field)
+            });
         });
     }
 

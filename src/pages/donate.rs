@@ -10,7 +10,7 @@ use crate::components::progress::CampaignProgress;
 use crate::domain::donation::ReferralCode;
 use crate::domain::Locale;
 use crate::i18n::t;
-use crate::pages::{not_found::NotFound, private_page, route_locale};
+use crate::pages::{gift_session, not_found::NotFound, private_page, route_locale};
 use crate::server::state::AppState;
 
 #[component]
@@ -28,8 +28,12 @@ fn Donate(locale: Locale) -> impl IntoView {
     let m = t(locale);
     let form_state = use_context::<FormState>().unwrap_or_else(|| {
         let query = use_query_map().get_untracked();
-        let mut fresh =
-            FormState::prefilled(content, query.get_str("amount"), query.get_str("frequency"));
+        let mut fresh = FormState::prefilled(
+            content,
+            gift_session(),
+            query.get_str("amount"),
+            query.get_str("frequency"),
+        );
         if let Some(code) = query.get_str("ref").and_then(ReferralCode::parse) {
             fresh.form.referral = code.as_str().to_string();
         }

@@ -11,7 +11,7 @@ use crate::components::story::StoryArticle;
 use crate::content::{Localized, Organisation};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{not_found::NotFound, private_page, route_locale};
+use crate::pages::{gift_session, not_found::NotFound, private_page, route_locale};
 use crate::server::state::AppState;
 
 #[component]
@@ -87,7 +87,7 @@ fn Home(locale: Locale) -> impl IntoView {
                 <h2 id="give-heading">{text(&campaign.appeal.heading)}</h2>
                 {paragraphs(&campaign.appeal.paragraphs)}
                 <CampaignProgress locale/>
-                <DonationWidget locale state=FormState::fresh(content)/>
+                <DonationWidget locale state=FormState::fresh(content, gift_session())/>
                 <p class="give-contact">{contact_sentence(m.give_contact, org)}</p>
             </div>
         </section>

@@ -21,13 +21,31 @@ pub fn route_locale() -> Option<Locale> {
 }
 
 /// Marks the response as one reader's: the page carries a fresh form token, so shared caches
-/// must not keep it. `no-cache` (not `no-store`) lets the browser's back button show the same
-/// form, token included, so going back and submitting again finds the same donation.
+/// must not keep it. `max-age=0` makes every new visit fetch a fresh form, while the browser
+/// may still show its stored copy for Back (history navigation skips revalidation of stale
+/// entries, not of `no-cache` ones): going back and submitting again sends the same token and
+/// finds the same donation. `no-store` would forbid that copy.
 pub fn private_page() {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
             http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("private, no-cache"),
+            http::HeaderValue::from_static("private, max-age=0"),
         );
     }
+}
+
+/// This request's form token and the gift it already made (set by the `gift_session`
+/// middleware). Pages rendered without it (tests rendering directly) get a new token.
+pub fn gift_session() -> crate::server::giving::GiftSession {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::server::giving::GiftSession>()
+                .cloned()
+        })
+        .unwrap_or_else(|| crate::server::giving::GiftSession {
+            token: crate::server::donations::Donations::new_form_token(),
+            previous: None,
+        })
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request as AxumRequest, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -18,10 +19,11 @@ use tokio_stream::wrappers::WatchStream;
 
 use crate::app::shell;
 use crate::components::donation_form::FormState;
-use crate::domain::donation::{DonationForm, Reference};
+use crate::domain::donation::{DonationForm, FormToken, Reference};
 use crate::domain::Locale;
 use crate::pages::thank_you::ThankYouDonation;
-use crate::server::donations::Progress;
+use crate::server::db::DonationRow;
+use crate::server::donations::{Donations, Progress};
 use crate::server::state::AppState;
 
 /// `POST /{locale}/donate`: checks the gift, stores it once per form token and sends the donor
@@ -46,7 +48,7 @@ pub async fn submit(
             let form_state = FormState {
                 form,
                 errors,
-                unavailable: false,
+                ..FormState::default()
             };
             let mut response = render(state, headers, &path, form_state).await;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -64,8 +66,8 @@ pub async fn submit(
             tracing::error!(%error, "cannot store a donation");
             let form_state = FormState {
                 form,
-                errors: Vec::new(),
                 unavailable: true,
+                ..FormState::default()
             };
             let mut response = render(state, headers, &path, form_state).await;
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
@@ -75,6 +77,94 @@ pub async fn submit(
             response
         }
     }
+}
+
+/// The cookie that keeps one form token per donor for a while, so a donation form fetched again
+/// (Back after giving, a second tab, a reload) carries the same token and cannot give twice.
+pub const GIFT_COOKIE: &str = "sharecare_gift";
+/// How long a token is kept: long enough for any Back or retry, short enough that a later
+/// visit starts a new gift.
+const GIFT_COOKIE_MAX_AGE_SECONDS: u32 = 30 * 60;
+
+/// The form token for this request's donation forms, and the gift it already made, if any.
+#[derive(Debug, Clone)]
+pub struct GiftSession {
+    pub token: FormToken,
+    pub previous: Option<DonationRow>,
+}
+
+/// Middleware for the pages that show a donation form: picks the token (the cookie's, unless
+/// the reader asked for a new gift with `?new_gift=1`), looks up whether it already made a
+/// donation, hands both to the page (request extension) and refreshes the cookie.
+pub async fn gift_session(
+    State(state): State<AppState>,
+    mut request: AxumRequest,
+    next: Next,
+) -> Response {
+    if request.method() != Method::GET || !shows_donation_form(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let wants_new_gift = request
+        .uri()
+        .query()
+        .is_some_and(|query| query.split('&').any(|pair| pair == "new_gift=1"));
+    let remembered = (!wants_new_gift)
+        .then(|| remembered_token(request.headers()))
+        .flatten();
+    let session = match remembered {
+        Some(token) => {
+            let previous = state
+                .donations
+                .database()
+                .donation_by_idempotency_key(token.as_str())
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "cannot look up the form token's donation");
+                    None
+                });
+            GiftSession { token, previous }
+        }
+        None => GiftSession {
+            token: Donations::new_form_token(),
+            previous: None,
+        },
+    };
+    let secure = if state.site.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{GIFT_COOKIE}={}; Path=/; Max-Age={GIFT_COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax{secure}",
+        session.token.as_str()
+    );
+    request.extensions_mut().insert(session);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        headers.append(header::SET_COOKIE, value);
+    }
+    headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    response
+}
+
+/// `/{locale}` and `/{locale}/donate` carry the donation form.
+fn shows_donation_form(path: &str) -> bool {
+    let mut segments = path.trim_start_matches('/').split('/');
+    let locale_ok = segments.next().and_then(Locale::from_code).is_some();
+    locale_ok && matches!(segments.next(), None | Some("donate")) && segments.next().is_none()
+}
+
+fn remembered_token(headers: &HeaderMap) -> Option<FormToken> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == GIFT_COOKIE).then(|| FormToken::parse(value))?
+        })
 }
 
 /// Where a donor sees their gift: the reference in the path, the secret in the query.

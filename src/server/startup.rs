@@ -229,6 +229,10 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route_service("/robots.txt", ServeFile::new(site_root.join("robots.txt")))
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            giving::gift_session,
+        ))
         .layer(middleware::from_fn(routes::redirect_trailing_slash))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
