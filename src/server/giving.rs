@@ -24,6 +24,7 @@ use crate::domain::Locale;
 use crate::pages::thank_you::ThankYouDonation;
 use crate::server::db::DonationRow;
 use crate::server::donations::{Donations, Progress};
+use crate::server::routes;
 use crate::server::state::AppState;
 
 /// `POST /{locale}/donate`: checks the gift, stores it once per form token and sends the donor
@@ -156,15 +157,7 @@ fn shows_donation_form(path: &str) -> bool {
 }
 
 fn remembered_token(headers: &HeaderMap) -> Option<FormToken> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == GIFT_COOKIE).then(|| FormToken::parse(value))?
-        })
+    routes::cookie(headers, GIFT_COOKIE).and_then(FormToken::parse)
 }
 
 /// Where a donor sees their gift: the reference in the path, the secret in the query.

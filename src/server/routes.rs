@@ -44,14 +44,19 @@ pub fn reader_locale(headers: &HeaderMap) -> Locale {
 }
 
 fn chosen_locale(headers: &HeaderMap) -> Option<Locale> {
+    cookie(headers, LANGUAGE_COOKIE).and_then(Locale::from_code)
+}
+
+/// The value of the first cookie called `name`, trimmed.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == LANGUAGE_COOKIE).then(|| Locale::from_code(value.trim()))?
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.trim())
         })
 }
 
