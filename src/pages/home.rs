@@ -8,10 +8,12 @@ use crate::components::layout::Layout;
 use crate::components::progress::CampaignProgress;
 use crate::components::stat_panel::StatPanel;
 use crate::components::story::StoryArticle;
-use crate::content::{Localized, Organisation};
+use crate::content::Localized;
 use crate::domain::Locale;
-use crate::i18n::{fill, t};
-use crate::pages::{gift_session, not_found::NotFound, private_page, route_locale};
+use crate::i18n::t;
+use crate::pages::{
+    contact_sentence, gift_session, not_found::NotFound, private_page, route_locale,
+};
 use crate::server::state::AppState;
 
 #[component]
@@ -97,22 +99,5 @@ fn Home(locale: Locale) -> impl IntoView {
         <Layout locale path="" title=text(&campaign.title) description=text(&campaign.description)>
             {body}
         </Layout>
-    }
-}
-
-/// Renders a translated sentence with `{phone}` and `{email}` as links, keeping the
-/// translation's own word order.
-fn contact_sentence(template: &str, org: &Organisation) -> impl IntoView {
-    const PHONE: &str = "\u{0}";
-    const EMAIL: &str = "\u{1}";
-    let sentence = fill(template, &[("phone", PHONE), ("email", EMAIL)]);
-    let (before_phone, rest) = sentence.split_once(PHONE).unwrap_or((&sentence, ""));
-    let (between, after_email) = rest.split_once(EMAIL).unwrap_or((rest, ""));
-    view! {
-        {before_phone.to_string()}
-        <a href=org.phone_href()>{org.phone.clone()}</a>
-        {between.to_string()}
-        <a href=format!("mailto:{}", org.email)>{org.email.clone()}</a>
-        {after_email.to_string()}
     }
 }

@@ -9,7 +9,9 @@ pub mod thank_you;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::content::Organisation;
 use crate::domain::Locale;
+use crate::i18n::fill;
 
 /// The language named by the `:locale` segment of the current route, if it is one we publish.
 pub fn route_locale() -> Option<Locale> {
@@ -48,4 +50,21 @@ pub fn gift_session() -> crate::server::giving::GiftSession {
             token: crate::server::donations::Donations::new_form_token(),
             previous: None,
         })
+}
+
+/// Renders a translated sentence with `{phone}` and `{email}` as links, keeping the
+/// translation's own word order.
+pub fn contact_sentence(template: &str, org: &Organisation) -> impl IntoView {
+    const PHONE: &str = "\u{0}";
+    const EMAIL: &str = "\u{1}";
+    let sentence = fill(template, &[("phone", PHONE), ("email", EMAIL)]);
+    let (before_phone, rest) = sentence.split_once(PHONE).unwrap_or((&sentence, ""));
+    let (between, after_email) = rest.split_once(EMAIL).unwrap_or((rest, ""));
+    view! {
+        {before_phone.to_string()}
+        <a href=org.phone_href()>{org.phone.clone()}</a>
+        {between.to_string()}
+        <a href=format!("mailto:{}", org.email)>{org.email.clone()}</a>
+        {after_email.to_string()}
+    }
 }

@@ -8,7 +8,7 @@ use crate::components::layout::Layout;
 use crate::domain::donation::{DonationStatus, Frequency};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{not_found::NotFound, route_locale};
+use crate::pages::{contact_sentence, not_found::NotFound, route_locale};
 use crate::server::db::DonationRow;
 use crate::server::payment::{fps_payload, qr_svg};
 use crate::server::state::AppState;
@@ -120,7 +120,7 @@ fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
                     <h2>{m.thanks_next_heading}</h2>
                     {next_steps}
                     {how_to_pay}
-                    <p class="hint">{fill(m.thanks_questions, &[("phone", &org.phone), ("email", &org.email)])}</p>
+                    <p class="hint">{contact_sentence(m.thanks_questions, org)}</p>
                 </div>
             </section>
     };

@@ -44,9 +44,10 @@ impl DbError {
     /// dropped or refused connection, a PostgreSQL restart or serialization conflict.
     pub fn is_transient(&self) -> bool {
         match self {
+            // Not PoolTimedOut: the pool has already waited its acquire timeout, and a donor
+            // must hear "try again" within seconds rather than after several more waits.
             DbError::Sqlx(
                 sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
                 | sqlx::Error::Tls(_)
                 | sqlx::Error::Protocol(_)
                 | sqlx::Error::WorkerCrashed,
@@ -170,7 +171,8 @@ impl Database {
         let pool = AnyPoolOptions::new()
             // SQLite has one writer at a time; more connections only queue on its lock.
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(5))
+            // A donor waits at most this long for a connection before hearing "try again".
+            .acquire_timeout(Duration::from_secs(3))
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
