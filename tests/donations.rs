@@ -351,11 +351,13 @@ async fn unreadable_bodies_are_client_errors_and_store_nothing(backend: Backend)
                 .unwrap(),
         ),
     ] {
-        assert!(
-            response.status().is_client_error(),
-            "{case}: {}",
-            response.status()
-        );
+        let expected = if case == "huge" {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            // Answered as an empty form: the page says what to fill in.
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        assert_eq!(response.status(), expected, "{case}");
     }
     let unknown_language = app.post_form("/xx/donate", &[("email", "a@b.org")]).await;
     assert_eq!(unknown_language.status(), StatusCode::NOT_FOUND);

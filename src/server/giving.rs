@@ -41,8 +41,20 @@ pub async fn submit(
     let Some(locale) = Locale::from_code(&locale) else {
         return render(state, headers, &path, ()).await;
     };
-    // An unreadable body (wrong content type, broken encoding) is answered like an empty form.
-    let form = form.map(|Form(form)| form).unwrap_or_default();
+    let form = match form {
+        Ok(Form(form)) => form,
+        // Far larger than any donation form: not a donor's mistake to explain field by field.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "This request is far larger than a donation form.",
+            )
+                .into_response();
+        }
+        // An unreadable body (wrong content type, broken encoding) is answered like an empty
+        // form: the donor sees what to fill in.
+        Err(_) => DonationForm::default(),
+    };
     let request = match form.parse(state.content.giving_rules()) {
         Ok(request) => request,
         Err(errors) => {
