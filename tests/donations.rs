@@ -344,21 +344,28 @@ async fn unreadable_bodies_are_client_errors_and_store_nothing(backend: Backend)
                 .await
                 .unwrap(),
         ),
-        (
-            "huge",
-            raw(vec![b'a'; 200_000], "application/x-www-form-urlencoded")
-                .await
-                .unwrap(),
-        ),
     ] {
-        let expected = if case == "huge" {
-            StatusCode::PAYLOAD_TOO_LARGE
-        } else {
-            // Answered as an empty form: the page says what to fill in.
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        assert_eq!(response.status(), expected, "{case}");
+        // Answered as an empty form: the page says what to fill in.
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{case}"
+        );
     }
+    // Larger than the 16 KB limit (small enough to be sent whole before the answer). The
+    // server answers early and closes the connection, so this client keeps none for reuse.
+    let once = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let huge = once
+        .post(app.url("/en/donate"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 20_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let unknown_language = app.post_form("/xx/donate", &[("email", "a@b.org")]).await;
     assert_eq!(unknown_language.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.donation_count().await, 0);
