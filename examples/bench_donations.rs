@@ -57,12 +57,7 @@ async fn main() {
         ),
         ("DATABASE_URL", database_url.clone()),
     ];
-    let settings = Settings::from_lookup(|name| {
-        vars.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.clone())
-    })
-    .expect("settings");
+    let settings = Settings::from_pairs(&vars).expect("settings");
     let application = Application::build(settings)
         .await
         .expect("the application starts");

@@ -1,8 +1,8 @@
 //! The `sharecare` server: settings, logs, then serve until SIGINT/SIGTERM.
 //!
 //! ```text
-//! sharecare                      serve the site
-//! sharecare mark-paid LBC-XXXXXX confirm that an offline (FPS / bank) gift has arrived
+//! sharecare                     serve the site
+//! sharecare mark-paid LBC-7K3Q9X confirm that an offline (FPS / bank) gift has arrived
 //! ```
 
 #[cfg(feature = "ssr")]

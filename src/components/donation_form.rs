@@ -362,58 +362,43 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                     </div>
                 </fieldset>
 
-                <div class="field">
-                    <label for="donate-email">{m.form_email_label}</label>
-                    <input
-                        type="email"
-                        id="donate-email"
-                        name="email"
-                        autocomplete="email"
-                        required
-                        maxlength="254"
-                        value=form.email.clone()
-                        aria-describedby="email-hint email-error"
-                        aria-invalid=invalid(&email_error)
-                    />
-                    <p class="hint" id="email-hint">{m.form_email_hint}</p>
-                    <p class="field-error" id="email-error" aria-live="polite">{email_error.clone()}</p>
-                </div>
-
-                <div class="field">
-                    <label for="donate-name">{m.form_name_label}</label>
-                    <input
-                        type="text"
-                        id="donate-name"
-                        name="name"
-                        autocomplete="name"
-                        maxlength="100"
-                        value=form.name.clone()
-                        aria-describedby="name-hint name-error"
-                        aria-invalid=invalid(&name_error)
-                    />
-                    <p class="hint" id="name-hint">{m.form_name_hint}</p>
-                    <p class="field-error" id="name-error" aria-live="polite">{name_error.clone()}</p>
-                </div>
+                <TextField
+                    id="donate-email"
+                    name="email"
+                    input_type="email"
+                    required=true
+                    autocomplete="email"
+                    max_length=254
+                    label=m.form_email_label
+                    hint=m.form_email_hint
+                    value=form.email.clone()
+                    error=email_error
+                />
+                <TextField
+                    id="donate-name"
+                    name="name"
+                    autocomplete="name"
+                    max_length=100
+                    label=m.form_name_label
+                    hint=m.form_name_hint
+                    value=form.name.clone()
+                    error=name_error
+                />
 
                 <fieldset class="choices" aria-describedby="receipt-hint receipt-error">
                     <legend>{m.form_receipt_legend}</legend>
                     <p class="hint" id="receipt-hint">{m.form_receipt_hint}</p>
                     <div class="choice-column">{receipt_options}</div>
                     <p class="field-error" id="receipt-error" aria-live="polite">{receipt_error}</p>
-                    <div class="field">
-                        <label for="donate-receipt-name">{m.form_receipt_name_label}</label>
-                        <input
-                            type="text"
-                            id="donate-receipt-name"
-                            name="receipt_name"
-                            autocomplete="off"
-                            maxlength="100"
-                            value=form.receipt_name.clone()
-                            aria-describedby="receipt-name-error"
-                            aria-invalid=invalid(&receipt_name_error)
-                        />
-                        <p class="field-error" id="receipt-name-error" aria-live="polite">{receipt_name_error.clone()}</p>
-                    </div>
+                    <TextField
+                        id="donate-receipt-name"
+                        name="receipt_name"
+                        autocomplete="off"
+                        max_length=100
+                        label=m.form_receipt_name_label
+                        value=form.receipt_name.clone()
+                        error=receipt_name_error
+                    />
                 </fieldset>
 
                 <div class="field checkbox">
@@ -436,5 +421,49 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                 <p class="field-error" id="token-error" aria-live="polite">{token_error}</p>
             </form>
         </DonationEnhancer>
+    }
+}
+
+/// A labelled text input with its optional hint and its error, tied together for screen
+/// readers (`aria-describedby`) and marked invalid when the error is present. The hint and error
+/// elements' ids are the field's `name` (dashed) with `-hint` and `-error`, as the island expects.
+#[component]
+fn TextField(
+    id: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] required: bool,
+    autocomplete: &'static str,
+    max_length: u32,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    value: String,
+    error: Option<String>,
+) -> impl IntoView {
+    let stem = name.replace('_', "-");
+    let hint_id = format!("{stem}-hint");
+    let error_id = format!("{stem}-error");
+    let described_by = match hint {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => error_id.clone(),
+    };
+    let invalid = error.is_some().then_some("true");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                type=input_type
+                id=id
+                name=name
+                autocomplete=autocomplete
+                required=required
+                maxlength=max_length.to_string()
+                value=value
+                aria-describedby=described_by
+                aria-invalid=invalid
+            />
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            <p class="field-error" id=error_id aria-live="polite">{error}</p>
+        </div>
     }
 }

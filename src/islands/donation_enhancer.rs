@@ -1,5 +1,6 @@
-use leptos::html::Div;
 use leptos::prelude::*;
+
+use crate::islands::live_root;
 
 /// Wraps the server-rendered donation form (see `components::donation_form`). The form works
 /// on its own; once hydrated, this checks fields as the donor leaves them, using the same
@@ -7,24 +8,12 @@ use leptos::prelude::*;
 /// selects "other amount" when one is typed, and ignores a second click while submitting.
 #[island]
 pub fn DonationEnhancer(children: Children) -> impl IntoView {
-    let root = NodeRef::<Div>::new();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| {
+    live_root("donation-widget", children, |root| {
         #[cfg(feature = "hydrate")]
-        if let Some(root) = root.get() {
-            browser::enhance(&root);
-        }
-        hydrated.set(true);
-    });
-    view! {
-        <div
-            class="donation-widget"
-            node_ref=root
-            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
-        >
-            {children()}
-        </div>
-    }
+        browser::enhance(root);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = root;
+    })
 }
 
 #[cfg(feature = "hydrate")]

@@ -1,29 +1,18 @@
-use leptos::html::Div;
 use leptos::prelude::*;
+
+use crate::islands::live_root;
 
 /// Wraps the server-rendered campaign progress (see `components::progress`). Once hydrated it
 /// listens to `/api/progress` (server-sent events) and rewrites the figures and the bar when a
 /// gift is confirmed, so an open page never shows a stale total.
 #[island]
 pub fn LiveProgress(children: Children) -> impl IntoView {
-    let root = NodeRef::<Div>::new();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| {
+    live_root("live-progress", children, |root| {
         #[cfg(feature = "hydrate")]
-        if let Some(root) = root.get() {
-            browser::follow(&root);
-        }
-        hydrated.set(true);
-    });
-    view! {
-        <div
-            class="live-progress"
-            node_ref=root
-            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
-        >
-            {children()}
-        </div>
-    }
+        browser::follow(root);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = root;
+    })
 }
 
 #[cfg(feature = "hydrate")]

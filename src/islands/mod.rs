@@ -10,6 +10,34 @@ pub use donation_enhancer::DonationEnhancer;
 pub use language_memory::LanguageMemory;
 pub use live_progress::LiveProgress;
 
+/// The element an island wraps its server-rendered children in. Once the island is live it
+/// runs `start` on that element (listeners, streams) and flips `data-hydrated` to `"true"`,
+/// which tests wait for.
+fn live_root(
+    class: &'static str,
+    children: leptos::prelude::Children,
+    start: fn(&leptos::web_sys::HtmlDivElement),
+) -> impl leptos::prelude::IntoView {
+    use leptos::prelude::*;
+    let root = NodeRef::<leptos::html::Div>::new();
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(root) = root.get() {
+            start(&root);
+        }
+        hydrated.set(true);
+    });
+    view! {
+        <div
+            class=class
+            node_ref=root
+            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
+        >
+            {children()}
+        </div>
+    }
+}
+
 /// Adds an event listener that lives as long as the page.
 #[cfg(feature = "hydrate")]
 fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(

@@ -53,6 +53,16 @@ impl Settings {
         Settings::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Reads settings from name/value pairs instead of the environment (tests, the benchmark).
+    pub fn from_pairs<V: AsRef<str>>(pairs: &[(&str, V)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.as_ref().to_string())
+        })
+    }
+
     /// Reads settings through `lookup`, so tests can supply their own environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
@@ -124,11 +134,7 @@ mod tests {
     use super::*;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-        })
+        Settings::from_pairs(vars)
     }
 
     #[test]

@@ -202,14 +202,12 @@ pub async fn thank_you(
         Ok(None) => render(state, headers, &path, ()).await,
         Err(error) => {
             tracing::error!(%error, "cannot read a donation");
-            let mut response = (
+            (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::RETRY_AFTER, "5")],
                 "The donation service is briefly unavailable. Please reload this page in a moment.",
             )
-                .into_response();
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            response
+                .into_response()
         }
     };
     // The page is one donor's own: never cached by others, never indexed, and its secret URL

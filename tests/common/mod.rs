@@ -177,12 +177,7 @@ async fn spawn(content_source: &Path, database: TestDatabase) -> TestApp {
         ("PUBLIC_BASE_URL", PUBLIC_BASE_URL.to_string()),
         ("DATABASE_URL", database.url.clone()),
     ];
-    let settings = Settings::from_lookup(|name| {
-        vars.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.clone())
-    })
-    .expect("test settings are valid");
+    let settings = Settings::from_pairs(&vars).expect("test settings are valid");
     let application = Application::build(settings)
         .await
         .expect("the application starts");
