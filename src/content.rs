@@ -207,6 +207,8 @@ pub struct Giving {
     /// Gifts received offline before (or outside) this site, added to the live total.
     pub offline_raised_minor_units: u64,
     pub offline_supporters: u64,
+    /// Receipts for gifts of at least this much carry the tax-deduction note (Hong Kong: HK$100).
+    pub tax_deductible_from_minor_units: u64,
     pub presets: Vec<Preset>,
 }
 
@@ -255,6 +257,8 @@ impl Content {
                 min_minor: self.giving.min_minor_units,
                 max_minor: self.giving.max_minor_units,
             },
+            // Whether cards are on is configuration, not content: see `server::payment`.
+            card_payments: false,
         }
     }
 

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::content::Content;
-use crate::domain::donation::{DonationForm, Field, FieldError, Frequency, Problem};
+use crate::domain::donation::{DonationForm, Field, FieldError, Frequency, PaymentMethod, Problem};
 use crate::domain::money::{parse_amount, AmountLimits};
 use crate::domain::Locale;
 use crate::i18n::{fill, t, Messages};
@@ -21,6 +21,9 @@ pub struct FormState {
     pub errors: Vec<FieldError>,
     /// The database could not take the gift just now; the donor can simply submit again.
     pub unavailable: bool,
+    /// The gift is stored but the card checkout could not be started; submitting again
+    /// reuses the same donation.
+    pub checkout_failed: bool,
     /// The gift this form's token already made (the donor came back to the form).
     pub previous: Option<DonationRow>,
 }
@@ -122,6 +125,8 @@ pub fn problem_message(m: &Messages, problem: Problem, content: &Content) -> Str
         Problem::NameNeededForReceipt => m.error_name_needed_for_receipt,
         Problem::ReceiptUnknown => m.error_receipt,
         Problem::ReceiptName(NameError::Missing) => m.error_receipt_name_missing,
+        Problem::PaymentMethodUnknown => m.error_payment_method,
+        Problem::PaymentMethodUnavailable => m.error_payment_method_unavailable,
         Problem::TokenMissing => m.error_token,
     };
     fill(template, &[("min", &min), ("max", &max)])
@@ -136,6 +141,7 @@ fn field_id(field: Field) -> &'static str {
         Field::Name => "donate-name",
         Field::Receipt => "donate-receipt",
         Field::ReceiptName => "donate-receipt-name",
+        Field::PaymentMethod => "donate-method",
         Field::Token => "donate-submit",
     }
 }
@@ -170,22 +176,25 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
             view! { <li><a href=format!("#{}", field_id(error.field))>{message}</a></li> }
         })
         .collect();
-    let summary = (!state.errors.is_empty() || state.unavailable).then(|| {
-        let heading = if state.unavailable {
-            m.form_unavailable.to_string()
-        } else {
-            fill(
-                m.form_error_summary,
-                &[("count", &state.errors.len().to_string())],
-            )
-        };
-        view! {
-            <div class="form-summary" role="alert" tabindex="-1" id="donate-summary">
-                <h3>{heading}</h3>
-                <ul>{summary_items}</ul>
-            </div>
-        }
-    });
+    let summary =
+        (!state.errors.is_empty() || state.unavailable || state.checkout_failed).then(|| {
+            let heading = if state.checkout_failed {
+                m.form_checkout_failed.to_string()
+            } else if state.unavailable {
+                m.form_unavailable.to_string()
+            } else {
+                fill(
+                    m.form_error_summary,
+                    &[("count", &state.errors.len().to_string())],
+                )
+            };
+            view! {
+                <div class="form-summary" role="alert" tabindex="-1" id="donate-summary">
+                    <h3>{heading}</h3>
+                    <ul>{summary_items}</ul>
+                </div>
+            }
+        });
 
     let frequency_options = Frequency::ALL
         .into_iter()
@@ -266,6 +275,50 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
     })
     .collect_view();
 
+    // With card payments on, the donor picks card (the default) or transfer; without, every
+    // gift is a transfer and the form does not ask.
+    let card_payments = app.payments.card_payments();
+    let method_error = error_text(Field::PaymentMethod);
+    let method_choice = card_payments.then(|| {
+        let chosen = match form.payment_method.as_str() {
+            "" => PaymentMethod::Card.as_str(),
+            other => other,
+        };
+        let options = PaymentMethod::ALL
+            .into_iter()
+            .map(|method| {
+                let (label, hint) = match method {
+                    PaymentMethod::Card => (m.form_method_card, m.form_method_card_hint),
+                    PaymentMethod::Offline => (m.form_method_offline, m.form_method_offline_hint),
+                };
+                let id = if method == PaymentMethod::Card {
+                    "donate-method".to_string()
+                } else {
+                    format!("donate-method-{}", method.as_str())
+                };
+                let label_for = id.clone();
+                view! {
+                    <label class="choice" for=label_for>
+                        <input
+                            type="radio"
+                            name="payment_method"
+                            id=id
+                            value=method.as_str()
+                            checked=chosen == method.as_str()
+                        />
+                        <span>{label}<span class="choice-hint">{hint}</span></span>
+                    </label>
+                }
+            })
+            .collect_view();
+        view! {
+            <fieldset class="choices" aria-describedby="method-error">
+                <legend>{m.form_method_legend}</legend>
+                <div class="choice-column">{options}</div>
+                <p class="field-error" id="method-error" aria-live="polite">{method_error.clone()}</p>
+            </fieldset>
+        }
+    });
     let amount_error = error_text(Field::Amount).or_else(|| error_text(Field::Currency));
     let email_error = error_text(Field::Email);
     let name_error = error_text(Field::Name);
@@ -312,6 +365,7 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                 novalidate
                 data-min-minor=rules.limits.min_minor.to_string()
                 data-max-minor=rules.limits.max_minor.to_string()
+                data-card-payments=card_payments.then_some("")
             >
                 <div class="form-messages" hidden>{messages}</div>
                 {summary}
@@ -411,6 +465,8 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                     />
                     <label for="donate-marketing">{m.form_marketing_label}</label>
                 </div>
+
+                {method_choice}
 
                 <p class="privacy-note">
                     {m.form_privacy_note}" "

@@ -37,6 +37,32 @@ impl Frequency {
     }
 }
 
+/// How the donor pays: an offline transfer (FPS or bank, confirmed by staff) or a hosted card
+/// checkout (card, Alipay, WeChat Pay), which is offered only when the site has one configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentMethod {
+    Offline,
+    Card,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 2] = [PaymentMethod::Card, PaymentMethod::Offline];
+
+    /// The stored and submitted code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Offline => "offline",
+            PaymentMethod::Card => "card",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<PaymentMethod> {
+        PaymentMethod::ALL
+            .into_iter()
+            .find(|method| method.as_str() == value.trim())
+    }
+}
+
 /// An email address we can send a receipt to. Deliberately stricter than RFC 5322 (no quoted
 /// local parts, no IP literals), which real donors never use and which mail systems mangle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +239,8 @@ pub struct DonationForm {
     pub marketing: Option<String>,
     pub token: String,
     pub referral: String,
+    /// `card` or `offline`; empty means offline, which every site offers.
+    pub payment_method: String,
 }
 
 /// A form field, as named in the HTML form.
@@ -225,6 +253,7 @@ pub enum Field {
     Name,
     Receipt,
     ReceiptName,
+    PaymentMethod,
     Token,
 }
 
@@ -238,6 +267,7 @@ impl Field {
             Field::Name => "name",
             Field::Receipt => "receipt",
             Field::ReceiptName => "receipt_name",
+            Field::PaymentMethod => "payment_method",
             Field::Token => "token",
         }
     }
@@ -255,11 +285,14 @@ pub enum Problem {
     NameNeededForReceipt,
     ReceiptUnknown,
     ReceiptName(NameError),
+    PaymentMethodUnknown,
+    /// Card payment was chosen on a site (or at a moment) without a card provider.
+    PaymentMethodUnavailable,
     TokenMissing,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 19] = [
+    pub const ALL: [Problem; 21] = [
         Problem::FrequencyUnknown,
         Problem::Amount(AmountError::Missing),
         Problem::Amount(AmountError::NotANumber),
@@ -278,6 +311,8 @@ impl Problem {
         Problem::ReceiptName(NameError::Missing),
         Problem::ReceiptName(NameError::TooLong),
         Problem::ReceiptName(NameError::Invalid),
+        Problem::PaymentMethodUnknown,
+        Problem::PaymentMethodUnavailable,
         Problem::TokenMissing,
     ];
 
@@ -300,6 +335,8 @@ impl Problem {
             Problem::ReceiptName(NameError::Missing) => "receipt-name-missing",
             Problem::ReceiptName(NameError::TooLong) => "receipt-name-too-long",
             Problem::ReceiptName(NameError::Invalid) => "receipt-name-invalid",
+            Problem::PaymentMethodUnknown => "payment-method-unknown",
+            Problem::PaymentMethodUnavailable => "payment-method-unavailable",
             Problem::TokenMissing => "token-missing",
         }
     }
@@ -311,11 +348,13 @@ pub struct FieldError {
     pub problem: Problem,
 }
 
-/// What the site accepts, from content: its one currency and the smallest and largest gift.
+/// What the site accepts: its one currency and the smallest and largest gift (content), and
+/// whether card payments are on (configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GivingRules {
     pub currency: Currency,
     pub limits: AmountLimits,
+    pub card_payments: bool,
 }
 
 /// A gift that passed every check.
@@ -329,6 +368,7 @@ pub struct DonationRequest {
     pub marketing_opt_in: bool,
     pub token: FormToken,
     pub referral: Option<ReferralCode>,
+    pub payment_method: PaymentMethod,
 }
 
 impl DonationForm {
@@ -378,12 +418,34 @@ impl DonationForm {
                 None
             }
         };
+        let payment_method = match self.payment_method.trim() {
+            "" => Some(PaymentMethod::Offline),
+            code => match PaymentMethod::parse(code) {
+                Some(PaymentMethod::Card) if !rules.card_payments => {
+                    fail(Field::PaymentMethod, Problem::PaymentMethodUnavailable);
+                    None
+                }
+                Some(method) => Some(method),
+                None => {
+                    fail(Field::PaymentMethod, Problem::PaymentMethodUnknown);
+                    None
+                }
+            },
+        };
         let token = FormToken::parse(&self.token);
         if token.is_none() {
             fail(Field::Token, Problem::TokenMissing);
         }
 
-        match (frequency, amount, email, name, receipt, token) {
+        match (
+            frequency,
+            amount,
+            email,
+            name,
+            receipt,
+            token,
+            payment_method,
+        ) {
             (
                 Some(frequency),
                 Some(amount),
@@ -391,6 +453,7 @@ impl DonationForm {
                 Some(name),
                 Some(receipt),
                 Some(token),
+                Some(payment_method),
             ) if errors.is_empty() => Ok(DonationRequest {
                 amount,
                 frequency,
@@ -400,6 +463,7 @@ impl DonationForm {
                 marketing_opt_in: self.marketing.is_some(),
                 token,
                 referral: ReferralCode::parse(&self.referral),
+                payment_method,
             }),
             _ => Err(errors),
         }
@@ -528,6 +592,7 @@ mod tests {
             min_minor: 5_000,
             max_minor: 10_000_000,
         },
+        card_payments: false,
     };
 
     fn valid_form() -> DonationForm {
@@ -595,6 +660,39 @@ mod tests {
                 (Field::Receipt, Problem::ReceiptUnknown),
                 (Field::Token, Problem::TokenMissing),
             ]
+        );
+    }
+
+    #[test]
+    fn card_payment_is_accepted_only_where_a_card_provider_is_on() {
+        let card = DonationForm {
+            payment_method: "card".into(),
+            ..valid_form()
+        };
+        assert_eq!(
+            problems(&card),
+            vec![(Field::PaymentMethod, Problem::PaymentMethodUnavailable)]
+        );
+        let with_cards = GivingRules {
+            card_payments: true,
+            ..RULES
+        };
+        assert_eq!(
+            card.parse(with_cards).unwrap().payment_method,
+            PaymentMethod::Card
+        );
+        // An older form without the choice means a transfer, which every site offers.
+        assert_eq!(
+            valid_form().parse(with_cards).unwrap().payment_method,
+            PaymentMethod::Offline
+        );
+        let unknown = DonationForm {
+            payment_method: "bitcoin".into(),
+            ..valid_form()
+        };
+        assert_eq!(
+            problems(&unknown),
+            vec![(Field::PaymentMethod, Problem::PaymentMethodUnknown)]
         );
     }
 
@@ -718,13 +816,15 @@ mod tests {
             currency in ".{0,8}", email in ".{0,300}", name in ".{0,120}",
             receipt in ".{0,12}", receipt_name in ".{0,120}", token in ".{0,40}",
             referral in ".{0,40}", marketing in proptest::option::of(".{0,5}"),
+            payment_method in ".{0,8}", card_payments: bool,
         ) {
             let form = DonationForm {
                 frequency, amount, custom_amount: custom, currency, email, name, receipt,
-                receipt_name, marketing, token, referral,
+                receipt_name, marketing, token, referral, payment_method,
             };
-            match form.parse(RULES) {
+            match form.parse(GivingRules { card_payments, ..RULES }) {
                 Ok(request) => {
+                    prop_assert!(card_payments || request.payment_method == PaymentMethod::Offline);
                     prop_assert!(request.amount.minor >= RULES.limits.min_minor);
                     prop_assert!(request.amount.minor <= RULES.limits.max_minor);
                 }

@@ -29,7 +29,7 @@ mod browser {
     use crate::islands::on;
 
     /// The fields the donor can correct, with their error element and their input.
-    const FIELDS: [(Field, &str, &str); 6] = [
+    const FIELDS: [(Field, &str, &str); 7] = [
         (Field::Frequency, "frequency-error", "donate-frequency"),
         (Field::Amount, "amount-error", "donate-custom-amount"),
         (Field::Email, "email-error", "donate-email"),
@@ -40,6 +40,7 @@ mod browser {
             "receipt-name-error",
             "donate-receipt-name",
         ),
+        (Field::PaymentMethod, "method-error", "donate-method"),
     ];
 
     pub fn enhance(root: &Element) {
@@ -143,6 +144,7 @@ mod browser {
                 min_minor: number("data-min-minor")?,
                 max_minor: number("data-max-minor")?,
             },
+            card_payments: form.has_attribute("data-card-payments"),
         })
     }
 
@@ -169,6 +171,7 @@ mod browser {
             marketing: checkbox_on.then(|| "yes".to_string()),
             token: value(form, "input[name=token]"),
             referral: value(form, "input[name=referral]"),
+            payment_method: value(form, "input[name=payment_method]:checked"),
         }
     }
 

@@ -5,9 +5,10 @@
 use leptos::prelude::*;
 
 use crate::components::layout::Layout;
-use crate::domain::donation::{DonationStatus, Frequency};
+use crate::domain::donation::{DonationStatus, Frequency, PaymentMethod};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
+use crate::islands::PaymentWatcher;
 use crate::pages::{contact_sentence, not_found::NotFound, route_locale};
 use crate::server::db::DonationRow;
 use crate::server::payment::{fps_payload, qr_svg};
@@ -15,27 +16,59 @@ use crate::server::state::AppState;
 
 /// The donation the page is about, found by the handler with the right key.
 #[derive(Debug, Clone)]
-pub struct ThankYouDonation(pub DonationRow);
+pub struct ThankYouDonation {
+    pub donation: DonationRow,
+    /// How the donor came back from the hosted checkout, if they just did.
+    pub returned: Option<CheckoutReturn>,
+}
+
+/// The `checkout=` value of the addresses the hosted checkout returns donors to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutReturn {
+    /// The donor paid; the webhook confirming it may not have arrived yet.
+    Success,
+    /// The donor left the checkout without paying.
+    Cancelled,
+    /// The checkout could not be reached when the donor asked to continue.
+    Unavailable,
+}
+
+impl CheckoutReturn {
+    pub fn parse(value: &str) -> Option<CheckoutReturn> {
+        match value {
+            "success" => Some(CheckoutReturn::Success),
+            "cancelled" => Some(CheckoutReturn::Cancelled),
+            "unavailable" => Some(CheckoutReturn::Unavailable),
+            _ => None,
+        }
+    }
+}
 
 #[component]
 pub fn ThankYouPage() -> impl IntoView {
     match (route_locale(), use_context::<ThankYouDonation>()) {
-        (Some(locale), Some(ThankYouDonation(donation))) => {
-            view! { <ThankYou locale donation/> }.into_any()
+        (Some(locale), Some(ThankYouDonation { donation, returned })) => {
+            view! { <ThankYou locale donation returned/> }.into_any()
         }
         _ => view! { <NotFound/> }.into_any(),
     }
 }
 
 #[component]
-fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
+fn ThankYou(
+    locale: Locale,
+    donation: DonationRow,
+    returned: Option<CheckoutReturn>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let content = &state.content;
     let org = &content.organisation;
     let m = t(locale);
     let amount = content.money(u64::try_from(donation.amount_minor).unwrap_or(0));
     let monthly = Frequency::parse(&donation.frequency) == Some(Frequency::Monthly);
-    let paid = DonationStatus::parse(&donation.status) == Some(DonationStatus::Paid);
+    let status = DonationStatus::parse(&donation.status).unwrap_or(DonationStatus::Pending);
+    let paid = status == DonationStatus::Paid;
+    let by_card = PaymentMethod::parse(&donation.payment_method) == Some(PaymentMethod::Card);
     let reference = donation.reference.clone();
     let heading = match &donation.donor_name {
         Some(name) => fill(m.thanks_heading_named, &[("name", name)]),
@@ -57,7 +90,10 @@ fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
     ));
     let path = format!("/donations/{reference}?key={}", donation.access_key);
 
-    let how_to_pay = (!paid).then(|| {
+    // Transfer details for a pending gift, also offered when a card payment was not completed;
+    // not while a card payment is being confirmed.
+    let confirming = by_card && returned == Some(CheckoutReturn::Success);
+    let how_to_pay = (status == DonationStatus::Pending && donation.flag.is_none() && !confirming).then(|| {
         view! {
             <section class="pay" aria-labelledby="pay-heading">
                 <h2 id="pay-heading">{m.thanks_pay_heading}</h2>
@@ -91,8 +127,18 @@ fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
         }
         .into_any()
     });
+    let ended = donation
+        .ended_at
+        .is_some()
+        .then(|| view! { <p>{m.thanks_monthly_ended}</p> });
+    let card_status = by_card.then(|| card_payment_status(locale, &donation, status, returned));
     let next_steps = if paid {
-        view! { <p class="status-paid">{m.thanks_received}</p> }.into_any()
+        view! { <p class="status-paid" data-payment-status="paid">{m.thanks_received}</p> }
+            .into_any()
+    } else if donation.flag.is_some() {
+        view! { <p class="status-checking">{m.thanks_flagged}</p> }.into_any()
+    } else if by_card {
+        ().into_any()
     } else {
         let receipt_line = match donation.receipt.as_str() {
             "none" => m.thanks_next_no_receipt,
@@ -119,6 +165,8 @@ fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
                     </p>
                     <h2>{m.thanks_next_heading}</h2>
                     {next_steps}
+                    {ended}
+                    {card_status}
                     {how_to_pay}
                     <p class="hint">{contact_sentence(m.thanks_questions, org)}</p>
                 </div>
@@ -129,4 +177,61 @@ fn ThankYou(locale: Locale, donation: DonationRow) -> impl IntoView {
             {body}
         </Layout>
     }
+}
+
+/// Where a card gift stands while it is not yet paid: being confirmed (the donor just paid),
+/// not completed (with a button back to the checkout), or expired.
+fn card_payment_status(
+    locale: Locale,
+    donation: &DonationRow,
+    status: DonationStatus,
+    returned: Option<CheckoutReturn>,
+) -> AnyView {
+    let m = t(locale);
+    if donation.flag.is_some() || status == DonationStatus::Paid {
+        return ().into_any();
+    }
+    if status == DonationStatus::Expired || status == DonationStatus::Cancelled {
+        return view! {
+            <p class="status-closed">
+                {m.thanks_card_expired}" "
+                <a href=format!("/{}/donate?new_gift=1", locale.code())>{m.previous_gift_new}</a>
+            </p>
+        }
+        .into_any();
+    }
+    if returned == Some(CheckoutReturn::Success) {
+        let stream = format!(
+            "/api/donations/{}/status?key={}",
+            donation.reference, donation.access_key
+        );
+        return view! {
+            <PaymentWatcher>
+                <div class="status-confirming" role="status">
+                    <p data-payment-status="pending" data-stream=stream data-paid-text=m.thanks_received>
+                        {m.thanks_card_confirming}
+                    </p>
+                    <p class="hint" data-payment-hint>{m.thanks_card_confirming_hint}" "{m.thanks_next_card_receipt}</p>
+                </div>
+            </PaymentWatcher>
+        }
+        .into_any();
+    }
+    let problem = (returned == Some(CheckoutReturn::Unavailable))
+        .then(|| view! { <p class="form-summary" role="alert">{m.form_checkout_failed}</p> });
+    view! {
+        <div class="card-checkout">
+            {problem}
+            <p>{m.thanks_card_not_paid}</p>
+            <form
+                method="post"
+                action=format!("/{}/donations/{}/checkout", locale.code(), donation.reference)
+            >
+                <input type="hidden" name="key" value=donation.access_key.clone()/>
+                <button type="submit" class="button">{m.thanks_card_continue}</button>
+            </form>
+            <p>{m.thanks_card_or_offline}</p>
+        </div>
+    }
+    .into_any()
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 
+use crate::server::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
+
 /// The running site's configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -27,6 +29,20 @@ pub struct Settings {
     /// (another instance, the `mark-paid` command) reach open pages
     /// (`PROGRESS_REFRESH_SECONDS`, default 30).
     pub progress_refresh: Duration,
+    /// Stripe Checkout, on when both `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET` are set;
+    /// `STRIPE_API_BASE` (default Stripe's own) lets tests use a fake.
+    pub stripe: Option<StripeSettings>,
+    /// Where receipts are sent (`SMTP_URL`, e.g. `smtps://user:pass@smtp.example.org`). Without
+    /// it, receipts are written to the log and stay in the outbox until SMTP is configured.
+    pub smtp_url: Option<String>,
+    /// The receipts' sender (`RECEIPT_FROM`, default the organisation's email from content).
+    pub receipt_from: Option<String>,
+    /// The first wait before sending a failed receipt again, doubled each time
+    /// (`OUTBOX_RETRY_SECONDS`, default 30).
+    pub outbox_retry_base: Duration,
+    /// How long a worker may hold a receipt it is sending before another may take it over
+    /// (`OUTBOX_LEASE_SECONDS`, default 300): a crashed worker's receipts are sent after this.
+    pub outbox_lease: Duration,
 }
 
 /// The embedded default: a SQLite file under `data/`, created on first start.
@@ -86,7 +102,55 @@ impl Settings {
             }
             None => format!("http://{site_addr}"),
         };
+        let seconds = |variable: &'static str, default: u64| match get(variable) {
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+                _ => Err(ConfigError {
+                    variable,
+                    message: format!("\"{value}\" is not a whole number of seconds above 0"),
+                }),
+            },
+            None => Ok(Duration::from_secs(default)),
+        };
+        let stripe = match (get("STRIPE_SECRET_KEY"), get("STRIPE_WEBHOOK_SECRET")) {
+            (Some(secret_key), Some(webhook_secret)) => Some(StripeSettings {
+                secret_key: secret_key.trim().to_string(),
+                webhook_secret: webhook_secret.trim().to_string(),
+                api_base: get("STRIPE_API_BASE")
+                    .map_or_else(|| DEFAULT_API_BASE.to_string(), |base| {
+                        base.trim().trim_end_matches('/').to_string()
+                    }),
+                retry_delays: StripeSettings::default_retry_delays(),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    variable: "STRIPE_WEBHOOK_SECRET",
+                    message: "must be set with STRIPE_SECRET_KEY: payments are only confirmed by signed webhooks".into(),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    variable: "STRIPE_SECRET_KEY",
+                    message: "must be set with STRIPE_WEBHOOK_SECRET".into(),
+                })
+            }
+        };
+        let smtp_url = get("SMTP_URL").map(|url| url.trim().to_string());
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError {
+                    variable: "SMTP_URL",
+                    message: "must start with smtp:// or smtps://".into(),
+                });
+            }
+        }
         Ok(Settings {
+            stripe,
+            smtp_url,
+            receipt_from: get("RECEIPT_FROM").map(|from| from.trim().to_string()),
+            outbox_retry_base: seconds("OUTBOX_RETRY_SECONDS", 30)?,
+            outbox_lease: seconds("OUTBOX_LEASE_SECONDS", 300)?,
             site_addr,
             site_root: get("LEPTOS_SITE_ROOT")
                 .unwrap_or_else(|| "target/site".into())
@@ -95,20 +159,7 @@ impl Settings {
                 .unwrap_or_else(|| "content".into())
                 .into(),
             public_base_url,
-            progress_refresh: match get("PROGRESS_REFRESH_SECONDS") {
-                Some(value) => match value.trim().parse::<u64>() {
-                    Ok(seconds) if seconds > 0 => Duration::from_secs(seconds),
-                    _ => {
-                        return Err(ConfigError {
-                            variable: "PROGRESS_REFRESH_SECONDS",
-                            message: format!(
-                                "\"{value}\" is not a whole number of seconds above 0"
-                            ),
-                        })
-                    }
-                },
-                None => Duration::from_secs(30),
-            },
+            progress_refresh: seconds("PROGRESS_REFRESH_SECONDS", 30)?,
             database_url: get("DATABASE_URL")
                 .map(|url| url.trim().to_string())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -171,5 +222,38 @@ mod tests {
         assert_eq!(error.variable, "LEPTOS_SITE_ADDR");
         let error = settings(&[("PUBLIC_BASE_URL", "give.example.org")]).unwrap_err();
         assert_eq!(error.variable, "PUBLIC_BASE_URL");
+        let error = settings(&[("SMTP_URL", "mail.example.org")]).unwrap_err();
+        assert_eq!(error.variable, "SMTP_URL");
+        let error = settings(&[("OUTBOX_LEASE_SECONDS", "0")]).unwrap_err();
+        assert_eq!(error.variable, "OUTBOX_LEASE_SECONDS");
+    }
+
+    #[test]
+    fn stripe_needs_both_secrets() {
+        assert!(settings(&[]).unwrap().stripe.is_none());
+        let error = settings(&[("STRIPE_SECRET_KEY", "sk_test_x")]).unwrap_err();
+        assert_eq!(error.variable, "STRIPE_WEBHOOK_SECRET");
+        let error = settings(&[("STRIPE_WEBHOOK_SECRET", "whsec_x")]).unwrap_err();
+        assert_eq!(error.variable, "STRIPE_SECRET_KEY");
+        let stripe = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_x"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+        ])
+        .unwrap()
+        .stripe
+        .unwrap();
+        assert_eq!(stripe.api_base, "https://api.stripe.com");
+        let fake = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_x"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:9/"),
+        ])
+        .unwrap()
+        .stripe
+        .unwrap();
+        assert_eq!(fake.api_base, "http://127.0.0.1:9");
+        // The secrets never reach a log line through Debug.
+        assert!(!format!("{fake:?}").contains("sk_test_x"));
+        assert!(!format!("{fake:?}").contains("whsec_x"));
     }
 }

@@ -131,6 +131,11 @@ pub struct DonationRow {
     pub referral_code: Option<String>,
     pub created_at: i64,
     pub paid_at: Option<i64>,
+    pub checkout_session_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub subscription_id: Option<String>,
+    pub ended_at: Option<i64>,
+    pub flag: Option<String>,
 }
 
 /// What storing a donation did.
@@ -149,9 +154,104 @@ pub struct PaidTotals {
     pub supporters: i64,
 }
 
+/// A payment to record, with the donation it pays for.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub id: String,
+    pub donation_id: String,
+    /// The charge's id at its source (see the `payments` table); recording it twice is a no-op.
+    pub source_id: String,
+    pub payment_intent_id: Option<String>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub paid_at: i64,
+    /// A monthly gift's subscription, learnt with its first payment.
+    pub subscription_id: Option<String>,
+    /// The id of the receipt to queue with it; `None` when the donor asked for no receipt.
+    pub receipt_id: Option<String>,
+}
+
+/// A stored payment.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub id: String,
+    pub donation_id: String,
+    pub source_id: String,
+    pub payment_intent_id: Option<String>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub refunded_minor: i64,
+    pub paid_at: i64,
+}
+
+/// One event from a payment provider, as stored to handle it once.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderEvent<'a> {
+    pub provider: &'a str,
+    pub event_id: &'a str,
+    pub event_type: &'a str,
+    pub received_at: i64,
+}
+
+/// What a provider event changes, decided by the caller and applied atomically with the
+/// event's record. Every change only moves a donation forward.
+#[derive(Debug, Clone)]
+pub enum EventChange {
+    Payment(NewPayment),
+    /// The checkout lapsed unpaid: a pending donation becomes expired.
+    Expire {
+        donation_id: String,
+    },
+    /// Something needs staff (e.g. a payment that does not match the donation).
+    Flag {
+        donation_id: String,
+        reason: String,
+    },
+    /// A monthly gift ended at the provider.
+    EndSubscription {
+        donation_id: String,
+        at: i64,
+    },
+    /// A payment was refunded, in all or part: `refunded_minor` is the running total.
+    Refund {
+        payment_intent_id: Option<String>,
+        invoice_id: Option<String>,
+        refunded_minor: i64,
+    },
+    /// Recorded only (an event about something this site does not know).
+    Nothing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// First delivery: `changed` says whether anything moved.
+    Applied { changed: bool },
+    /// This event id was handled before; nothing was changed.
+    AlreadyHandled,
+}
+
+/// A receipt claimed for sending, with what it says.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub paid_at: i64,
+    pub reference: String,
+    pub frequency: String,
+    pub email: String,
+    pub donor_name: Option<String>,
+    pub receipt: String,
+    pub receipt_name: Option<String>,
+    pub locale: String,
+}
+
 const DONATION_COLUMNS: &str = "id, reference, idempotency_key, access_key, status, amount_minor, \
      currency, frequency, payment_method, email, donor_name, receipt, receipt_name, \
-     marketing_consent, consent_recorded_at, locale, referral_code, created_at, paid_at";
+     marketing_consent, consent_recorded_at, locale, referral_code, created_at, paid_at, \
+     checkout_session_id, checkout_url, subscription_id, ended_at, flag";
 
 impl Database {
     /// Connects, creating a SQLite file (and its folder) if needed, and applies migrations.
@@ -260,34 +360,179 @@ impl Database {
             .await?)
     }
 
-    /// Sets a donation paid if its status is still one of `from`; returns whether it changed.
-    /// The status test is in the UPDATE itself, so two staff confirming at once change it once.
-    pub async fn set_paid(
-        &self,
-        reference: &str,
-        from: &[&str],
-        paid_at: i64,
-    ) -> Result<bool, DbError> {
-        let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 3)).collect();
-        let sql = format!(
-            "UPDATE donations SET status = 'paid', paid_at = $1 \
-             WHERE reference = $2 AND status IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(paid_at).bind(reference);
-        for status in from {
-            query = query.bind(*status);
-        }
-        Ok(query.execute(&self.pool).await?.rows_affected() == 1)
+    pub async fn donation_by_id(&self, id: &str) -> Result<Option<DonationRow>, DbError> {
+        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE id = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
-    /// The sum of paid gifts and the number of distinct people who made them.
+    pub async fn donation_by_subscription_id(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Option<DonationRow>, DbError> {
+        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE subscription_id = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(subscription_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Switches a still-pending donation to another payment method (the donor submitted the
+    /// same form again with the other choice, e.g. after the card service failed).
+    pub async fn set_payment_method(&self, id: &str, method: &str) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE donations SET payment_method = $1 WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(method)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Remembers the hosted checkout made for a donation, so the donor returns to the same one.
+    pub async fn set_checkout_session(
+        &self,
+        id: &str,
+        session_id: &str,
+        url: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE donations SET checkout_session_id = $1, checkout_url = $2 WHERE id = $3",
+        )
+        .bind(session_id)
+        .bind(url)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a payment staff confirmed (an offline transfer): the payment, the donation's
+    /// move to paid and its receipt, all at once. Returns whether the payment is new.
+    pub async fn record_confirmed_payment(&self, payment: &NewPayment) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = record_payment(&mut tx, payment).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Applies what a provider event asks for, once per event id: the event is stored in the
+    /// same transaction as its change, so a redelivery (even a concurrent one) finds it and
+    /// changes nothing, and a failure leaves neither behind.
+    pub async fn apply_provider_event(
+        &self,
+        event: &ProviderEvent<'_>,
+        change: &EventChange,
+    ) -> Result<EventOutcome, DbError> {
+        let mut tx = self.pool.begin().await?;
+        // The write comes first: on SQLite it takes the write lock at once, so two deliveries
+        // queue on it instead of both reading and then failing to upgrade their locks.
+        let new_event = sqlx::query(
+            "INSERT INTO provider_events (event_id, provider, event_type, received_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(event.event_id)
+        .bind(event.provider)
+        .bind(event.event_type)
+        .bind(event.received_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !new_event {
+            tx.rollback().await?;
+            return Ok(EventOutcome::AlreadyHandled);
+        }
+        let changed = match change {
+            EventChange::Payment(payment) => record_payment(&mut tx, payment).await?,
+            EventChange::Expire { donation_id } => {
+                // Forward only: an expiry that arrives after the payment changes nothing.
+                sqlx::query(
+                    "UPDATE donations SET status = 'expired' WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(donation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+            EventChange::Flag {
+                donation_id,
+                reason,
+            } => {
+                sqlx::query("UPDATE donations SET flag = $1 WHERE id = $2")
+                    .bind(reason)
+                    .bind(donation_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+            EventChange::EndSubscription { donation_id, at } => {
+                // A monthly gift that never paid is cancelled; one that did stays paid, ended.
+                sqlx::query(
+                    "UPDATE donations SET ended_at = $1, \
+                     status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END \
+                     WHERE id = $2 AND ended_at IS NULL",
+                )
+                .bind(at)
+                .bind(donation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+            EventChange::Refund {
+                payment_intent_id,
+                invoice_id,
+                refunded_minor,
+            } => {
+                // Refund events carry the running total refunded; only a larger one counts.
+                // The charge names its payment intent and, for a monthly gift, its invoice.
+                sqlx::query(
+                    "UPDATE payments SET refunded_minor = $1 \
+                     WHERE (payment_intent_id = $2 OR source_id = $2 OR source_id = $3) \
+                     AND refunded_minor < $1 AND amount_minor >= $1",
+                )
+                .bind(refunded_minor)
+                .bind(payment_intent_id)
+                .bind(invoice_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    >= 1
+            }
+            EventChange::Nothing => false,
+        };
+        tx.commit().await?;
+        Ok(EventOutcome::Applied { changed })
+    }
+
+    /// The payments recorded for a donation, oldest first.
+    pub async fn payments_for_donation(
+        &self,
+        donation_id: &str,
+    ) -> Result<Vec<PaymentRow>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, donation_id, source_id, payment_intent_id, amount_minor, currency, \
+             refunded_minor, paid_at FROM payments WHERE donation_id = $1 ORDER BY paid_at, id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Money received (less refunds) and the number of distinct people who gave it.
     pub async fn paid_totals(&self) -> Result<PaidTotals, DbError> {
         // PostgreSQL sums BIGINT into NUMERIC; the cast keeps one integer type on both.
         let (raised_minor, supporters): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT), \
-             CAST(COUNT(DISTINCT email_key) AS BIGINT) \
-             FROM donations WHERE status = 'paid'",
+            "SELECT CAST(COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) AS BIGINT), \
+             CAST(COUNT(DISTINCT d.email_key) AS BIGINT) \
+             FROM payments p JOIN donations d ON d.id = p.donation_id \
+             WHERE p.refunded_minor < p.amount_minor",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -295,6 +540,113 @@ impl Database {
             raised_minor,
             supporters,
         })
+    }
+
+    /// Claims the next message that is due for `lease_until`, marking it with `claim`;
+    /// `unlogged_only` skips messages already written to the log (no SMTP configured).
+    pub async fn claim_due_message(
+        &self,
+        claim: &str,
+        now: i64,
+        lease_until: i64,
+        unlogged_only: bool,
+    ) -> Result<Option<OutboxMessage>, DbError> {
+        let unlogged = if unlogged_only {
+            " AND logged_at IS NULL"
+        } else {
+            ""
+        };
+        // The claim test is repeated in the UPDATE itself: of two workers that picked the same
+        // row, only the first changes it.
+        let sql = format!(
+            "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $3 \
+                 AND (claimed_until IS NULL OR claimed_until < $3){unlogged} \
+                 ORDER BY next_attempt_at LIMIT 1) \
+             AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3)"
+        );
+        let claimed = sqlx::query(&sql)
+            .bind(claim)
+            .bind(lease_until)
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            return Ok(None);
+        }
+        Ok(sqlx::query_as(
+            "SELECT o.id, o.kind, o.attempts, p.amount_minor, p.currency, p.paid_at, \
+             d.reference, d.frequency, d.email, d.donor_name, d.receipt, d.receipt_name, d.locale \
+             FROM outbox o JOIN payments p ON p.id = o.payment_id \
+             JOIN donations d ON d.id = o.donation_id WHERE o.claim = $1",
+        )
+        .bind(claim)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The claimed message went out.
+    pub async fn mark_message_sent(&self, id: &str, claim: &str, now: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE outbox SET sent_at = $1, claim = NULL, claimed_until = NULL, last_error = NULL \
+             WHERE id = $2 AND claim = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(claim)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The claimed message was written to the log (no SMTP configured); it stays unsent.
+    pub async fn mark_message_logged(
+        &self,
+        id: &str,
+        claim: &str,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE outbox SET logged_at = $1, claim = NULL, claimed_until = NULL \
+             WHERE id = $2 AND claim = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(claim)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Sending the claimed message failed: it is tried again at `retry_at`.
+    pub async fn mark_message_failed(
+        &self,
+        id: &str,
+        claim: &str,
+        retry_at: i64,
+        error: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claim = NULL, \
+             claimed_until = NULL WHERE id = $3 AND claim = $4",
+        )
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .bind(claim)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many messages are waiting to be sent (tests, and later the admin pages).
+    pub async fn count_unsent_messages(&self) -> Result<i64, DbError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE sent_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
     }
 
     /// How many donations are stored, whatever their status (tests and the benchmark).
@@ -309,6 +661,62 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Inside a transaction: stores a payment once per source id and, if it is new, moves the
+/// donation to paid (forward only: from pending or expired) and queues its receipt.
+async fn record_payment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    payment: &NewPayment,
+) -> Result<bool, DbError> {
+    let inserted = sqlx::query(
+        "INSERT INTO payments (id, donation_id, source_id, payment_intent_id, amount_minor, \
+         currency, paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_id) DO NOTHING",
+    )
+    .bind(&payment.id)
+    .bind(&payment.donation_id)
+    .bind(&payment.source_id)
+    .bind(&payment.payment_intent_id)
+    .bind(payment.amount_minor)
+    .bind(&payment.currency)
+    .bind(payment.paid_at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE donations SET status = 'paid', paid_at = $1 \
+         WHERE id = $2 AND status IN ('pending', 'expired')",
+    )
+    .bind(payment.paid_at)
+    .bind(&payment.donation_id)
+    .execute(&mut **tx)
+    .await?;
+    if let Some(subscription_id) = &payment.subscription_id {
+        sqlx::query(
+            "UPDATE donations SET subscription_id = $1 WHERE id = $2 AND subscription_id IS NULL",
+        )
+        .bind(subscription_id)
+        .bind(&payment.donation_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(receipt_id) = &payment.receipt_id {
+        sqlx::query(
+            "INSERT INTO outbox (id, kind, payment_id, donation_id, created_at, next_attempt_at) \
+             VALUES ($1, 'receipt', $2, $3, $4, $4)",
+        )
+        .bind(receipt_id)
+        .bind(&payment.id)
+        .bind(&payment.donation_id)
+        .bind(payment.paid_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
 }
 
 /// `sqlite://data/sharecare.db?mode=rwc` needs `data/` to exist before SQLite can create the file.

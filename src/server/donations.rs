@@ -12,11 +12,8 @@ use crate::domain::donation::{
     DonationRequest, DonationStatus, FormToken, Receipt, Reference, StatusError, Transition,
 };
 use crate::domain::Locale;
+use crate::server::db::NewPayment;
 use crate::server::db::{consent, Database, DbError, DonationRow, Inserted, NewDonation};
-
-/// How a donation is paid. Offline (FPS or bank transfer, confirmed by staff) needs no outside
-/// service, so it is the default; card payments come with the payment-provider issue.
-pub const PAYMENT_OFFLINE: &str = "offline";
 
 /// The campaign's progress as the home page shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +50,7 @@ pub struct Donations {
     db: Database,
     content: Arc<Content>,
     progress: watch::Sender<Progress>,
+    receipts_due: Arc<tokio::sync::Notify>,
 }
 
 impl Donations {
@@ -64,6 +62,7 @@ impl Donations {
             db,
             content,
             progress,
+            receipts_due: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -93,7 +92,8 @@ impl Donations {
         loop {
             let new = self.new_donation(request, locale);
             match self.db.insert_donation(&new).await {
-                Ok(Inserted::Created(row) | Inserted::Existing(row)) => return Ok(row),
+                Ok(Inserted::Created(row)) => return Ok(row),
+                Ok(Inserted::Existing(row)) => return self.switch_method(row, &new).await,
                 // The random reference clashed with another gift's: draw another at once.
                 Err(error) if error.is_unique_violation() && attempt < BACKOFF.len() => {}
                 Err(error) if error.is_transient() && attempt < BACKOFF.len() => {
@@ -104,6 +104,22 @@ impl Donations {
             }
             attempt += 1;
         }
+    }
+
+    /// The same form sent again with the other payment method (say, transfer after the card
+    /// service failed): a donation nobody has paid yet follows the donor's latest choice.
+    async fn switch_method(
+        &self,
+        row: DonationRow,
+        new: &NewDonation,
+    ) -> Result<DonationRow, DbError> {
+        if row.payment_method == new.payment_method || row.status != "pending" {
+            return Ok(row);
+        }
+        self.db
+            .set_payment_method(&row.id, &new.payment_method)
+            .await?;
+        Ok(self.db.donation_by_id(&row.id).await?.unwrap_or(row))
     }
 
     fn new_donation(&self, request: &DonationRequest, locale: Locale) -> NewDonation {
@@ -123,7 +139,7 @@ impl Donations {
                 .expect("amounts are capped by content far below i64::MAX"),
             currency: request.amount.currency.code().to_string(),
             frequency: request.frequency.as_str().to_string(),
-            payment_method: PAYMENT_OFFLINE.to_string(),
+            payment_method: request.payment_method.as_str().to_string(),
             email: request.email.as_str().to_string(),
             email_key: request.email.normalized(),
             donor_name: donor_name.map(|n| n.as_str().to_string()),
@@ -147,36 +163,61 @@ impl Donations {
         Ok(row.filter(|row| constant_time_eq(row.access_key.as_bytes(), access_key.as_bytes())))
     }
 
-    /// Confirms that an offline gift's money arrived (staff, from the admin pages to come).
-    /// Confirming twice is harmless; a failed or cancelled gift cannot be confirmed.
+    /// Confirms that an offline gift's money arrived (staff, from the admin pages to come):
+    /// records the payment and queues the receipt. Confirming twice is harmless; a failed or
+    /// cancelled gift cannot be confirmed.
     pub async fn mark_paid(&self, reference: &Reference) -> Result<Transition, MarkPaidError> {
-        // Two rounds at most: if someone else changes the status between our read and our
-        // conditional update, the second read sees their change.
-        for _ in 0..2 {
-            let row = self
-                .db
-                .donation_by_reference(reference.as_str())
-                .await?
-                .ok_or(MarkPaidError::NotFound)?;
-            let status = DonationStatus::parse(&row.status).ok_or(MarkPaidError::NotFound)?;
-            match status.mark_paid() {
-                Err(StatusError::Closed(status)) => return Err(MarkPaidError::Closed(status)),
-                Ok(Transition::Unchanged) => return Ok(Transition::Unchanged),
-                Ok(Transition::Changed) => {
-                    let from: Vec<&str> = DonationStatus::payable().map(|s| s.as_str()).collect();
-                    if self
-                        .db
-                        .set_paid(reference.as_str(), &from, now_millis())
-                        .await?
-                    {
-                        tracing::info!(reference = reference.as_str(), "donation marked paid");
-                        self.refresh_progress().await?;
-                        return Ok(Transition::Changed);
-                    }
+        let row = self
+            .db
+            .donation_by_reference(reference.as_str())
+            .await?
+            .ok_or(MarkPaidError::NotFound)?;
+        let status = DonationStatus::parse(&row.status).ok_or(MarkPaidError::NotFound)?;
+        match status.mark_paid() {
+            Err(StatusError::Closed(status)) => Err(MarkPaidError::Closed(status)),
+            Ok(Transition::Unchanged) => Ok(Transition::Unchanged),
+            Ok(Transition::Changed) => {
+                // One offline payment per donation: the source id makes a second
+                // confirmation (even a concurrent one) record nothing.
+                let payment = self.payment_for(&row, format!("offline:{}", row.reference));
+                if self.db.record_confirmed_payment(&payment).await? {
+                    tracing::info!(reference = reference.as_str(), "donation marked paid");
+                    self.payment_recorded().await;
+                    Ok(Transition::Changed)
+                } else {
+                    Ok(Transition::Unchanged)
                 }
             }
         }
-        Ok(Transition::Unchanged)
+    }
+
+    /// A payment of the donation's full amount from `source_id`, with a receipt unless the
+    /// donor asked for none.
+    pub fn payment_for(&self, donation: &DonationRow, source_id: String) -> NewPayment {
+        NewPayment {
+            id: random_hex::<16>(),
+            donation_id: donation.id.clone(),
+            source_id,
+            payment_intent_id: None,
+            amount_minor: donation.amount_minor,
+            currency: donation.currency.clone(),
+            paid_at: now_millis(),
+            subscription_id: None,
+            receipt_id: (donation.receipt != Receipt::NoReceipt.code()).then(random_hex::<16>),
+        }
+    }
+
+    /// After a payment is stored: totals move at once and the receipt worker wakes.
+    pub async fn payment_recorded(&self) {
+        self.receipts_due.notify_one();
+        if let Err(error) = self.refresh_progress().await {
+            tracing::warn!(%error, "cannot refresh campaign progress");
+        }
+    }
+
+    /// Woken whenever a receipt is queued on this instance (the receipt worker waits on it).
+    pub fn receipts_due(&self) -> Arc<tokio::sync::Notify> {
+        self.receipts_due.clone()
     }
 
     /// The latest progress, without touching the database.
@@ -220,13 +261,13 @@ pub fn now_millis() -> i64 {
 }
 
 /// `N` random bytes as lowercase hex, from the operating system's CSPRNG (via `rand`).
-fn random_hex<const N: usize>() -> String {
+pub fn random_hex<const N: usize>() -> String {
     let bytes: [u8; N] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Compares secrets without an early exit, so timing does not reveal how much matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

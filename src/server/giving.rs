@@ -19,11 +19,13 @@ use tokio_stream::wrappers::WatchStream;
 
 use crate::app::shell;
 use crate::components::donation_form::FormState;
-use crate::domain::donation::{DonationForm, FormToken, Reference};
+use crate::domain::donation::{DonationForm, FormToken, GivingRules, Reference};
 use crate::domain::Locale;
-use crate::pages::thank_you::ThankYouDonation;
+use crate::i18n::t;
+use crate::pages::thank_you::{CheckoutReturn, ThankYouDonation};
 use crate::server::db::DonationRow;
 use crate::server::donations::{Donations, Progress};
+use crate::server::payment::{NextStep, ProviderError};
 use crate::server::routes;
 use crate::server::state::AppState;
 
@@ -55,7 +57,11 @@ pub async fn submit(
         // form: the donor sees what to fill in.
         Err(_) => DonationForm::default(),
     };
-    let request = match form.parse(state.content.giving_rules()) {
+    let rules = GivingRules {
+        card_payments: state.payments.card_payments(),
+        ..state.content.giving_rules()
+    };
+    let request = match form.parse(rules) {
         Ok(request) => request,
         Err(errors) => {
             let form_state = FormState {
@@ -69,12 +75,26 @@ pub async fn submit(
         }
     };
     match state.donations.record(&request, locale).await {
-        Ok(donation) => Redirect::to(&thank_you_path(
-            locale,
-            &donation.reference,
-            &donation.access_key,
-        ))
-        .into_response(),
+        Ok(donation) => match begin_payment(&state, &donation, locale).await {
+            Ok(redirect) => redirect,
+            Err(error) => {
+                // The gift is stored and nothing was charged: the donor can submit the same
+                // form again (it finds the same donation and the same checkout) or switch to
+                // a transfer.
+                tracing::error!(%error, reference = %donation.reference, "cannot start the payment");
+                let form_state = FormState {
+                    form,
+                    checkout_failed: true,
+                    ..FormState::default()
+                };
+                let mut response = render(state, headers, &path, form_state).await;
+                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response
+            }
+        },
         Err(error) => {
             tracing::error!(%error, "cannot store a donation");
             let form_state = FormState {
@@ -90,6 +110,86 @@ pub async fn submit(
             response
         }
     }
+}
+
+/// Starts paying for a stored donation: a 303 to the hosted checkout for a card gift, or to the
+/// thank-you page with transfer instructions. Redirects work with JavaScript off.
+async fn begin_payment(
+    state: &AppState,
+    donation: &DonationRow,
+    locale: Locale,
+) -> Result<Response, ProviderError> {
+    let m = t(locale);
+    let description = format!(
+        "{} · {}",
+        state.content.organisation.name.get(locale),
+        m.donate_title
+    );
+    let next = state
+        .payments
+        .begin(&state.donations, donation, locale, description)
+        .await?;
+    Ok(match next {
+        NextStep::ShowInstructions => Redirect::to(&thank_you_path(
+            locale,
+            &donation.reference,
+            &donation.access_key,
+        ))
+        .into_response(),
+        NextStep::Checkout { url, .. } => Redirect::to(&url).into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// `POST /{locale}/donations/{reference}/checkout`: the donor's "continue to secure payment"
+/// from their gift's page (after cancelling at the checkout, or coming back later).
+pub async fn continue_checkout(
+    State(state): State<AppState>,
+    Path((locale_code, reference)): Path<(String, String)>,
+    headers: HeaderMap,
+    form: Result<Form<CheckoutForm>, FormRejection>,
+) -> Response {
+    let key = form.map(|Form(form)| form.key).unwrap_or_default();
+    let path = format!("/{locale_code}/donations/{reference}");
+    let (Some(locale), Some(reference)) = (
+        Locale::from_code(&locale_code),
+        Reference::parse(&reference),
+    ) else {
+        return render(state, headers, &path, ()).await;
+    };
+    let donation = match state.donations.find_for_donor(&reference, &key).await {
+        Ok(Some(donation)) => donation,
+        Ok(None) => return render(state, headers, &path, ()).await,
+        Err(error) => {
+            tracing::error!(%error, "cannot read a donation");
+            return try_again_later();
+        }
+    };
+    let page = thank_you_path(locale, &donation.reference, &donation.access_key);
+    if donation.status != "pending" {
+        return Redirect::to(&page).into_response();
+    }
+    match begin_payment(&state, &donation, locale).await {
+        Ok(redirect) => redirect,
+        Err(error) => {
+            tracing::error!(%error, reference = %donation.reference, "cannot start the payment");
+            Redirect::to(&format!("{page}&checkout=unavailable")).into_response()
+        }
+    }
+}
+
+fn try_again_later() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        "The donation service is briefly unavailable. Please reload this page in a moment.",
+    )
+        .into_response()
 }
 
 /// The cookie that keeps one form token per donor for a while, so a donation form fetched again
@@ -181,6 +281,9 @@ pub fn thank_you_path(locale: Locale, reference: &str, access_key: &str) -> Stri
 pub struct ThankYouQuery {
     #[serde(default)]
     key: String,
+    /// Set on the addresses the hosted checkout sends the donor back to.
+    #[serde(default)]
+    checkout: String,
 }
 
 /// `GET /{locale}/donations/{reference}?key=...`: the thank-you page. Without the right key
@@ -192,22 +295,25 @@ pub async fn thank_you(
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/{locale}/donations/{reference}");
-    let key = query.map(|Query(query)| query.key).unwrap_or_default();
+    let (key, checkout) = query
+        .map(|Query(query)| (query.key, query.checkout))
+        .unwrap_or_default();
     let found = match Reference::parse(&reference) {
         Some(reference) => state.donations.find_for_donor(&reference, &key).await,
         None => Ok(None),
     };
     let mut response = match found {
-        Ok(Some(row)) => render(state, headers, &path, ThankYouDonation(row)).await,
+        Ok(Some(donation)) => {
+            let page = ThankYouDonation {
+                donation,
+                returned: CheckoutReturn::parse(&checkout),
+            };
+            render(state, headers, &path, page).await
+        }
         Ok(None) => render(state, headers, &path, ()).await,
         Err(error) => {
             tracing::error!(%error, "cannot read a donation");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "5")],
-                "The donation service is briefly unavailable. Please reload this page in a moment.",
-            )
-                .into_response()
+            try_again_later()
         }
     };
     // The page is one donor's own: never cached by others, never indexed, and its secret URL
@@ -231,17 +337,9 @@ pub async fn progress_stream(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let currency = state.content.organisation.currency();
-    let mut stopping = state.stopping.clone();
-    let stopped = async move {
-        let already_stopping = *stopping.borrow_and_update();
-        if !already_stopping {
-            // The only change ever sent is "stopping"; a closed channel means stopped too.
-            let _ = stopping.changed().await;
-        }
-    };
     let events = WatchStream::new(state.donations.subscribe())
         .map(move |progress| Ok(progress_event(progress, currency.code())))
-        .take_until(stopped);
+        .take_until(stopped(state.stopping.clone()));
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
 }
 
@@ -254,6 +352,73 @@ fn progress_event(progress: Progress, currency: &str) -> Event {
         progress.goal_minor,
         progress.percent()
     ))
+}
+
+/// `GET /api/donations/{reference}/status?key=...`: server-sent events with the donation's
+/// status (`event: status`, data e.g. `paid`), first at once and then on each change, so the
+/// page a donor returns to from the checkout can say when the payment is confirmed. Checks the
+/// database every second (the webhook may land on another instance) for at most ten minutes.
+pub async fn donation_status_stream(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    query: Result<Query<ThankYouQuery>, QueryRejection>,
+) -> Response {
+    let key = query.map(|Query(query)| query.key).unwrap_or_default();
+    let Some(reference) = Reference::parse(&reference) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.donations.find_for_donor(&reference, &key).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return try_again_later(),
+    }
+    const CHECKS: usize = 600;
+    let donations = state.donations.clone();
+    let ticks =
+        tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(1)))
+            .take(CHECKS);
+    let mut last = String::new();
+    let events =
+        ticks
+            .then(move |_| {
+                let donations = donations.clone();
+                let reference = reference.clone();
+                async move {
+                    donations
+                        .database()
+                        .donation_by_reference(reference.as_str())
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|row| row.status)
+                }
+            })
+            .filter_map(move |status| {
+                let changed = status.filter(|status| *status != last);
+                if let Some(status) = &changed {
+                    last = status.clone();
+                }
+                std::future::ready(changed.map(|status| {
+                    Ok::<_, Infallible>(Event::default().event("status").data(status))
+                }))
+            })
+            .take_until(stopped(state.stopping.clone()));
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Resolves when the server begins to stop, so endless responses end.
+async fn stopped(mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let already_stopping = *stopping.borrow_and_update();
+    if !already_stopping {
+        // The only change ever sent is "stopping"; a closed channel means stopped too.
+        let _ = stopping.changed().await;
+    }
 }
 
 /// Renders the Leptos page at `path` with `extra` in context, as for a GET of that page.

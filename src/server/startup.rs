@@ -22,14 +22,17 @@ use crate::server::assets::AssetManifest;
 use crate::server::config::Settings;
 use crate::server::db::{redact, Database, DbError};
 use crate::server::donations::Donations;
+use crate::server::payment::Payments;
+use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
 use crate::server::state::{AppState, SiteInfo};
-use crate::server::{giving, routes};
+use crate::server::{giving, routes, webhooks};
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
 pub enum StartupError {
     Content(ContentError),
     Database(DbError),
+    Receipts(ReceiptSetupError),
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
@@ -41,6 +44,7 @@ impl fmt::Display for StartupError {
         match self {
             StartupError::Content(error) => write!(f, "content error in {error}"),
             StartupError::Database(error) => write!(f, "database error: {error}"),
+            StartupError::Receipts(error) => write!(f, "receipt email: {error}"),
             StartupError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }
@@ -79,9 +83,24 @@ impl Application {
             .await
             .map_err(StartupError::Database)?;
         tracing::info!(backend = ?database.backend(), url = %redact(&settings.database_url), "database ready");
-        let donations = Donations::new(database, content.clone())
+        let donations = Donations::new(database.clone(), content.clone())
             .await
             .map_err(StartupError::Database)?;
+        let receipts = ReceiptSender::new(
+            database,
+            content.clone(),
+            settings.smtp_url.as_deref(),
+            settings.receipt_from.as_deref(),
+            settings.outbox_retry_base,
+            settings.outbox_lease,
+            donations.receipts_due(),
+        )
+        .map_err(StartupError::Receipts)?;
+        if settings.smtp_url.is_none() {
+            tracing::warn!(
+                "no SMTP_URL set: receipts are written to the log and kept in the outbox"
+            );
+        }
         let (stopping, stopping_receiver) = watch::channel(false);
         let state = app_state(
             &settings,
@@ -91,6 +110,7 @@ impl Application {
             stopping_receiver,
         );
         spawn_progress_refresh(&state, settings.progress_refresh);
+        tokio::spawn(receipts.run(state.stopping.clone()));
         Ok(Application {
             listener,
             router: build_router(state.clone()),
@@ -141,6 +161,10 @@ pub fn app_state(
         leptos_options: settings.leptos_options(assets.hashed),
         content,
         donations,
+        payments: Arc::new(Payments::new(
+            &settings.public_base_url,
+            settings.stripe.clone(),
+        )),
         stopping,
         site: Arc::new(SiteInfo {
             public_base_url: settings.public_base_url.clone(),
@@ -176,6 +200,8 @@ fn spawn_progress_refresh(state: &AppState, every: std::time::Duration) {
 const THANK_YOU_ROUTE: &str = "/{locale}/donations/{reference}";
 /// A donation form is well under 2 KB; anything far larger is not one.
 const FORM_BODY_LIMIT: usize = 16 * 1024;
+/// Stripe events are a few KB; a megabyte leaves room without inviting abuse.
+const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole HTTP surface. Kept separate from binding so tests can drive it directly.
 pub fn build_router(state: AppState) -> Router {
@@ -205,6 +231,18 @@ pub fn build_router(state: AppState) -> Router {
             post(giving::submit).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
         )
         .route(THANK_YOU_ROUTE, get(giving::thank_you))
+        .route(
+            "/{locale}/donations/{reference}/checkout",
+            post(giving::continue_checkout).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
+        )
+        .route(
+            "/api/donations/{reference}/status",
+            get(giving::donation_status_stream),
+        )
+        .route(
+            "/webhooks/stripe",
+            post(webhooks::stripe_webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
+        )
         .nest_service(
             "/pkg",
             Router::new()

@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 
 use crate::content::Content;
 use crate::server::donations::Donations;
+use crate::server::payment::Payments;
 
 /// Facts about this deployment that pages need but that are not campaign content.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub content: Arc<Content>,
     pub site: Arc<SiteInfo>,
     pub donations: Arc<Donations>,
+    /// The ways donors can pay (offline transfer; Stripe Checkout when configured).
+    pub payments: Arc<Payments>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress
     /// stream) end and graceful shutdown can finish.
     pub stopping: tokio::sync::watch::Receiver<bool>,
