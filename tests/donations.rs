@@ -1,34 +1,13 @@
 //! Giving, end to end over HTTP, on SQLite and on PostgreSQL: the form, idempotent storage,
 //! refusals, the thank-you page, marking paid and the live progress stream.
 
+#[macro_use]
 mod common;
 
 use common::{spawn_app_on, Backend, TestApp};
 use reqwest::StatusCode;
 use sharecare::domain::donation::{DonationStatus, Reference, Transition};
 use sharecare::server::donations::MarkPaidError;
-
-/// Runs each listed test once on SQLite and once on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
-}
 
 on_both_databases!(
     a_submit_stores_one_donation_and_leads_to_its_thank_you_page,

@@ -2,6 +2,32 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod fake_stripe;
+pub mod smtp_sink;
+
+/// Runs each listed test once on SQLite and once on PostgreSQL.
+#[allow(unused_macros)]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
 use std::path::{Path, PathBuf};
 
 use sharecare::server::state::AppState;
@@ -155,28 +181,43 @@ pub async fn spawn_app() -> TestApp {
 
 /// The application on a fresh database of the given kind.
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
-    spawn(&content_dir(), TestDatabase::new(backend).await).await
+    spawn(&content_dir(), TestDatabase::new(backend).await, &[]).await
+}
+
+/// The application on a fresh database, with more settings (Stripe, SMTP...).
+pub async fn spawn_app_with(backend: Backend, settings: &[(&str, String)]) -> TestApp {
+    spawn(&content_dir(), TestDatabase::new(backend).await, settings).await
 }
 
 /// The application on a free port, with temporary copies of `content` and a site folder.
 pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
-    spawn(content_source, TestDatabase::new(Backend::Sqlite).await).await
+    spawn(
+        content_source,
+        TestDatabase::new(Backend::Sqlite).await,
+        &[],
+    )
+    .await
 }
 
-async fn spawn(content_source: &Path, database: TestDatabase) -> TestApp {
+async fn spawn(
+    content_source: &Path,
+    database: TestDatabase,
+    extra_settings: &[(&str, String)],
+) -> TestApp {
     let site = tempfile::tempdir().expect("temp site folder");
     let site_root = site.path().join("site");
     let content = site.path().join("content");
     copy_dir(content_source, &content);
     std::fs::create_dir_all(site_root.join("pkg")).unwrap();
     std::fs::create_dir_all(site_root.join("images")).unwrap();
-    let vars = [
+    let mut vars = vec![
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
         ("LEPTOS_SITE_ROOT", site_root.display().to_string()),
         ("CONTENT_DIR", content.display().to_string()),
         ("PUBLIC_BASE_URL", PUBLIC_BASE_URL.to_string()),
         ("DATABASE_URL", database.url.clone()),
     ];
+    vars.extend(extra_settings.iter().cloned());
     let settings = Settings::from_pairs(&vars).expect("test settings are valid");
     let application = Application::build(settings)
         .await

@@ -310,7 +310,7 @@ fn signer(secret: &str, timestamp: i64) -> Hmac<Sha256> {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
