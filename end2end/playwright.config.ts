@@ -8,10 +8,28 @@ import { join } from "node:path";
 const port = Number(process.env.SHARECARE_TEST_PORT ?? 3100);
 const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
 // Each run gets its own SQLite database, shared with tests that act as staff (mark-paid).
-if (!process.env.SHARECARE_TEST_DATABASE_URL) {
-  const dir = mkdtempSync(join(tmpdir(), "sharecare-e2e-"));
-  process.env.SHARECARE_TEST_DATABASE_URL = `sqlite://${dir}/e2e.db?mode=rwc`;
+for (const [variable, file] of [
+  ["SHARECARE_TEST_DATABASE_URL", "e2e.db"],
+  ["SHARECARE_CARD_DATABASE_URL", "e2e-card.db"],
+]) {
+  if (!process.env[variable]) {
+    const dir = mkdtempSync(join(tmpdir(), "sharecare-e2e-"));
+    process.env[variable] = `sqlite://${dir}/${file}?mode=rwc`;
+  }
 }
+// A second site with card payments on, talking to the tests' fake Stripe (examples/fake_stripe.rs,
+// whose secrets these are), so the card specs run against the real binary with JavaScript on and
+// off while every other spec sees the default site without cards.
+const cardPort = port + 1; // also in tests/helpers.ts
+const fakeStripePort = port + 2;
+const fakeStripeBin = process.env.FAKE_STRIPE_BIN ?? "../target/debug/examples/fake_stripe";
+const siteEnv = {
+  LEPTOS_SITE_ROOT: process.env.SHARECARE_SITE_ROOT ?? "../target/site",
+  CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
+  RUST_LOG: "warn",
+  // Confirmed gifts reach open pages within a second (see the live-progress test).
+  PROGRESS_REFRESH_SECONDS: "1",
+};
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const desktop = { viewport: { width: 1280, height: 800 } };
@@ -51,21 +69,48 @@ export default defineConfig({
     { name: "js-off-desktop", testIgnore: jsOffIgnores, use: { ...desktop, javaScriptEnabled: false } },
     { name: "budget", testMatch: /budget\.spec\.ts/, use: { ...desktop, javaScriptEnabled: true } },
   ],
-  webServer: {
-    command: bin,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: process.env.SHARECARE_SITE_ROOT ?? "../target/site",
-      CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
-      RUST_LOG: "warn",
-      DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL,
-      // Confirmed gifts reach open pages within a second (see the live-progress test).
-      PROGRESS_REFRESH_SECONDS: "1",
+  webServer: [
+    {
+      command: bin,
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        ...siteEnv,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!,
+      },
     },
-  },
+    {
+      command: fakeStripeBin,
+      url: `http://127.0.0.1:${fakeStripePort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        FAKE_STRIPE_ADDR: `127.0.0.1:${fakeStripePort}`,
+        FAKE_STRIPE_WEBHOOK_URL: `http://127.0.0.1:${cardPort}/webhooks/stripe`,
+      },
+    },
+    {
+      command: bin,
+      url: `http://127.0.0.1:${cardPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: {
+        ...siteEnv,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${cardPort}`,
+        PUBLIC_BASE_URL: `http://127.0.0.1:${cardPort}`,
+        DATABASE_URL: process.env.SHARECARE_CARD_DATABASE_URL!,
+        STRIPE_SECRET_KEY: "sk_test_fake_0123456789",
+        STRIPE_WEBHOOK_SECRET: "whsec_test_fake_0123456789",
+        STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
+      },
+    },
+  ],
 });

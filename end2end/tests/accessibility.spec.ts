@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
-import { waitForIslands } from "./helpers";
+import { cardSite, fakeStripe, waitForIslands } from "./helpers";
 
 // axe-core's WCAG 2.0/2.1/2.2 A and AA rules (contrast, names, landmarks, lang, target size...)
 // on every page in every language, with JavaScript on and off, at phone and desktop sizes.
@@ -53,5 +53,31 @@ test("the donation form with errors and the thank-you page have no WCAG 2.2 AA v
   await page.getByRole("radio", { name: /HK\$300/ }).check();
   await page.getByRole("button", { name: "Continue to payment details" }).click();
   await expect(page).toHaveURL(/\/en\/donations\/LBC-/);
+  expect(await audit()).toEqual([]);
+});
+
+test("the card-payment widget and a card gift's pages have no WCAG 2.2 AA violations", async ({ page }, testInfo) => {
+  const audit = async () => {
+    const results = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .analyze();
+    return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  };
+  await page.goto(`${cardSite}/zh-hk/donate`);
+  expect(await audit()).toEqual([]);
+
+  // A fresh page: axe leaves the audited form unusable for clicks.
+  await page.goto(`${cardSite}/en/donate`);
+  await waitForIslands(page, testInfo);
+  await page.getByLabel("Email address (required)").fill("axe.card@example.org");
+  await page.getByRole("radio", { name: "No receipt, thank you" }).check();
+  await page.getByRole("button", { name: "Continue to payment details" }).click();
+  await expect(page).toHaveURL(new RegExp(`^${fakeStripe}/pay/`));
+  await page.locator("#cancel").click();
+  await expect(page.getByRole("button", { name: "Continue to secure payment" })).toBeVisible();
+  expect(await audit()).toEqual([]);
+  // The "being confirmed" state of the same gift.
+  await page.goto(page.url().replace("checkout=cancelled", "checkout=success"));
+  await expect(page.locator("[data-payment-status]")).toBeVisible();
   expect(await audit()).toEqual([]);
 });

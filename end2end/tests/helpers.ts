@@ -13,3 +13,8 @@ export async function waitForIslands(page: Page, testInfo: TestInfo) {
   const count = await islands.count();
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(count);
 }
+
+/** The second site, with card payments on against the fake Stripe (see playwright.config.ts). */
+export const cardSite = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 1}`;
+/** The fake Stripe's hosted checkout pages. */
+export const fakeStripe = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 2}`;
