@@ -18,6 +18,9 @@ async fn main() {
         .unwrap_or_else(|_| "http://127.0.0.1:3101/webhooks/stripe".into());
     let fake = fake_stripe::FakeStripe::start_on(&address).await;
     fake.send_webhooks_to(&webhook);
-    println!("fake Stripe on {} sending webhooks to {webhook}", fake.base_url());
+    println!(
+        "fake Stripe on {} sending webhooks to {webhook}",
+        fake.base_url()
+    );
     std::future::pending::<()>().await;
 }

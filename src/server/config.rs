@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 
+use crate::server::db::redact;
 use crate::server::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
 
 /// The running site's configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Where to listen (`LEPTOS_SITE_ADDR`, default `127.0.0.1:3000`). Port 0 picks a free port.
     pub site_addr: SocketAddr,
@@ -43,6 +44,25 @@ pub struct Settings {
     /// How long a worker may hold a receipt it is sending before another may take it over
     /// (`OUTBOX_LEASE_SECONDS`, default 300): a crashed worker's receipts are sent after this.
     pub outbox_lease: Duration,
+}
+
+impl fmt::Debug for Settings {
+    // URLs may carry passwords: printed redacted, so settings are safe in any log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("site_addr", &self.site_addr)
+            .field("site_root", &self.site_root)
+            .field("content_dir", &self.content_dir)
+            .field("public_base_url", &self.public_base_url)
+            .field("database_url", &redact(&self.database_url))
+            .field("progress_refresh", &self.progress_refresh)
+            .field("stripe", &self.stripe)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
+            .field("receipt_from", &self.receipt_from)
+            .field("outbox_retry_base", &self.outbox_retry_base)
+            .field("outbox_lease", &self.outbox_lease)
+            .finish()
+    }
 }
 
 /// The embedded default: a SQLite file under `data/`, created on first start.
@@ -255,5 +275,16 @@ mod tests {
         // The secrets never reach a log line through Debug.
         assert!(!format!("{fake:?}").contains("sk_test_x"));
         assert!(!format!("{fake:?}").contains("whsec_x"));
+        let all = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_x"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+            ("SMTP_URL", "smtps://mailer:hunter2@smtp.example.org"),
+            ("DATABASE_URL", "postgres://app:s3cret@db/give"),
+        ])
+        .unwrap();
+        let printed = format!("{all:?}");
+        for secret in ["sk_test_x", "whsec_x", "hunter2", "s3cret"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
     }
 }
