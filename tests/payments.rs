@@ -480,6 +480,21 @@ async fn a_failing_provider_leaves_the_gift_pending_with_a_clear_message(backend
         .unwrap();
     assert_eq!(stored.status, "pending");
 
+    // From the gift's own page, "continue to secure payment" says the same, and keeps the way
+    // back open.
+    let continued = app
+        .post_form(
+            &format!("/en/donations/{}/checkout", stored.reference),
+            &[("key", stored.access_key.as_str())],
+        )
+        .await;
+    let page = location(&continued);
+    assert!(page.ends_with("&checkout=unavailable"), "{page}");
+    let html = app.get(&page).await.text().await.unwrap();
+    assert!(html.contains("We could not reach our card payment service."));
+    assert!(html.contains("Continue to secure payment"));
+    assert_eq!(fake.sessions().len(), 0);
+
     // Stripe recovers: submitting again reaches the checkout with the same donation.
     fake.fail_always(0);
     let target = location(&gift.submit(&app).await);
