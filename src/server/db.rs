@@ -230,6 +230,13 @@ pub enum EventOutcome {
     AlreadyHandled,
 }
 
+/// How an outbox message left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    Sent,
+    Logged,
+}
+
 /// A receipt claimed for sending, with what it says.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxMessage {
@@ -586,36 +593,29 @@ impl Database {
         .await?)
     }
 
-    /// The claimed message went out.
-    pub async fn mark_message_sent(&self, id: &str, claim: &str, now: i64) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE outbox SET sent_at = $1, claim = NULL, claimed_until = NULL, last_error = NULL \
-             WHERE id = $2 AND claim = $3",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(claim)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The claimed message was written to the log (no SMTP configured); it stays unsent.
-    pub async fn mark_message_logged(
+    /// The claimed message was delivered: sent, or (no SMTP configured) written to the log,
+    /// in which case it stays unsent so it goes out once SMTP is set.
+    pub async fn mark_message_delivered(
         &self,
         id: &str,
         claim: &str,
+        delivered: Delivered,
         now: i64,
     ) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE outbox SET logged_at = $1, claim = NULL, claimed_until = NULL \
-             WHERE id = $2 AND claim = $3",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(claim)
-        .execute(&self.pool)
-        .await?;
+        let column = match delivered {
+            Delivered::Sent => "sent_at",
+            Delivered::Logged => "logged_at",
+        };
+        let sql = format!(
+            "UPDATE outbox SET {column} = $1, claim = NULL, claimed_until = NULL, \
+             last_error = NULL WHERE id = $2 AND claim = $3"
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(id)
+            .bind(claim)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

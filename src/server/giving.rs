@@ -87,12 +87,7 @@ pub async fn submit(
                     checkout_failed: true,
                     ..FormState::default()
                 };
-                let mut response = render(state, headers, &path, form_state).await;
-                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                response
+                try_again_with(state, headers, &path, form_state).await
             }
         },
         Err(error) => {
@@ -102,12 +97,7 @@ pub async fn submit(
                 unavailable: true,
                 ..FormState::default()
             };
-            let mut response = render(state, headers, &path, form_state).await;
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            response
+            try_again_with(state, headers, &path, form_state).await
         }
     }
 }
@@ -181,6 +171,22 @@ pub async fn continue_checkout(
             Redirect::to(&format!("{page}&checkout=unavailable")).into_response()
         }
     }
+}
+
+/// The form again, with the donor's values, its token and a "try again" message: 503 with
+/// `Retry-After`, since the fault is ours (the database or the payment service), not theirs.
+async fn try_again_with(
+    state: AppState,
+    headers: HeaderMap,
+    path: &str,
+    form_state: FormState,
+) -> Response {
+    let mut response = render(state, headers, path, form_state).await;
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
 }
 
 fn try_again_later() -> Response {

@@ -1,6 +1,7 @@
 //! Server-only parts: configuration, shared state, the HTTP router and start-up.
 
 pub mod assets;
+pub mod calendar;
 pub mod config;
 pub mod db;
 pub mod donations;

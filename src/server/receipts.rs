@@ -13,7 +13,8 @@ use crate::content::Content;
 use crate::domain::donation::Frequency;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::server::db::{Database, DbError, OutboxMessage};
+use crate::server::calendar::hong_kong_date;
+use crate::server::db::{Database, DbError, Delivered, OutboxMessage};
 use crate::server::donations::{now_millis, random_hex};
 
 /// A receipt, ready to send.
@@ -145,27 +146,6 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The calendar date in Hong Kong (UTC+8, no daylight saving) of a Unix time in milliseconds.
-pub fn hong_kong_date(unix_millis: i64) -> (i64, u32, u32) {
-    let days = (unix_millis + 8 * 3_600_000).div_euclid(86_400_000);
-    civil_from_days(days)
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// How the worker delivers.
 enum Delivery {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -283,14 +263,14 @@ impl ReceiptSender {
                     "receipt (no SMTP_URL set: written here and kept in the outbox)"
                 );
                 self.db
-                    .mark_message_logged(&message.id, &claim, now_millis())
+                    .mark_message_delivered(&message.id, &claim, Delivered::Logged, now_millis())
                     .await?;
             }
             Delivery::Smtp(transport) => match self.send(transport, &message, receipt).await {
                 Ok(()) => {
                     tracing::info!(reference = %message.reference, "receipt sent");
                     self.db
-                        .mark_message_sent(&message.id, &claim, now_millis())
+                        .mark_message_delivered(&message.id, &claim, Delivered::Sent, now_millis())
                         .await?;
                 }
                 Err(error) => {
@@ -340,20 +320,5 @@ impl ReceiptSender {
         let base = i64::try_from(self.retry_base.as_millis()).unwrap_or(30_000);
         let doublings = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
         base.saturating_mul(1 << doublings).min(6 * 3_600_000)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_hong_kong_calendar_days() {
-        assert_eq!(hong_kong_date(0), (1970, 1, 1));
-        // 16:00 UTC is midnight in Hong Kong.
-        assert_eq!(hong_kong_date(1_795_881_599_000), (2026, 11, 28)); // 2026-11-28T15:59:59Z
-        assert_eq!(hong_kong_date(1_795_881_600_000), (2026, 11, 29)); // 2026-11-28T16:00:00Z
-        assert_eq!(hong_kong_date(951_782_400_000), (2000, 2, 29));
-        assert_eq!(hong_kong_date(1_798_732_800_000), (2027, 1, 1)); // 2026-12-31T16:00:00Z
     }
 }

@@ -25,7 +25,7 @@ use crate::server::donations::Donations;
 use crate::server::payment::Payments;
 use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
 use crate::server::state::{AppState, SiteInfo};
-use crate::server::{giving, routes, webhooks};
+use crate::server::{calendar, giving, routes, webhooks};
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
@@ -343,32 +343,5 @@ fn current_year() -> i32 {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    year_of_unix_time(seconds)
-}
-
-/// The proleptic Gregorian year of a Unix timestamp (UTC), without a date library.
-fn year_of_unix_time(seconds: u64) -> i32 {
-    // Civil-from-days (H. Hinnant), reduced to the year.
-    let days = i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let year = year_of_era + era * 400 + i64::from(month_index >= 10);
-    i32::try_from(year).unwrap_or(i32::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::year_of_unix_time;
-
-    #[test]
-    fn years_from_timestamps() {
-        assert_eq!(year_of_unix_time(0), 1970);
-        assert_eq!(year_of_unix_time(951_782_400), 2000); // 2000-02-29
-        assert_eq!(year_of_unix_time(1_798_761_599), 2026); // 2026-12-31T23:59:59Z
-        assert_eq!(year_of_unix_time(1_798_761_600), 2027); // 2027-01-01T00:00:00Z
-    }
+    calendar::utc_year(seconds)
 }

@@ -1,0 +1,56 @@
+//! Calendar dates from Unix time, without a date library: the copyright year (UTC) and the
+//! date on a receipt (Hong Kong time).
+
+/// The calendar date in Hong Kong (UTC+8, no daylight saving) of a Unix time in milliseconds.
+pub fn hong_kong_date(unix_millis: i64) -> (i64, u32, u32) {
+    civil_from_days((unix_millis + 8 * 3_600_000).div_euclid(86_400_000))
+}
+
+/// The year (UTC) of a Unix time in seconds.
+pub fn utc_year(unix_seconds: u64) -> i32 {
+    let days = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX / 2);
+    i32::try_from(civil_from_days(days).0).unwrap_or(i32::MAX)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = u32::try_from(day_of_year - (153 * month_index + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    })
+    .unwrap_or(1);
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_from_timestamps() {
+        assert_eq!(utc_year(0), 1970);
+        assert_eq!(utc_year(951_782_400), 2000); // 2000-02-29
+        assert_eq!(utc_year(1_798_761_599), 2026); // 2026-12-31T23:59:59Z
+        assert_eq!(utc_year(1_798_761_600), 2027); // 2027-01-01T00:00:00Z
+    }
+
+    #[test]
+    fn dates_are_hong_kong_calendar_days() {
+        assert_eq!(hong_kong_date(0), (1970, 1, 1));
+        // 16:00 UTC is midnight in Hong Kong.
+        assert_eq!(hong_kong_date(1_795_881_599_000), (2026, 11, 28)); // 2026-11-28T15:59:59Z
+        assert_eq!(hong_kong_date(1_795_881_600_000), (2026, 11, 29)); // 2026-11-28T16:00:00Z
+        assert_eq!(hong_kong_date(951_782_400_000), (2000, 2, 29));
+        assert_eq!(hong_kong_date(1_798_732_800_000), (2027, 1, 1)); // 2026-12-31T16:00:00Z
+    }
+}
