@@ -9,6 +9,7 @@ use crate::pages::donate::DonatePage;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::privacy::PrivacyPage;
+use crate::pages::story::StoryPage;
 use crate::pages::thank_you::ThankYouPage;
 use crate::server::state::AppState;
 
@@ -25,6 +26,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#9c2f1f"/>
                 <link rel="stylesheet" href=css_href/>
                 <link rel="icon" type="image/svg+xml" href="/images/favicon.svg"/>
+                <link rel="icon" href="/favicon.ico" sizes="32x32"/>
+                <link rel="apple-touch-icon" href="/images/icon-192.png"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
@@ -44,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/:locale") view=HomePage/>
                 <Route path=path!("/:locale/donate") view=DonatePage/>
                 <Route path=path!("/:locale/privacy") view=PrivacyPage/>
+                <Route path=path!("/:locale/stories/:slug") view=StoryPage/>
                 // Rendered by `server::giving::thank_you`, which checks the key first.
                 <Route path=path!("/:locale/donations/:reference") view=ThankYouPage/>
             </Routes>

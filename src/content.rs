@@ -165,6 +165,9 @@ struct StatisticsFile {
 pub struct Story {
     /// The story's URL segment: lowercase letters, digits and hyphens.
     pub slug: String,
+    /// Whose story this is: a child's (the default) or a teacher's.
+    #[serde(default)]
+    pub kind: StoryKind,
     pub name: Localized<String>,
     pub age: u8,
     pub grade: Localized<String>,
@@ -175,6 +178,14 @@ pub struct Story {
     pub image: Image,
     pub sections: Vec<Section>,
     pub quote: Quote,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoryKind {
+    #[default]
+    Child,
+    Teacher,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -662,10 +673,14 @@ fn check_story(story: &Story) -> Check {
         ));
     }
     text("name", &story.name)?;
-    if !(1..=17).contains(&story.age) {
+    let (ages, whose) = match story.kind {
+        StoryKind::Child => (1..=17, "a child's age (1 to 17)"),
+        StoryKind::Teacher => (18..=99, "an adult's age (18 to 99)"),
+    };
+    if !ages.contains(&story.age) {
         return Err(FieldError::new(
             "age",
-            format!("{} is not a child's age (1 to 17)", story.age),
+            format!("{} is not {whose}", story.age),
         ));
     }
     text("grade", &story.grade)?;

@@ -4,7 +4,7 @@ import { cardSite, fakeStripe, waitForIslands } from "./helpers";
 
 // axe-core's WCAG 2.0/2.1/2.2 A and AA rules (contrast, names, landmarks, lang, target size...)
 // on every page in every language, with JavaScript on and off, at phone and desktop sizes.
-const pages = ["/en", "/zh-hk", "/zh-cn", "/en/no-such-page", "/en/donate", "/zh-hk/donate", "/zh-cn/privacy"];
+const pages = ["/en", "/zh-hk", "/zh-cn", "/en/no-such-page", "/en/donate", "/zh-hk/donate", "/zh-cn/privacy", "/en/stories/lele", "/zh-cn/stories/teacher-fang"];
 for (const path of pages) {
   test(`${path} has no WCAG 2.2 AA violations`, async ({ page }) => {
     await page.goto(path);

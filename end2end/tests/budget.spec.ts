@@ -10,7 +10,8 @@ const TARGET_BYTES = 60_000;
 const brotli = (bytes: Buffer) =>
   brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }).length;
 
-test("home page stays within the byte budget", async ({ page, request }) => {
+// The home page and a story page (the page shared links open on).
+for (const [name, pagePath] of [["home", "/en"], ["story", "/en/stories/lele"]]) test(`${name} page stays within the byte budget`, async ({ page, request }) => {
   const assets = new Map<string, { kind: string; raw: number; brotli: number }>();
   page.on("response", async (response) => {
     const kind = response.request().resourceType();
@@ -20,7 +21,7 @@ test("home page stays within the byte budget", async ({ page, request }) => {
     const body = await response.body();
     assets.set(url.pathname, { kind: isWasm ? "wasm" : kind, raw: body.length, brotli: brotli(body) });
   });
-  await page.goto("/en");
+  await page.goto(pagePath);
   await expect(page.locator('[data-hydrated="true"]').first()).toBeAttached();
 
   const kinds = new Set([...assets.values()].map((a) => a.kind));
@@ -35,8 +36,8 @@ test("home page stays within the byte budget", async ({ page, request }) => {
     assets: Object.fromEntries(assets),
   };
   mkdirSync("test-results", { recursive: true });
-  writeFileSync("test-results/byte-budget.json", JSON.stringify(report, null, 2));
-  console.log(`byte budget: ${total} bytes brotli (ceiling ${CEILING_BYTES}, target ${TARGET_BYTES})`);
+  writeFileSync(`test-results/byte-budget-${name}.json`, JSON.stringify(report, null, 2));
+  console.log(`byte budget, ${pagePath}: ${total} bytes brotli (ceiling ${CEILING_BYTES}, target ${TARGET_BYTES})`);
   for (const [path, a] of assets) console.log(`  ${a.kind.padEnd(10)} ${String(a.brotli).padStart(7)} B  ${path}`);
   expect(total).toBeLessThanOrEqual(CEILING_BYTES);
 

@@ -21,6 +21,9 @@ pub fn Layout(
     /// For error pages: tell search engines not to index, and claim no canonical address.
     #[prop(optional)]
     noindex: bool,
+    /// A story: shared as an article, with its own structured data.
+    #[prop(optional)]
+    article: Option<ArticleMeta>,
     children: Children,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -44,20 +47,54 @@ pub fn Layout(
         }
     });
 
+    let og_type = if article.is_some() {
+        "article"
+    } else {
+        "website"
+    };
+    let other_locales = Locale::ALL
+        .into_iter()
+        .filter(|l| *l != locale)
+        .map(|l| view! { <Meta property="og:locale:alternate" content=l.og_locale()/> })
+        .collect_view();
+    let image = article.as_ref().map(|article| {
+        view! {
+            <Meta property="og:image" content=article.image_url.clone()/>
+            <Meta property="og:image:width" content=article.image_width.to_string()/>
+            <Meta property="og:image:height" content=article.image_height.to_string()/>
+            <Meta property="og:image:alt" content=article.image_alt.clone()/>
+            <Meta name="twitter:image" content=article.image_url.clone()/>
+            <Meta name="twitter:image:alt" content=article.image_alt.clone()/>
+        }
+    });
+    let structured = (!noindex).then(|| {
+        let json = match &article {
+            Some(article) => article.json_ld.clone(),
+            None => organisation_json_ld(&state, locale),
+        };
+        view! { <script type="application/ld+json" inner_html=json></script> }
+    });
+
     view! {
         <Html {..} lang=locale.html_lang() dir="ltr"/>
         <Title text=full_title.clone()/>
         <Meta name="description" content=description.clone()/>
         {addresses}
         {noindex.then(|| view! { <Meta name="robots" content="noindex"/> })}
-        <Meta property="og:type" content="website"/>
+        <Meta property="og:type" content=og_type/>
         <Meta property="og:site_name" content=org.clone()/>
-        <Meta property="og:title" content=title/>
-        <Meta property="og:description" content=description/>
+        <Meta property="og:title" content=title.clone()/>
+        <Meta property="og:description" content=description.clone()/>
+        {image}
+        <Meta name="twitter:card" content="summary_large_image"/>
+        <Meta name="twitter:title" content=title/>
+        <Meta name="twitter:description" content=description/>
         // Pages that are not indexed (404s, a donor's own thank-you page with its secret key)
         // claim no public address.
         {(!noindex).then(|| view! { <Meta property="og:url" content=canonical/> })}
         <Meta property="og:locale" content=locale.og_locale()/>
+        {other_locales}
+        {structured}
 
         <a class="skip-link" href="#main">{m.skip_link}</a>
         <header class="site-header">
@@ -71,6 +108,50 @@ pub fn Layout(
         <main id="main" tabindex="-1">{children()}</main>
         <Footer locale org links=languages/>
     }
+}
+
+/// What a story page adds to its head: the share image and its structured data.
+#[derive(Debug, Clone)]
+pub struct ArticleMeta {
+    /// Absolute.
+    pub image_url: String,
+    pub image_width: u32,
+    pub image_height: u32,
+    pub image_alt: String,
+    /// A schema.org `Article`, as JSON (see [`json_ld`]).
+    pub json_ld: String,
+}
+
+/// JSON for a `<script type="application/ld+json">`: `</` is escaped so no text can end the
+/// script element early.
+pub fn json_ld(value: &serde_json::Value) -> String {
+    value.to_string().replace("</", "<\\/")
+}
+
+/// The organisation and what readers can do for it, for pages other than stories.
+fn organisation_json_ld(state: &AppState, locale: Locale) -> String {
+    let base = &state.site.public_base_url;
+    json_ld(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NGO",
+        "name": state.content.organisation.name.get(locale),
+        "url": format!("{base}/{}", locale.code()),
+        "email": state.content.organisation.email,
+        "telephone": state.content.organisation.phone,
+        "potentialAction": donate_action(state, locale),
+    }))
+}
+
+/// A schema.org `DonateAction` pointing at the donation page in `locale`.
+pub fn donate_action(state: &AppState, locale: Locale) -> serde_json::Value {
+    serde_json::json!({
+        "@type": "DonateAction",
+        "target": format!("{}/{}/donate", state.site.public_base_url, locale.code()),
+        "recipient": {
+            "@type": "NGO",
+            "name": state.content.organisation.name.get(locale),
+        },
+    })
 }
 
 /// One language link: (locale, href).

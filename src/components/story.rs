@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::content::Story;
+use crate::content::{Story, StoryKind};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
 
@@ -17,6 +17,10 @@ pub fn StoryArticle(story: Story, locale: Locale) -> impl IntoView {
             ("place", story.place.get(locale)),
         ],
     );
+    let label = match story.kind {
+        StoryKind::Child => m.story_label,
+        StoryKind::Teacher => m.story_label_teacher,
+    };
     let heading_id = format!("story-{}", story.slug);
     let labelled_by = heading_id.clone();
     let sections = story
@@ -33,7 +37,7 @@ pub fn StoryArticle(story: Story, locale: Locale) -> impl IntoView {
         <article class="story" aria-labelledby=labelled_by>
             <div class="wrap story-grid">
                 <header class="story-header">
-                    <p class="eyebrow">{m.story_label}</p>
+                    <p class="eyebrow">{label}</p>
                     <h2 id=heading_id>{story.headline.get(locale).clone()}</h2>
                     <p class="story-meta">
                         <strong>{story.name.get(locale).clone()}</strong>

@@ -11,6 +11,7 @@ use crate::components::story::StoryArticle;
 use crate::content::Localized;
 use crate::domain::Locale;
 use crate::i18n::t;
+use crate::pages::story::OtherStories;
 use crate::pages::{
     contact_sentence, gift_session, not_found::NotFound, private_page, route_locale,
 };
@@ -83,6 +84,7 @@ fn Home(locale: Locale) -> impl IntoView {
         <CallToAction cta=cta.clone() locale position=1/>
         <StoryArticle story=content.hero_story().clone() locale/>
         <CallToAction cta locale position=2/>
+        <OtherStories locale current=""/>
 
         <section id="give" class="give" aria-labelledby="give-heading" tabindex="-1">
             <div class="wrap">

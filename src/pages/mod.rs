@@ -4,6 +4,7 @@ pub mod donate;
 pub mod home;
 pub mod not_found;
 pub mod privacy;
+pub mod story;
 pub mod thank_you;
 
 use leptos::prelude::*;

@@ -267,11 +267,12 @@ pub async fn gift_session(
     response
 }
 
-/// `/{locale}` and `/{locale}/donate` carry the donation form.
+/// `/{locale}`, `/{locale}/donate` and `/{locale}/stories/{slug}` carry the donation form.
 fn shows_donation_form(path: &str) -> bool {
     let mut segments = path.trim_start_matches('/').split('/');
     let locale_ok = segments.next().and_then(Locale::from_code).is_some();
-    locale_ok && matches!(segments.next(), None | Some("donate")) && segments.next().is_none()
+    let rest: Vec<&str> = segments.collect();
+    locale_ok && matches!(rest.as_slice(), [] | ["donate"] | ["stories", _])
 }
 
 fn remembered_token(headers: &HeaderMap) -> Option<FormToken> {

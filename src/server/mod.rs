@@ -4,6 +4,7 @@ pub mod assets;
 pub mod calendar;
 pub mod config;
 pub mod db;
+pub mod discovery;
 pub mod donations;
 pub mod giving;
 pub mod payment;

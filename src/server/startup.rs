@@ -25,7 +25,7 @@ use crate::server::donations::Donations;
 use crate::server::payment::Payments;
 use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
 use crate::server::state::{AppState, SiteInfo};
-use crate::server::{calendar, giving, routes, webhooks};
+use crate::server::{calendar, discovery, giving, routes, webhooks};
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
@@ -265,7 +265,9 @@ pub fn build_router(state: AppState) -> Router {
             "/favicon.ico",
             ServeFile::new(site_root.join("favicon.ico")),
         )
-        .route_service("/robots.txt", ServeFile::new(site_root.join("robots.txt")))
+        .route("/robots.txt", get(discovery::robots))
+        .route("/sitemap.xml", get(discovery::sitemap))
+        .route("/manifest.webmanifest", get(discovery::manifest))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),

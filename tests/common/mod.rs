@@ -208,8 +208,12 @@ async fn spawn(
     let site_root = site.path().join("site");
     let content = site.path().join("content");
     copy_dir(content_source, &content);
+    // The public assets (images, icons) as the build copies them into the site.
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("public"),
+        &site_root,
+    );
     std::fs::create_dir_all(site_root.join("pkg")).unwrap();
-    std::fs::create_dir_all(site_root.join("images")).unwrap();
     let mut vars = vec![
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
         ("LEPTOS_SITE_ROOT", site_root.display().to_string()),

@@ -1,0 +1,139 @@
+//! `/{locale}/stories/{slug}`: one story on a page of its own, the address people share. It
+//! tells the whole story, then the campaign's figures, the live total and the donation widget,
+//! so a reader who arrives from a shared link can give without leaving the page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::donation_form::{DonationWidget, FormState};
+use crate::components::layout::{donate_action, json_ld, ArticleMeta, Layout};
+use crate::components::progress::CampaignProgress;
+use crate::components::stat_panel::StatPanel;
+use crate::components::story::StoryArticle;
+use crate::content::Story;
+use crate::domain::donation::ReferralCode;
+use crate::domain::Locale;
+use crate::i18n::{fill, t};
+use crate::pages::{gift_session, not_found::NotFound, private_page, route_locale};
+use crate::server::state::AppState;
+
+#[component]
+pub fn StoryPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let slug = use_params_map().with_untracked(|params| params.get("slug"));
+    let story = slug.and_then(|slug| state.content.story(&slug).cloned());
+    match (route_locale(), story) {
+        (Some(locale), Some(story)) => view! { <StoryView locale story/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
+    }
+}
+
+#[component]
+fn StoryView(locale: Locale, story: Story) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let content = &state.content;
+    let m = t(locale);
+    let base = &state.site.public_base_url;
+    let path = format!("/stories/{}", story.slug);
+    let url = format!("{base}/{}{path}", locale.code());
+    let title = fill(
+        m.story_page_title,
+        &[
+            ("name", story.name.get(locale)),
+            ("headline", story.headline.get(locale)),
+        ],
+    );
+    let description = story.summary.get(locale).clone();
+    let image_url = format!("{base}{}", story.image.src);
+    let org = content.organisation.name.get(locale);
+    let structured = json_ld(&serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": story.headline.get(locale),
+        "description": description,
+        "inLanguage": locale.html_lang(),
+        "url": url,
+        "mainEntityOfPage": url,
+        "image": image_url,
+        "author": { "@type": "NGO", "name": org, "url": format!("{base}/{}", locale.code()) },
+        "publisher": { "@type": "NGO", "name": org, "url": format!("{base}/{}", locale.code()) },
+        "potentialAction": donate_action(&state, locale),
+    }));
+    let article = ArticleMeta {
+        image_url,
+        image_width: story.image.width,
+        image_height: story.image.height,
+        image_alt: story.image.alt.get(locale).clone(),
+        json_ld: structured,
+    };
+
+    let mut form_state = FormState::fresh(content, gift_session());
+    let referral = use_query_map().with_untracked(|query| query.get("ref"));
+    if let Some(code) = referral.as_deref().and_then(ReferralCode::parse) {
+        form_state.form.referral = code.as_str().to_string();
+    }
+    private_page();
+    let stats = content
+        .statistics
+        .iter()
+        .map(|stat| view! { <StatPanel stat=stat.clone() locale/> })
+        .collect_view();
+    let appeal = content.campaign.appeal.heading.get(locale).clone();
+
+    let body = view! {
+        <StoryArticle story=story.clone() locale/>
+        <section class="explainer" aria-labelledby="figures-heading">
+            <div class="wrap">
+                <h2 id="figures-heading">{m.stats_label}</h2>
+                <ul class="stats" aria-label=m.stats_label>{stats}</ul>
+            </div>
+        </section>
+        <section id="give" class="give" aria-labelledby="give-heading" tabindex="-1">
+            <div class="wrap">
+                <h2 id="give-heading">{appeal}</h2>
+                <CampaignProgress locale/>
+                <DonationWidget locale state=form_state/>
+            </div>
+        </section>
+        <OtherStories locale current=story.slug.clone()/>
+    };
+    view! {
+        <Layout locale path title description article>
+            {body}
+        </Layout>
+    }
+}
+
+/// Links to every story but `current` (all of them when `current` is empty): how readers
+/// move from one story to the next, and how the home page reaches each story's own address.
+#[component]
+pub fn OtherStories(locale: Locale, #[prop(into)] current: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let m = t(locale);
+    let items = state
+        .content
+        .stories
+        .iter()
+        .filter(|story| story.slug != current)
+        .map(|story| {
+            view! {
+                <li class="story-card">
+                    <h3>
+                        <a href=format!("/{}/stories/{}", locale.code(), story.slug)>
+                            {story.name.get(locale).clone()}": "{story.headline.get(locale).clone()}
+                        </a>
+                    </h3>
+                    <p>{story.summary.get(locale).clone()}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="more-stories" aria-labelledby="more-stories-heading">
+            <div class="wrap">
+                <h2 id="more-stories-heading">{m.stories_heading}</h2>
+                <ul class="story-cards">{items}</ul>
+            </div>
+        </section>
+    }
+}
