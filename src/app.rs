@@ -9,6 +9,7 @@ use crate::pages::donate::DonatePage;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::privacy::PrivacyPage;
+use crate::pages::referral::ReferralPage;
 use crate::pages::story::StoryPage;
 use crate::pages::thank_you::ThankYouPage;
 use crate::server::state::AppState;
@@ -49,6 +50,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/:locale/donate") view=DonatePage/>
                 <Route path=path!("/:locale/privacy") view=PrivacyPage/>
                 <Route path=path!("/:locale/stories/:slug") view=StoryPage/>
+                // Rendered by `server::referrals::referral_page`, which finds the code first.
+                <Route path=path!("/:locale/referrals/:code") view=ReferralPage/>
                 // Rendered by `server::giving::thank_you`, which checks the key first.
                 <Route path=path!("/:locale/donations/:reference") view=ThankYouPage/>
             </Routes>

@@ -4,5 +4,6 @@ pub mod call_to_action;
 pub mod donation_form;
 pub mod layout;
 pub mod progress;
+pub mod share;
 pub mod stat_panel;
 pub mod story;

@@ -209,6 +209,22 @@ impl FormToken {
 pub struct ReferralCode(String);
 
 impl ReferralCode {
+    /// Length of the codes the server issues.
+    pub const ISSUED_LENGTH: usize = 10;
+
+    /// A new code from random bytes (the server supplies them): 10 characters from the
+    /// reference alphabet, about 10^15 possibilities, so one code says nothing about another.
+    pub fn from_random(bytes: [u8; Self::ISSUED_LENGTH]) -> ReferralCode {
+        ReferralCode(
+            bytes
+                .iter()
+                .map(|b| {
+                    char::from(Reference::ALPHABET[usize::from(*b) % Reference::ALPHABET.len()])
+                })
+                .collect(),
+        )
+    }
+
     pub fn parse(input: &str) -> Option<ReferralCode> {
         let code = input.trim();
         ((4..=32).contains(&code.len())

@@ -6,11 +6,13 @@ mod donation_enhancer;
 mod language_memory;
 mod live_progress;
 mod payment_watcher;
+mod share_enhancer;
 
 pub use donation_enhancer::DonationEnhancer;
 pub use language_memory::LanguageMemory;
 pub use live_progress::LiveProgress;
 pub use payment_watcher::PaymentWatcher;
+pub use share_enhancer::ShareEnhancer;
 
 /// The element an island wraps its server-rendered children in. Once the island is live it
 /// runs `start` on that element (listeners, streams) and flips `data-hydrated` to `"true"`,

@@ -7,10 +7,9 @@ use leptos_router::hooks::use_query_map;
 use crate::components::donation_form::{DonationWidget, FormState};
 use crate::components::layout::Layout;
 use crate::components::progress::CampaignProgress;
-use crate::domain::donation::ReferralCode;
 use crate::domain::Locale;
 use crate::i18n::t;
-use crate::pages::{gift_session, not_found::NotFound, private_page, route_locale};
+use crate::pages::{gift_session, not_found::NotFound, private_page, referral_code, route_locale};
 use crate::server::state::AppState;
 
 #[component]
@@ -34,7 +33,7 @@ fn Donate(locale: Locale) -> impl IntoView {
             query.get_str("amount"),
             query.get_str("frequency"),
         );
-        if let Some(code) = query.get_str("ref").and_then(ReferralCode::parse) {
+        if let Some(code) = referral_code() {
             fresh.form.referral = code.as_str().to_string();
         }
         fresh

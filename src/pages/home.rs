@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::call_to_action::CallToAction;
-use crate::components::donation_form::{DonationWidget, FormState};
+use crate::components::donation_form::DonationWidget;
 use crate::components::layout::Layout;
 use crate::components::progress::CampaignProgress;
 use crate::components::stat_panel::StatPanel;
@@ -12,9 +12,7 @@ use crate::content::Localized;
 use crate::domain::Locale;
 use crate::i18n::t;
 use crate::pages::story::OtherStories;
-use crate::pages::{
-    contact_sentence, gift_session, not_found::NotFound, private_page, route_locale,
-};
+use crate::pages::{contact_sentence, fresh_form, not_found::NotFound, private_page, route_locale};
 use crate::server::state::AppState;
 
 #[component]
@@ -91,7 +89,7 @@ fn Home(locale: Locale) -> impl IntoView {
                 <h2 id="give-heading">{text(&campaign.appeal.heading)}</h2>
                 {paragraphs(&campaign.appeal.paragraphs)}
                 <CampaignProgress locale/>
-                <DonationWidget locale state=FormState::fresh(content, gift_session())/>
+                <DonationWidget locale state=fresh_form(content)/>
                 <p class="give-contact">{contact_sentence(m.give_contact, org)}</p>
             </div>
         </section>

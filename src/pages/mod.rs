@@ -4,6 +4,7 @@ pub mod donate;
 pub mod home;
 pub mod not_found;
 pub mod privacy;
+pub mod referral;
 pub mod story;
 pub mod thank_you;
 
@@ -51,6 +52,24 @@ pub fn gift_session() -> crate::server::giving::GiftSession {
             token: crate::server::donations::Donations::new_form_token(),
             previous: None,
         })
+}
+
+/// The share code this visit came with (`?ref=` or the cookie it set), for the form.
+pub fn referral_code() -> Option<crate::domain::donation::ReferralCode> {
+    use_context::<http::request::Parts>().and_then(|parts| {
+        crate::server::referrals::request_referral(parts.uri.query(), &parts.headers)
+    })
+}
+
+/// A fresh donation form for this request: its token, and the visit's share code if any.
+pub fn fresh_form(
+    content: &crate::content::Content,
+) -> crate::components::donation_form::FormState {
+    let mut state = crate::components::donation_form::FormState::fresh(content, gift_session());
+    if let Some(code) = referral_code() {
+        state.form.referral = code.as_str().to_string();
+    }
+    state
 }
 
 /// Renders a translated sentence with `{phone}` and `{email}` as links, keeping the

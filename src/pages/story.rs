@@ -3,18 +3,19 @@
 //! so a reader who arrives from a shared link can give without leaving the page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
-use crate::components::donation_form::{DonationWidget, FormState};
+use crate::components::donation_form::DonationWidget;
 use crate::components::layout::{donate_action, json_ld, ArticleMeta, Layout};
 use crate::components::progress::CampaignProgress;
+use crate::components::share::ShareBar;
 use crate::components::stat_panel::StatPanel;
 use crate::components::story::StoryArticle;
 use crate::content::Story;
-use crate::domain::donation::ReferralCode;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{gift_session, not_found::NotFound, private_page, route_locale};
+use crate::pages::{fresh_form, not_found::NotFound, private_page, route_locale};
+use crate::server::share_image::{self, ShareImages};
 use crate::server::state::AppState;
 
 #[component]
@@ -44,7 +45,7 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
         ],
     );
     let description = story.summary.get(locale).clone();
-    let image_url = format!("{base}{}", story.image.src);
+    let image_url = format!("{base}{}", ShareImages::path(content, &story, locale));
     let org = content.organisation.name.get(locale);
     let structured = json_ld(&serde_json::json!({
         "@context": "https://schema.org",
@@ -61,18 +62,28 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
     }));
     let article = ArticleMeta {
         image_url,
-        image_width: story.image.width,
-        image_height: story.image.height,
-        image_alt: story.image.alt.get(locale).clone(),
+        image_width: share_image::WIDTH,
+        image_height: share_image::HEIGHT,
+        // The image shows the headline beside the story's drawing.
+        image_alt: fill(
+            m.share_image_alt,
+            &[
+                ("headline", story.headline.get(locale)),
+                ("drawing", story.image.alt.get(locale)),
+            ],
+        ),
         json_ld: structured,
     };
 
-    let mut form_state = FormState::fresh(content, gift_session());
-    let referral = use_query_map().with_untracked(|query| query.get("ref"));
-    if let Some(code) = referral.as_deref().and_then(ReferralCode::parse) {
-        form_state.form.referral = code.as_str().to_string();
-    }
+    let form_state = fresh_form(content);
     private_page();
+    let share_text = fill(
+        m.share_story_text,
+        &[
+            ("name", story.name.get(locale)),
+            ("headline", story.headline.get(locale)),
+        ],
+    );
     let stats = content
         .statistics
         .iter()
@@ -95,6 +106,7 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
                 <DonationWidget locale state=form_state/>
             </div>
         </section>
+        <ShareBar locale url=url.clone() text=share_text personal_link=story.slug.clone()/>
         <OtherStories locale current=story.slug.clone()/>
     };
     view! {

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::layout::Layout;
+use crate::components::share::ShareBar;
 use crate::domain::donation::{DonationStatus, Frequency, PaymentMethod};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
@@ -89,6 +90,8 @@ fn ThankYou(
         &reference,
     ));
     let path = format!("/donations/{reference}?key={}", donation.access_key);
+    // Donors share the campaign, never their own gift's secret address.
+    let share_url = format!("{}/{}", state.site.public_base_url, locale.code());
 
     // Transfer details for a pending gift, also offered when a card payment was not completed;
     // not while a card payment is being confirmed.
@@ -171,6 +174,7 @@ fn ThankYou(
                     <p class="hint">{contact_sentence(m.thanks_questions, org)}</p>
                 </div>
             </section>
+            <ShareBar locale url=share_url text=m.share_thanks_text.to_string()/>
     };
     view! {
         <Layout locale path title=m.thanks_title description=m.thanks_title noindex=true>

@@ -154,6 +154,14 @@ pub struct PaidTotals {
     pub supporters: i64,
 }
 
+/// What one personal share link has brought in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralTotals {
+    pub story_slug: String,
+    pub raised_minor: i64,
+    pub gifts: i64,
+}
+
 /// A payment to record, with the donation it pays for.
 #[derive(Debug, Clone)]
 pub struct NewPayment {
@@ -530,6 +538,53 @@ impl Database {
         .bind(donation_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Stores a new personal share code; `false` if the code is taken (the caller draws again).
+    pub async fn insert_referral_code(
+        &self,
+        code: &str,
+        story_slug: &str,
+        created_at: i64,
+    ) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "INSERT INTO referral_codes (code, story_slug, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(code)
+        .bind(story_slug)
+        .bind(created_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// A share code's story and what gifts made through it have raised (paid, less refunds)
+    /// and how many gifts that is; `None` for a code that was never issued.
+    pub async fn referral_totals(&self, code: &str) -> Result<Option<ReferralTotals>, DbError> {
+        let story: Option<(String,)> =
+            sqlx::query_as("SELECT story_slug FROM referral_codes WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((story_slug,)) = story else {
+            return Ok(None);
+        };
+        let (raised_minor, gifts): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) AS BIGINT), \
+             CAST(COUNT(DISTINCT d.id) AS BIGINT) \
+             FROM payments p JOIN donations d ON d.id = p.donation_id \
+             WHERE d.referral_code = $1 AND p.refunded_minor < p.amount_minor",
+        )
+        .bind(code)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Some(ReferralTotals {
+            story_slug,
+            raised_minor,
+            gifts,
+        }))
     }
 
     /// Money received (less refunds) and the number of distinct people who gave it.

@@ -24,8 +24,9 @@ use crate::server::db::{redact, Database, DbError};
 use crate::server::donations::Donations;
 use crate::server::payment::Payments;
 use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
+use crate::server::share_image::{self, ShareImages};
 use crate::server::state::{AppState, SiteInfo};
-use crate::server::{calendar, discovery, giving, routes, webhooks};
+use crate::server::{calendar, discovery, giving, referrals, routes, webhooks};
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
@@ -165,6 +166,7 @@ pub fn app_state(
             &settings.public_base_url,
             settings.stripe.clone(),
         )),
+        share_images: Arc::new(ShareImages::new(&settings.site_root)),
         stopping,
         site: Arc::new(SiteInfo {
             public_base_url: settings.public_base_url.clone(),
@@ -198,6 +200,8 @@ fn spawn_progress_refresh(state: &AppState, every: std::time::Duration) {
 
 /// The thank-you page's route, as axum spells it.
 const THANK_YOU_ROUTE: &str = "/{locale}/donations/{reference}";
+/// A share code's page: its handler looks the code up before rendering.
+const REFERRAL_ROUTE: &str = "/{locale}/referrals/{code}";
 /// A donation form is well under 2 KB; anything far larger is not one.
 const FORM_BODY_LIMIT: usize = 16 * 1024;
 /// Stripe events are a few KB; a megabyte leaves room without inviting abuse.
@@ -217,7 +221,7 @@ pub fn build_router(state: AppState) -> Router {
     // it has its own handler instead of Leptos's generic one.
     let page_routes: Vec<_> = generate_route_list(App)
         .into_iter()
-        .filter(|route| route.path() != THANK_YOU_ROUTE)
+        .filter(|route| route.path() != THANK_YOU_ROUTE && route.path() != REFERRAL_ROUTE)
         .collect();
 
     Router::new()
@@ -231,6 +235,11 @@ pub fn build_router(state: AppState) -> Router {
             post(giving::submit).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
         )
         .route(THANK_YOU_ROUTE, get(giving::thank_you))
+        .route(REFERRAL_ROUTE, get(referrals::referral_page))
+        .route(
+            "/{locale}/stories/{slug}/share-link",
+            post(referrals::create_share_link).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
+        )
         .route(
             "/{locale}/donations/{reference}/checkout",
             post(giving::continue_checkout).layer(DefaultBodyLimit::max(FORM_BODY_LIMIT)),
@@ -267,12 +276,14 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route("/robots.txt", get(discovery::robots))
         .route("/sitemap.xml", get(discovery::sitemap))
+        .route("/share/{locale}/{file}", get(share_image::share_image))
         .route("/manifest.webmanifest", get(discovery::manifest))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             giving::gift_session,
         ))
+        .layer(middleware::from_fn(referrals::remember_referral))
         .layer(middleware::from_fn(routes::redirect_trailing_slash))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use crate::content::Content;
 use crate::server::donations::Donations;
 use crate::server::payment::Payments;
+use crate::server::share_image::ShareImages;
 
 /// Facts about this deployment that pages need but that are not campaign content.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct AppState {
     pub donations: Arc<Donations>,
     /// The ways donors can pay (offline transfer; Stripe Checkout when configured).
     pub payments: Arc<Payments>,
+    /// Stories' share images, drawn once and kept.
+    pub share_images: Arc<ShareImages>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress
     /// stream) end and graceful shutdown can finish.
     pub stopping: tokio::sync::watch::Receiver<bool>,
