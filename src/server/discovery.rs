@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use crate::domain::Locale;
+use crate::server::markup::escape;
 use crate::server::routes::CACHE_ONE_DAY;
 use crate::server::state::AppState;
 
@@ -101,11 +102,4 @@ pub async fn manifest(State(state): State<AppState>) -> impl IntoResponse {
         ],
         manifest.to_string(),
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

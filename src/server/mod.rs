@@ -7,6 +7,7 @@ pub mod db;
 pub mod discovery;
 pub mod donations;
 pub mod giving;
+pub mod markup;
 pub mod payment;
 pub mod receipts;
 pub mod referrals;

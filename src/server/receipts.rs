@@ -16,6 +16,7 @@ use crate::i18n::{fill, t};
 use crate::server::calendar::hong_kong_date;
 use crate::server::db::{Database, DbError, Delivered, OutboxMessage};
 use crate::server::donations::{now_millis, random_hex};
+use crate::server::markup::escape;
 
 /// A receipt, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,13 +138,6 @@ pub fn compose(content: &Content, message: &OutboxMessage) -> ReceiptText {
         plain,
         html,
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// How the worker delivers.

@@ -19,6 +19,7 @@ use resvg::{tiny_skia, usvg};
 
 use crate::content::{Content, Story};
 use crate::domain::Locale;
+use crate::server::markup::escape;
 use crate::server::routes::CACHE_IMMUTABLE;
 use crate::server::state::AppState;
 
@@ -273,13 +274,6 @@ fn wrap(text: &str, em_per_line: f64, max_lines: usize) -> Vec<String> {
 
 fn is_wide(c: char) -> bool {
     matches!(u32::from(c), 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn render(svg: &str, fonts: Arc<usvg::fontdb::Database>) -> Result<Vec<u8>, ShareImageError> {
