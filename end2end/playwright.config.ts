@@ -38,6 +38,19 @@ const desktop = { viewport: { width: 1280, height: 800 } };
 const jsOnIgnores = [/budget\.spec/, /js-off\.spec/];
 const jsOffIgnores = [/budget\.spec/, /js-on\.spec/, /accessibility\.spec/];
 
+/** A program the tests need running, ready once `/healthz` on its port answers. */
+function server(command: string, onPort: number, env: Record<string, string>) {
+  return {
+    command,
+    url: `http://127.0.0.1:${onPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    env,
+  };
+}
+
 export default defineConfig({
   testDir: "./tests",
   fullyParallel: true,
@@ -70,47 +83,23 @@ export default defineConfig({
     { name: "budget", testMatch: /budget\.spec\.ts/, use: { ...desktop, javaScriptEnabled: true } },
   ],
   webServer: [
-    {
-      command: bin,
-      url: `http://127.0.0.1:${port}/healthz`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "ignore",
-      stderr: "pipe",
-      env: {
-        ...siteEnv,
-        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-        DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!,
-      },
-    },
-    {
-      command: fakeStripeBin,
-      url: `http://127.0.0.1:${fakeStripePort}/healthz`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "ignore",
-      stderr: "pipe",
-      env: {
-        FAKE_STRIPE_ADDR: `127.0.0.1:${fakeStripePort}`,
-        FAKE_STRIPE_WEBHOOK_URL: `http://127.0.0.1:${cardPort}/webhooks/stripe`,
-      },
-    },
-    {
-      command: bin,
-      url: `http://127.0.0.1:${cardPort}/healthz`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "ignore",
-      stderr: "pipe",
-      env: {
-        ...siteEnv,
-        LEPTOS_SITE_ADDR: `127.0.0.1:${cardPort}`,
-        PUBLIC_BASE_URL: `http://127.0.0.1:${cardPort}`,
-        DATABASE_URL: process.env.SHARECARE_CARD_DATABASE_URL!,
-        STRIPE_SECRET_KEY: "sk_test_fake_0123456789",
-        STRIPE_WEBHOOK_SECRET: "whsec_test_fake_0123456789",
-        STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
-      },
-    },
+    server(bin, port, {
+      ...siteEnv,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!,
+    }),
+    server(fakeStripeBin, fakeStripePort, {
+      FAKE_STRIPE_ADDR: `127.0.0.1:${fakeStripePort}`,
+      FAKE_STRIPE_WEBHOOK_URL: `http://127.0.0.1:${cardPort}/webhooks/stripe`,
+    }),
+    server(bin, cardPort, {
+      ...siteEnv,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${cardPort}`,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${cardPort}`,
+      DATABASE_URL: process.env.SHARECARE_CARD_DATABASE_URL!,
+      STRIPE_SECRET_KEY: "sk_test_fake_0123456789",
+      STRIPE_WEBHOOK_SECRET: "whsec_test_fake_0123456789",
+      STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
+    }),
   ],
 });

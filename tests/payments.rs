@@ -917,17 +917,29 @@ async fn no_page_ever_asks_for_card_details(backend: Backend) {
             .await
             .unwrap()
             .to_ascii_lowercase();
-        for forbidden in [
-            "cc-number",
-            "cc-csc",
-            "cc-exp",
-            "cvc",
-            "cvv",
-            "cardnumber",
-            "card_number",
-            "card-number",
-        ] {
-            assert!(!html.contains(forbidden), "{path} contains {forbidden}");
+        // Every form field, and no embedded payment frame. (Only the fields are searched: a
+        // random nonce elsewhere on the page may spell "cvc" by chance.)
+        assert!(!html.contains("<iframe"), "{path} embeds a frame");
+        let fields = ["<input", "<select", "<textarea"]
+            .iter()
+            .flat_map(|tag| html.match_indices(tag))
+            .map(|(start, _)| &html[start..start + html[start..].find('>').unwrap()]);
+        for field in fields {
+            for forbidden in [
+                "cc-number",
+                "cc-csc",
+                "cc-exp",
+                "cvc",
+                "cvv",
+                "cardnumber",
+                "card_number",
+                "card-number",
+            ] {
+                assert!(
+                    !field.contains(forbidden),
+                    "{path} asks for {forbidden}: {field}"
+                );
+            }
         }
         offered_card |=
             html.contains("name=\"payment_method\" id=\"donate-method\" value=\"card\"");

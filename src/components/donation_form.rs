@@ -146,6 +146,35 @@ fn field_id(field: Field) -> &'static str {
     }
 }
 
+/// A group's radio buttons, each a labelled choice with an optional hint. The first option's
+/// id is the group's own (`id_base`), which error messages link to; the others add their value.
+fn radio_choices(
+    name: &'static str,
+    id_base: &'static str,
+    chosen: &str,
+    options: Vec<(&'static str, &'static str, Option<&'static str>)>,
+) -> impl IntoView {
+    options
+        .into_iter()
+        .enumerate()
+        .map(|(i, (value, label, hint))| {
+            let id = if i == 0 {
+                id_base.to_string()
+            } else {
+                format!("{id_base}-{value}")
+            };
+            let label_for = id.clone();
+            let hint = hint.map(|hint| view! { <span class="choice-hint">{hint}</span> });
+            view! {
+                <label class="choice" for=label_for>
+                    <input type="radio" name=name id=id value=value checked=chosen == value/>
+                    <span>{label}{hint}</span>
+                </label>
+            }
+        })
+        .collect_view()
+}
+
 #[component]
 pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -196,35 +225,21 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
             }
         });
 
-    let frequency_options = Frequency::ALL
-        .into_iter()
-        .map(|frequency| {
-            let label = match frequency {
-                Frequency::OneOff => m.form_one_off,
-                Frequency::Monthly => m.form_monthly,
-            };
-            let id = format!("donate-frequency-{}", frequency.as_str());
-            let first = frequency == Frequency::OneOff;
-            let input_id = if first {
-                "donate-frequency".to_string()
-            } else {
-                id
-            };
-            let label_for = input_id.clone();
-            view! {
-                <label class="choice" for=label_for>
-                    <input
-                        type="radio"
-                        name="frequency"
-                        id=input_id
-                        value=frequency.as_str()
-                        checked=form.frequency == frequency.as_str()
-                    />
-                    <span>{label}</span>
-                </label>
-            }
-        })
-        .collect_view();
+    let frequency_options = radio_choices(
+        "frequency",
+        "donate-frequency",
+        &form.frequency,
+        Frequency::ALL
+            .into_iter()
+            .map(|frequency| {
+                let label = match frequency {
+                    Frequency::OneOff => m.form_one_off,
+                    Frequency::Monthly => m.form_monthly,
+                };
+                (frequency.as_str(), label, None)
+            })
+            .collect(),
+    );
 
     let preset_options = content
         .giving
@@ -252,28 +267,16 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
         })
         .collect_view();
 
-    let receipt_options = [
-        ("own_name", m.form_receipt_own),
-        ("other_name", m.form_receipt_other),
-        ("none", m.form_receipt_none),
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(i, (value, label))| {
-        let id = if i == 0 {
-            "donate-receipt".to_string()
-        } else {
-            format!("donate-receipt-{value}")
-        };
-        let label_for = id.clone();
-        view! {
-            <label class="choice" for=label_for>
-                <input type="radio" name="receipt" id=id value=value checked=form.receipt == value/>
-                <span>{label}</span>
-            </label>
-        }
-    })
-    .collect_view();
+    let receipt_options = radio_choices(
+        "receipt",
+        "donate-receipt",
+        &form.receipt,
+        vec![
+            ("own_name", m.form_receipt_own, None),
+            ("other_name", m.form_receipt_other, None),
+            ("none", m.form_receipt_none, None),
+        ],
+    );
 
     // With card payments on, the donor picks card (the default) or transfer; without, every
     // gift is a transfer and the form does not ask.
@@ -284,33 +287,23 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
             "" => PaymentMethod::Card.as_str(),
             other => other,
         };
-        let options = PaymentMethod::ALL
-            .into_iter()
-            .map(|method| {
-                let (label, hint) = match method {
-                    PaymentMethod::Card => (m.form_method_card, m.form_method_card_hint),
-                    PaymentMethod::Offline => (m.form_method_offline, m.form_method_offline_hint),
-                };
-                let id = if method == PaymentMethod::Card {
-                    "donate-method".to_string()
-                } else {
-                    format!("donate-method-{}", method.as_str())
-                };
-                let label_for = id.clone();
-                view! {
-                    <label class="choice" for=label_for>
-                        <input
-                            type="radio"
-                            name="payment_method"
-                            id=id
-                            value=method.as_str()
-                            checked=chosen == method.as_str()
-                        />
-                        <span>{label}<span class="choice-hint">{hint}</span></span>
-                    </label>
-                }
-            })
-            .collect_view();
+        let options = radio_choices(
+            "payment_method",
+            "donate-method",
+            chosen,
+            PaymentMethod::ALL
+                .into_iter()
+                .map(|method| {
+                    let (label, hint) = match method {
+                        PaymentMethod::Card => (m.form_method_card, m.form_method_card_hint),
+                        PaymentMethod::Offline => {
+                            (m.form_method_offline, m.form_method_offline_hint)
+                        }
+                    };
+                    (method.as_str(), label, Some(hint))
+                })
+                .collect(),
+        );
         view! {
             <fieldset class="choices" aria-describedby="method-error">
                 <legend>{m.form_method_legend}</legend>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::domain::Locale;
 use crate::i18n::t;
 use crate::islands::ShareEnhancer;
-use crate::server::payment::qr_svg;
+use crate::server::state::AppState;
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
 pub fn encode(text: &str) -> String {
@@ -65,7 +65,10 @@ pub fn ShareBar(
         })
         .collect_view();
     let mail = format!("mailto:?subject={}&body={}", encode(&text), encode(&url));
-    let qr = qr_svg(&url);
+    let qr = expect_context::<AppState>()
+        .share_images
+        .link_qr(&url)
+        .to_string();
     let personal = personal_link.map(|slug| {
         view! {
             <form class="share-personal" method="post" action=format!("/{}/stories/{slug}/share-link", locale.code())>

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::content::{Story, StoryKind};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
+use crate::server::state::AppState;
 
 /// A child's story: the contrast that opens it, the illustration, her situation and her words.
 #[component]
@@ -65,5 +66,39 @@ pub fn StoryArticle(story: Story, locale: Locale) -> impl IntoView {
                 </div>
             </div>
         </article>
+    }
+}
+
+/// Links to every story but `current` (all of them when `current` is empty): how readers
+/// move from one story to the next, and how the home page reaches each story's own address.
+#[component]
+pub fn OtherStories(locale: Locale, #[prop(into)] current: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let m = t(locale);
+    let items = state
+        .content
+        .stories
+        .iter()
+        .filter(|story| story.slug != current)
+        .map(|story| {
+            view! {
+                <li class="story-card">
+                    <h3>
+                        <a href=format!("/{}/stories/{}", locale.code(), story.slug)>
+                            {story.name.get(locale).clone()}": "{story.headline.get(locale).clone()}
+                        </a>
+                    </h3>
+                    <p>{story.summary.get(locale).clone()}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="more-stories" aria-labelledby="more-stories-heading">
+            <div class="wrap">
+                <h2 id="more-stories-heading">{m.stories_heading}</h2>
+                <ul class="story-cards">{items}</ul>
+            </div>
+        </section>
     }
 }

@@ -7,11 +7,10 @@ use crate::components::donation_form::DonationWidget;
 use crate::components::layout::Layout;
 use crate::components::progress::CampaignProgress;
 use crate::components::stat_panel::StatPanel;
-use crate::components::story::StoryArticle;
+use crate::components::story::{OtherStories, StoryArticle};
 use crate::content::Localized;
 use crate::domain::Locale;
 use crate::i18n::t;
-use crate::pages::story::OtherStories;
 use crate::pages::{contact_sentence, fresh_form, not_found::NotFound, private_page, route_locale};
 use crate::server::state::AppState;
 

@@ -263,6 +263,15 @@ pub struct OutboxMessage {
     pub locale: String,
 }
 
+/// The columns a donation is looked up by (a closed list: never a column name from input).
+#[derive(Debug, Clone, Copy)]
+enum DonationKey {
+    Id,
+    Reference,
+    IdempotencyKey,
+    SubscriptionId,
+}
+
 const DONATION_COLUMNS: &str = "id, reference, idempotency_key, access_key, status, amount_minor, \
      currency, frequency, payment_method, email, donor_name, receipt, receipt_name, \
      marketing_consent, consent_recorded_at, locale, referral_code, created_at, paid_at, \
@@ -357,39 +366,43 @@ impl Database {
         &self,
         key: &str,
     ) -> Result<Option<DonationRow>, DbError> {
-        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE idempotency_key = $1");
-        Ok(sqlx::query_as(&sql)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.donation_where(DonationKey::IdempotencyKey, key).await
     }
 
     pub async fn donation_by_reference(
         &self,
         reference: &str,
     ) -> Result<Option<DonationRow>, DbError> {
-        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE reference = $1");
-        Ok(sqlx::query_as(&sql)
-            .bind(reference)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.donation_where(DonationKey::Reference, reference).await
     }
 
     pub async fn donation_by_id(&self, id: &str) -> Result<Option<DonationRow>, DbError> {
-        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE id = $1");
-        Ok(sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.donation_where(DonationKey::Id, id).await
     }
 
     pub async fn donation_by_subscription_id(
         &self,
         subscription_id: &str,
     ) -> Result<Option<DonationRow>, DbError> {
-        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE subscription_id = $1");
+        self.donation_where(DonationKey::SubscriptionId, subscription_id)
+            .await
+    }
+
+    /// The donation whose `key` column holds `value` (each is unique or indexed).
+    async fn donation_where(
+        &self,
+        key: DonationKey,
+        value: &str,
+    ) -> Result<Option<DonationRow>, DbError> {
+        let column = match key {
+            DonationKey::Id => "id",
+            DonationKey::Reference => "reference",
+            DonationKey::IdempotencyKey => "idempotency_key",
+            DonationKey::SubscriptionId => "subscription_id",
+        };
+        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE {column} = $1");
         Ok(sqlx::query_as(&sql)
-            .bind(subscription_id)
+            .bind(value)
             .fetch_optional(&self.pool)
             .await?)
     }

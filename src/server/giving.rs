@@ -190,12 +190,9 @@ async fn try_again_with(
 }
 
 fn try_again_later() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "5")],
+    routes::briefly_unavailable(
         "The donation service is briefly unavailable. Please reload this page in a moment.",
     )
-        .into_response()
 }
 
 /// The cookie that keeps one form token per donor for a while, so a donation form fetched again

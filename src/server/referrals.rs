@@ -60,12 +60,9 @@ pub async fn create_share_link(
             }
         }
     }
-    (
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "5")],
+    routes::briefly_unavailable(
         "We could not make your link just now. Please try again in a moment.",
     )
-        .into_response()
 }
 
 /// `GET /{locale}/referrals/{code}`: what a share link has raised. Unknown codes are the 404
@@ -99,12 +96,9 @@ pub async fn referral_page(
         Ok(None) => render(state, headers, &path, ()).await,
         Err(error) => {
             tracing::error!(%error, "cannot read a share code's totals");
-            return (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "5")],
+            return routes::briefly_unavailable(
                 "This page is briefly unavailable. Please reload it in a moment.",
-            )
-                .into_response();
+            );
         }
     };
     let headers = response.headers_mut();

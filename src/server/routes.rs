@@ -60,6 +60,17 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         })
 }
 
+/// A 503 with `Retry-After` and a plain sentence: what a reader sees when the database (or a
+/// service behind it) briefly fails, so they know to try again rather than give up.
+pub fn briefly_unavailable(message: &'static str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        message,
+    )
+        .into_response()
+}
+
 /// Pages have one address each: `/en/` permanently redirects to `/en`, keeping the query.
 pub async fn redirect_trailing_slash(request: Request, next: Next) -> Response {
     let path = request.uri().path();

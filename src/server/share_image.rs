@@ -1,6 +1,7 @@
-//! Share images: the 1200×630 PNG a chat app shows when a story's link is pasted. Drawn on the
-//! server from an SVG template (the story's headline and name on the campaign colour, beside
-//! its illustration) with resvg, once per story and language, then kept in memory.
+//! Share images: the 1200×630 PNG a chat app shows when a story's link is pasted (and the
+//! share bar's QR codes, likewise drawn once). Drawn on the server from an SVG template (the
+//! story's headline and name on the campaign colour, beside its illustration) with resvg, once
+//! per story and language, then kept in memory.
 //!
 //! Chinese text needs CJK glyphs: the binary carries a subset of Noto Sans CJK
 //! (`assets/fonts/share-images.otf`, made by `scripts/subset-font` from the content's
@@ -9,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
@@ -20,6 +21,7 @@ use resvg::{tiny_skia, usvg};
 use crate::content::{Content, Story};
 use crate::domain::Locale;
 use crate::server::markup::escape;
+use crate::server::payment::qr_svg;
 use crate::server::routes::CACHE_IMMUTABLE;
 use crate::server::state::AppState;
 
@@ -44,22 +46,41 @@ pub enum ShareImageError {
 
 /// Draws and keeps the share images.
 pub struct ShareImages {
-    fonts: Arc<usvg::fontdb::Database>,
+    /// Loaded by the first drawing, not at start-up: scanning the system's fonts takes a while
+    /// and most processes never draw an image.
+    fonts: Arc<OnceLock<Arc<usvg::fontdb::Database>>>,
     site_root: PathBuf,
     cache: Mutex<HashMap<(String, Locale), Bytes>>,
+    /// The share bar's WeChat QR codes, by link: the same for every reader, and a third of a
+    /// millisecond each to draw.
+    link_qrs: Mutex<HashMap<String, Arc<str>>>,
 }
+
+/// At most this many links' QR codes are kept (stories × languages, plus personal links).
+const KEPT_LINK_QRS: usize = 1_024;
 
 impl ShareImages {
     /// `site_root` holds the illustrations (`/images/...`).
     pub fn new(site_root: &Path) -> ShareImages {
-        let mut fonts = usvg::fontdb::Database::new();
-        fonts.load_font_data(BUNDLED_FONT.to_vec());
-        fonts.load_system_fonts();
         ShareImages {
-            fonts: Arc::new(fonts),
+            fonts: Arc::new(OnceLock::new()),
             site_root: site_root.to_path_buf(),
             cache: Mutex::new(HashMap::new()),
+            link_qrs: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The QR code (inline SVG) of a link, drawn once and kept.
+    pub fn link_qr(&self, url: &str) -> Arc<str> {
+        if let Some(svg) = self.link_qrs.lock().expect("qr lock").get(url) {
+            return svg.clone();
+        }
+        let svg: Arc<str> = qr_svg(url).into();
+        let mut kept = self.link_qrs.lock().expect("qr lock");
+        if kept.len() < KEPT_LINK_QRS {
+            kept.insert(url.to_string(), svg.clone());
+        }
+        svg
     }
 
     /// The image's address: it names a version of what the image shows, so it can be cached
@@ -103,10 +124,13 @@ impl ShareImages {
         .ok();
         let svg = template(content, story, locale, illustration.as_deref());
         let fonts = self.fonts.clone();
-        // Drawing takes tens of milliseconds of CPU: off the async workers.
-        let png = tokio::task::spawn_blocking(move || render(&svg, fonts))
-            .await
-            .map_err(|error| ShareImageError::Task(error.to_string()))??;
+        // Drawing (and loading fonts the first time) takes tens of milliseconds of CPU: off
+        // the async workers.
+        let png = tokio::task::spawn_blocking(move || {
+            render(&svg, fonts.get_or_init(load_fonts).clone())
+        })
+        .await
+        .map_err(|error| ShareImageError::Task(error.to_string()))??;
         let png = Bytes::from(png);
         self.cache
             .lock()
@@ -274,6 +298,14 @@ fn wrap(text: &str, em_per_line: f64, max_lines: usize) -> Vec<String> {
 
 fn is_wide(c: char) -> bool {
     matches!(u32::from(c), 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
+}
+
+/// The bundled subset first, then whatever the system has.
+fn load_fonts() -> Arc<usvg::fontdb::Database> {
+    let mut fonts = usvg::fontdb::Database::new();
+    fonts.load_font_data(BUNDLED_FONT.to_vec());
+    fonts.load_system_fonts();
+    Arc::new(fonts)
 }
 
 fn render(svg: &str, fonts: Arc<usvg::fontdb::Database>) -> Result<Vec<u8>, ShareImageError> {
