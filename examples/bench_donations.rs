@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sharecare::server::{config::Settings, startup::Application};
+use sharecare::server::config::Settings;
+use sharecare::startup::Application;
 
 struct Options {
     requests: u64,
@@ -62,7 +63,7 @@ async fn main() {
         .await
         .expect("the application starts");
     let address = format!("http://{}", application.local_addr());
-    let state = application.state();
+    let database = application.database();
     tokio::spawn(application.run_until_stopped());
 
     let client = reqwest::Client::builder()
@@ -134,12 +135,7 @@ async fn main() {
             .unwrap_or_default()
     };
     let accepted = latencies.len() as u64;
-    let rows = state
-        .donations
-        .database()
-        .count_donations()
-        .await
-        .expect("count rows") as u64;
+    let rows = database.count_donations().await.expect("count rows") as u64;
     let lost = accepted.saturating_sub(rows);
     let extra = rows.saturating_sub(accepted);
 

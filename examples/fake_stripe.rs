@@ -8,7 +8,9 @@
 //! ```
 //! The secrets the site must use are `fake_stripe::SECRET_KEY` and `WEBHOOK_SECRET`.
 
-#[path = "../tests/common/fake_stripe.rs"]
+// The tests' fake, whole: this program uses only part of it.
+#[allow(dead_code)]
+#[path = "../tests/api/fake_stripe.rs"]
 mod fake_stripe;
 
 #[tokio::main]

@@ -8,7 +8,8 @@
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    use sharecare::server::{config::Settings, startup::Application, telemetry};
+    use sharecare::server::{config::Settings, telemetry};
+    use sharecare::startup::Application;
     use std::process::ExitCode;
 
     telemetry::init();
@@ -59,10 +60,12 @@ mod staff {
     use std::sync::Arc;
 
     use sharecare::content;
-    use sharecare::domain::donation::{Reference, Transition};
+    use sharecare::domain::identifiers::Reference;
+    use sharecare::domain::status::Transition;
     use sharecare::server::config::Settings;
     use sharecare::server::db::Database;
     use sharecare::server::donations::Donations;
+    use sharecare::server::payment::Payments;
 
     /// Confirms an offline gift. Running servers show the new total within
     /// `PROGRESS_REFRESH_SECONDS`.
@@ -79,7 +82,14 @@ mod staff {
             }
         };
         let result = match Database::connect(&settings.database_url).await {
-            Ok(database) => match Donations::new(database, content).await {
+            Ok(database) => match Donations::new(
+                database,
+                content,
+                Arc::new(Payments::new(settings.stripe.clone())),
+                &settings.public_base_url,
+            )
+            .await
+            {
                 Ok(donations) => donations
                     .mark_paid(&reference)
                     .await

@@ -6,14 +6,15 @@ use leptos_meta::{Html, Link, Meta, Title};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
 use crate::islands::LanguageMemory;
+use crate::paths::{self, Endpoint, Page};
 use crate::server::state::AppState;
 
-/// Wraps a page's content. `path` is the page's address after the language segment (`""` for
-/// the home page, `"/donate"`), so the same page can be linked in every language.
+/// Wraps a page's content. `page` says which page this is, so it can be linked in every
+/// language.
 #[component]
 pub fn Layout(
     locale: Locale,
-    #[prop(into)] path: String,
+    page: Page,
     /// The page's own title; the organisation's name is appended.
     #[prop(into)]
     title: String,
@@ -30,11 +31,11 @@ pub fn Layout(
     let m = t(locale);
     let org = state.content.organisation.name.get(locale).clone();
     let base = state.site.public_base_url.clone();
-    let languages = language_links(&path);
-    let url_in = move |l: Locale| format!("{base}/{}{path}", l.code());
+    let languages = language_links(&page);
+    let url_in = move |l: Locale| paths::absolute(&base, &page.path(l));
     let canonical = url_in(locale);
     let full_title = fill(m.page_title, &[("title", &title), ("org", &org)]);
-    let root = format!("{}/", state.site.public_base_url);
+    let root = paths::absolute(&state.site.public_base_url, Endpoint::Root.pattern());
     let addresses = (!noindex).then(|| {
         let alternates = Locale::ALL
             .into_iter()
@@ -99,7 +100,7 @@ pub fn Layout(
         <a class="skip-link" href="#main">{m.skip_link}</a>
         <header class="site-header">
             <div class="wrap site-header-inner">
-                <a class="brand" href=format!("/{}", locale.code()) aria-label=fill(m.home_link_label, &[("org", &org)])>
+                <a class="brand" href=paths::home(locale) aria-label=fill(m.home_link_label, &[("org", &org)])>
                     {org.clone()}
                 </a>
                 <LanguageSwitcher locale links=languages.clone()/>
@@ -135,7 +136,7 @@ fn organisation_json_ld(state: &AppState, locale: Locale) -> String {
         "@context": "https://schema.org",
         "@type": "NGO",
         "name": state.content.organisation.name.get(locale),
-        "url": format!("{base}/{}", locale.code()),
+        "url": paths::absolute(base, &paths::home(locale)),
         "email": state.content.organisation.email,
         "telephone": state.content.organisation.phone,
         "potentialAction": donate_action(state, locale),
@@ -146,7 +147,7 @@ fn organisation_json_ld(state: &AppState, locale: Locale) -> String {
 pub fn donate_action(state: &AppState, locale: Locale) -> serde_json::Value {
     serde_json::json!({
         "@type": "DonateAction",
-        "target": format!("{}/{}/donate", state.site.public_base_url, locale.code()),
+        "target": paths::absolute(&state.site.public_base_url, &paths::donate(locale)),
         "recipient": {
             "@type": "NGO",
             "name": state.content.organisation.name.get(locale),
@@ -158,11 +159,8 @@ pub fn donate_action(state: &AppState, locale: Locale) -> serde_json::Value {
 type LanguageLinks = Vec<(Locale, String)>;
 
 /// Links to this same page in every language, as site-relative paths.
-fn language_links(path: &str) -> LanguageLinks {
-    Locale::ALL
-        .into_iter()
-        .map(|l| (l, format!("/{}{path}", l.code())))
-        .collect()
+fn language_links(page: &Page) -> LanguageLinks {
+    Locale::ALL.into_iter().map(|l| (l, page.path(l))).collect()
 }
 
 /// Plain links (they work without JavaScript), wrapped in an island that remembers the choice.

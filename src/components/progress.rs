@@ -7,6 +7,7 @@ use crate::domain::money::group_thousands;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
 use crate::islands::LiveProgress;
+use crate::paths;
 use crate::server::state::AppState;
 
 #[component]
@@ -21,7 +22,7 @@ pub fn CampaignProgress(locale: Locale) -> impl IntoView {
     let supporters = group_thousands(progress.supporters);
     view! {
         <LiveProgress>
-            <div class="progress" aria-labelledby="progress-heading">
+            <div class="progress" aria-labelledby="progress-heading" data-stream=paths::progress_stream()>
                 <h3 id="progress-heading" class="progress-heading">{m.progress_heading}</h3>
                 <p class="progress-figures">
                     <span class="progress-raised" data-progress-raised>{raised}</span>

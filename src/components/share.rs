@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::domain::Locale;
 use crate::i18n::t;
 use crate::islands::ShareEnhancer;
+use crate::paths;
 use crate::server::state::AppState;
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
@@ -71,7 +72,7 @@ pub fn ShareBar(
         .to_string();
     let personal = personal_link.map(|slug| {
         view! {
-            <form class="share-personal" method="post" action=format!("/{}/stories/{slug}/share-link", locale.code())>
+            <form class="share-personal" method="post" action=paths::share_link(locale, &slug)>
                 <p>{m.share_personal_intro}</p>
                 <button type="submit" class="button button-secondary">{m.share_personal_button}</button>
             </form>

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::content::{Story, StoryKind};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
+use crate::paths;
 use crate::server::state::AppState;
 
 /// A child's story: the contrast that opens it, the illustration, her situation and her words.
@@ -84,7 +85,7 @@ pub fn OtherStories(locale: Locale, #[prop(into)] current: String) -> impl IntoV
             view! {
                 <li class="story-card">
                     <h3>
-                        <a href=format!("/{}/stories/{}", locale.code(), story.slug)>
+                        <a href=paths::story(locale, &story.slug)>
                             {story.name.get(locale).clone()}": "{story.headline.get(locale).clone()}
                         </a>
                     </h3>

@@ -1,8 +1,13 @@
-//! Pure types shared by the server and the browser. Nothing here does I/O.
+//! Pure types shared by the server and the browser. Nothing here does I/O, and nothing here
+//! imports anything from the rest of the crate.
 
 pub mod donation;
+pub mod donor;
+pub mod form;
+pub mod identifiers;
 pub mod locale;
 pub mod money;
 pub mod number;
+pub mod status;
 
 pub use locale::Locale;

@@ -24,7 +24,7 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
 
-    use crate::domain::donation::{DonationForm, Field, FieldError, GivingRules};
+    use crate::domain::form::{DonationForm, Field, FieldError, GivingRules};
     use crate::domain::money::{AmountLimits, Currency};
     use crate::islands::on;
 

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-/// The cookie the server reads on `/` (see `server::routes::LANGUAGE_COOKIE`).
+/// The cookie the server reads on `/` (see `http::cookies::LANGUAGE`; islands import only `domain`).
 const COOKIE: &str = "sharecare_locale";
 
 /// Wraps server-rendered language links. The links work on their own, with or without

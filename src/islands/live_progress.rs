@@ -3,8 +3,9 @@ use leptos::prelude::*;
 use crate::islands::live_root;
 
 /// Wraps the server-rendered campaign progress (see `components::progress`). Once hydrated it
-/// listens to `/api/progress` (server-sent events) and rewrites the figures and the bar when a
-/// gift is confirmed, so an open page never shows a stale total.
+/// listens to the progress stream the markup names (`data-stream`, server-sent events) and
+/// rewrites the figures and the bar when a gift is confirmed, so an open page never shows a
+/// stale total.
 #[island]
 pub fn LiveProgress(children: Children) -> impl IntoView {
     live_root("live-progress", children, |root| {
@@ -23,11 +24,16 @@ mod browser {
     use crate::domain::money::{group_thousands, Currency, Money};
     use crate::islands::on;
 
-    /// The stream's address (see `server::giving::progress_stream`).
-    const STREAM: &str = "/api/progress";
-
     pub fn follow(root: &Element) {
-        let Ok(source) = EventSource::new(STREAM) else {
+        let Some(stream) = root
+            .query_selector("[data-stream]")
+            .ok()
+            .flatten()
+            .and_then(|element| element.get_attribute("data-stream"))
+        else {
+            return;
+        };
+        let Ok(source) = EventSource::new(&stream) else {
             return;
         };
         let root = root.clone();

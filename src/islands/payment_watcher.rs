@@ -21,6 +21,7 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{Element, EventSource, MessageEvent};
 
+    use crate::domain::status::DonationStatus;
     use crate::islands::on;
 
     pub fn follow(root: &Element) {
@@ -39,7 +40,8 @@ mod browser {
             let paid = event
                 .dyn_ref::<MessageEvent>()
                 .and_then(|message| message.data().as_string())
-                .is_some_and(|data| data == "paid");
+                .and_then(|data| DonationStatus::parse(&data))
+                == Some(DonationStatus::Paid);
             if !paid {
                 return;
             }
@@ -47,7 +49,7 @@ mod browser {
             if let Some(text) = status.get_attribute("data-paid-text") {
                 status.set_text_content(Some(&text));
             }
-            let _ = status.set_attribute("data-payment-status", "paid");
+            let _ = status.set_attribute("data-payment-status", DonationStatus::Paid.as_str());
             if let Ok(Some(hint)) = root.query_selector("[data-payment-hint]") {
                 hint.remove();
             }

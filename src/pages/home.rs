@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::call_to_action::CallToAction;
-use crate::components::donation_form::DonationWidget;
+use crate::components::donation_form::{DonationWidget, FormState};
 use crate::components::layout::Layout;
 use crate::components::progress::CampaignProgress;
 use crate::components::stat_panel::StatPanel;
@@ -11,21 +11,14 @@ use crate::components::story::{OtherStories, StoryArticle};
 use crate::content::Localized;
 use crate::domain::Locale;
 use crate::i18n::t;
-use crate::pages::{contact_sentence, fresh_form, not_found::NotFound, private_page, route_locale};
+use crate::pages::contact_sentence;
+use crate::paths::Page;
 use crate::server::state::AppState;
-
-#[component]
-pub fn HomePage() -> impl IntoView {
-    match route_locale() {
-        Some(locale) => view! { <Home locale/> }.into_any(),
-        None => view! { <NotFound/> }.into_any(),
-    }
-}
 
 /// The campaign told in order: the question, the figures, the work, an appeal, Yiyi's story,
 /// the appeal again, and the gift section.
 #[component]
-fn Home(locale: Locale) -> impl IntoView {
+pub fn HomePage(locale: Locale, form: FormState) -> impl IntoView {
     let state = expect_context::<AppState>();
     let content = &state.content;
     let campaign = &content.campaign;
@@ -52,7 +45,6 @@ fn Home(locale: Locale) -> impl IntoView {
         .map(|point| view! { <li><h3>{text(&point.title)}</h3><p>{text(&point.text)}</p></li> })
         .collect_view();
     let cta = campaign.call_to_action.clone();
-    private_page();
 
     let body = view! {
         <header class="intro">
@@ -88,14 +80,14 @@ fn Home(locale: Locale) -> impl IntoView {
                 <h2 id="give-heading">{text(&campaign.appeal.heading)}</h2>
                 {paragraphs(&campaign.appeal.paragraphs)}
                 <CampaignProgress locale/>
-                <DonationWidget locale state=fresh_form(content)/>
+                <DonationWidget locale state=form/>
                 <p class="give-contact">{contact_sentence(m.give_contact, org)}</p>
             </div>
         </section>
     };
 
     view! {
-        <Layout locale path="" title=text(&campaign.title) description=text(&campaign.description)>
+        <Layout locale page=Page::Home title=text(&campaign.title) description=text(&campaign.description)>
             {body}
         </Layout>
     }

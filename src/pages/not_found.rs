@@ -6,34 +6,19 @@ use leptos::prelude::*;
 use crate::components::layout::Layout;
 use crate::domain::Locale;
 use crate::i18n::t;
-use crate::server::routes::reader_locale;
+use crate::paths::{self, Page};
 
+/// `locale` is the one the address names, else the reader's (see `http::not_found`).
 #[component]
-pub fn NotFound() -> impl IntoView {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    let parts = use_context::<http::request::Parts>();
-    let locale = parts
-        .as_ref()
-        .and_then(|parts| {
-            parts
-                .uri
-                .path()
-                .split('/')
-                .nth(1)
-                .and_then(Locale::from_code)
-        })
-        .or_else(|| parts.as_ref().map(|parts| reader_locale(&parts.headers)))
-        .unwrap_or(Locale::DEFAULT);
+pub fn NotFound(locale: Locale) -> impl IntoView {
     let m = t(locale);
     view! {
-        <Layout locale path="" title=m.not_found_title description=m.not_found_body noindex=true>
+        <Layout locale page=Page::Home title=m.not_found_title description=m.not_found_body noindex=true>
             <section class="not-found">
                 <div class="wrap">
                     <h1>{m.not_found_title}</h1>
                     <p>{m.not_found_body}</p>
-                    <p><a class="button" href=format!("/{}", locale.code())>{m.not_found_home}</a></p>
+                    <p><a class="button" href=paths::home(locale)>{m.not_found_home}</a></p>
                 </div>
             </section>
         </Layout>

@@ -5,19 +5,11 @@ use leptos::prelude::*;
 use crate::components::layout::Layout;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{not_found::NotFound, route_locale};
+use crate::paths::{self, Page};
 use crate::server::state::AppState;
 
 #[component]
-pub fn PrivacyPage() -> impl IntoView {
-    match route_locale() {
-        Some(locale) => view! { <Privacy locale/> }.into_any(),
-        None => view! { <NotFound/> }.into_any(),
-    }
-}
-
-#[component]
-fn Privacy(locale: Locale) -> impl IntoView {
+pub fn PrivacyPage(locale: Locale) -> impl IntoView {
     let state = expect_context::<AppState>();
     let notice = &state.content.privacy;
     let m = t(locale);
@@ -48,12 +40,12 @@ fn Privacy(locale: Locale) -> impl IntoView {
                 <p class="lead">{summary.clone()}</p>
                 {sections}
                 <p class="hint">{fill(m.privacy_updated, &[("date", &notice.updated)])}</p>
-                <p><a class="button" href=format!("/{}/donate", locale.code())>{m.privacy_back_to_giving}</a></p>
+                <p><a class="button" href=paths::donate(locale)>{m.privacy_back_to_giving}</a></p>
             </div>
         </article>
     };
     view! {
-        <Layout locale path="/privacy" title description=summary>
+        <Layout locale page=Page::Privacy title description=summary>
             {body}
         </Layout>
     }

@@ -1,39 +1,39 @@
 //! `/{locale}/referrals/{code}`: a personal share link and what it has raised. Public to anyone
 //! with the code, so it shows totals only, never a donor. The handler
-//! (`server::referrals::referral_page`) finds the code; unknown codes are the 404 page.
+//! (`http::referrals::referral_page`) finds the code; unknown codes are the 404 page.
 
 use leptos::prelude::*;
 
 use crate::components::layout::Layout;
 use crate::components::share::ShareBar;
+use crate::content::Story;
+use crate::domain::identifiers::ReferralCode;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{not_found::NotFound, route_locale};
-use crate::server::referrals::ReferralPageData;
+use crate::paths::{self, Page};
 use crate::server::state::AppState;
 
-#[component]
-pub fn ReferralPage() -> impl IntoView {
-    match (route_locale(), use_context::<ReferralPageData>()) {
-        (Some(locale), Some(data)) => view! { <Referral locale data/> }.into_any(),
-        _ => view! { <NotFound/> }.into_any(),
-    }
+/// A share code's page, as its handler finds it.
+#[derive(Debug, Clone)]
+pub struct ReferralPageData {
+    pub code: ReferralCode,
+    pub story: Story,
+    pub raised_minor: u64,
+    pub gifts: u64,
 }
 
 #[component]
-fn Referral(locale: Locale, data: ReferralPageData) -> impl IntoView {
+pub fn ReferralPage(locale: Locale, data: ReferralPageData) -> impl IntoView {
     let state = expect_context::<AppState>();
     let content = &state.content;
     let m = t(locale);
-    let Some(story) = content.story(&data.story_slug).cloned() else {
-        return view! { <NotFound/> }.into_any();
-    };
+    let story = &data.story;
     let name = story.name.get(locale).clone();
     let title = fill(m.referral_title, &[("name", &name)]);
-    let story_path = format!("/{}/stories/{}", locale.code(), story.slug);
-    let link = format!(
-        "{}{story_path}?ref={}",
-        state.site.public_base_url, data.code
+    let story_path = paths::story(locale, &story.slug);
+    let link = paths::absolute(
+        &state.site.public_base_url,
+        &paths::shared_story(locale, &story.slug, &data.code),
     );
     let raised = fill(
         m.referral_raised,
@@ -57,11 +57,9 @@ fn Referral(locale: Locale, data: ReferralPageData) -> impl IntoView {
         </section>
         <ShareBar locale url=link text=share_text/>
     };
-    let path = format!("/referrals/{}", data.code);
     view! {
-        <Layout locale path title=title.clone() description=title noindex=true>
+        <Layout locale page=Page::Referral(data.code.clone()) title=title.clone() description=title noindex=true>
             {body}
         </Layout>
     }
-    .into_any()
 }

@@ -3,9 +3,8 @@
 //! so a reader who arrives from a shared link can give without leaving the page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
-use crate::components::donation_form::DonationWidget;
+use crate::components::donation_form::{DonationWidget, FormState};
 use crate::components::layout::{donate_action, json_ld, ArticleMeta, Layout};
 use crate::components::progress::CampaignProgress;
 use crate::components::share::ShareBar;
@@ -14,29 +13,19 @@ use crate::components::story::{OtherStories, StoryArticle};
 use crate::content::Story;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::pages::{fresh_form, not_found::NotFound, private_page, route_locale};
-use crate::server::share_image::{self, ShareImages};
+use crate::paths::{self, Page};
+use crate::server::share_images::{self, ShareImages};
 use crate::server::state::AppState;
 
 #[component]
-pub fn StoryPage() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let slug = use_params_map().with_untracked(|params| params.get("slug"));
-    let story = slug.and_then(|slug| state.content.story(&slug).cloned());
-    match (route_locale(), story) {
-        (Some(locale), Some(story)) => view! { <StoryView locale story/> }.into_any(),
-        _ => view! { <NotFound/> }.into_any(),
-    }
-}
-
-#[component]
-fn StoryView(locale: Locale, story: Story) -> impl IntoView {
+pub fn StoryPage(locale: Locale, story: Story, form: FormState) -> impl IntoView {
     let state = expect_context::<AppState>();
     let content = &state.content;
     let m = t(locale);
     let base = &state.site.public_base_url;
-    let path = format!("/stories/{}", story.slug);
-    let url = format!("{base}/{}{path}", locale.code());
+    let page = Page::Story(story.slug.clone());
+    let url = paths::absolute(base, &page.path(locale));
+    let home = paths::absolute(base, &paths::home(locale));
     let title = fill(
         m.story_page_title,
         &[
@@ -45,7 +34,7 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
         ],
     );
     let description = story.summary.get(locale).clone();
-    let image_url = format!("{base}{}", ShareImages::path(content, &story, locale));
+    let image_url = paths::absolute(base, &ShareImages::path(content, &story, locale));
     let org = content.organisation.name.get(locale);
     let structured = json_ld(&serde_json::json!({
         "@context": "https://schema.org",
@@ -56,14 +45,14 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
         "url": url,
         "mainEntityOfPage": url,
         "image": image_url,
-        "author": { "@type": "NGO", "name": org, "url": format!("{base}/{}", locale.code()) },
-        "publisher": { "@type": "NGO", "name": org, "url": format!("{base}/{}", locale.code()) },
+        "author": { "@type": "NGO", "name": org, "url": home },
+        "publisher": { "@type": "NGO", "name": org, "url": home },
         "potentialAction": donate_action(&state, locale),
     }));
     let article = ArticleMeta {
         image_url,
-        image_width: share_image::WIDTH,
-        image_height: share_image::HEIGHT,
+        image_width: share_images::WIDTH,
+        image_height: share_images::HEIGHT,
         // The image shows the headline beside the story's drawing.
         image_alt: fill(
             m.share_image_alt,
@@ -75,8 +64,6 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
         json_ld: structured,
     };
 
-    let form_state = fresh_form(content);
-    private_page();
     let share_text = fill(
         m.share_story_text,
         &[
@@ -103,14 +90,14 @@ fn StoryView(locale: Locale, story: Story) -> impl IntoView {
             <div class="wrap">
                 <h2 id="give-heading">{appeal}</h2>
                 <CampaignProgress locale/>
-                <DonationWidget locale state=form_state/>
+                <DonationWidget locale state=form/>
             </div>
         </section>
         <ShareBar locale url=url.clone() text=share_text personal_link=story.slug.clone()/>
         <OtherStories locale current=story.slug.clone()/>
     };
     view! {
-        <Layout locale path title description article>
+        <Layout locale page title description article>
             {body}
         </Layout>
     }

@@ -1,78 +1,42 @@
 //! `/{locale}/donations/{reference}?key=...`: the donor's own page after giving. It shows the
 //! reference, the amount and how to pay offline (FPS QR code or bank transfer), quoting the
-//! reference. The handler (`server::giving::thank_you`) checks the key and supplies the gift.
+//! reference. The handler (`http::giving::thank_you`) checks the key and supplies the gift.
 
 use leptos::prelude::*;
 
 use crate::components::layout::Layout;
 use crate::components::share::ShareBar;
-use crate::domain::donation::{DonationStatus, Frequency, PaymentMethod};
+use crate::domain::donation::Donation;
+use crate::domain::status::DonationStatus;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
 use crate::islands::PaymentWatcher;
-use crate::pages::{contact_sentence, not_found::NotFound, route_locale};
-use crate::server::db::DonationRow;
-use crate::server::payment::{fps_payload, qr_svg};
+use crate::pages::contact_sentence;
+use crate::paths::{self, CheckoutReturn, Page};
+use crate::server::payment::fps::fps_payload;
+use crate::server::qr::qr_svg;
 use crate::server::state::AppState;
 
-/// The donation the page is about, found by the handler with the right key.
-#[derive(Debug, Clone)]
-pub struct ThankYouDonation {
-    pub donation: DonationRow,
-    /// How the donor came back from the hosted checkout, if they just did.
-    pub returned: Option<CheckoutReturn>,
-}
-
-/// The `checkout=` value of the addresses the hosted checkout returns donors to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckoutReturn {
-    /// The donor paid; the webhook confirming it may not have arrived yet.
-    Success,
-    /// The donor left the checkout without paying.
-    Cancelled,
-    /// The checkout could not be reached when the donor asked to continue.
-    Unavailable,
-}
-
-impl CheckoutReturn {
-    pub fn parse(value: &str) -> Option<CheckoutReturn> {
-        match value {
-            "success" => Some(CheckoutReturn::Success),
-            "cancelled" => Some(CheckoutReturn::Cancelled),
-            "unavailable" => Some(CheckoutReturn::Unavailable),
-            _ => None,
-        }
-    }
-}
-
+/// `donation` was found by the handler with the right key; `returned` says how the donor came
+/// back from the hosted checkout, if they just did.
 #[component]
-pub fn ThankYouPage() -> impl IntoView {
-    match (route_locale(), use_context::<ThankYouDonation>()) {
-        (Some(locale), Some(ThankYouDonation { donation, returned })) => {
-            view! { <ThankYou locale donation returned/> }.into_any()
-        }
-        _ => view! { <NotFound/> }.into_any(),
-    }
-}
-
-#[component]
-fn ThankYou(
+pub fn ThankYouPage(
     locale: Locale,
-    donation: DonationRow,
+    donation: Donation,
     returned: Option<CheckoutReturn>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let content = &state.content;
     let org = &content.organisation;
     let m = t(locale);
-    let amount = content.money(u64::try_from(donation.amount_minor).unwrap_or(0));
-    let monthly = Frequency::parse(&donation.frequency) == Some(Frequency::Monthly);
-    let status = DonationStatus::parse(&donation.status).unwrap_or(DonationStatus::Pending);
+    let amount = donation.amount;
+    let monthly = donation.is_monthly();
+    let status = donation.status;
     let paid = status == DonationStatus::Paid;
-    let by_card = PaymentMethod::parse(&donation.payment_method) == Some(PaymentMethod::Card);
-    let reference = donation.reference.clone();
+    let by_card = donation.by_card();
+    let reference = donation.reference.as_str().to_string();
     let heading = match &donation.donor_name {
-        Some(name) => fill(m.thanks_heading_named, &[("name", name)]),
+        Some(name) => fill(m.thanks_heading_named, &[("name", name.as_str())]),
         None => m.thanks_heading.to_string(),
     };
     let gift_line = fill(
@@ -87,11 +51,14 @@ fn ThankYou(
         &org.fps_id,
         &org.bank.account_name,
         amount,
-        &reference,
+        &donation.reference,
     ));
-    let path = format!("/donations/{reference}?key={}", donation.access_key);
+    let page = Page::ThankYou {
+        reference: donation.reference.clone(),
+        key: donation.access_key.clone(),
+    };
     // Donors share the campaign, never their own gift's secret address.
-    let share_url = format!("{}/{}", state.site.public_base_url, locale.code());
+    let share_url = paths::absolute(&state.site.public_base_url, &paths::home(locale));
 
     // Transfer details for a pending gift, also offered when a card payment was not completed;
     // not while a card payment is being confirmed.
@@ -136,16 +103,17 @@ fn ThankYou(
         .then(|| view! { <p>{m.thanks_monthly_ended}</p> });
     let card_status = by_card.then(|| card_payment_status(locale, &donation, status, returned));
     let next_steps = if paid {
-        view! { <p class="status-paid" data-payment-status="paid">{m.thanks_received}</p> }
+        view! { <p class="status-paid" data-payment-status=DonationStatus::Paid.as_str()>{m.thanks_received}</p> }
             .into_any()
     } else if donation.flag.is_some() {
         view! { <p class="status-checking">{m.thanks_flagged}</p> }.into_any()
     } else if by_card {
         ().into_any()
     } else {
-        let receipt_line = match donation.receipt.as_str() {
-            "none" => m.thanks_next_no_receipt,
-            _ => m.thanks_next_receipt,
+        let receipt_line = if donation.receipt.wanted() {
+            m.thanks_next_receipt
+        } else {
+            m.thanks_next_no_receipt
         };
         view! {
             <ol class="next-steps">
@@ -177,7 +145,7 @@ fn ThankYou(
             <ShareBar locale url=share_url text=m.share_thanks_text.to_string()/>
     };
     view! {
-        <Layout locale path title=m.thanks_title description=m.thanks_title noindex=true>
+        <Layout locale page title=m.thanks_title description=m.thanks_title noindex=true>
             {body}
         </Layout>
     }
@@ -187,7 +155,7 @@ fn ThankYou(
 /// not completed (with a button back to the checkout), or expired.
 fn card_payment_status(
     locale: Locale,
-    donation: &DonationRow,
+    donation: &Donation,
     status: DonationStatus,
     returned: Option<CheckoutReturn>,
 ) -> AnyView {
@@ -199,20 +167,17 @@ fn card_payment_status(
         return view! {
             <p class="status-closed">
                 {m.thanks_card_expired}" "
-                <a href=format!("/{}/donate?new_gift=1", locale.code())>{m.previous_gift_new}</a>
+                <a href=paths::new_gift(locale)>{m.previous_gift_new}</a>
             </p>
         }
         .into_any();
     }
     if returned == Some(CheckoutReturn::Success) {
-        let stream = format!(
-            "/api/donations/{}/status?key={}",
-            donation.reference, donation.access_key
-        );
+        let stream = paths::donation_status(&donation.reference, &donation.access_key);
         return view! {
             <PaymentWatcher>
                 <div class="status-confirming" role="status">
-                    <p data-payment-status="pending" data-stream=stream data-paid-text=m.thanks_received>
+                    <p data-payment-status=DonationStatus::Pending.as_str() data-stream=stream data-paid-text=m.thanks_received>
                         {m.thanks_card_confirming}
                     </p>
                     <p class="hint" data-payment-hint>{m.thanks_card_confirming_hint}" "{m.thanks_next_card_receipt}</p>
@@ -229,7 +194,7 @@ fn card_payment_status(
             <p>{m.thanks_card_not_paid}</p>
             <form
                 method="post"
-                action=format!("/{}/donations/{}/checkout", locale.code(), donation.reference)
+                action=paths::continue_checkout(locale, &donation.reference)
             >
                 <input type="hidden" name="key" value=donation.access_key.clone()/>
                 <button type="submit" class="button">{m.thanks_card_continue}</button>

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use crate::paths::BUNDLE_DIR;
+
 /// Where the stylesheet is, and whether the build hashed file names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetManifest {
@@ -25,7 +27,7 @@ impl AssetManifest {
 
     pub fn unhashed() -> AssetManifest {
         AssetManifest {
-            css_href: "/pkg/sharecare.css".into(),
+            css_href: format!("{BUNDLE_DIR}/sharecare.css"),
             hashed: false,
         }
     }
@@ -38,8 +40,8 @@ impl AssetManifest {
         });
         AssetManifest {
             css_href: match &css_hash {
-                Some(hash) => format!("/pkg/sharecare.{hash}.css"),
-                None => "/pkg/sharecare.css".into(),
+                Some(hash) => format!("{BUNDLE_DIR}/sharecare.{hash}.css"),
+                None => format!("{BUNDLE_DIR}/sharecare.css"),
             },
             hashed: true,
         }

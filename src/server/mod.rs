@@ -1,19 +1,19 @@
-//! Server-only parts: configuration, shared state, the HTTP router and start-up.
+//! Server-only services and infrastructure: the donations service and the payment providers,
+//! receipts, share links and share images, the database, configuration and logs. Nothing here
+//! knows about HTTP handlers or views (see `crate::http` and `crate::pages`).
 
 pub mod assets;
 pub mod calendar;
+pub mod clock;
 pub mod config;
 pub mod db;
-pub mod discovery;
 pub mod donations;
-pub mod giving;
 pub mod markup;
 pub mod payment;
+pub mod qr;
 pub mod receipts;
 pub mod referrals;
-pub mod routes;
-pub mod share_image;
-pub mod startup;
+pub mod secrets;
+pub mod share_images;
 pub mod state;
 pub mod telemetry;
-pub mod webhooks;

@@ -1,14 +1,15 @@
-//! What every request handler and page can reach.
+//! What every request handler and page can reach: the services, the content and a few facts
+//! about this deployment.
 
 use std::sync::Arc;
 
-use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::content::Content;
 use crate::server::donations::Donations;
 use crate::server::payment::Payments;
-use crate::server::share_image::ShareImages;
+use crate::server::referrals::Referrals;
+use crate::server::share_images::ShareImages;
 
 /// Facts about this deployment that pages need but that are not campaign content.
 #[derive(Debug, Clone)]
@@ -20,7 +21,14 @@ pub struct SiteInfo {
     pub copyright_year: i32,
 }
 
-#[derive(Clone, FromRef)]
+impl SiteInfo {
+    /// Whether readers reach the site over HTTPS (cookies are then marked `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+}
+
+#[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub content: Arc<Content>,
@@ -28,6 +36,7 @@ pub struct AppState {
     pub donations: Arc<Donations>,
     /// The ways donors can pay (offline transfer; Stripe Checkout when configured).
     pub payments: Arc<Payments>,
+    pub referrals: Arc<Referrals>,
     /// Stories' share images, drawn once and kept.
     pub share_images: Arc<ShareImages>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress

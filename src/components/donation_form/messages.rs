@@ -1,0 +1,112 @@
+//! What the form says when something is wrong: one message per problem in the reader's
+//! language (also handed to the browser, hidden, for the island's instant checks) and the
+//! summary at the top of a form that came back.
+
+use leptos::prelude::*;
+
+use crate::content::Content;
+use crate::domain::donor::{EmailError, NameError};
+use crate::domain::form::{Field, FieldError, Problem};
+use crate::domain::money::{AmountError, AmountLimits};
+use crate::i18n::{fill, Messages};
+
+/// The message for a problem, in the reader's language, with the content's limits filled in.
+pub fn problem_message(m: &Messages, problem: Problem, content: &Content) -> String {
+    let AmountLimits {
+        min_minor,
+        max_minor,
+    } = content.amount_limits();
+    let (min, max) = (
+        content.money(min_minor).to_string(),
+        content.money(max_minor).to_string(),
+    );
+    let template = match problem {
+        Problem::FrequencyUnknown => m.error_frequency,
+        Problem::Amount(AmountError::Missing) => m.error_amount_missing,
+        Problem::Amount(AmountError::NotANumber) => m.error_amount_not_a_number,
+        Problem::Amount(AmountError::TooPrecise) => m.error_amount_too_precise,
+        Problem::Amount(AmountError::BelowMinimum) => m.error_amount_below_minimum,
+        Problem::Amount(AmountError::AboveMaximum) => m.error_amount_above_maximum,
+        Problem::CurrencyUnknown => m.error_currency,
+        Problem::Email(EmailError::Missing) => m.error_email_missing,
+        Problem::Email(EmailError::TooLong) => m.error_email_too_long,
+        Problem::Email(EmailError::Invalid) => m.error_email_invalid,
+        Problem::Name(NameError::TooLong) | Problem::ReceiptName(NameError::TooLong) => {
+            m.error_name_too_long
+        }
+        Problem::Name(NameError::Invalid | NameError::Missing)
+        | Problem::ReceiptName(NameError::Invalid) => m.error_name_invalid,
+        Problem::NameNeededForReceipt => m.error_name_needed_for_receipt,
+        Problem::ReceiptUnknown => m.error_receipt,
+        Problem::ReceiptName(NameError::Missing) => m.error_receipt_name_missing,
+        Problem::PaymentMethodUnknown => m.error_payment_method,
+        Problem::PaymentMethodUnavailable => m.error_payment_method_unavailable,
+        Problem::TokenMissing => m.error_token,
+    };
+    fill(template, &[("min", &min), ("max", &max)])
+}
+
+/// The id of the element a field's error is linked to (and focused from the error summary).
+pub fn field_id(field: Field) -> &'static str {
+    match field {
+        Field::Frequency => "donate-frequency",
+        Field::Amount | Field::Currency => "donate-amount",
+        Field::Email => "donate-email",
+        Field::Name => "donate-name",
+        Field::Receipt => "donate-receipt",
+        Field::ReceiptName => "donate-receipt-name",
+        Field::PaymentMethod => "donate-method",
+        Field::Token => "donate-submit",
+    }
+}
+
+/// Every message the browser may need, keyed by problem code (see the island), hidden.
+#[component]
+pub fn HiddenMessages(m: &'static Messages, content: std::sync::Arc<Content>) -> impl IntoView {
+    let messages = Problem::ALL
+        .iter()
+        .map(|problem| {
+            view! { <span data-code=problem.code()>{problem_message(m, *problem, &content)}</span> }
+        })
+        .collect_view();
+    view! { <div class="form-messages" hidden>{messages}</div> }
+}
+
+/// Why the form came back, at its top: every field's problem as a link to the field, or that
+/// the gift could not be taken just now and may simply be sent again.
+#[component]
+pub fn ErrorSummary(
+    m: &'static Messages,
+    content: std::sync::Arc<Content>,
+    errors: Vec<FieldError>,
+    unavailable: bool,
+    checkout_failed: bool,
+) -> impl IntoView {
+    if errors.is_empty() && !unavailable && !checkout_failed {
+        return ().into_any();
+    }
+    let heading = if checkout_failed {
+        m.form_checkout_failed.to_string()
+    } else if unavailable {
+        m.form_unavailable.to_string()
+    } else {
+        fill(
+            m.form_error_summary,
+            &[("count", &errors.len().to_string())],
+        )
+    };
+    let items = errors
+        .iter()
+        .map(|error| {
+            let message = problem_message(m, error.problem, &content);
+            view! { <li><a href=format!("#{}", field_id(error.field))>{message}</a></li> }
+        })
+        .collect_view();
+    view! {
+        <div class="form-summary" role="alert" tabindex="-1" id="donate-summary">
+            <h3>{heading}</h3>
+            <ul>{items}</ul>
+        </div>
+    }
+    .into_any()
+}

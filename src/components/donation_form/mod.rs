@@ -1,0 +1,294 @@
+//! The donation widget as the server renders it: a plain HTML form that works with JavaScript
+//! off. The `DonationEnhancer` island adds instant checks in the browser, reading the
+//! translated messages from this markup, so no text is compiled into the WASM.
+
+mod fields;
+mod messages;
+mod previous;
+
+pub use messages::problem_message;
+
+use leptos::prelude::*;
+
+use crate::content::Content;
+use crate::domain::donation::{Donation, Frequency, PaymentMethod};
+use crate::domain::donor::Receipt;
+use crate::domain::form::{DonationForm, Field, FieldError, GivingRules, Problem};
+use crate::domain::identifiers::{FormToken, ReferralCode};
+use crate::domain::money::parse_amount;
+use crate::domain::Locale;
+use crate::i18n::{t, Messages};
+use crate::islands::DonationEnhancer;
+use crate::paths;
+use crate::server::state::AppState;
+use fields::{major_units, radio_choices, AmountChoices, ChoiceGroup, TextField};
+use messages::{ErrorSummary, HiddenMessages};
+use previous::PreviousGift;
+
+/// The visit's donation session, as the pages showing a form receive it: the form token to
+/// use (one per donor for a while, so a form fetched again cannot give twice), the gift that
+/// token already made, and the share code the visit came with.
+#[derive(Debug, Clone)]
+pub struct GiftSession {
+    pub token: FormToken,
+    pub previous: Option<Donation>,
+    pub referral: Option<ReferralCode>,
+}
+
+/// What the form shows: the values to put back and what was wrong with them.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    pub form: DonationForm,
+    pub errors: Vec<FieldError>,
+    /// The database could not take the gift just now; the donor can simply submit again.
+    pub unavailable: bool,
+    /// The gift is stored but the card checkout could not be started; submitting again
+    /// reuses the same donation.
+    pub checkout_failed: bool,
+    /// The gift this form's token already made (the donor came back to the form).
+    pub previous: Option<Donation>,
+}
+
+impl FormState {
+    /// A fresh form: the content's default amount, one-off, the session's token and the
+    /// visit's share code.
+    pub fn fresh(content: &Content, session: GiftSession) -> FormState {
+        FormState {
+            form: DonationForm {
+                frequency: Frequency::OneOff.as_str().into(),
+                amount: major_units(content.giving.default_amount_minor_units),
+                currency: content.organisation.currency().code().into(),
+                receipt: Receipt::OWN_NAME.into(),
+                token: session.token.as_str().into(),
+                referral: session
+                    .referral
+                    .map(|code| code.as_str().to_string())
+                    .unwrap_or_default(),
+                ..DonationForm::default()
+            },
+            previous: session.previous,
+            ..FormState::default()
+        }
+    }
+
+    /// A fresh form preselected from a shared link's `?amount=500&frequency=monthly`. Values
+    /// that do not parse are ignored: a bad link still opens a working form.
+    pub fn prefilled(
+        content: &Content,
+        rules: GivingRules,
+        session: GiftSession,
+        amount: Option<&str>,
+        frequency: Option<&str>,
+    ) -> Self {
+        let mut state = FormState::fresh(content, session);
+        if let Some(frequency) = frequency.and_then(Frequency::parse) {
+            state.form.frequency = frequency.as_str().into();
+        }
+        if let Some(money) =
+            amount.and_then(|amount| parse_amount(amount, rules.currency, rules.limits).ok())
+        {
+            let is_preset = content
+                .giving
+                .presets
+                .iter()
+                .any(|preset| preset.amount_minor_units == money.minor);
+            if is_preset {
+                state.form.amount = major_units(money.minor);
+            } else {
+                state.form.amount = DonationForm::OTHER_AMOUNT.into();
+                state.form.custom_amount = if money.minor % 100 == 0 {
+                    major_units(money.minor)
+                } else {
+                    money.plain_decimal()
+                };
+            }
+        }
+        state
+    }
+
+    fn error(&self, field: Field) -> Option<Problem> {
+        self.errors
+            .iter()
+            .find(|error| error.field == field)
+            .map(|error| error.problem)
+    }
+}
+
+#[component]
+pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let content = app.content.clone();
+    let rules = app.donations.giving_rules();
+    let m = t(locale);
+    let currency = content.organisation.currency();
+    let error_text = |field: Field| {
+        state
+            .error(field)
+            .map(|problem| problem_message(m, problem, &content))
+    };
+    let FormState {
+        form,
+        errors,
+        unavailable,
+        checkout_failed,
+        previous,
+    } = state.clone();
+
+    let frequency_options = radio_choices(
+        "frequency",
+        "donate-frequency",
+        &form.frequency,
+        Frequency::ALL
+            .into_iter()
+            .map(|frequency| {
+                let label = match frequency {
+                    Frequency::OneOff => m.form_one_off,
+                    Frequency::Monthly => m.form_monthly,
+                };
+                (frequency.as_str(), label, None)
+            })
+            .collect(),
+    );
+    let receipt_options = radio_choices(
+        "receipt",
+        "donate-receipt",
+        &form.receipt,
+        vec![
+            (Receipt::OWN_NAME, m.form_receipt_own, None),
+            (Receipt::OTHER_NAME, m.form_receipt_other, None),
+            (Receipt::NONE, m.form_receipt_none, None),
+        ],
+    );
+    let receipt_name = view! {
+        <TextField
+            id="donate-receipt-name"
+            name="receipt_name"
+            autocomplete="off"
+            max_length=100
+            label=m.form_receipt_name_label
+            value=form.receipt_name.clone()
+            error=error_text(Field::ReceiptName)
+        />
+    }
+    .into_any();
+    let method_error = error_text(Field::PaymentMethod);
+    let method = form.payment_method.clone();
+    let method_choice = rules.card_payments.then(move || {
+        view! {
+            <ChoiceGroup legend=m.form_method_legend layout="choice-column" error_id="method-error" error=method_error>
+                {method_options(m, &method)}
+            </ChoiceGroup>
+        }
+    });
+    let amount_error = error_text(Field::Amount).or_else(|| error_text(Field::Currency));
+    let frequency_error = error_text(Field::Frequency);
+    let email_error = error_text(Field::Email);
+    let name_error = error_text(Field::Name);
+    let receipt_error = error_text(Field::Receipt);
+    let token_error = error_text(Field::Token);
+
+    view! {
+        {previous.map(|gift| view! { <PreviousGift locale gift/> })}
+        <DonationEnhancer>
+            <form
+                class="donation-form"
+                method="post"
+                action=paths::donate(locale)
+                novalidate
+                data-min-minor=rules.limits.min_minor.to_string()
+                data-max-minor=rules.limits.max_minor.to_string()
+                data-card-payments=rules.card_payments.then_some("")
+            >
+                <HiddenMessages m content=content.clone()/>
+                <ErrorSummary m content=content.clone() errors unavailable checkout_failed/>
+                <input type="hidden" name="token" value=form.token.clone()/>
+                <input type="hidden" name="currency" value=currency.code()/>
+                <input type="hidden" name="referral" value=form.referral.clone()/>
+
+                <ChoiceGroup legend=m.form_frequency_legend layout="choice-row" error_id="frequency-error" error=frequency_error>
+                    {frequency_options}
+                </ChoiceGroup>
+
+                <AmountChoices m locale content=content.clone() form=form.clone() error=amount_error/>
+
+                <TextField
+                    id="donate-email"
+                    name="email"
+                    input_type="email"
+                    required=true
+                    autocomplete="email"
+                    max_length=254
+                    label=m.form_email_label
+                    hint=m.form_email_hint
+                    value=form.email.clone()
+                    error=email_error
+                />
+                <TextField
+                    id="donate-name"
+                    name="name"
+                    autocomplete="name"
+                    max_length=100
+                    label=m.form_name_label
+                    hint=m.form_name_hint
+                    value=form.name.clone()
+                    error=name_error
+                />
+
+                <ChoiceGroup
+                    legend=m.form_receipt_legend
+                    layout="choice-column"
+                    error_id="receipt-error"
+                    hint=("receipt-hint", m.form_receipt_hint)
+                    error=receipt_error
+                    after=receipt_name
+                >
+                    {receipt_options}
+                </ChoiceGroup>
+
+                <div class="field checkbox">
+                    <input
+                        type="checkbox"
+                        id="donate-marketing"
+                        name="marketing"
+                        value="yes"
+                        checked=form.marketing.is_some()
+                    />
+                    <label for="donate-marketing">{m.form_marketing_label}</label>
+                </div>
+
+                {method_choice}
+
+                <p class="privacy-note">
+                    {m.form_privacy_note}" "
+                    <a href=paths::privacy(locale)>{m.privacy_link}</a>
+                </p>
+
+                <button type="submit" class="button" id="donate-submit">{m.form_submit}</button>
+                <p class="field-error" id="token-error" aria-live="polite">{token_error}</p>
+            </form>
+        </DonationEnhancer>
+    }
+}
+
+/// Card (the default) or transfer, asked only when card payments are on.
+fn method_options(m: &'static Messages, chosen: &str) -> impl IntoView {
+    let chosen = match chosen {
+        "" => PaymentMethod::Card.as_str(),
+        other => other,
+    };
+    radio_choices(
+        "payment_method",
+        "donate-method",
+        chosen,
+        PaymentMethod::ALL
+            .into_iter()
+            .map(|method| {
+                let (label, hint) = match method {
+                    PaymentMethod::Card => (m.form_method_card, m.form_method_card_hint),
+                    PaymentMethod::Offline => (m.form_method_offline, m.form_method_offline_hint),
+                };
+                (method.as_str(), label, Some(hint))
+            })
+            .collect(),
+    )
+}

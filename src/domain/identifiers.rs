@@ -1,0 +1,153 @@
+//! The short codes people and systems pass around: a donation's reference, the form token that
+//! makes a submit idempotent, and a personal share code.
+
+/// The idempotency token the server puts in every donation form. Submitting the same token
+/// again returns the donation it already made instead of making another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FormToken(String);
+
+impl FormToken {
+    pub const LENGTH: usize = 32;
+
+    /// 32 lowercase hex digits (128 random bits, see `server::donations`).
+    pub fn parse(input: &str) -> Option<FormToken> {
+        let token = input.trim();
+        (token.len() == Self::LENGTH
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| FormToken(token.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A supporter's personal share code (see the sharing issue): letters, digits and dashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralCode(String);
+
+impl ReferralCode {
+    /// Length of the codes the server issues.
+    pub const ISSUED_LENGTH: usize = 10;
+
+    /// A new code from random bytes (the server supplies them): 10 characters from the
+    /// reference alphabet, about 10^15 possibilities, so one code says nothing about another.
+    pub fn from_random(bytes: [u8; Self::ISSUED_LENGTH]) -> ReferralCode {
+        ReferralCode(
+            bytes
+                .iter()
+                .map(|b| {
+                    char::from(Reference::ALPHABET[usize::from(*b) % Reference::ALPHABET.len()])
+                })
+                .collect(),
+        )
+    }
+
+    pub fn parse(input: &str) -> Option<ReferralCode> {
+        let code = input.trim();
+        ((4..=32).contains(&code.len())
+            && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then(|| ReferralCode(code.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ReferralCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A donation's public reference, e.g. `LBC-7K3Q9X`: short enough to read out on the phone and
+/// type into a bank app, from an alphabet without look-alikes (no 0/O, 1/I/L).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference(String);
+
+impl Reference {
+    pub const PREFIX: &'static str = "LBC-";
+    pub const ALPHABET: &'static [u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    pub const CODE_LENGTH: usize = 6;
+
+    /// Builds a reference from random bytes (the server supplies them).
+    pub fn from_random(bytes: [u8; Self::CODE_LENGTH]) -> Reference {
+        let code: String = bytes
+            .iter()
+            .map(|b| char::from(Self::ALPHABET[usize::from(*b) % Self::ALPHABET.len()]))
+            .collect();
+        Reference(format!("{}{code}", Self::PREFIX))
+    }
+
+    /// Reads a reference as a person might type it: any case, spaces around, dash optional.
+    pub fn parse(input: &str) -> Option<Reference> {
+        let upper = input.trim().to_ascii_uppercase();
+        let code = upper
+            .strip_prefix(Self::PREFIX)
+            .or_else(|| upper.strip_prefix(&Self::PREFIX[..Self::PREFIX.len() - 1]))?;
+        (code.len() == Self::CODE_LENGTH && code.bytes().all(|b| Self::ALPHABET.contains(&b)))
+            .then(|| Reference(format!("{}{code}", Self::PREFIX)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn references_are_unambiguous_and_read_back_leniently() {
+        let reference = Reference::from_random([0, 1, 30, 31, 200, 255]);
+        assert_eq!(reference.as_str().len(), 10);
+        assert!(reference.as_str().starts_with("LBC-"));
+        for ambiguous in ['0', 'O', '1', 'I', 'L'] {
+            assert!(!reference.as_str()[4..].contains(ambiguous));
+        }
+        assert_eq!(
+            Reference::parse(" lbc-7k3q9x "),
+            Reference::parse("LBC-7K3Q9X")
+        );
+        assert_eq!(
+            Reference::parse("LBC7K3Q9X").unwrap().as_str(),
+            "LBC-7K3Q9X"
+        );
+        assert_eq!(
+            Reference::parse("LBC-7K3Q90"),
+            None,
+            "0 is not in the alphabet"
+        );
+        assert_eq!(Reference::parse("LBC-7K3Q9"), None);
+        assert_eq!(Reference::parse("../etc/passwd"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn references_round_trip(bytes in proptest::array::uniform6(any::<u8>())) {
+            let reference = Reference::from_random(bytes);
+            prop_assert_eq!(Reference::parse(reference.as_str()), Some(reference.clone()));
+        }
+
+        #[test]
+        fn any_text_reference_or_token_never_panics(text in "\\PC{0,40}") {
+            if let Some(reference) = Reference::parse(&text) {
+                prop_assert_eq!(Reference::parse(reference.as_str()), Some(reference.clone()));
+            }
+            if let Some(token) = FormToken::parse(&text) {
+                prop_assert_eq!(token.as_str().len(), FormToken::LENGTH);
+            }
+        }
+
+    }
+}

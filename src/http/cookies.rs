@@ -1,0 +1,58 @@
+//! The site's cookies, read and written in one place. All are first-party, HttpOnly where the
+//! browser needs no access, and `Secure` when the site is served over HTTPS.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+
+/// The language a reader last picked (set by the `LanguageMemory` island, read on `/`).
+pub const LANGUAGE: &str = "sharecare_locale";
+/// One form token per donor for a while (see `gift_session`).
+pub const GIFT: &str = "sharecare_gift";
+/// The share code a visit came with (see `referrals`).
+pub const REFERRAL: &str = "sharecare_ref";
+
+/// The value of the first cookie called `name`, trimmed.
+pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.trim())
+        })
+}
+
+/// Adds `Set-Cookie` for a site-wide, HttpOnly, SameSite=Lax cookie. `value` is always one
+/// of the site's own tokens or codes, never text from a request.
+pub fn set(response: &mut Response, name: &str, value: &str, max_age_seconds: u32, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_named_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sharecare_ref=AB23CD"),
+        );
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("sharecare_locale= zh-hk "),
+        );
+        assert_eq!(read(&headers, REFERRAL), Some("AB23CD"));
+        assert_eq!(read(&headers, LANGUAGE), Some("zh-hk"));
+        assert_eq!(read(&headers, GIFT), None);
+    }
+}

@@ -1,0 +1,70 @@
+//! The one error type handlers return. It logs its cause once, here, and shows the reader only
+//! safe text: a 404 becomes the not-found page in their language (see `site::not_found_page`),
+//! an outage a plain "try again" with `Retry-After`.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Marks a response whose body the not-found page replaces.
+#[derive(Debug, Clone, Copy)]
+pub struct NotFoundPage;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// No such page, or not for this reader (a wrong key looks the same as no gift).
+    NotFound,
+    /// Something we depend on (the database, the payment service) failed; the reader may
+    /// simply try again.
+    Unavailable {
+        /// What the reader is told.
+        message: &'static str,
+        /// What is logged.
+        cause: String,
+    },
+    /// A body far larger than any form the site has.
+    PayloadTooLarge,
+}
+
+/// What a reader sees when the donation service briefly fails.
+pub const DONATIONS_UNAVAILABLE: &str =
+    "The donation service is briefly unavailable. Please reload this page in a moment.";
+
+impl AppError {
+    pub fn unavailable(message: &'static str, cause: impl std::fmt::Display) -> AppError {
+        AppError::Unavailable {
+            message,
+            cause: cause.to_string(),
+        }
+    }
+
+    /// The donation service failed (reading a gift, a status).
+    pub fn donations_unavailable(cause: impl std::fmt::Display) -> AppError {
+        AppError::unavailable(DONATIONS_UNAVAILABLE, cause)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => {
+                let mut response = StatusCode::NOT_FOUND.into_response();
+                response.extensions_mut().insert(NotFoundPage);
+                response
+            }
+            AppError::Unavailable { message, cause } => {
+                tracing::error!(%cause, "{message}");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "5")],
+                    message,
+                )
+                    .into_response()
+            }
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "This request is far larger than a donation form.",
+            )
+                .into_response(),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Rendering a page into a response: the page (a view with its typed input) inside the shell,
+//! with the application's state in context, streamed by Leptos.
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::{provide_context, IntoView};
+
+use crate::app::shell;
+use crate::server::state::AppState;
+
+/// Renders `page` (called once, inside the shell) as a 200 response.
+pub async fn render<F, V>(state: &AppState, page: F) -> Response
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let options = state.leptos_options.clone();
+    let css_href = state.site.css_href.clone();
+    let context = state.clone();
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(context.clone()),
+        move || shell(options.clone(), css_href.clone(), page.clone()),
+    );
+    handler(Request::new(Body::empty())).await.into_response()
+}
+
+/// Renders `page` with another status (a form that came back with its mistakes, 422).
+pub async fn render_with_status<F, V>(state: &AppState, status: StatusCode, page: F) -> Response
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let mut response = render(state, page).await;
+    *response.status_mut() = status;
+    response
+}
+
+/// Pages that carry a form token are one reader's: shared caches must not keep them.
+/// `max-age=0` makes every new visit fetch a fresh form, while the browser may still show its
+/// stored copy for Back (history navigation skips revalidation of stale entries, not of
+/// `no-cache` ones): going back and submitting again sends the same token and finds the same
+/// donation. `no-store` would forbid that copy.
+pub fn private_page(response: &mut Response) {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=0"),
+    );
+}
+
+/// A donor's own pages (their gift, their share link's totals): never cached by others, never
+/// indexed, and their address (which may hold a secret) never sent onwards as a referrer.
+pub fn donors_own_page(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+}

@@ -1,0 +1,383 @@
+//! Every address the site serves, in one place: the route table the router is built from, and
+//! typed builders for the links, redirects, the sitemap and the payment provider's return URLs.
+//! No other module spells a page's address by hand.
+//!
+//! Values placed in paths are typed (a [`Locale`], a [`Reference`], a [`ReferralCode`], a slug
+//! checked when content loads, a hex access key), so none of them needs escaping.
+
+use crate::domain::identifiers::{Reference, ReferralCode};
+use crate::domain::Locale;
+
+/// One endpoint of the HTTP surface. `http::router` registers every one of [`Endpoint::ALL`]
+/// with its handler, and tests walk the same list (methods, security checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `/`: sends the reader to their language.
+    Root,
+    Healthz,
+    Home,
+    /// The widget alone (GET) and the form's submit (POST), which answers mistakes on the same
+    /// address.
+    Donate,
+    Privacy,
+    Story,
+    /// Issues a personal share link for a story (POST).
+    ShareLink,
+    Referral,
+    /// A donor's own page for their gift.
+    ThankYou,
+    /// "Continue to secure payment" from a gift's page (POST).
+    ContinueCheckout,
+    /// Server-sent events: one donation's status.
+    DonationStatus,
+    /// Server-sent events: the campaign's progress.
+    Progress,
+    StripeWebhook,
+    Sitemap,
+    Robots,
+    Manifest,
+    Favicon,
+    ShareImage,
+}
+
+/// Which methods an endpoint answers; every other method gets 405.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Methods {
+    Get,
+    Post,
+    GetAndPost,
+}
+
+impl Methods {
+    pub fn get(self) -> bool {
+        matches!(self, Methods::Get | Methods::GetAndPost)
+    }
+
+    pub fn post(self) -> bool {
+        matches!(self, Methods::Post | Methods::GetAndPost)
+    }
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 18] = [
+        Endpoint::Root,
+        Endpoint::Healthz,
+        Endpoint::Home,
+        Endpoint::Donate,
+        Endpoint::Privacy,
+        Endpoint::Story,
+        Endpoint::ShareLink,
+        Endpoint::Referral,
+        Endpoint::ThankYou,
+        Endpoint::ContinueCheckout,
+        Endpoint::DonationStatus,
+        Endpoint::Progress,
+        Endpoint::StripeWebhook,
+        Endpoint::Sitemap,
+        Endpoint::Robots,
+        Endpoint::Manifest,
+        Endpoint::Favicon,
+        Endpoint::ShareImage,
+    ];
+
+    /// The route pattern, as the router spells it (`{name}` is a path parameter).
+    pub const fn pattern(self) -> &'static str {
+        match self {
+            Endpoint::Root => "/",
+            Endpoint::Healthz => "/healthz",
+            Endpoint::Home => "/{locale}",
+            Endpoint::Donate => "/{locale}/donate",
+            Endpoint::Privacy => "/{locale}/privacy",
+            Endpoint::Story => "/{locale}/stories/{slug}",
+            Endpoint::ShareLink => "/{locale}/stories/{slug}/share-link",
+            Endpoint::Referral => "/{locale}/referrals/{code}",
+            Endpoint::ThankYou => "/{locale}/donations/{reference}",
+            Endpoint::ContinueCheckout => "/{locale}/donations/{reference}/checkout",
+            Endpoint::DonationStatus => "/api/donations/{reference}/status",
+            Endpoint::Progress => "/api/progress",
+            Endpoint::StripeWebhook => "/webhooks/stripe",
+            Endpoint::Sitemap => "/sitemap.xml",
+            Endpoint::Robots => "/robots.txt",
+            Endpoint::Manifest => "/manifest.webmanifest",
+            Endpoint::Favicon => "/favicon.ico",
+            Endpoint::ShareImage => "/share/{locale}/{file}",
+        }
+    }
+
+    pub const fn methods(self) -> Methods {
+        match self {
+            Endpoint::Donate => Methods::GetAndPost,
+            Endpoint::ShareLink | Endpoint::ContinueCheckout | Endpoint::StripeWebhook => {
+                Methods::Post
+            }
+            _ => Methods::Get,
+        }
+    }
+
+    /// The pattern with sample values in its parameters, for tests that walk the routes.
+    pub fn example(self) -> String {
+        self.pattern()
+            .replace("{locale}", Locale::DEFAULT.code())
+            .replace("{slug}", "yiyi")
+            .replace("{code}", "ABCDEFGHJK")
+            .replace("{reference}", "LBC-7K3Q9X")
+            .replace("{file}", "yiyi-0.png")
+    }
+}
+
+/// The folder the browser bundle (CSS, JS, WASM) is served from; its file names carry hashes.
+pub const BUNDLE_DIR: &str = "/pkg";
+/// The folder public images (illustrations, icons) are served from.
+pub const IMAGES_DIR: &str = "/images";
+
+/// A public image's address (illustrations, icons).
+pub fn image(file: &str) -> String {
+    format!("{IMAGES_DIR}/{file}")
+}
+
+/// A page that exists in every language, for links to it in another language (the language
+/// switcher, `hreflang` alternates) and for the sitemap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    Donate,
+    Privacy,
+    /// A story, by its slug.
+    Story(String),
+    Referral(ReferralCode),
+    /// A donor's own gift page, with its secret.
+    ThankYou {
+        reference: Reference,
+        key: String,
+    },
+}
+
+impl Page {
+    /// The page's address in `locale`.
+    pub fn path(&self, locale: Locale) -> String {
+        match self {
+            Page::Home => home(locale),
+            Page::Donate => donate(locale),
+            Page::Privacy => privacy(locale),
+            Page::Story(slug) => story(locale, slug),
+            Page::Referral(code) => referral(locale, code),
+            Page::ThankYou { reference, key } => thank_you(locale, reference, key),
+        }
+    }
+
+    /// The pages everyone may find: listed in the sitemap, each in every language.
+    pub fn public<'a>(story_slugs: impl IntoIterator<Item = &'a str>) -> Vec<Page> {
+        let mut pages = vec![Page::Home, Page::Donate, Page::Privacy];
+        pages.extend(story_slugs.into_iter().map(|slug| Page::Story(slug.into())));
+        pages
+    }
+}
+
+/// How a donor comes back from the hosted checkout (`checkout=` on their gift's page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutReturn {
+    /// The donor paid; the webhook confirming it may not have arrived yet.
+    Success,
+    /// The donor left the checkout without paying.
+    Cancelled,
+    /// The checkout could not be reached when the donor asked to continue.
+    Unavailable,
+}
+
+impl CheckoutReturn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckoutReturn::Success => "success",
+            CheckoutReturn::Cancelled => "cancelled",
+            CheckoutReturn::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<CheckoutReturn> {
+        [
+            CheckoutReturn::Success,
+            CheckoutReturn::Cancelled,
+            CheckoutReturn::Unavailable,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == value)
+    }
+}
+
+pub fn home(locale: Locale) -> String {
+    format!("/{}", locale.code())
+}
+
+pub fn donate(locale: Locale) -> String {
+    format!("/{}/donate", locale.code())
+}
+
+/// The donation page with a new form token (after a gift, "make another gift").
+pub fn new_gift(locale: Locale) -> String {
+    format!("{}?{NEW_GIFT_QUERY}", donate(locale))
+}
+
+/// The query that asks for a new form token.
+pub const NEW_GIFT_QUERY: &str = "new_gift=1";
+
+pub fn privacy(locale: Locale) -> String {
+    format!("/{}/privacy", locale.code())
+}
+
+pub fn story(locale: Locale, slug: &str) -> String {
+    format!("/{}/stories/{slug}", locale.code())
+}
+
+/// A story's address with a personal share code, as its supporter shares it.
+pub fn shared_story(locale: Locale, slug: &str, code: &ReferralCode) -> String {
+    format!("{}?ref={}", story(locale, slug), code.as_str())
+}
+
+/// Where "Get my share link" posts.
+pub fn share_link(locale: Locale, slug: &str) -> String {
+    format!("{}/share-link", story(locale, slug))
+}
+
+pub fn referral(locale: Locale, code: &ReferralCode) -> String {
+    format!("/{}/referrals/{}", locale.code(), code.as_str())
+}
+
+/// A donor's own page for their gift: the reference in the path, the secret in the query.
+pub fn thank_you(locale: Locale, reference: &Reference, key: &str) -> String {
+    format!(
+        "/{}/donations/{}?key={key}",
+        locale.code(),
+        reference.as_str()
+    )
+}
+
+/// The gift's page as the hosted checkout returns the donor to it.
+pub fn thank_you_after_checkout(
+    locale: Locale,
+    reference: &Reference,
+    key: &str,
+    returned: CheckoutReturn,
+) -> String {
+    format!(
+        "{}&checkout={}",
+        thank_you(locale, reference, key),
+        returned.as_str()
+    )
+}
+
+/// Where "Continue to secure payment" posts.
+pub fn continue_checkout(locale: Locale, reference: &Reference) -> String {
+    format!(
+        "/{}/donations/{}/checkout",
+        locale.code(),
+        reference.as_str()
+    )
+}
+
+/// The donation's status stream (server-sent events), for its own page.
+pub fn donation_status(reference: &Reference, key: &str) -> String {
+    format!("/api/donations/{}/status?key={key}", reference.as_str())
+}
+
+/// The campaign's progress stream (server-sent events).
+pub fn progress_stream() -> &'static str {
+    Endpoint::Progress.pattern()
+}
+
+/// A story's share image; `version` changes with what the image shows.
+pub fn share_image(locale: Locale, slug: &str, version: &str) -> String {
+    format!("/share/{}/{slug}-{version}.png", locale.code())
+}
+
+/// Address prefixes crawlers are asked to keep out of: the APIs and the donors' own pages.
+pub fn not_for_crawlers() -> Vec<String> {
+    let mut prefixes = vec!["/api/".to_string(), "/webhooks/".to_string()];
+    prefixes.extend(
+        Locale::ALL
+            .into_iter()
+            .map(|locale| format!("/{}/donations/", locale.code())),
+    );
+    prefixes
+}
+
+pub fn sitemap() -> &'static str {
+    Endpoint::Sitemap.pattern()
+}
+
+/// `path` on the public address (`PUBLIC_BASE_URL`, no trailing slash): canonical links,
+/// share links and return URLs are absolute.
+pub fn absolute(public_base_url: &str, path: &str) -> String {
+    format!("{public_base_url}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builders_match_the_route_patterns() {
+        let reference = Reference::parse("LBC-7K3Q9X").unwrap();
+        let code = ReferralCode::parse("ABCDEFGHJK").unwrap();
+        let locale = Locale::DEFAULT;
+        let cases = [
+            (Endpoint::Home, home(locale)),
+            (Endpoint::Donate, donate(locale)),
+            (Endpoint::Privacy, privacy(locale)),
+            (Endpoint::Story, story(locale, "yiyi")),
+            (Endpoint::ShareLink, share_link(locale, "yiyi")),
+            (Endpoint::Referral, referral(locale, &code)),
+            (
+                Endpoint::ContinueCheckout,
+                continue_checkout(locale, &reference),
+            ),
+            (Endpoint::Progress, progress_stream().to_string()),
+            (Endpoint::Sitemap, sitemap().to_string()),
+            (Endpoint::ShareImage, share_image(locale, "yiyi", "0")),
+        ];
+        for (endpoint, built) in cases {
+            assert_eq!(built, endpoint.example(), "{endpoint:?}");
+        }
+        let with_query = thank_you(locale, &reference, "k3y");
+        assert_eq!(
+            with_query,
+            format!("{}?key=k3y", Endpoint::ThankYou.example())
+        );
+        assert_eq!(
+            donation_status(&reference, "k3y"),
+            format!("{}?key=k3y", Endpoint::DonationStatus.example())
+        );
+        assert_eq!(
+            thank_you_after_checkout(locale, &reference, "k3y", CheckoutReturn::Cancelled),
+            "/en/donations/LBC-7K3Q9X?key=k3y&checkout=cancelled"
+        );
+        assert_eq!(new_gift(Locale::ZhHk), "/zh-hk/donate?new_gift=1");
+        assert_eq!(
+            shared_story(Locale::ZhCn, "lele", &code),
+            "/zh-cn/stories/lele?ref=ABCDEFGHJK"
+        );
+    }
+
+    #[test]
+    fn every_page_has_an_address_in_every_language() {
+        for page in Page::public(["yiyi", "lele"]) {
+            for locale in Locale::ALL {
+                assert!(page
+                    .path(locale)
+                    .starts_with(&format!("/{}", locale.code())));
+            }
+        }
+        assert_eq!(Page::public(["yiyi"]).len(), 4);
+    }
+
+    #[test]
+    fn checkout_returns_round_trip() {
+        for kind in [
+            CheckoutReturn::Success,
+            CheckoutReturn::Cancelled,
+            CheckoutReturn::Unavailable,
+        ] {
+            assert_eq!(CheckoutReturn::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(CheckoutReturn::parse("paid"), None);
+    }
+}

@@ -1,0 +1,416 @@
+//! Donations: storing a gift once per form token, finding it again, and the few changes a
+//! still-unpaid gift may take.
+
+use super::{non_negative, to_column, Database, DbError, UnreadableRow};
+use crate::domain::donation::{Checkout, Donation, Frequency, PaymentMethod};
+use crate::domain::donor::{Email, PersonName, Receipt};
+use crate::domain::form::DonationRequest;
+use crate::domain::identifiers::{FormToken, Reference, ReferralCode};
+use crate::domain::money::{Currency, Money};
+use crate::domain::status::DonationStatus;
+use crate::domain::Locale;
+
+/// A checked gift about to be stored, with what the server adds to it.
+#[derive(Debug, Clone)]
+pub struct NewDonation<'a> {
+    pub id: String,
+    pub reference: Reference,
+    /// The secret in the donor's link to their gift.
+    pub access_key: String,
+    pub request: &'a DonationRequest,
+    pub locale: Locale,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// What storing a donation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// A new row.
+    Created(Donation),
+    /// The form token was already used: this is the donation it made.
+    Existing(Donation),
+}
+
+/// A donation row exactly as stored; it never leaves this module (see [`Donation`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+struct DonationRow {
+    id: String,
+    reference: String,
+    access_key: String,
+    status: String,
+    amount_minor: i64,
+    currency: String,
+    frequency: String,
+    payment_method: String,
+    email: String,
+    donor_name: Option<String>,
+    receipt: String,
+    receipt_name: Option<String>,
+    marketing_consent: String,
+    consent_recorded_at: i64,
+    locale: String,
+    referral_code: Option<String>,
+    created_at: i64,
+    paid_at: Option<i64>,
+    checkout_session_id: Option<String>,
+    checkout_url: Option<String>,
+    subscription_id: Option<String>,
+    ended_at: Option<i64>,
+    flag: Option<String>,
+}
+
+const DONATION_COLUMNS: &str = "id, reference, access_key, status, amount_minor, currency, \
+     frequency, payment_method, email, donor_name, receipt, receipt_name, marketing_consent, \
+     consent_recorded_at, locale, referral_code, created_at, paid_at, checkout_session_id, \
+     checkout_url, subscription_id, ended_at, flag";
+
+/// The stored form of the donor's answer to the marketing question.
+const CONSENT_GIVEN: &str = "given";
+const CONSENT_DECLINED: &str = "declined";
+
+impl TryFrom<DonationRow> for Donation {
+    type Error = UnreadableRow;
+
+    fn try_from(row: DonationRow) -> Result<Donation, UnreadableRow> {
+        let bad = |column: &'static str, value: &str| {
+            UnreadableRow::new("donations", column, format!("unknown value {value:?}"))
+        };
+        let currency =
+            Currency::from_code(&row.currency).ok_or_else(|| bad("currency", &row.currency))?;
+        let donor_name = row
+            .donor_name
+            .as_deref()
+            .map(|name| PersonName::parse(name).map_err(|_| bad("donor_name", name)))
+            .transpose()?;
+        let receipt_name = row
+            .receipt_name
+            .as_deref()
+            .map(|name| PersonName::parse(name).map_err(|_| bad("receipt_name", name)))
+            .transpose()?;
+        let checkout = match (row.checkout_session_id, row.checkout_url) {
+            (Some(session_id), Some(url)) => Some(Checkout { session_id, url }),
+            _ => None,
+        };
+        Ok(Donation {
+            reference: Reference::parse(&row.reference)
+                .ok_or_else(|| bad("reference", &row.reference))?,
+            status: DonationStatus::parse(&row.status).ok_or_else(|| bad("status", &row.status))?,
+            amount: Money::new(
+                non_negative("donations", "amount_minor", row.amount_minor)?,
+                currency,
+            ),
+            frequency: Frequency::parse(&row.frequency)
+                .ok_or_else(|| bad("frequency", &row.frequency))?,
+            payment_method: PaymentMethod::parse(&row.payment_method)
+                .ok_or_else(|| bad("payment_method", &row.payment_method))?,
+            email: Email::parse(&row.email).map_err(|_| bad("email", &row.email))?,
+            receipt: Receipt::from_code(&row.receipt, receipt_name)
+                .ok_or_else(|| bad("receipt", &row.receipt))?,
+            marketing_consent: match row.marketing_consent.as_str() {
+                CONSENT_GIVEN => true,
+                CONSENT_DECLINED => false,
+                other => return Err(bad("marketing_consent", other)),
+            },
+            locale: Locale::from_code(&row.locale).ok_or_else(|| bad("locale", &row.locale))?,
+            referral: row
+                .referral_code
+                .as_deref()
+                .map(|code| ReferralCode::parse(code).ok_or_else(|| bad("referral_code", code)))
+                .transpose()?,
+            donor_name,
+            checkout,
+            id: row.id,
+            access_key: row.access_key,
+            consent_recorded_at: row.consent_recorded_at,
+            created_at: row.created_at,
+            paid_at: row.paid_at,
+            subscription_id: row.subscription_id,
+            ended_at: row.ended_at,
+            flag: row.flag,
+        })
+    }
+}
+
+/// The columns a donation is looked up by (a closed list: never a column name from input).
+#[derive(Debug, Clone, Copy)]
+enum DonationKey {
+    Id,
+    Reference,
+    IdempotencyKey,
+    SubscriptionId,
+}
+
+impl Database {
+    /// Stores a donation once per form token. A clash on the reference (rare: one in hundreds
+    /// of millions) is an error the caller answers with a fresh reference.
+    pub async fn insert_donation(&self, new: &NewDonation<'_>) -> Result<Inserted, DbError> {
+        const INSERT: &str =
+            "INSERT INTO donations (id, reference, idempotency_key, access_key, status, \
+             amount_minor, currency, frequency, payment_method, email, email_key, donor_name, \
+             receipt, receipt_name, marketing_consent, consent_recorded_at, locale, \
+             referral_code, created_at) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             $15, $16, $17, $18) \
+             ON CONFLICT (idempotency_key) DO NOTHING";
+        let request = new.request;
+        let receipt_name = match &request.receipt {
+            Receipt::InOtherName(name) => Some(name.as_str()),
+            Receipt::InDonorName | Receipt::NoReceipt => None,
+        };
+        let consent = if request.marketing_opt_in {
+            CONSENT_GIVEN
+        } else {
+            CONSENT_DECLINED
+        };
+        let result = sqlx::query(INSERT)
+            .bind(&new.id)
+            .bind(new.reference.as_str())
+            .bind(request.token.as_str())
+            .bind(&new.access_key)
+            .bind(to_column(request.amount.minor))
+            .bind(request.amount.currency.code())
+            .bind(request.frequency.as_str())
+            .bind(request.payment_method.as_str())
+            .bind(request.email.as_str())
+            .bind(request.email.normalized())
+            .bind(request.name.as_ref().map(PersonName::as_str))
+            .bind(request.receipt.code())
+            .bind(receipt_name)
+            .bind(consent)
+            .bind(new.created_at)
+            .bind(new.locale.code())
+            .bind(request.referral.as_ref().map(ReferralCode::as_str))
+            .bind(new.created_at)
+            .execute(&self.pool)
+            .await?;
+        let donation = self
+            .donation_where(DonationKey::IdempotencyKey, request.token.as_str())
+            .await?
+            .ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))?;
+        Ok(if result.rows_affected() == 1 {
+            Inserted::Created(donation)
+        } else {
+            Inserted::Existing(donation)
+        })
+    }
+
+    /// The donation a form token made, if it made one.
+    pub async fn donation_by_token(&self, token: &FormToken) -> Result<Option<Donation>, DbError> {
+        self.donation_where(DonationKey::IdempotencyKey, token.as_str())
+            .await
+    }
+
+    pub async fn donation_by_reference(
+        &self,
+        reference: &Reference,
+    ) -> Result<Option<Donation>, DbError> {
+        self.donation_where(DonationKey::Reference, reference.as_str())
+            .await
+    }
+
+    pub async fn donation_by_id(&self, id: &str) -> Result<Option<Donation>, DbError> {
+        self.donation_where(DonationKey::Id, id).await
+    }
+
+    pub async fn donation_by_subscription_id(
+        &self,
+        subscription_id: &str,
+    ) -> Result<Option<Donation>, DbError> {
+        self.donation_where(DonationKey::SubscriptionId, subscription_id)
+            .await
+    }
+
+    /// The donation whose `key` column holds `value` (each is unique or indexed).
+    async fn donation_where(
+        &self,
+        key: DonationKey,
+        value: &str,
+    ) -> Result<Option<Donation>, DbError> {
+        let column = match key {
+            DonationKey::Id => "id",
+            DonationKey::Reference => "reference",
+            DonationKey::IdempotencyKey => "idempotency_key",
+            DonationKey::SubscriptionId => "subscription_id",
+        };
+        let sql = format!("SELECT {DONATION_COLUMNS} FROM donations WHERE {column} = $1");
+        let row: Option<DonationRow> = sqlx::query_as(&sql)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Donation::try_from).transpose()?)
+    }
+
+    /// Switches a still-pending donation to another payment method (the donor submitted the
+    /// same form again with the other choice, e.g. after the card service failed).
+    pub async fn set_payment_method(&self, id: &str, method: PaymentMethod) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE donations SET payment_method = $1 WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(method.as_str())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Remembers the hosted checkout made for a donation, so the donor returns to the same one.
+    pub async fn set_checkout(&self, id: &str, checkout: &Checkout) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE donations SET checkout_session_id = $1, checkout_url = $2 WHERE id = $3",
+        )
+        .bind(&checkout.session_id)
+        .bind(&checkout.url)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many donations are stored, whatever their status (tests and the benchmark).
+    pub async fn count_donations(&self) -> Result<i64, DbError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM donations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> DonationRow {
+        DonationRow {
+            id: "0123456789abcdef0123456789abcdef".into(),
+            reference: "LBC-7K3Q9X".into(),
+            access_key: "fedcba9876543210fedcba9876543210".into(),
+            status: "paid".into(),
+            amount_minor: 30_000,
+            currency: "HKD".into(),
+            frequency: "monthly".into(),
+            payment_method: "card".into(),
+            email: "mei.chan@example.org".into(),
+            donor_name: Some("Chan Mei".into()),
+            receipt: "other_name".into(),
+            receipt_name: Some("Lee Family Trust".into()),
+            marketing_consent: "given".into(),
+            consent_recorded_at: 1_700_000_000_000,
+            locale: "zh-hk".into(),
+            referral_code: Some("ABCDEFGHJK".into()),
+            created_at: 1_700_000_000_000,
+            paid_at: Some(1_700_000_100_000),
+            checkout_session_id: Some("cs_test_1".into()),
+            checkout_url: Some("https://checkout.example/cs_test_1".into()),
+            subscription_id: Some("sub_1".into()),
+            ended_at: None,
+            flag: None,
+        }
+    }
+
+    #[test]
+    fn a_stored_row_becomes_a_typed_donation() {
+        let donation = Donation::try_from(row()).unwrap();
+        assert_eq!(donation.reference.as_str(), "LBC-7K3Q9X");
+        assert_eq!(donation.status, DonationStatus::Paid);
+        assert_eq!(donation.amount, Money::new(30_000, Currency::Hkd));
+        assert_eq!(donation.frequency, Frequency::Monthly);
+        assert_eq!(donation.payment_method, PaymentMethod::Card);
+        assert_eq!(donation.email.as_str(), "mei.chan@example.org");
+        assert_eq!(
+            donation.receipt,
+            Receipt::InOtherName(PersonName::parse("Lee Family Trust").unwrap())
+        );
+        assert_eq!(
+            donation.receipt_name().unwrap().as_str(),
+            "Lee Family Trust"
+        );
+        assert!(donation.marketing_consent);
+        assert_eq!(donation.locale, Locale::ZhHk);
+        assert_eq!(donation.referral.unwrap().as_str(), "ABCDEFGHJK");
+        assert_eq!(donation.checkout.unwrap().session_id, "cs_test_1");
+    }
+
+    #[test]
+    fn an_unknown_status_is_an_error_naming_the_column_not_a_default() {
+        let error = Donation::try_from(DonationRow {
+            status: "refunded".into(),
+            ..row()
+        })
+        .unwrap_err();
+        assert_eq!((error.table, error.column), ("donations", "status"));
+        assert!(error.to_string().contains("refunded"), "{error}");
+    }
+
+    #[test]
+    fn every_unreadable_column_is_named() {
+        let cases: [(&str, DonationRow); 9] = [
+            (
+                "reference",
+                DonationRow {
+                    reference: "LBC-0000".into(),
+                    ..row()
+                },
+            ),
+            (
+                "amount_minor",
+                DonationRow {
+                    amount_minor: -1,
+                    ..row()
+                },
+            ),
+            (
+                "currency",
+                DonationRow {
+                    currency: "USD".into(),
+                    ..row()
+                },
+            ),
+            (
+                "frequency",
+                DonationRow {
+                    frequency: "weekly".into(),
+                    ..row()
+                },
+            ),
+            (
+                "payment_method",
+                DonationRow {
+                    payment_method: "cash".into(),
+                    ..row()
+                },
+            ),
+            (
+                "email",
+                DonationRow {
+                    email: "not an email".into(),
+                    ..row()
+                },
+            ),
+            (
+                "receipt",
+                DonationRow {
+                    receipt_name: None,
+                    ..row()
+                },
+            ),
+            (
+                "marketing_consent",
+                DonationRow {
+                    marketing_consent: "maybe".into(),
+                    ..row()
+                },
+            ),
+            (
+                "locale",
+                DonationRow {
+                    locale: "fr".into(),
+                    ..row()
+                },
+            ),
+        ];
+        for (column, row) in cases {
+            assert_eq!(Donation::try_from(row).unwrap_err().column, column);
+        }
+    }
+}

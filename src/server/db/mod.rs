@@ -1,0 +1,252 @@
+//! Every SQL statement the site runs, in one place, written once for SQLite and PostgreSQL.
+//!
+//! sqlx's `Any` driver picks the backend from `DATABASE_URL` at run time. The SQL sticks to what
+//! both understand: `$n` parameters, `ON CONFLICT ... DO NOTHING`, BIGINT money in minor units,
+//! BIGINT Unix milliseconds and ids made by the application.
+//!
+//! `impl Database` is spread over one file per subject. Rows are read into private row
+//! structs and converted once, here, into typed values (`TryFrom`); a row the code cannot read
+//! is an error naming its column, never a silent default. Strings such as `'pending'` exist
+//! only in SQL and in the domain types' `as_str`/`parse` pairs.
+
+mod donations;
+mod outbox;
+mod payments;
+mod referrals;
+
+pub use donations::{Inserted, NewDonation};
+pub use outbox::{Delivered, ReceiptJob};
+pub use payments::{
+    EventChange, EventOutcome, NewPayment, PaidTotals, PaymentRecord, ProviderEvent,
+};
+pub use referrals::ReferralTotals;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// The migrations under `migrations/`, compiled into the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL must start with sqlite: or postgres:// (got {0:?})")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database folder {folder}: {source}")]
+    Folder {
+        folder: String,
+        source: std::io::Error,
+    },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Unreadable(#[from] UnreadableRow),
+}
+
+/// A stored value the code cannot read (a status it does not know, a negative amount...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot read {table}.{column}: {problem}")]
+pub struct UnreadableRow {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub problem: String,
+}
+
+impl UnreadableRow {
+    fn new(table: &'static str, column: &'static str, problem: impl Into<String>) -> UnreadableRow {
+        UnreadableRow {
+            table,
+            column,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Reads a stored amount of minor units, or a count, neither of which is ever negative.
+fn non_negative(
+    table: &'static str,
+    column: &'static str,
+    value: i64,
+) -> Result<u64, UnreadableRow> {
+    u64::try_from(value)
+        .map_err(|_| UnreadableRow::new(table, column, format!("negative value {value}")))
+}
+
+/// An amount for a BIGINT column. Amounts are capped by content far below `i64::MAX`.
+fn to_column(minor: u64) -> i64 {
+    i64::try_from(minor).unwrap_or(i64::MAX)
+}
+
+impl DbError {
+    /// A second row with a value that must be unique (used to retry a clashing reference).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(error)) if error.is_unique_violation())
+    }
+
+    /// A failure that may pass if the same statement is tried again: a busy SQLite file, a
+    /// dropped or refused connection, a PostgreSQL restart or serialization conflict.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            // Not PoolTimedOut: the pool has already waited its acquire timeout, and a donor
+            // must hear "try again" within seconds rather than after several more waits.
+            DbError::Sqlx(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            DbError::Sqlx(sqlx::Error::Database(error)) => {
+                let code = error.code().unwrap_or_default();
+                // SQLite: BUSY, LOCKED and their extended codes.
+                matches!(code.as_ref(), "5" | "6" | "261" | "262" | "517" | "518")
+                    // PostgreSQL: connection exceptions, serialization failure, deadlock,
+                    // shutdown, too many connections.
+                    || code.starts_with("08")
+                    || matches!(
+                        code.as_ref(),
+                        "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
+                    )
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A connection pool to the site's database, migrated.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Database {
+    /// Connects, creating a SQLite file (and its folder) if needed, and applies migrations.
+    pub async fn connect(url: &str) -> Result<Database, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::UnsupportedUrl(redact(url)));
+        };
+        if backend == Backend::Sqlite {
+            create_sqlite_folder(url)?;
+        }
+        let options: AnyConnectOptions = url.parse()?;
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer at a time; more connections only queue on its lock.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            // A donor waits at most this long for a connection before hearing "try again".
+            .acquire_timeout(Duration::from_secs(3))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets pages read while a gift is written; NORMAL sync is durable
+                        // across application crashes and fast enough for bursts of gifts.
+                        connection.execute("PRAGMA journal_mode = WAL").await?;
+                        connection.execute("PRAGMA synchronous = NORMAL").await?;
+                        connection.execute("PRAGMA busy_timeout = 5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Database { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (tests drop their PostgreSQL database afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://data/sharecare.db?mode=rwc` needs `data/` to exist before SQLite can create the file.
+fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(());
+    }
+    match Path::new(path).parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            std::fs::create_dir_all(folder).map_err(|source| DbError::Folder {
+                folder: folder.display().to_string(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A database URL safe to print: the password, if any, replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/give"),
+            "postgres://app:***@db:5432/give"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[tokio::test]
+    async fn other_databases_are_refused_with_a_clear_message() {
+        let error = Database::connect("mysql://root@localhost/test")
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("sqlite: or postgres://"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_sqlite_folder_is_found_in_the_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("nested/deeper/x.db");
+        create_sqlite_folder(&format!("sqlite://{}?mode=rwc", file.display())).unwrap();
+        assert!(file.parent().unwrap().is_dir());
+        create_sqlite_folder("sqlite::memory:").unwrap();
+    }
+}

@@ -1,0 +1,190 @@
+//! The outbox: receipts queued in the same transaction as their payment, claimed by one worker
+//! at a time for a lease, and marked sent (or written to the log) or failed.
+
+use super::{non_negative, Database, DbError, UnreadableRow};
+use crate::domain::donation::Frequency;
+use crate::domain::donor::{Email, PersonName, Receipt};
+use crate::domain::identifiers::Reference;
+use crate::domain::money::{Currency, Money};
+use crate::domain::Locale;
+
+/// How an outbox message left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    Sent,
+    Logged,
+}
+
+/// A receipt claimed for sending, with everything it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptJob {
+    /// The outbox row's id (also the receipt's Message-ID).
+    pub id: String,
+    /// Sending attempts so far, this one included.
+    pub attempts: u32,
+    pub amount: Money,
+    /// When the payment was made, Unix milliseconds.
+    pub paid_at: i64,
+    pub reference: Reference,
+    pub frequency: Frequency,
+    pub email: Email,
+    pub donor_name: Option<PersonName>,
+    pub receipt: Receipt,
+    pub locale: Locale,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: String,
+    attempts: i64,
+    amount_minor: i64,
+    currency: String,
+    paid_at: i64,
+    reference: String,
+    frequency: String,
+    email: String,
+    donor_name: Option<String>,
+    receipt: String,
+    receipt_name: Option<String>,
+    locale: String,
+}
+
+impl TryFrom<OutboxRow> for ReceiptJob {
+    type Error = UnreadableRow;
+
+    fn try_from(row: OutboxRow) -> Result<ReceiptJob, UnreadableRow> {
+        let bad = |column: &'static str, value: &str| {
+            UnreadableRow::new("outbox", column, format!("unknown value {value:?}"))
+        };
+        let name = |column: &'static str, value: Option<String>| {
+            value
+                .as_deref()
+                .map(|name| PersonName::parse(name).map_err(|_| bad(column, name)))
+                .transpose()
+        };
+        let currency =
+            Currency::from_code(&row.currency).ok_or_else(|| bad("currency", &row.currency))?;
+        Ok(ReceiptJob {
+            attempts: u32::try_from(row.attempts)
+                .map_err(|_| bad("attempts", &row.attempts.to_string()))?,
+            amount: Money::new(
+                non_negative("payments", "amount_minor", row.amount_minor)?,
+                currency,
+            ),
+            reference: Reference::parse(&row.reference)
+                .ok_or_else(|| bad("reference", &row.reference))?,
+            frequency: Frequency::parse(&row.frequency)
+                .ok_or_else(|| bad("frequency", &row.frequency))?,
+            email: Email::parse(&row.email).map_err(|_| bad("email", &row.email))?,
+            receipt: Receipt::from_code(&row.receipt, name("receipt_name", row.receipt_name)?)
+                .ok_or_else(|| bad("receipt", &row.receipt))?,
+            donor_name: name("donor_name", row.donor_name)?,
+            locale: Locale::from_code(&row.locale).ok_or_else(|| bad("locale", &row.locale))?,
+            id: row.id,
+            paid_at: row.paid_at,
+        })
+    }
+}
+
+impl Database {
+    /// Claims the next message that is due for `lease_until`, marking it with `claim`;
+    /// `unlogged_only` skips messages already written to the log (no SMTP configured).
+    pub async fn claim_due_message(
+        &self,
+        claim: &str,
+        now: i64,
+        lease_until: i64,
+        unlogged_only: bool,
+    ) -> Result<Option<ReceiptJob>, DbError> {
+        let unlogged = if unlogged_only {
+            " AND logged_at IS NULL"
+        } else {
+            ""
+        };
+        // The claim test is repeated in the UPDATE itself: of two workers that picked the same
+        // row, only the first changes it.
+        let sql = format!(
+            "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $3 \
+                 AND (claimed_until IS NULL OR claimed_until < $3){unlogged} \
+                 ORDER BY next_attempt_at LIMIT 1) \
+             AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3)"
+        );
+        let claimed = sqlx::query(&sql)
+            .bind(claim)
+            .bind(lease_until)
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            return Ok(None);
+        }
+        let row: Option<OutboxRow> = sqlx::query_as(
+            "SELECT o.id, o.attempts, p.amount_minor, p.currency, p.paid_at, \
+             d.reference, d.frequency, d.email, d.donor_name, d.receipt, d.receipt_name, d.locale \
+             FROM outbox o JOIN payments p ON p.id = o.payment_id \
+             JOIN donations d ON d.id = o.donation_id WHERE o.claim = $1",
+        )
+        .bind(claim)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(ReceiptJob::try_from).transpose()?)
+    }
+
+    /// The claimed message was delivered: sent, or (no SMTP configured) written to the log,
+    /// in which case it stays unsent so it goes out once SMTP is set.
+    pub async fn mark_message_delivered(
+        &self,
+        id: &str,
+        claim: &str,
+        delivered: Delivered,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let column = match delivered {
+            Delivered::Sent => "sent_at",
+            Delivered::Logged => "logged_at",
+        };
+        let sql = format!(
+            "UPDATE outbox SET {column} = $1, claim = NULL, claimed_until = NULL, \
+             last_error = NULL WHERE id = $2 AND claim = $3"
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(id)
+            .bind(claim)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sending the claimed message failed: it is tried again at `retry_at`.
+    pub async fn mark_message_failed(
+        &self,
+        id: &str,
+        claim: &str,
+        retry_at: i64,
+        error: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claim = NULL, \
+             claimed_until = NULL WHERE id = $3 AND claim = $4",
+        )
+        .bind(retry_at)
+        .bind(error)
+        .bind(id)
+        .bind(claim)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many messages are waiting to be sent (tests, and later the admin pages).
+    pub async fn count_unsent_messages(&self) -> Result<i64, DbError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE sent_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
+    }
+}

@@ -1,0 +1,152 @@
+//! Applying what a payment provider reports. The provider's adapter has already translated its
+//! event into a [`PaymentEvent`]; here the service finds the donation it is about and decides
+//! what changes, and the database applies that atomically with the event's record, once.
+
+use super::{payment_for, Donations};
+use crate::domain::donation::Donation;
+use crate::server::clock::now_millis;
+use crate::server::db::{DbError, EventChange, EventOutcome, ProviderEvent};
+use crate::server::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
+
+impl Donations {
+    /// Applies a provider's event once: a redelivery (even a concurrent one) changes nothing.
+    /// Any database failure is an error, so the provider delivers the event again.
+    #[tracing::instrument(name = "apply_event", skip_all, fields(event = %received.id, kind = %received.kind, reference))]
+    pub async fn apply_provider_event(
+        &self,
+        received: &ReceivedEvent,
+    ) -> Result<EventOutcome, DbError> {
+        let change = self.change_for(received).await?;
+        let record = ProviderEvent {
+            provider: received.provider,
+            event_id: &received.id,
+            event_type: &received.kind,
+            received_at: now_millis(),
+        };
+        let outcome = self.db.apply_provider_event(&record, &change).await?;
+        if let EventOutcome::Applied { changed } = outcome {
+            tracing::info!(changed, "payment event handled");
+            if changed && matches!(change, EventChange::Payment(_) | EventChange::Refund { .. }) {
+                self.payment_recorded().await;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Decides what an event changes. Reads the donation it is about (amount and currency
+    /// never change, so reading outside the event's transaction is safe).
+    async fn change_for(&self, received: &ReceivedEvent) -> Result<EventChange, DbError> {
+        Ok(match &received.event {
+            PaymentEvent::Paid {
+                donation,
+                source_id,
+                payment_intent_id,
+                subscription_id,
+                amount_minor,
+                currency,
+            } => {
+                let Some(donation) = self.donation_of(received, donation).await? else {
+                    return Ok(EventChange::Nothing);
+                };
+                if let Some(flag) = mismatch(&donation, *amount_minor, currency.as_deref()) {
+                    return Ok(flag);
+                }
+                let mut payment = payment_for(&donation, source_id.clone());
+                payment.payment_intent_id = payment_intent_id.clone();
+                payment.subscription_id = subscription_id.clone();
+                EventChange::Payment(payment)
+            }
+            PaymentEvent::CheckoutExpired { donation } => {
+                match self.donation_of(received, donation).await? {
+                    Some(donation) => EventChange::Expire {
+                        donation_id: donation.id,
+                    },
+                    None => EventChange::Nothing,
+                }
+            }
+            PaymentEvent::SubscriptionEnded { donation } => {
+                match self.donation_of(received, donation).await? {
+                    Some(donation) => EventChange::EndSubscription {
+                        donation_id: donation.id,
+                        at: now_millis(),
+                    },
+                    None => EventChange::Nothing,
+                }
+            }
+            PaymentEvent::Refunded {
+                payment_intent_id,
+                invoice_id,
+                refunded_minor,
+            } => EventChange::Refund {
+                payment_intent_id: payment_intent_id.clone(),
+                invoice_id: invoice_id.clone(),
+                refunded_minor: *refunded_minor,
+            },
+            PaymentEvent::Ignored => EventChange::Nothing,
+        })
+    }
+
+    /// The donation an event names: by id, then by reference, then by subscription.
+    async fn donation_of(
+        &self,
+        received: &ReceivedEvent,
+        lookup: &DonationLookup,
+    ) -> Result<Option<Donation>, DbError> {
+        let mut found = None;
+        if let Some(id) = &lookup.id {
+            found = self.db.donation_by_id(id).await?;
+        }
+        if found.is_none() {
+            if let Some(reference) = lookup
+                .reference
+                .as_deref()
+                .and_then(crate::domain::identifiers::Reference::parse)
+            {
+                found = self.db.donation_by_reference(&reference).await?;
+            }
+        }
+        if found.is_none() {
+            if let Some(subscription_id) = &lookup.subscription_id {
+                found = self.db.donation_by_subscription_id(subscription_id).await?;
+            }
+        }
+        match &found {
+            Some(donation) => {
+                tracing::Span::current().record("reference", donation.reference.as_str());
+            }
+            None => tracing::warn!(
+                event = %received.id,
+                kind = %received.kind,
+                "payment event for no known donation"
+            ),
+        }
+        Ok(found)
+    }
+}
+
+/// A payment whose amount or currency differs from the donation's is not taken as paying it:
+/// staff look at it.
+fn mismatch(
+    donation: &Donation,
+    amount: Option<i64>,
+    currency: Option<&str>,
+) -> Option<EventChange> {
+    let expected = donation.amount;
+    let amount_ok = amount.and_then(|a| u64::try_from(a).ok()) == Some(expected.minor);
+    let currency_ok = currency.is_some_and(|c| c.eq_ignore_ascii_case(expected.currency.code()));
+    if amount_ok && currency_ok {
+        return None;
+    }
+    let reason = format!(
+        "payment of {} {} does not match the donation's {} {}",
+        amount.map_or("?".to_string(), |a| a.to_string()),
+        currency.unwrap_or("?").to_ascii_uppercase(),
+        expected.minor,
+        expected.currency.code()
+    );
+    tracing::warn!(%reason, "payment flagged for staff");
+    Some(EventChange::Flag {
+        donation_id: donation.id.clone(),
+        reason,
+    })
+}

@@ -1,0 +1,379 @@
+//! The donations service: it owns the flow of a gift from the form to the money. Starting a gift
+//! (store once per form token, then begin paying), continuing a payment, applying what payment
+//! providers report (see `events`), staff confirming a transfer, finding a donor's gift, and the
+//! live progress all go through here; handlers stay thin and providers stay adapters.
+
+mod events;
+mod progress;
+
+pub use progress::Progress;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::{watch, Notify};
+
+use crate::content::Content;
+use crate::domain::donation::Donation;
+use crate::domain::form::{DonationRequest, GivingRules};
+use crate::domain::identifiers::{FormToken, Reference};
+use crate::domain::status::{DonationStatus, StatusError, Transition};
+use crate::domain::Locale;
+use crate::i18n::t;
+use crate::paths::{self, CheckoutReturn};
+use crate::server::clock::now_millis;
+use crate::server::db::{Database, DbError, Inserted, NewDonation, NewPayment};
+use crate::server::payment::{CheckoutRequest, NextStep, Payments, ProviderError};
+use crate::server::secrets::{constant_time_eq, random_hex};
+
+/// Why a donation could not be marked paid.
+#[derive(Debug, thiserror::Error)]
+pub enum MarkPaidError {
+    #[error("no donation has that reference")]
+    NotFound,
+    #[error("the donation is {}, so it cannot be marked paid", .0.as_str())]
+    Closed(DonationStatus),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+/// Why a gift could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartGiftError {
+    /// Nothing was stored; the donor can submit the same form again.
+    #[error("cannot store the donation: {0}")]
+    Storage(#[from] DbError),
+    /// The gift is stored and nothing was charged: submitting the same form again finds the
+    /// same donation (and the same checkout), or the donor can choose a transfer.
+    #[error("cannot start the payment for {}: {error}", .donation.reference.as_str())]
+    Payment {
+        donation: Box<Donation>,
+        error: ProviderError,
+    },
+}
+
+/// A gift that is stored and on its way to being paid.
+#[derive(Debug, Clone)]
+pub struct StartedGift {
+    pub donation: Donation,
+    pub next: NextStep,
+}
+
+/// What "continue to secure payment" came to.
+#[derive(Debug, Clone)]
+pub enum Continued {
+    /// No gift has that reference and key.
+    NotFound,
+    /// The gift no longer waits for payment (paid, expired...): its page says so.
+    Settled(Donation),
+    Started(StartedGift),
+    /// The payment service could not be reached; the gift stays pending.
+    PaymentUnavailable(Donation),
+}
+
+/// Donations and the progress they add up to.
+pub struct Donations {
+    db: Database,
+    content: Arc<Content>,
+    payments: Arc<Payments>,
+    /// For the payment provider's return URLs; never taken from a request.
+    public_base_url: String,
+    progress: watch::Sender<Progress>,
+    receipts_due: Arc<Notify>,
+}
+
+impl Donations {
+    /// Reads the current totals so the first page served already shows them.
+    pub async fn new(
+        db: Database,
+        content: Arc<Content>,
+        payments: Arc<Payments>,
+        public_base_url: &str,
+    ) -> Result<Donations, DbError> {
+        let initial = Progress::of(&content, db.paid_totals().await?);
+        let (progress, _) = watch::channel(initial);
+        Ok(Donations {
+            db,
+            content,
+            payments,
+            public_base_url: public_base_url.to_string(),
+            progress,
+            receipts_due: Arc::new(Notify::new()),
+        })
+    }
+
+    /// What the donation form accepts: the content's currency and limits, and card payments
+    /// when a card provider is configured.
+    pub fn giving_rules(&self) -> GivingRules {
+        GivingRules {
+            currency: self.content.organisation.currency(),
+            limits: self.content.amount_limits(),
+            card_payments: self.payments.card_payments(),
+        }
+    }
+
+    /// A fresh idempotency token for a donation form.
+    pub fn new_form_token() -> FormToken {
+        FormToken::parse(&random_hex::<16>()).expect("32 hex digits make a token")
+    }
+
+    /// Stores a checked gift once per form token, then begins paying for it: a hosted
+    /// checkout for a card gift, the transfer instructions otherwise.
+    #[tracing::instrument(name = "start_gift", skip_all, fields(reference))]
+    pub async fn start_gift(
+        &self,
+        request: &DonationRequest,
+        locale: Locale,
+    ) -> Result<StartedGift, StartGiftError> {
+        let donation = self.record(request, locale).await?;
+        tracing::Span::current().record("reference", donation.reference.as_str());
+        match self.begin_payment(&donation, locale).await {
+            Ok(next) => Ok(StartedGift { donation, next }),
+            Err(error) => Err(StartGiftError::Payment {
+                donation: Box::new(donation),
+                error,
+            }),
+        }
+    }
+
+    /// "Continue to secure payment" from the gift's own page (after cancelling at the
+    /// checkout, or coming back later).
+    #[tracing::instrument(name = "continue_checkout", skip_all, fields(reference = reference.as_str()))]
+    pub async fn continue_payment(
+        &self,
+        reference: &Reference,
+        access_key: &str,
+        locale: Locale,
+    ) -> Result<Continued, DbError> {
+        let Some(donation) = self.find_for_donor(reference, access_key).await? else {
+            return Ok(Continued::NotFound);
+        };
+        if !donation.status.awaits_payment() {
+            return Ok(Continued::Settled(donation));
+        }
+        Ok(match self.begin_payment(&donation, locale).await {
+            Ok(next) => Continued::Started(StartedGift { donation, next }),
+            Err(error) => {
+                tracing::error!(%error, "cannot start the payment");
+                Continued::PaymentUnavailable(donation)
+            }
+        })
+    }
+
+    /// Stores a checked gift once per form token: the same token again returns the donation
+    /// it already made. Transient database failures (a locked SQLite file, a dropped
+    /// PostgreSQL connection) are retried; that is safe because the insert is idempotent.
+    async fn record(&self, request: &DonationRequest, locale: Locale) -> Result<Donation, DbError> {
+        const BACKOFF: [Duration; 3] = [
+            Duration::from_millis(50),
+            Duration::from_millis(200),
+            Duration::from_millis(800),
+        ];
+        let mut attempt = 0;
+        loop {
+            let new = NewDonation {
+                id: random_hex::<16>(),
+                reference: Reference::from_random(rand::rng().random()),
+                access_key: random_hex::<16>(),
+                request,
+                locale,
+                created_at: now_millis(),
+            };
+            match self.db.insert_donation(&new).await {
+                Ok(Inserted::Created(donation)) => return Ok(donation),
+                Ok(Inserted::Existing(donation)) => {
+                    return self.follow_latest_method(donation, request).await
+                }
+                // The random reference clashed with another gift's: draw another at once.
+                Err(error) if error.is_unique_violation() && attempt < BACKOFF.len() => {}
+                Err(error) if error.is_transient() && attempt < BACKOFF.len() => {
+                    tracing::warn!(%error, attempt, "storing a donation failed; retrying");
+                    tokio::time::sleep(BACKOFF[attempt]).await;
+                }
+                Err(error) => return Err(error),
+            }
+            attempt += 1;
+        }
+    }
+
+    /// The same form sent again with the other payment method (say, transfer after the card
+    /// service failed): a donation nobody has paid yet follows the donor's latest choice.
+    async fn follow_latest_method(
+        &self,
+        donation: Donation,
+        request: &DonationRequest,
+    ) -> Result<Donation, DbError> {
+        if donation.payment_method == request.payment_method || !donation.status.awaits_payment() {
+            return Ok(donation);
+        }
+        self.db
+            .set_payment_method(&donation.id, request.payment_method)
+            .await?;
+        Ok(self
+            .db
+            .donation_by_id(&donation.id)
+            .await?
+            .unwrap_or(donation))
+    }
+
+    /// Starts paying for a stored donation with its method. A card gift sent to a hosted
+    /// checkout before goes back to the same one.
+    async fn begin_payment(
+        &self,
+        donation: &Donation,
+        locale: Locale,
+    ) -> Result<NextStep, ProviderError> {
+        if let Some(checkout) = donation.open_checkout() {
+            return Ok(NextStep::Checkout(checkout.clone()));
+        }
+        let returning = |returned| {
+            paths::absolute(
+                &self.public_base_url,
+                &paths::thank_you_after_checkout(
+                    locale,
+                    &donation.reference,
+                    &donation.access_key,
+                    returned,
+                ),
+            )
+        };
+        let request = CheckoutRequest {
+            donation,
+            locale,
+            description: format!(
+                "{} · {}",
+                self.content.organisation.name.get(locale),
+                t(locale).donate_title
+            ),
+            success_url: returning(CheckoutReturn::Success),
+            cancel_url: returning(CheckoutReturn::Cancelled),
+        };
+        let next = self.payments.begin(&request).await?;
+        if let NextStep::Checkout(checkout) = &next {
+            // Without this record a retry would still reach the same session (the provider's
+            // idempotency key), only more slowly; so a failure here is logged, not fatal.
+            if let Err(error) = self.db.set_checkout(&donation.id, checkout).await {
+                tracing::warn!(%error, "cannot remember the checkout session");
+            }
+        }
+        Ok(next)
+    }
+
+    /// The donation behind a donor's link, only if the link's secret matches.
+    pub async fn find_for_donor(
+        &self,
+        reference: &Reference,
+        access_key: &str,
+    ) -> Result<Option<Donation>, DbError> {
+        let donation = self.db.donation_by_reference(reference).await?;
+        Ok(donation.filter(|donation| {
+            constant_time_eq(donation.access_key.as_bytes(), access_key.as_bytes())
+        }))
+    }
+
+    /// The gift a form token already made, if any (a donor coming back to the form).
+    pub async fn gift_for_token(&self, token: &FormToken) -> Result<Option<Donation>, DbError> {
+        self.db.donation_by_token(token).await
+    }
+
+    /// A donation's status as it stands in the database (the status stream follows it).
+    pub async fn status(&self, reference: &Reference) -> Result<Option<DonationStatus>, DbError> {
+        Ok(self
+            .db
+            .donation_by_reference(reference)
+            .await?
+            .map(|donation| donation.status))
+    }
+
+    /// Confirms that an offline gift's money arrived (staff): records the payment and queues
+    /// the receipt. Confirming twice is harmless; a failed or cancelled gift cannot be
+    /// confirmed.
+    #[tracing::instrument(name = "mark_paid", skip_all, fields(reference = reference.as_str()))]
+    pub async fn mark_paid(&self, reference: &Reference) -> Result<Transition, MarkPaidError> {
+        let donation = self
+            .db
+            .donation_by_reference(reference)
+            .await?
+            .ok_or(MarkPaidError::NotFound)?;
+        match donation.status.mark_paid() {
+            Err(StatusError::Closed(status)) => Err(MarkPaidError::Closed(status)),
+            Ok(Transition::Unchanged) => Ok(Transition::Unchanged),
+            Ok(Transition::Changed) => {
+                // One offline payment per donation: the source id makes a second
+                // confirmation (even a concurrent one) record nothing.
+                let source_id = format!("offline:{}", donation.reference.as_str());
+                let payment = payment_for(&donation, source_id);
+                if self.db.record_confirmed_payment(&payment).await? {
+                    tracing::info!("donation marked paid");
+                    self.payment_recorded().await;
+                    Ok(Transition::Changed)
+                } else {
+                    Ok(Transition::Unchanged)
+                }
+            }
+        }
+    }
+
+    /// After a payment is stored: totals move at once and the receipt worker wakes.
+    async fn payment_recorded(&self) {
+        self.receipts_due.notify_one();
+        if let Err(error) = self.refresh_progress().await {
+            tracing::warn!(%error, "cannot refresh campaign progress");
+        }
+    }
+
+    /// Woken whenever a receipt is queued on this instance (the receipt worker waits on it).
+    pub fn receipts_due(&self) -> Arc<Notify> {
+        self.receipts_due.clone()
+    }
+
+    /// The latest progress, without touching the database.
+    pub fn progress(&self) -> Progress {
+        *self.progress.borrow()
+    }
+
+    /// Progress as it changes (the live-progress stream).
+    pub fn subscribe(&self) -> watch::Receiver<Progress> {
+        self.progress.subscribe()
+    }
+
+    /// Re-reads the totals from the database; subscribers hear only of real changes.
+    pub async fn refresh_progress(&self) -> Result<(), DbError> {
+        let latest = Progress::of(&self.content, self.db.paid_totals().await?);
+        self.progress.send_if_modified(|current| {
+            let changed = *current != latest;
+            *current = latest;
+            changed
+        });
+        Ok(())
+    }
+}
+
+/// A payment of the donation's full amount from `source_id`, with a receipt unless the donor
+/// asked for none.
+fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
+    NewPayment {
+        id: random_hex::<16>(),
+        donation_id: donation.id.clone(),
+        source_id,
+        payment_intent_id: None,
+        amount: donation.amount,
+        paid_at: now_millis(),
+        subscription_id: None,
+        receipt_id: donation.receipt.wanted().then(random_hex::<16>),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_tokens_are_fresh_each_time() {
+        let a = Donations::new_form_token();
+        let b = Donations::new_form_token();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), FormToken::LENGTH);
+    }
+}

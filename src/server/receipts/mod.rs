@@ -1,0 +1,136 @@
+//! Email receipts: what a receipt says, in the donor's language, and (in `sender`) the worker
+//! that sends the outbox's receipts over SMTP with retries, so a receipt queued with a payment
+//! always goes out, even across crashes.
+
+mod sender;
+
+pub use sender::{ReceiptSender, ReceiptSetupError};
+
+use crate::content::Content;
+use crate::domain::donation::Frequency;
+use crate::i18n::{fill, t};
+use crate::server::calendar::hong_kong_date;
+use crate::server::db::ReceiptJob;
+use crate::server::markup::escape;
+
+/// A receipt, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptText {
+    pub subject: String,
+    pub plain: String,
+    pub html: String,
+}
+
+/// Writes the receipt for one payment in the donor's language.
+pub fn compose(content: &Content, job: &ReceiptJob) -> ReceiptText {
+    let locale = job.locale;
+    let m = t(locale);
+    let org = &content.organisation;
+    let org_name = org.name.get(locale).as_str();
+    let amount_minor = job.amount.minor;
+    let amount = job.amount.to_string();
+    let monthly = job.frequency == Frequency::Monthly;
+    let issued_to = job
+        .receipt
+        .issued_to(job.donor_name.as_ref())
+        .map(|name| name.as_str().to_string());
+    let greeting = match &job.donor_name {
+        Some(name) => fill(m.receipt_greeting, &[("name", name.as_str())]),
+        None => m.receipt_greeting_anonymous.to_string(),
+    };
+    let intro = if monthly {
+        m.receipt_intro_monthly
+    } else {
+        m.receipt_intro_one_off
+    };
+    let (year, month, day) = hong_kong_date(job.paid_at);
+    let date = fill(
+        m.receipt_date_format,
+        &[
+            ("year", &year.to_string()),
+            ("month", &month.to_string()),
+            ("day", &day.to_string()),
+        ],
+    );
+    let mut rows = vec![
+        (m.receipt_reference, job.reference.as_str().to_string()),
+        (m.receipt_date, date),
+        (m.receipt_amount, amount),
+        (
+            m.receipt_frequency,
+            if monthly {
+                m.receipt_monthly
+            } else {
+                m.receipt_one_off
+            }
+            .to_string(),
+        ),
+    ];
+    if let Some(name) = issued_to {
+        rows.push((m.receipt_issued_to, name));
+    }
+    let threshold = content.giving.tax_deductible_from_minor_units;
+    let tax_note = (amount_minor >= threshold).then(|| {
+        fill(
+            m.receipt_tax_note,
+            &[
+                ("threshold", &content.money(threshold).to_string()),
+                ("org", org_name),
+            ],
+        )
+    });
+    let issuer = fill(
+        m.receipt_issuer,
+        &[
+            ("org", org_name),
+            ("phone", &org.phone),
+            ("email", &org.email),
+        ],
+    );
+    let signoff = fill(m.receipt_signoff, &[("org", org_name)]);
+    let subject = fill(
+        m.receipt_subject,
+        &[("org", org_name), ("reference", job.reference.as_str())],
+    );
+
+    let mut plain = format!("{greeting}\n\n{intro}\n\n{}\n\n", m.receipt_heading);
+    for (label, value) in &rows {
+        plain.push_str(&format!("{label}: {value}\n"));
+    }
+    if let Some(note) = &tax_note {
+        plain.push_str(&format!("\n{note}\n"));
+    }
+    plain.push_str(&format!("\n{issuer}\n\n{signoff}\n"));
+
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body style=\"font-family:sans-serif;line-height:1.5;color:#1f2933\">\
+         <p>{}</p><p>{}</p><h1 style=\"font-size:1.25em\">{}</h1><table>",
+        locale.code(),
+        escape(&subject),
+        escape(&greeting),
+        escape(intro),
+        escape(m.receipt_heading)
+    );
+    for (label, value) in &rows {
+        html.push_str(&format!(
+            "<tr><th scope=\"row\" style=\"text-align:left;padding-right:1em\">{}</th><td>{}</td></tr>",
+            escape(label),
+            escape(value)
+        ));
+    }
+    html.push_str("</table>");
+    if let Some(note) = &tax_note {
+        html.push_str(&format!("<p><strong>{}</strong></p>", escape(note)));
+    }
+    html.push_str(&format!(
+        "<p>{}</p><p>{}</p></body></html>",
+        escape(&issuer),
+        escape(&signoff)
+    ));
+    ReceiptText {
+        subject,
+        plain,
+        html,
+    }
+}

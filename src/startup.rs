@@ -1,0 +1,243 @@
+//! Putting the application together (the composition root): content, database, services,
+//! state, router and listener; then serving until asked to stop.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::content::{self, ContentError};
+use crate::http::build_router;
+use crate::server::assets::AssetManifest;
+use crate::server::clock::current_year;
+use crate::server::config::Settings;
+use crate::server::db::{redact, Database, DbError};
+use crate::server::donations::Donations;
+use crate::server::payment::Payments;
+use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
+use crate::server::referrals::Referrals;
+use crate::server::share_images::ShareImages;
+use crate::server::state::{AppState, SiteInfo};
+
+/// Why the server could not start. Printed as one line; never a panic trace.
+#[derive(Debug)]
+pub enum StartupError {
+    Content(ContentError),
+    Database(DbError),
+    Receipts(ReceiptSetupError),
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartupError::Content(error) => write!(f, "content error in {error}"),
+            StartupError::Database(error) => write!(f, "database error: {error}"),
+            StartupError::Receipts(error) => write!(f, "receipt email: {error}"),
+            StartupError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+/// A built application, bound to its port but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    database: Database,
+    stop_signals: StopSignals,
+    stopping: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Loads and checks the content, then binds. Port 0 binds a free port (tests).
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let content =
+            Arc::new(content::load(&settings.content_dir).map_err(StartupError::Content)?);
+        if !AssetManifest::site_is_built(&settings.site_root) {
+            tracing::warn!(site_root = %settings.site_root.display(), "no built site found: pages render, but styles and scripts will be missing (run the README's run command)");
+        }
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: settings.site_addr,
+                source,
+            })?;
+        // Listen for SIGTERM/SIGINT before anyone can learn the server is up: a signal that
+        // arrives between "serving" and the first poll of a lazily made listener would kill
+        // the process instead of stopping it gracefully.
+        let stop_signals = StopSignals::listen();
+        let database = Database::connect(&settings.database_url)
+            .await
+            .map_err(StartupError::Database)?;
+        tracing::info!(backend = ?database.backend(), url = %redact(&settings.database_url), "database ready");
+        let payments = Arc::new(Payments::new(settings.stripe.clone()));
+        let donations = Donations::new(
+            database.clone(),
+            content.clone(),
+            payments.clone(),
+            &settings.public_base_url,
+        )
+        .await
+        .map_err(StartupError::Database)?;
+        let receipts = ReceiptSender::new(
+            database.clone(),
+            content.clone(),
+            settings.smtp_url.as_deref(),
+            settings.receipt_from.as_deref(),
+            settings.outbox_retry_base,
+            settings.outbox_lease,
+            donations.receipts_due(),
+        )
+        .map_err(StartupError::Receipts)?;
+        if settings.smtp_url.is_none() {
+            tracing::warn!(
+                "no SMTP_URL set: receipts are written to the log and kept in the outbox"
+            );
+        }
+        let (stopping, stopping_receiver) = watch::channel(false);
+        let assets = AssetManifest::beside_current_exe();
+        let state = AppState {
+            leptos_options: settings.leptos_options(assets.hashed),
+            content,
+            donations: Arc::new(donations),
+            payments,
+            referrals: Arc::new(Referrals::new(database.clone())),
+            share_images: Arc::new(ShareImages::new(&settings.site_root)),
+            stopping: stopping_receiver,
+            site: Arc::new(SiteInfo {
+                public_base_url: settings.public_base_url.clone(),
+                css_href: assets.css_href,
+                copyright_year: current_year(),
+            }),
+        };
+        spawn_progress_refresh(&state, settings.progress_refresh);
+        tokio::spawn(receipts.run(state.stopping.clone()));
+        Ok(Application {
+            listener,
+            router: build_router(state.clone()),
+            state,
+            database,
+            stop_signals,
+            stopping,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// What the handlers share (tests use it to act as staff would, e.g. marking gifts paid).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// The database the application uses (tests count rows, or close it to play an outage).
+    pub fn database(&self) -> Database {
+        self.database.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then ends endless responses (the progress stream),
+    /// finishes in-flight requests and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Application {
+            listener,
+            router,
+            stop_signals,
+            stopping,
+            ..
+        } = self;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                stop_signals.received().await;
+                let _ = stopping.send(true);
+            })
+            .await
+    }
+}
+
+/// Re-reads the campaign totals now and then, so gifts confirmed by another instance (or
+/// directly in the database) reach this one's pages and progress stream.
+fn spawn_progress_refresh(state: &AppState, every: std::time::Duration) {
+    let donations = state.donations.clone();
+    let mut stopping = state.stopping.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.tick().await;
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {
+                    if let Err(error) = donations.refresh_progress().await {
+                        tracing::warn!(%error, "cannot refresh campaign progress");
+                    }
+                }
+                // The only change ever sent is "stopping"; a closed channel means stopped too.
+                _ = stopping.changed() => break,
+            }
+        }
+    });
+}
+
+/// SIGINT and SIGTERM, registered with the OS when created (not when first awaited).
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let register = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(signal) => Some(signal),
+                Err(error) => {
+                    tracing::error!(%error, signal = name, "cannot listen for the stop signal");
+                    None
+                }
+            };
+            StopSignals {
+                interrupt: register(SignalKind::interrupt(), "SIGINT"),
+                terminate: register(SignalKind::terminate(), "SIGTERM"),
+            }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = next(self.interrupt) => {},
+                () = next(self.terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    }
+}

@@ -1,0 +1,455 @@
+//! A fake Stripe for the tests: the Checkout Sessions endpoint the site calls, a hosted
+//! "checkout" page a browser can pay on, and webhooks signed the way Stripe documents them
+//! (`Stripe-Signature: t=...,v1=hex(HMAC-SHA256(secret, "{t}.{body}"))`). Signing is written
+//! here independently of the site's verifier, so the two check each other.
+//!
+//! Used by the Rust tests (`tests/payments.rs`) and, as `examples/fake_stripe.rs`, by the
+//! browser tests.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+pub const SECRET_KEY: &str = "sk_test_fake_0123456789";
+pub const WEBHOOK_SECRET: &str = "whsec_test_fake_0123456789";
+
+/// A Checkout Session the fake made.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub idempotency_key: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl Session {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn amount(&self) -> i64 {
+        self.param("line_items[0][price_data][unit_amount]")
+            .and_then(|amount| amount.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn currency(&self) -> &str {
+        self.param("line_items[0][price_data][currency]")
+            .unwrap_or("")
+    }
+
+    pub fn is_subscription(&self) -> bool {
+        self.param("mode") == Some("subscription")
+    }
+}
+
+#[derive(Default)]
+struct Ledger {
+    sessions: Vec<Session>,
+    /// Successful answers by idempotency key: a repeat gets the same session back.
+    answers: HashMap<String, Value>,
+    /// Every key sent to the sessions endpoint, failures included.
+    keys_seen: Vec<String>,
+    /// Statuses to answer the next requests with (429, 500...).
+    forced: VecDeque<u16>,
+}
+
+struct Shared {
+    base_url: String,
+    webhook_url: Mutex<Option<String>>,
+    ledger: Mutex<Ledger>,
+    /// Answer every request with this status (0: off).
+    always: AtomicU16,
+    next_id: AtomicU64,
+    http: reqwest::Client,
+}
+
+#[derive(Clone)]
+pub struct FakeStripe {
+    shared: Arc<Shared>,
+}
+
+impl FakeStripe {
+    /// Starts on a free port.
+    pub async fn start() -> FakeStripe {
+        FakeStripe::start_on("127.0.0.1:0").await
+    }
+
+    pub async fn start_on(address: &str) -> FakeStripe {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .expect("the fake Stripe binds");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let shared = Arc::new(Shared {
+            base_url,
+            webhook_url: Mutex::new(None),
+            ledger: Mutex::new(Ledger::default()),
+            always: AtomicU16::new(0),
+            next_id: AtomicU64::new(1),
+            http: reqwest::Client::new(),
+        });
+        let router = Router::new()
+            .route("/v1/checkout/sessions", post(create_session))
+            .route("/pay/{id}", get(checkout_page).post(pay))
+            .route("/healthz", get(|| async { "ok" }))
+            .with_state(shared.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        FakeStripe { shared }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// Where signed webhooks go (the site's `/webhooks/stripe`).
+    pub fn send_webhooks_to(&self, url: &str) {
+        *self.shared.webhook_url.lock().unwrap() = Some(url.to_string());
+    }
+
+    /// The next requests are answered with these statuses, in order.
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.shared
+            .ledger
+            .lock()
+            .unwrap()
+            .forced
+            .extend(statuses.iter().copied());
+    }
+
+    /// Every request is answered with `status` until set back to 0.
+    pub fn fail_always(&self, status: u16) {
+        self.shared.always.store(status, Ordering::SeqCst);
+    }
+
+    pub fn sessions(&self) -> Vec<Session> {
+        self.shared.ledger.lock().unwrap().sessions.clone()
+    }
+
+    pub fn keys_seen(&self) -> Vec<String> {
+        self.shared.ledger.lock().unwrap().keys_seen.clone()
+    }
+
+    /// A Stripe event envelope around `object`.
+    pub fn event(&self, kind: &str, object: Value) -> Value {
+        let id = format!(
+            "evt_test_{}",
+            self.shared.next_id.fetch_add(1, Ordering::SeqCst)
+        );
+        json!({
+            "id": id,
+            "object": "event",
+            "api_version": "2025-03-31.basil",
+            "created": now_seconds(),
+            "livemode": false,
+            "type": kind,
+            "data": { "object": object },
+        })
+    }
+
+    /// `checkout.session.completed` for a session, as Stripe sends it once the donor paid.
+    pub fn completed_event(&self, session: &Session) -> Value {
+        self.event(
+            "checkout.session.completed",
+            session_object(session, "complete", "paid"),
+        )
+    }
+
+    /// `checkout.session.expired` for a session the donor never paid.
+    pub fn expired_event(&self, session: &Session) -> Value {
+        self.event(
+            "checkout.session.expired",
+            session_object(session, "expired", "unpaid"),
+        )
+    }
+
+    /// `invoice.paid` for month `n` of a subscription session.
+    pub fn invoice_paid_event(&self, session: &Session, month: u32) -> Value {
+        self.event("invoice.paid", invoice_object(session, month))
+    }
+
+    pub fn subscription_deleted_event(&self, session: &Session) -> Value {
+        self.event(
+            "customer.subscription.deleted",
+            json!({
+                "id": subscription_id(session),
+                "object": "subscription",
+                "status": "canceled",
+                "metadata": {
+                    "donation_id": session.param("subscription_data[metadata][donation_id]"),
+                    "reference": session.param("subscription_data[metadata][reference]"),
+                },
+            }),
+        )
+    }
+
+    pub fn refund_event(&self, session: &Session, amount_refunded: i64) -> Value {
+        self.event(
+            "charge.refunded",
+            json!({
+                "id": format!("ch_{}", session.id),
+                "object": "charge",
+                "amount": session.amount(),
+                "amount_refunded": amount_refunded,
+                "currency": session.currency(),
+                "payment_intent": payment_intent_id(session),
+                "refunded": amount_refunded >= session.amount(),
+            }),
+        )
+    }
+
+    /// Signs and posts an event to the site, as Stripe delivers it.
+    pub async fn deliver(&self, event: &Value) -> reqwest::Response {
+        let body = serde_json::to_vec(event).unwrap();
+        let header = sign(&body, WEBHOOK_SECRET, now_seconds());
+        self.post_webhook(body, Some(header)).await
+    }
+
+    /// Posts a raw body with any header (or none): for tampering tests.
+    pub async fn post_webhook(
+        &self,
+        body: Vec<u8>,
+        signature: Option<String>,
+    ) -> reqwest::Response {
+        let url = self
+            .shared
+            .webhook_url
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("send_webhooks_to was called");
+        let mut request = self
+            .shared
+            .http
+            .post(url)
+            .header("content-type", "application/json");
+        if let Some(signature) = signature {
+            request = request.header("stripe-signature", signature);
+        }
+        request.body(body).send().await.expect("the site answers")
+    }
+}
+
+/// `t={t},v1={hex HMAC-SHA256 of "{t}.{body}"}`, per Stripe's webhook documentation.
+pub fn sign(body: &[u8], secret: &str, timestamp: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+pub fn now_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn subscription_id(session: &Session) -> String {
+    format!("sub_{}", session.id)
+}
+
+fn payment_intent_id(session: &Session) -> String {
+    format!("pi_{}", session.id)
+}
+
+fn invoice_id(session: &Session, month: u32) -> String {
+    format!("in_{}_{month}", session.id)
+}
+
+fn session_object(session: &Session, status: &str, payment_status: &str) -> Value {
+    let subscription = session.is_subscription();
+    let paid = payment_status == "paid";
+    let metadata: serde_json::Map<String, Value> = session
+        .params
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = key.strip_prefix("metadata[")?.strip_suffix(']')?;
+            Some((name.to_string(), Value::String(value.clone())))
+        })
+        .collect();
+    json!({
+        "id": session.id,
+        "object": "checkout.session",
+        "mode": session.param("mode"),
+        "status": status,
+        "payment_status": payment_status,
+        "amount_total": session.amount(),
+        "currency": session.currency(),
+        "client_reference_id": session.param("client_reference_id"),
+        "customer_email": session.param("customer_email"),
+        "metadata": metadata,
+        "payment_intent": (!subscription && paid).then(|| payment_intent_id(session)),
+        "subscription": (subscription && paid).then(|| subscription_id(session)),
+        "invoice": (subscription && paid).then(|| invoice_id(session, 1)),
+        "success_url": session.param("success_url"),
+        "cancel_url": session.param("cancel_url"),
+    })
+}
+
+fn invoice_object(session: &Session, month: u32) -> Value {
+    json!({
+        "id": invoice_id(session, month),
+        "object": "invoice",
+        "status": "paid",
+        "amount_paid": session.amount(),
+        "currency": session.currency(),
+        "billing_reason": if month == 1 { "subscription_create" } else { "subscription_cycle" },
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {
+                "subscription": subscription_id(session),
+                "metadata": {
+                    "donation_id": session.param("subscription_data[metadata][donation_id]"),
+                    "reference": session.param("subscription_data[metadata][reference]"),
+                },
+            },
+        },
+    })
+}
+
+fn stripe_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap();
+    (
+        status,
+        axum::Json(json!({ "error": { "type": "api_error", "message": "fake failure" } })),
+    )
+        .into_response()
+}
+
+async fn create_session(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    let authorized = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        == Some(&format!("Bearer {SECRET_KEY}"));
+    if !authorized {
+        return stripe_error(401);
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let mut ledger = shared.ledger.lock().unwrap();
+    ledger.keys_seen.push(key.clone());
+    let always = shared.always.load(Ordering::SeqCst);
+    if always != 0 {
+        return stripe_error(always);
+    }
+    if let Some(status) = ledger.forced.pop_front() {
+        return stripe_error(status);
+    }
+    if let Some(answer) = ledger.answers.get(&key) {
+        return axum::Json(answer.clone()).into_response();
+    }
+    let id = format!("cs_test_{}", shared.next_id.fetch_add(1, Ordering::SeqCst));
+    let url = format!("{}/pay/{id}", shared.base_url);
+    let answer = json!({ "id": id, "object": "checkout.session", "url": url, "status": "open" });
+    ledger.sessions.push(Session {
+        id,
+        idempotency_key: key.clone(),
+        params,
+    });
+    if !key.is_empty() {
+        ledger.answers.insert(key, answer.clone());
+    }
+    axum::Json(answer).into_response()
+}
+
+fn find_session(shared: &Shared, id: &str) -> Option<Session> {
+    shared
+        .ledger
+        .lock()
+        .unwrap()
+        .sessions
+        .iter()
+        .find(|session| session.id == id)
+        .cloned()
+}
+
+/// The hosted page: the amount, a Pay button and a way back.
+async fn checkout_page(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let Some(session) = find_session(&shared, &id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cancel = session
+        .param("cancel_url")
+        .unwrap_or("/")
+        .replace('&', "&amp;");
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><title>Fake Stripe Checkout</title></head><body>\
+         <main><h1>Fake Stripe Checkout</h1>\
+         <p id=\"amount\">{} {}</p>\
+         <form method=\"post\"><button type=\"submit\" id=\"pay\">Pay</button></form>\
+         <form method=\"post\" action=\"/pay/{id}?delay_ms=1500\"><button type=\"submit\" id=\"pay-slow\">Pay (slow confirmation)</button></form>\
+         <a id=\"cancel\" href=\"{cancel}\">Back to the site</a></main></body></html>",
+        session.amount(),
+        session.currency()
+    ))
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct PayQuery {
+    delay_ms: Option<u64>,
+}
+
+/// The donor pays: Stripe sends the signed events and returns the donor to the success URL.
+/// With `delay_ms` the events follow the redirect, as they often do in real life.
+async fn pay(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<PayQuery>,
+) -> Response {
+    let Some(session) = find_session(&shared, &id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let fake = FakeStripe {
+        shared: shared.clone(),
+    };
+    let mut events = vec![fake.completed_event(&session)];
+    if session.is_subscription() {
+        events.push(fake.invoice_paid_event(&session, 1));
+    }
+    let deliver_all = async move {
+        for event in &events {
+            let response = fake.deliver(event).await;
+            assert!(
+                response.status().is_success(),
+                "webhook refused: {}",
+                response.status()
+            );
+        }
+    };
+    match query.delay_ms {
+        Some(delay) => {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                deliver_all.await;
+            });
+        }
+        None => deliver_all.await,
+    }
+    Redirect::to(session.param("success_url").unwrap_or("/")).into_response()
+}

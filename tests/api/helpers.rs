@@ -1,0 +1,254 @@
+//! Starts the real application on a free port, with its own temporary site folder.
+
+/// Runs each listed test once on SQLite and once on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+use std::path::{Path, PathBuf};
+
+use sharecare::server::config::Settings;
+use sharecare::server::db::Database;
+use sharecare::server::state::AppState;
+use sharecare::startup::Application;
+use sqlx::{Connection, Executor};
+
+pub const PUBLIC_BASE_URL: &str = "https://give.example.org";
+
+/// The PostgreSQL server the tests create their databases on. The test command makes sure one
+/// answers here (the machine's own, or a throwaway cluster it starts); tests never skip it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database for one test: a SQLite file in a temporary folder, or a new
+/// PostgreSQL database that is dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    postgres_name: Option<String>,
+    _folder: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        let folder = tempfile::tempdir().expect("temp database folder");
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!(
+                    "sqlite://{}?mode=rwc",
+                    folder.path().join("data/sharecare.db").display()
+                ),
+                postgres_name: None,
+                _folder: folder,
+            },
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!(
+                    "sharecare_test_{}_{}",
+                    std::process::id(),
+                    NEXT_DATABASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                );
+                let mut connection = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|error| {
+                        panic!("PostgreSQL must answer at {admin} (the test command starts one): {error}")
+                    });
+                connection
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .unwrap();
+                connection
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                let (base, _) = admin.rsplit_once('/').expect("the URL names a database");
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    postgres_name: Some(name),
+                    _folder: folder,
+                }
+            }
+        }
+    }
+}
+
+static NEXT_DATABASE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let admin = postgres_admin_url();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut connection) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = connection
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub site_root: PathBuf,
+    pub state: AppState,
+    /// The application's own database handle (closing it plays an outage).
+    pub db: Database,
+    /// Kept for the test's length: dropping it drops a PostgreSQL test database.
+    pub _database: TestDatabase,
+    _site: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Posts a form, as a browser with JavaScript off would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// How many donations the database holds.
+    pub async fn donation_count(&self) -> i64 {
+        self.db.count_donations().await.expect("count donations")
+    }
+}
+
+/// The repository's own content folder.
+pub fn content_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+/// The application with a temporary copy of the repository's content, on SQLite.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with_content(&content_dir()).await
+}
+
+/// The application on a fresh database of the given kind.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn(&content_dir(), TestDatabase::new(backend).await, &[]).await
+}
+
+/// The application on a fresh database, with more settings (Stripe, SMTP...).
+pub async fn spawn_app_with(backend: Backend, settings: &[(&str, String)]) -> TestApp {
+    spawn(&content_dir(), TestDatabase::new(backend).await, settings).await
+}
+
+/// The application on a free port, with temporary copies of `content` and a site folder.
+pub async fn spawn_app_with_content(content_source: &Path) -> TestApp {
+    spawn(
+        content_source,
+        TestDatabase::new(Backend::Sqlite).await,
+        &[],
+    )
+    .await
+}
+
+async fn spawn(
+    content_source: &Path,
+    database: TestDatabase,
+    extra_settings: &[(&str, String)],
+) -> TestApp {
+    let site = tempfile::tempdir().expect("temp site folder");
+    let site_root = site.path().join("site");
+    let content = site.path().join("content");
+    copy_dir(content_source, &content);
+    // The public assets (images, icons) as the build copies them into the site.
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("public"),
+        &site_root,
+    );
+    std::fs::create_dir_all(site_root.join("pkg")).unwrap();
+    let mut vars = vec![
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
+        ("LEPTOS_SITE_ROOT", site_root.display().to_string()),
+        ("CONTENT_DIR", content.display().to_string()),
+        ("PUBLIC_BASE_URL", PUBLIC_BASE_URL.to_string()),
+        ("DATABASE_URL", database.url.clone()),
+    ];
+    vars.extend(extra_settings.iter().cloned());
+    let settings = Settings::from_pairs(&vars).expect("test settings are valid");
+    let application = Application::build(settings)
+        .await
+        .expect("the application starts");
+    let address = format!("http://{}", application.local_addr());
+    let state = application.state();
+    let db = application.database();
+    tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        site_root,
+        state,
+        db,
+        _database: database,
+        _site: site,
+    }
+}
+
+/// Copies a folder tree (the content folder, so a test can break a copy of it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

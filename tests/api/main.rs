@@ -1,0 +1,16 @@
+//! Integration tests against the real application on free ports, on SQLite and PostgreSQL.
+//!
+//! One test binary with a module per subject (as zero2prod does): Leptos and sqlx are linked
+//! once instead of once per file.
+
+#[macro_use]
+mod helpers;
+
+mod architecture;
+mod donations;
+mod fake_stripe;
+mod pages;
+mod payments;
+mod smtp_sink;
+mod startup;
+mod stories;

@@ -1,0 +1,277 @@
+//! The real binary refuses to start on broken content, saying which file and field.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::{content_dir, copy_dir};
+
+/// Runs the server binary against a content folder it should reject and returns its exit
+/// status and stderr. A server that starts instead is stopped and the test fails.
+fn start_with_broken_content(break_content: impl FnOnce(&std::path::Path)) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&content_dir(), dir.path());
+    break_content(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sharecare"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("CONTENT_DIR", dir.path())
+        .env("LEPTOS_SITE_ROOT", dir.path())
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary runs");
+    // A guard against a server that starts anyway, not a timing assertion.
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            return (
+                status.success(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    panic!("the server started with broken content instead of refusing it");
+}
+
+fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_missing_translation_stops_the_server_naming_file_and_field() {
+    let (success, stderr) = start_with_broken_content(|dir| {
+        edit(
+            &dir.join("statistics.toml"),
+            "zh-cn = \"内地农村留守儿童，在没有父母一方或双方陪伴下成长\"\n",
+            "",
+        );
+    });
+    assert!(!success);
+    assert!(
+        stderr.contains("statistics.toml: statistics[0].label: missing translation \"zh-cn\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_wrong_type_stops_the_server_naming_file_and_field() {
+    let (success, stderr) = start_with_broken_content(|dir| {
+        edit(&dir.join("stories/yiyi.toml"), "age = 10", "age = \"ten\"");
+    });
+    assert!(!success);
+    assert!(stderr.contains("yiyi.toml: age: invalid type"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Starts the binary in `cwd`, waits for its "serving" log line and returns its address.
+// The child is handed back to the caller, which waits for it in `stop`.
+#[allow(clippy::zombie_processes)]
+fn start_serving(
+    cwd: &std::path::Path,
+    vars: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sharecare"));
+    command
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("CONTENT_DIR", content_dir())
+        .env("LEPTOS_SITE_ROOT", content_dir())
+        .env("RUST_LOG", "info")
+        .env("LOG_FORMAT", "json")
+        .env_remove("DATABASE_URL")
+        .current_dir(cwd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the server binary runs");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        if read == 0 {
+            let status = child.wait().unwrap();
+            panic!("the server exited before serving: {status:?}");
+        }
+        if line.contains("\"serving\"") {
+            // {"fields":{"message":"serving","address":"127.0.0.1:41234",...}}
+            let start = line
+                .find("\"address\":\"")
+                .expect("the line has the address")
+                + 11;
+            let address = &line[start..start + line[start..].find('"').unwrap()];
+            return (child, stderr, format!("http://{address}"));
+        }
+    }
+}
+
+fn stop(mut child: std::process::Child, mut stderr: impl std::io::Read) -> String {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+    rest
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (child, stderr, _) = start_serving(cwd.path(), &[]);
+    let rest = stop(child, stderr);
+    assert!(rest.contains("shutting down"), "{rest}");
+}
+
+#[test]
+fn the_embedded_database_is_created_and_migrated_on_first_start() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (child, stderr, _) = start_serving(cwd.path(), &[]);
+    stop(child, stderr);
+    let file = cwd.path().join("data/sharecare.db");
+    assert!(
+        file.is_file(),
+        "the default DATABASE_URL makes data/sharecare.db"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut connection =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM donations")
+            .fetch_one(&mut connection)
+            .await
+            .expect("the donations table exists");
+        assert_eq!(rows, 0);
+    });
+    // A second start finds the database already migrated.
+    let (child, stderr, _) = start_serving(cwd.path(), &[]);
+    stop(child, stderr);
+}
+
+#[test]
+fn an_unusable_database_url_stops_the_server_with_one_line() {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sharecare"))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("CONTENT_DIR", content_dir())
+        .env("LEPTOS_SITE_ROOT", content_dir())
+        .env("DATABASE_URL", "mysql://root@127.0.0.1/test")
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "cannot start: database error: DATABASE_URL must start with sqlite: or postgres://"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The staff command confirms an offline gift in the same database a running server uses,
+/// and the server's live progress stream picks it up on its next refresh.
+#[test]
+fn staff_mark_a_gift_paid_from_the_command_line() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (child, stderr, address) = start_serving(cwd.path(), &[("PROGRESS_REFRESH_SECONDS", "1")]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = runtime.block_on(async {
+        let response = client
+            .post(format!("{address}/en/donate"))
+            .form(&[
+                ("frequency", "one_off"),
+                ("amount", "300"),
+                ("currency", "HKD"),
+                ("email", "staff-test@example.org"),
+                ("receipt", "none"),
+                ("token", "00112233445566778899aabbccddeeff"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        response.headers()["location"].to_str().unwrap().to_string()
+    });
+    let reference = location
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sharecare"))
+            .args(args)
+            .env("CONTENT_DIR", content_dir())
+            .env_remove("DATABASE_URL")
+            .current_dir(cwd.path())
+            .output()
+            .unwrap()
+    };
+    let first = run(&["mark-paid", &reference.to_lowercase()]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout),
+        format!("{reference}: marked paid\n")
+    );
+    let again = run(&["mark-paid", reference]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already paid"));
+    let unknown = run(&["mark-paid", "LBC-222222"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no donation has that reference"));
+    let malformed = run(&["mark-paid", "12345"]);
+    assert_eq!(malformed.status.code(), Some(2));
+
+    // The running server's progress stream reports the HK$300 within its refresh period.
+    runtime.block_on(async {
+        let mut stream = client
+            .get(format!("{address}/api/progress"))
+            .send()
+            .await
+            .unwrap();
+        let expected = format!("data: {} ", 18_250_000 + 30_000);
+        let mut seen = String::new();
+        while !seen.contains(&expected) {
+            let chunk = tokio::time::timeout(Duration::from_secs(30), stream.chunk())
+                .await
+                .expect("the refreshed total arrives")
+                .unwrap()
+                .expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    });
+    stop(child, stderr);
+}
