@@ -25,11 +25,10 @@ mod browser {
     use crate::islands::on;
 
     pub fn follow(root: &Element) {
+        // The progress element, the island's only child, names its stream.
         let Some(stream) = root
-            .query_selector("[data-stream]")
-            .ok()
-            .flatten()
-            .and_then(|element| element.get_attribute("data-stream"))
+            .first_element_child()
+            .and_then(|progress| progress.get_attribute("data-stream"))
         else {
             return;
         };

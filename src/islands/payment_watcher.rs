@@ -40,8 +40,7 @@ mod browser {
             let paid = event
                 .dyn_ref::<MessageEvent>()
                 .and_then(|message| message.data().as_string())
-                .and_then(|data| DonationStatus::parse(&data))
-                == Some(DonationStatus::Paid);
+                .is_some_and(|data| data == DonationStatus::Paid.as_str());
             if !paid {
                 return;
             }

@@ -90,24 +90,14 @@ pub fn ChoiceGroup(
     /// `choice-row` (side by side) or `choice-column`.
     layout: &'static str,
     error_id: &'static str,
-    #[prop(optional)] hint: Option<(&'static str, &'static str)>,
     error: Option<String>,
-    /// Shown after the group's error (the receipt name field, under the receipt choices).
-    #[prop(optional)]
-    after: Option<AnyView>,
     children: Children,
 ) -> impl IntoView {
-    let described_by = match hint {
-        Some((hint_id, _)) => format!("{hint_id} {error_id}"),
-        None => error_id.to_string(),
-    };
     view! {
-        <fieldset class="choices" aria-describedby=described_by>
+        <fieldset class="choices" aria-describedby=error_id>
             <legend>{legend}</legend>
-            {hint.map(|(id, text)| view! { <p class="hint" id=id>{text}</p> })}
             <div class=layout>{children()}</div>
             <p class="field-error" id=error_id aria-live="polite">{error}</p>
-            {after}
         </fieldset>
     }
 }

@@ -83,7 +83,7 @@ pub fn ErrorSummary(
     checkout_failed: bool,
 ) -> impl IntoView {
     if errors.is_empty() && !unavailable && !checkout_failed {
-        return ().into_any();
+        return None;
     }
     let heading = if checkout_failed {
         m.form_checkout_failed.to_string()
@@ -102,11 +102,10 @@ pub fn ErrorSummary(
             view! { <li><a href=format!("#{}", field_id(error.field))>{message}</a></li> }
         })
         .collect_view();
-    view! {
+    Some(view! {
         <div class="form-summary" role="alert" tabindex="-1" id="donate-summary">
             <h3>{heading}</h3>
             <ul>{items}</ul>
         </div>
-    }
-    .into_any()
+    })
 }

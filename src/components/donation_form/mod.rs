@@ -159,18 +159,7 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
             (Receipt::NONE, m.form_receipt_none, None),
         ],
     );
-    let receipt_name = view! {
-        <TextField
-            id="donate-receipt-name"
-            name="receipt_name"
-            autocomplete="off"
-            max_length=100
-            label=m.form_receipt_name_label
-            value=form.receipt_name.clone()
-            error=error_text(Field::ReceiptName)
-        />
-    }
-    .into_any();
+    let receipt_name_error = error_text(Field::ReceiptName);
     let method_error = error_text(Field::PaymentMethod);
     let method = form.payment_method.clone();
     let method_choice = rules.card_payments.then(move || {
@@ -234,16 +223,21 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                     error=name_error
                 />
 
-                <ChoiceGroup
-                    legend=m.form_receipt_legend
-                    layout="choice-column"
-                    error_id="receipt-error"
-                    hint=("receipt-hint", m.form_receipt_hint)
-                    error=receipt_error
-                    after=receipt_name
-                >
-                    {receipt_options}
-                </ChoiceGroup>
+                <fieldset class="choices" aria-describedby="receipt-hint receipt-error">
+                    <legend>{m.form_receipt_legend}</legend>
+                    <p class="hint" id="receipt-hint">{m.form_receipt_hint}</p>
+                    <div class="choice-column">{receipt_options}</div>
+                    <p class="field-error" id="receipt-error" aria-live="polite">{receipt_error}</p>
+                    <TextField
+                        id="donate-receipt-name"
+                        name="receipt_name"
+                        autocomplete="off"
+                        max_length=100
+                        label=m.form_receipt_name_label
+                        value=form.receipt_name.clone()
+                        error=receipt_name_error
+                    />
+                </fieldset>
 
                 <div class="field checkbox">
                     <input
