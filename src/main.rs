@@ -65,6 +65,7 @@ mod staff {
     use sharecare::server::config::Settings;
     use sharecare::server::db::Database;
     use sharecare::server::donations::Donations;
+    use sharecare::server::limits::Limits;
     use sharecare::server::payment::Payments;
 
     /// Confirms an offline gift. Running servers show the new total within
@@ -83,9 +84,14 @@ mod staff {
         };
         let result = match Database::connect(&settings.database_url).await {
             Ok(database) => match Donations::new(
-                database,
+                database.clone(),
                 content,
                 Arc::new(Payments::new(settings.stripe.clone())),
+                Arc::new(Limits::new(
+                    &database,
+                    settings.protection.limits,
+                    settings.protection.breaker,
+                )),
                 &settings.public_base_url,
             )
             .await

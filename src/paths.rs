@@ -145,11 +145,8 @@ pub enum Page {
     /// A story, by its slug.
     Story(String),
     Referral(ReferralCode),
-    /// A donor's own gift page, with its secret.
-    ThankYou {
-        reference: Reference,
-        key: String,
-    },
+    /// A donor's own gift page (its secret travels in a cookie).
+    Gift(Reference),
 }
 
 impl Page {
@@ -161,7 +158,7 @@ impl Page {
             Page::Privacy => privacy(locale),
             Page::Story(slug) => story(locale, slug),
             Page::Referral(code) => referral(locale, code),
-            Page::ThankYou { reference, key } => thank_you(locale, reference, key),
+            Page::Gift(reference) => gift_page(locale, reference),
         }
     }
 
@@ -251,6 +248,36 @@ pub fn thank_you(locale: Locale, reference: &Reference, key: &str) -> String {
     )
 }
 
+/// A donor's own page for their gift without its secret in the address: the secret travels in
+/// a cookie scoped to [`gift_cookie_paths`] after the first visit.
+pub fn gift_page(locale: Locale, reference: &Reference) -> String {
+    format!("/{}/donations/{}", locale.code(), reference.as_str())
+}
+
+/// The gift's page, without its secret, as the hosted checkout returned the donor to it.
+pub fn gift_page_returning(
+    locale: Locale,
+    reference: &Reference,
+    returned: CheckoutReturn,
+) -> String {
+    format!(
+        "{}?checkout={}",
+        gift_page(locale, reference),
+        returned.as_str()
+    )
+}
+
+/// The addresses a gift's key cookie is sent to: its page in every language (and what is
+/// posted from it) and its status stream.
+pub fn gift_cookie_paths(reference: &Reference) -> Vec<String> {
+    let mut paths: Vec<String> = Locale::ALL
+        .into_iter()
+        .map(|locale| gift_page(locale, reference))
+        .collect();
+    paths.push(format!("/api/donations/{}", reference.as_str()));
+    paths
+}
+
 /// The gift's page as the hosted checkout returns the donor to it.
 pub fn thank_you_after_checkout(
     locale: Locale,
@@ -274,9 +301,10 @@ pub fn continue_checkout(locale: Locale, reference: &Reference) -> String {
     )
 }
 
-/// The donation's status stream (server-sent events), for its own page.
-pub fn donation_status(reference: &Reference, key: &str) -> String {
-    format!("/api/donations/{}/status?key={key}", reference.as_str())
+/// The donation's status stream (server-sent events), for its own page; the key travels in
+/// the gift's cookie.
+pub fn donation_status(reference: &Reference) -> String {
+    format!("/api/donations/{}/status", reference.as_str())
 }
 
 /// The campaign's progress stream (server-sent events).
@@ -343,9 +371,13 @@ mod tests {
             format!("{}?key=k3y", Endpoint::ThankYou.example())
         );
         assert_eq!(
-            donation_status(&reference, "k3y"),
-            format!("{}?key=k3y", Endpoint::DonationStatus.example())
+            donation_status(&reference),
+            Endpoint::DonationStatus.example()
         );
+        assert!(gift_cookie_paths(&reference)
+            .iter()
+            .any(|path| donation_status(&reference).starts_with(path.as_str())));
+        assert!(continue_checkout(locale, &reference).starts_with(&gift_page(locale, &reference)));
         assert_eq!(
             thank_you_after_checkout(locale, &reference, "k3y", CheckoutReturn::Cancelled),
             "/en/donations/LBC-7K3Q9X?key=k3y&checkout=cancelled"

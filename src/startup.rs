@@ -11,16 +11,22 @@ use tokio::sync::watch;
 
 use crate::content::{self, ContentError};
 use crate::http::build_router;
+use crate::http::serve::serve;
 use crate::server::assets::AssetManifest;
 use crate::server::clock::current_year;
+use crate::server::config::Protection;
 use crate::server::config::Settings;
 use crate::server::db::{redact, Database, DbError};
 use crate::server::donations::Donations;
+use crate::server::form_guard::FormGuard;
+use crate::server::limits::{Limits, StreamGate};
+use crate::server::payment::stripe::DEFAULT_API_BASE;
 use crate::server::payment::Payments;
 use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
 use crate::server::referrals::Referrals;
+use crate::server::retention::Retention;
 use crate::server::share_images::ShareImages;
-use crate::server::state::{AppState, SiteInfo};
+use crate::server::state::{origin_of, AppState, SiteInfo};
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
@@ -53,6 +59,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     database: Database,
+    protection: Protection,
     stop_signals: StopSignals,
     stopping: watch::Sender<bool>,
 }
@@ -79,15 +86,31 @@ impl Application {
             .await
             .map_err(StartupError::Database)?;
         tracing::info!(backend = ?database.backend(), url = %redact(&settings.database_url), "database ready");
+        let protection = settings.protection.clone();
         let payments = Arc::new(Payments::new(settings.stripe.clone()));
-        let donations = Donations::new(
-            database.clone(),
-            content.clone(),
-            payments.clone(),
-            &settings.public_base_url,
+        let limits = Arc::new(Limits::new(
+            &database,
+            protection.limits,
+            protection.breaker,
+        ));
+        let form_guard = FormGuard::new(
+            &database,
+            protection.form_secret.as_deref(),
+            protection.form_min_age,
         )
         .await
         .map_err(StartupError::Database)?;
+        let donations = Arc::new(
+            Donations::new(
+                database.clone(),
+                content.clone(),
+                payments.clone(),
+                limits.clone(),
+                &settings.public_base_url,
+            )
+            .await
+            .map_err(StartupError::Database)?,
+        );
         let receipts = ReceiptSender::new(
             database.clone(),
             content.clone(),
@@ -105,27 +128,50 @@ impl Application {
         }
         let (stopping, stopping_receiver) = watch::channel(false);
         let assets = AssetManifest::beside_current_exe();
+        // Card checkout pages: Stripe's own, or (tests) wherever the configured API serves them.
+        let checkout_origin = settings.stripe.as_ref().map(|stripe| {
+            if stripe.api_base == DEFAULT_API_BASE {
+                "https://checkout.stripe.com".to_string()
+            } else {
+                origin_of(&stripe.api_base)
+            }
+        });
         let state = AppState {
             leptos_options: settings.leptos_options(assets.hashed),
             content,
-            donations: Arc::new(donations),
+            donations: donations.clone(),
             payments,
             referrals: Arc::new(Referrals::new(database.clone())),
+            form_guard: Arc::new(form_guard),
+            limits: limits.clone(),
+            streams: Arc::new(StreamGate::new(
+                protection.streams_max,
+                protection.streams_per_address,
+            )),
+            protection: Arc::new(protection.clone()),
             share_images: Arc::new(ShareImages::new(&settings.site_root)),
             stopping: stopping_receiver,
             site: Arc::new(SiteInfo {
                 public_base_url: settings.public_base_url.clone(),
                 css_href: assets.css_href,
                 copyright_year: current_year(),
+                checkout_origin,
             }),
         };
         spawn_progress_refresh(&state, settings.progress_refresh);
         tokio::spawn(receipts.run(state.stopping.clone()));
+        let retention = Retention {
+            db: database.clone(),
+            donations,
+            limits,
+        };
+        tokio::spawn(retention.run(protection.retention_sweep, state.stopping.clone()));
         Ok(Application {
             listener,
             router: build_router(state.clone()),
             state,
             database,
+            protection,
             stop_signals,
             stopping,
         })
@@ -148,21 +194,29 @@ impl Application {
     }
 
     /// Serves until SIGINT or SIGTERM, then ends endless responses (the progress stream),
-    /// finishes in-flight requests and returns.
+    /// lets requests in flight finish (at most `SHUTDOWN_DRAIN_SECONDS`) and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
             listener,
             router,
+            protection,
             stop_signals,
             stopping,
             ..
         } = self;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                stop_signals.received().await;
-                let _ = stopping.send(true);
-            })
-            .await
+        let stop = async move {
+            stop_signals.received().await;
+            let _ = stopping.send(true);
+        };
+        serve(
+            listener,
+            router,
+            protection.header_timeout,
+            protection.shutdown_drain,
+            stop,
+        )
+        .await;
+        Ok(())
     }
 }
 

@@ -19,7 +19,8 @@ test.describe("with JavaScript off", () => {
     const percent = Number(await bar.getAttribute("aria-valuenow"));
     expect(percent).toBeGreaterThanOrEqual(0);
     expect(percent).toBeLessThanOrEqual(100);
-    const fill = await bar.locator(".progress-fill").evaluate((el) => (el as HTMLElement).style.width);
-    expect(fill).toBe(`${percent}%`);
+    // The fill is an SVG rectangle whose width is the percentage (no inline styles: CSP).
+    const fill = await bar.locator(".progress-fill rect").getAttribute("width");
+    expect(fill).toBe(`${percent}`);
   });
 });

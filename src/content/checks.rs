@@ -199,6 +199,12 @@ pub(super) fn check_privacy(privacy: &PrivacyNotice) -> Check {
     for (i, value) in privacy.sections.iter().enumerate() {
         section(&format!("sections[{i}]"), value)?;
     }
+    if !(1..=3650).contains(&privacy.unpaid_pledges_kept_days) {
+        return Err(FieldError::new(
+            "unpaid_pledges_kept_days",
+            "must be between 1 and 3650 days",
+        ));
+    }
     Ok(())
 }
 

@@ -228,5 +228,8 @@ pub struct PrivacyNotice {
     pub summary: Localized<String>,
     /// When the notice last changed, as an ISO date (shown as written).
     pub updated: String,
+    /// How long a pledge that was never paid is kept, in days; a job deletes it after that.
+    /// The notice's own words must say the same.
+    pub unpaid_pledges_kept_days: u32,
     pub sections: Vec<Section>,
 }

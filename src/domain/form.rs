@@ -31,6 +31,11 @@ pub struct DonationForm {
     pub referral: String,
     /// `card` or `offline`; empty means offline, which every site offers.
     pub payment_method: String,
+    /// When the server showed the form, signed (see `server::form_guard`): a form sent back
+    /// sooner than a person could fill it is refused. Not part of the gift.
+    pub shown: String,
+    /// A field people never see and programs fill in (a honeypot). Not part of the gift.
+    pub homepage: String,
 }
 
 /// A form field, as named in the HTML form.
@@ -290,7 +295,7 @@ mod tests {
             email: "mei@example.org".into(),
             name: "Chan Tai Man".into(),
             receipt: "own_name".into(),
-            token: "0123456789abcdef0123456789abcdef".into(),
+            token: "0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210".into(),
             ..DonationForm::default()
         }
     }
@@ -439,6 +444,7 @@ mod tests {
             let form = DonationForm {
                 frequency, amount, custom_amount: custom, currency, email, name, receipt,
                 receipt_name, marketing, token, referral, payment_method,
+                ..DonationForm::default()
             };
             match form.parse(GivingRules { card_payments, ..RULES }) {
                 Ok(request) => {

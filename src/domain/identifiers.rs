@@ -2,21 +2,34 @@
 //! makes a submit idempotent, and a personal share code.
 
 /// The idempotency token the server puts in every donation form. Submitting the same token
-/// again returns the donation it already made instead of making another.
+/// again returns the donation it already made instead of making another. The server signs
+/// what it issues (`{id}.{signature}`, 32 hex digits each) and refuses tokens it did not
+/// issue; the browser only checks the shape.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FormToken(String);
 
 impl FormToken {
-    pub const LENGTH: usize = 32;
+    /// Hex digits in each of the two halves.
+    pub const PART_LENGTH: usize = 32;
+    pub const LENGTH: usize = 2 * Self::PART_LENGTH + 1;
 
-    /// 32 lowercase hex digits (128 random bits, see `server::donations`).
+    /// `{id}.{signature}`, each 32 lowercase hex digits.
     pub fn parse(input: &str) -> Option<FormToken> {
         let token = input.trim();
-        (token.len() == Self::LENGTH
-            && token
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .then(|| FormToken(token.to_string()))
+        let (id, signature) = token.split_once('.')?;
+        let hex = |part: &str| {
+            part.len() == Self::PART_LENGTH
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        (hex(id) && hex(signature)).then(|| FormToken(token.to_string()))
+    }
+
+    /// The random part and the signature over it.
+    pub fn parts(&self) -> (&str, &str) {
+        let (id, rest) = self.0.split_at(Self::PART_LENGTH);
+        (id, &rest[1..])
     }
 
     pub fn as_str(&self) -> &str {

@@ -57,6 +57,12 @@ impl DonationStatus {
         self == DonationStatus::Pending
     }
 
+    /// Whether nothing more is expected to happen to the gift on its own: its page stops
+    /// watching for news. (Staff may still confirm a late transfer for an expired gift.)
+    pub fn is_final(self) -> bool {
+        !self.awaits_payment()
+    }
+
     /// Staff confirm an offline gift when the money arrives. A pending gift becomes paid; so
     /// does an expired one, because bank transfers can arrive late and the money is real.
     pub fn mark_paid(self) -> Result<Transition, StatusError> {
@@ -93,6 +99,7 @@ mod tests {
         for status in DonationStatus::ALL {
             assert_eq!(DonationStatus::parse(status.as_str()), Some(status));
             assert_eq!(status.awaits_payment(), status == Pending);
+            assert_eq!(status.is_final(), status != Pending);
         }
         assert_eq!(DonationStatus::parse("refunded"), None);
     }

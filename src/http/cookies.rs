@@ -6,8 +6,20 @@ use axum::response::Response;
 
 /// The language a reader last picked (set by the `LanguageMemory` island, read on `/`).
 pub const LANGUAGE: &str = "sharecare_locale";
-/// One form token per donor for a while (see `gift_session`).
-pub const GIFT: &str = "sharecare_gift";
+/// One form token per donor for a while (see `gift_session`). On HTTPS the name carries the
+/// `__Host-` prefix, so no subdomain or plain-HTTP page can plant or overwrite it.
+pub fn gift(https: bool) -> &'static str {
+    if https {
+        "__Host-sharecare_gift"
+    } else {
+        "sharecare_gift"
+    }
+}
+/// A donor's key to their own gift's page, scoped to that page's addresses, so the key leaves
+/// the URL after the first visit (see `giving::thank_you`).
+pub const GIFT_KEY: &str = "sharecare_key";
+/// The share links a visitor already has, per story (see `referrals`).
+pub const SHARE_LINKS: &str = "sharecare_links";
 /// The share code a visit came with (see `referrals`).
 pub const REFERRAL: &str = "sharecare_ref";
 
@@ -27,9 +39,21 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Adds `Set-Cookie` for a site-wide, HttpOnly, SameSite=Lax cookie. `value` is always one
 /// of the site's own tokens or codes, never text from a request.
 pub fn set(response: &mut Response, name: &str, value: &str, max_age_seconds: u32, secure: bool) {
+    set_on_path(response, name, value, "/", max_age_seconds, secure);
+}
+
+/// The same, for the addresses under `path` only.
+pub fn set_on_path(
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_seconds: u32,
+    secure: bool,
+) {
     let secure = if secure { "; Secure" } else { "" };
     let cookie = format!(
-        "{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
+        "{name}={value}; Path={path}; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -53,6 +77,6 @@ mod tests {
         );
         assert_eq!(read(&headers, REFERRAL), Some("AB23CD"));
         assert_eq!(read(&headers, LANGUAGE), Some("zh-hk"));
-        assert_eq!(read(&headers, GIFT), None);
+        assert_eq!(read(&headers, gift(false)), None);
     }
 }

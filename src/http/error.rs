@@ -5,9 +5,16 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// Marks a response whose body the not-found page replaces.
-#[derive(Debug, Clone, Copy)]
-pub struct NotFoundPage;
+/// Marks a response whose body a page in the reader's language replaces (see
+/// `site::error_pages`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorPage {
+    NotFound,
+    /// Over a rate limit: the reader may try again in this many minutes.
+    TooMany {
+        minutes: u64,
+    },
+}
 
 #[derive(Debug)]
 pub enum AppError {
@@ -23,6 +30,8 @@ pub enum AppError {
     },
     /// A body far larger than any form the site has.
     PayloadTooLarge,
+    /// Over a rate limit (`Retry-After` says when to try again).
+    TooMany(crate::server::limits::TooMany),
 }
 
 /// What a reader sees when the donation service briefly fails.
@@ -48,7 +57,19 @@ impl IntoResponse for AppError {
         match self {
             AppError::NotFound => {
                 let mut response = StatusCode::NOT_FOUND.into_response();
-                response.extensions_mut().insert(NotFoundPage);
+                response.extensions_mut().insert(ErrorPage::NotFound);
+                response
+            }
+            AppError::TooMany(too_many) => {
+                let seconds = too_many.retry_after_seconds();
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, seconds.to_string())],
+                )
+                    .into_response();
+                response.extensions_mut().insert(ErrorPage::TooMany {
+                    minutes: seconds.div_ceil(60),
+                });
                 response
             }
             AppError::Unavailable { message, cause } => {

@@ -9,7 +9,6 @@ use super::referrals::request_referral;
 use crate::components::donation_form::GiftSession;
 use crate::domain::identifiers::FormToken;
 use crate::paths::NEW_GIFT_QUERY;
-use crate::server::donations::Donations;
 use crate::server::state::AppState;
 
 /// How long a token is kept: long enough for any Back or retry, short enough that a later
@@ -25,9 +24,13 @@ pub async fn gift_session(
 ) -> GiftSession {
     let wants_new_gift =
         query.is_some_and(|query| query.split('&').any(|pair| pair == NEW_GIFT_QUERY));
+    // Only a token this server issued is kept: a planted or forged cookie is ignored.
     let remembered = (!wants_new_gift)
-        .then(|| cookies::read(headers, cookies::GIFT).and_then(FormToken::parse))
-        .flatten();
+        .then(|| {
+            cookies::read(headers, cookies::gift(state.site.is_https())).and_then(FormToken::parse)
+        })
+        .flatten()
+        .filter(|token| state.form_guard.issued(token));
     let referral = request_referral(query, headers);
     match remembered {
         Some(token) => {
@@ -46,7 +49,7 @@ pub async fn gift_session(
             }
         }
         None => GiftSession {
-            token: Donations::new_form_token(),
+            token: state.form_guard.issue_token(),
             previous: None,
             referral,
         },
@@ -56,10 +59,15 @@ pub async fn gift_session(
 /// Keeps the session's token in its cookie (refreshed on each form page) and marks the page
 /// as this reader's.
 pub fn keep(response: &mut Response, session: &GiftSession, state: &AppState) {
+    keep_token(response, &session.token, state);
+}
+
+/// Keeps `token` in the gift cookie (also when a refused form comes back with a fresh one).
+pub fn keep_token(response: &mut Response, token: &FormToken, state: &AppState) {
     cookies::set(
         response,
-        cookies::GIFT,
-        session.token.as_str(),
+        cookies::gift(state.site.is_https()),
+        token.as_str(),
         MAX_AGE_SECONDS,
         state.site.is_https(),
     );
@@ -67,4 +75,9 @@ pub fn keep(response: &mut Response, session: &GiftSession, state: &AppState) {
     response
         .headers_mut()
         .append(header::VARY, HeaderValue::from_static("Cookie"));
+}
+
+/// The signed note of when a form is shown, for a form rendered now.
+pub fn stamp(state: &AppState) -> String {
+    state.form_guard.stamp(crate::server::clock::now_millis())
 }

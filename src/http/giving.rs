@@ -3,24 +3,31 @@
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use leptos::prelude::*;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
+use super::cookies;
+use super::gift_session::{keep_token, stamp};
 use super::params;
 use super::params::locale;
 use super::render::{donors_own_page, private_page, render, render_with_status};
 use super::AppError;
-use crate::components::donation_form::FormState;
-use crate::domain::form::DonationForm;
+use crate::components::donation_form::{FormProblem, FormState};
+use crate::domain::donation::PaymentMethod;
+use crate::domain::form::{DonationForm, Field, FieldError, Problem};
+use crate::domain::identifiers::FormToken;
 use crate::domain::identifiers::Reference;
 use crate::domain::Locale;
 use crate::pages::donate::DonatePage;
 use crate::pages::thank_you::ThankYouPage;
 use crate::paths::{self, CheckoutReturn};
+use crate::server::clock::now_millis;
 use crate::server::donations::{Continued, StartGiftError, StartedGift};
+use crate::server::limits::{Rule, TooMany};
 use crate::server::payment::NextStep;
 use crate::server::state::AppState;
 
@@ -28,11 +35,13 @@ use crate::server::state::AppState;
 /// on (303): to the hosted checkout for a card gift, else to their gift's page. A mistake
 /// re-renders the form with the donor's values and a message per field (422); an outage does
 /// the same with a "try again" (503), and trying again with the same token can never store
-/// the gift twice.
+/// the gift twice. Too many attempts get 429; a form a program filled, or a token the server
+/// did not issue, stores nothing.
 #[tracing::instrument(name = "submit", skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     Path(locale_code): Path<String>,
+    ClientAddress(address): ClientAddress,
     form: Result<Form<DonationForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
@@ -46,36 +55,109 @@ pub async fn submit(
         // form: the donor sees what to fill in.
         Err(_) => DonationForm::default(),
     };
-    let request = match form.parse(state.donations.giving_rules()) {
-        Ok(request) => request,
-        Err(errors) => {
-            let again = FormState {
+    let again = FormAgain {
+        state: &state,
+        locale,
+    };
+    if let Err(too_many) = state
+        .limits
+        .check(Rule::SubmitPerAddress, &address.to_string())
+        .await
+    {
+        return Ok(again.too_many(form, too_many).await);
+    }
+    if let Err(suspicion) = state
+        .form_guard
+        .check(&form.homepage, &form.shown, now_millis())
+    {
+        tracing::info!(?suspicion, "refused a donation form sent by a program");
+        return Ok(again
+            .with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormState {
+                    form,
+                    problem: Some(FormProblem::Refused),
+                    ..FormState::default()
+                },
+            )
+            .await);
+    }
+    let parsed = form.parse(state.donations.giving_rules());
+    let issued = FormToken::parse(&form.token).is_some_and(|token| state.form_guard.issued(&token));
+    let request = match parsed {
+        Ok(request) if issued => request,
+        parsed => {
+            let mut errors = parsed.err().unwrap_or_default();
+            let mut form = form;
+            if !issued {
+                // A token the server did not issue (or none): a fresh one, and the form again.
+                form.token = state.form_guard.issue_token().as_str().to_string();
+                if !errors.iter().any(|error| error.field == Field::Token) {
+                    errors.push(FieldError {
+                        field: Field::Token,
+                        problem: Problem::TokenMissing,
+                    });
+                }
+            }
+            let form_state = FormState {
                 form,
                 errors,
                 ..FormState::default()
             };
-            return Ok(form_again(&state, locale, StatusCode::UNPROCESSABLE_ENTITY, again).await);
+            return Ok(again
+                .with(StatusCode::UNPROCESSABLE_ENTITY, form_state)
+                .await);
         }
     };
+    let email = request.email.normalized();
+    let mut limits = vec![(Rule::SubmitPerEmail, email.clone())];
+    if request.payment_method == PaymentMethod::Card {
+        limits.push((Rule::CheckoutPerAddress, address.to_string()));
+        limits.push((Rule::CheckoutPerEmail, email));
+    }
+    for (rule, subject) in limits {
+        if let Err(too_many) = state.limits.check(rule, &subject).await {
+            return Ok(again.too_many(form, too_many).await);
+        }
+    }
     Ok(match state.donations.start_gift(&request, locale).await {
         Ok(started) => go_on(locale, &started),
-        Err(StartGiftError::Payment { donation, error }) => {
-            tracing::error!(%error, reference = donation.reference.as_str(), "cannot start the payment");
-            let again = FormState {
+        Err(StartGiftError::TokenUsed(donation)) => {
+            let mut form = form;
+            form.token = state.form_guard.issue_token().as_str().to_string();
+            let form_state = FormState {
                 form,
-                checkout_failed: true,
+                problem: Some(FormProblem::TokenUsed),
+                previous: Some(*donation),
                 ..FormState::default()
             };
-            form_again(&state, locale, StatusCode::SERVICE_UNAVAILABLE, again).await
+            again.with(StatusCode::CONFLICT, form_state).await
+        }
+        Err(StartGiftError::Payment { donation, error }) => {
+            tracing::error!(%error, reference = donation.reference.as_str(), "cannot start the payment");
+            again
+                .with(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    FormState {
+                        form,
+                        problem: Some(FormProblem::CheckoutFailed),
+                        ..FormState::default()
+                    },
+                )
+                .await
         }
         Err(StartGiftError::Storage(error)) => {
             tracing::error!(%error, "cannot store a donation");
-            let again = FormState {
-                form,
-                unavailable: true,
-                ..FormState::default()
-            };
-            form_again(&state, locale, StatusCode::SERVICE_UNAVAILABLE, again).await
+            again
+                .with(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    FormState {
+                        form,
+                        problem: Some(FormProblem::Unavailable),
+                        ..FormState::default()
+                    },
+                )
+                .await
         }
     })
 }
@@ -95,27 +177,53 @@ fn go_on(locale: Locale, started: &StartedGift) -> Response {
     .into_response()
 }
 
-/// The donation page again with the donor's values, its token and what went wrong. A fault of
-/// ours (503) says when to try again.
-async fn form_again(
-    state: &AppState,
+/// The donation page again, with the donor's values and what went wrong.
+struct FormAgain<'a> {
+    state: &'a AppState,
     locale: Locale,
-    status: StatusCode,
-    form: FormState,
-) -> Response {
-    let mut response = render_with_status(
-        state,
-        status,
-        move || view! { <DonatePage locale form=form.clone()/> },
-    )
-    .await;
-    private_page(&mut response);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
+}
+
+impl FormAgain<'_> {
+    /// A fault of ours (503) says when to try again; every answer carries a fresh "shown at"
+    /// note and keeps the form's token in the gift cookie.
+    async fn with(&self, status: StatusCode, mut form: FormState) -> Response {
+        let (state, locale) = (self.state, self.locale);
+        form.form.shown = stamp(state);
+        let token = FormToken::parse(&form.form.token);
+        let mut response = render_with_status(
+            state,
+            status,
+            move || view! { <DonatePage locale form=form.clone()/> },
+        )
+        .await;
+        private_page(&mut response);
+        if let Some(token) = token.filter(|token| state.form_guard.issued(token)) {
+            keep_token(&mut response, &token, state);
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     }
-    response
+
+    /// Over a limit: 429 with `Retry-After`, the values kept, nothing stored.
+    async fn too_many(&self, form: DonationForm, too_many: TooMany) -> Response {
+        let seconds = too_many.retry_after_seconds();
+        let form_state = FormState {
+            form,
+            problem: Some(FormProblem::TooMany {
+                minutes: seconds.div_ceil(60),
+            }),
+            ..FormState::default()
+        };
+        let mut response = self.with(StatusCode::TOO_MANY_REQUESTS, form_state).await;
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,11 +238,17 @@ pub struct CheckoutForm {
 pub async fn continue_checkout(
     State(state): State<AppState>,
     Path((locale_code, reference)): Path<(String, String)>,
+    ClientAddress(address): ClientAddress,
     form: Result<Form<CheckoutForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let key = form.map(|Form(form)| form.key).unwrap_or_default();
     let locale = locale(&locale_code)?;
     let reference = params::reference(&reference)?;
+    state
+        .limits
+        .check(Rule::CheckoutPerAddress, &address.to_string())
+        .await
+        .map_err(AppError::TooMany)?;
     let continued = state
         .donations
         .continue_payment(&reference, &key, locale)
@@ -166,16 +280,30 @@ pub struct ThankYouQuery {
     checkout: String,
 }
 
-/// `GET /{locale}/donations/{reference}?key=...`: the donor's own page. Without the right key
-/// it is a plain 404, the same as for a reference that does not exist.
+/// How long a donor's browser keeps the key to their gift's page.
+const GIFT_KEY_MAX_AGE_SECONDS: u32 = 90 * 24 * 3600;
+
+/// `GET /{locale}/donations/{reference}`: the donor's own page. The first visit comes with
+/// `?key=...` (from the form's redirect, an email or the checkout's return): the key then moves
+/// into a cookie scoped to this gift's addresses and the donor is sent to the address without
+/// it, so no proxy or log ever sees it again. Without the right key it is a plain 404, the
+/// same as for a reference that does not exist.
 pub async fn thank_you(
     State(state): State<AppState>,
     Path((locale_code, reference)): Path<(String, String)>,
     query: Result<Query<ThankYouQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Response {
-    let (key, checkout) = query
+    let (key_in_address, checkout) = query
         .map(|Query(query)| (query.key, query.checkout))
         .unwrap_or_default();
+    let key = if key_in_address.is_empty() {
+        cookies::read(&headers, cookies::GIFT_KEY)
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        key_in_address.clone()
+    };
     let found = match (
         Locale::from_code(&locale_code),
         Reference::parse(&reference),
@@ -187,9 +315,27 @@ pub async fn thank_you(
             .map(|donation| donation.map(|donation| (locale, donation))),
         _ => Ok(None),
     };
+    let returned = CheckoutReturn::parse(&checkout);
     let mut response = match found {
+        Ok(Some((locale, donation))) if !key_in_address.is_empty() => {
+            let target = match returned {
+                Some(returned) => paths::gift_page_returning(locale, &donation.reference, returned),
+                None => paths::gift_page(locale, &donation.reference),
+            };
+            let mut response = Redirect::to(&target).into_response();
+            for path in paths::gift_cookie_paths(&donation.reference) {
+                cookies::set_on_path(
+                    &mut response,
+                    cookies::GIFT_KEY,
+                    &donation.access_key,
+                    &path,
+                    GIFT_KEY_MAX_AGE_SECONDS,
+                    state.site.is_https(),
+                );
+            }
+            response
+        }
         Ok(Some((locale, donation))) => {
-            let returned = CheckoutReturn::parse(&checkout);
             render(&state, move || {
                 view! { <ThankYouPage locale donation=donation.clone() returned/> }
             })

@@ -3,20 +3,24 @@
 //! type handlers return. Only this layer knows about axum; it sits above the views
 //! (`crate::pages`) and the services (`crate::server`), which never import it.
 
+pub mod client;
 pub mod cookies;
 pub mod discovery;
 pub mod error;
 pub mod gift_session;
 pub mod giving;
 pub mod pages;
+pub mod panics;
 pub mod params;
 pub mod referrals;
 pub mod render;
 pub mod router;
+pub mod security;
+pub mod serve;
 pub mod share_images;
 pub mod site;
 pub mod streams;
 pub mod webhooks;
 
 pub use error::AppError;
-pub use router::build_router;
+pub use router::{build_router, protect};

@@ -8,7 +8,7 @@ use axum::response::Response;
 use leptos::prelude::*;
 use serde::Deserialize;
 
-use super::gift_session::{gift_session, keep};
+use super::gift_session::{gift_session, keep, stamp};
 use super::params::locale;
 use super::render::render;
 use super::AppError;
@@ -28,7 +28,7 @@ pub async fn home(
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
     let session = gift_session(&state, &headers, query.as_deref()).await;
-    let form = FormState::fresh(&state.content, session.clone());
+    let form = FormState::fresh(&state.content, session.clone(), stamp(&state));
     let mut response = render(
         &state,
         move || view! { <HomePage locale form=form.clone()/> },
@@ -61,6 +61,7 @@ pub async fn donate(
         &state.content,
         state.donations.giving_rules(),
         session.clone(),
+        stamp(&state),
         query.amount.as_deref(),
         query.frequency.as_deref(),
     );
@@ -96,7 +97,7 @@ pub async fn story(
         .cloned()
         .ok_or(AppError::NotFound)?;
     let session = gift_session(&state, &headers, query.as_deref()).await;
-    let form = FormState::fresh(&state.content, session.clone());
+    let form = FormState::fresh(&state.content, session.clone(), stamp(&state));
     let mut response = render(&state, move || {
         view! { <StoryPage locale story=story.clone() form=form.clone()/> }
     })

@@ -4,8 +4,10 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, IntoView};
 
+use super::security::NONCE;
 use crate::app::shell;
 use crate::server::state::AppState;
 
@@ -18,8 +20,16 @@ where
     let options = state.leptos_options.clone();
     let css_href = state.site.css_href.clone();
     let context = state.clone();
+    // The response's Content-Security-Policy names this nonce (see `security`); the hydration
+    // scripts carry it.
+    let nonce = NONCE.try_with(Clone::clone).ok();
     let handler = leptos_axum::render_app_to_stream_with_context(
-        move || provide_context(context.clone()),
+        move || {
+            provide_context(context.clone());
+            if let Some(nonce) = &nonce {
+                provide_context(Nonce::from_value(nonce.as_str()));
+            }
+        },
         move || shell(options.clone(), css_href.clone(), page.clone()),
     );
     handler(Request::new(Body::empty())).await.into_response()

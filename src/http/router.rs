@@ -3,15 +3,23 @@
 
 use std::path::{Path, PathBuf};
 
-use axum::extract::DefaultBodyLimit;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::{get, get_service, post, MethodRouter};
 use axum::{middleware, Router};
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::{BoxError, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-use super::{discovery, giving, pages, referrals, share_images, site, streams, webhooks};
+use super::{
+    discovery, giving, pages, panics, referrals, security, share_images, site, streams, webhooks,
+};
 use crate::paths::{Endpoint, BUNDLE_DIR, IMAGES_DIR};
 use crate::server::state::AppState;
 
@@ -65,15 +73,12 @@ fn static_folder(folder: PathBuf, cache: &'static str) -> Router {
 
 /// The application's router. Kept separate from binding so tests can drive it directly.
 pub fn build_router(state: AppState) -> Router {
-    // Leptos renders on tokio; its own router would set this up, ours must. A second call
-    // (tests start several servers in one process) is refused harmlessly.
-    let _ = any_spawner::Executor::init_tokio();
     let site_root = PathBuf::from(state.leptos_options.site_root.as_ref());
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
         router = router.route(endpoint.pattern(), handler(endpoint, &site_root));
     }
-    router
+    let router = router
         .nest_service(
             BUNDLE_DIR,
             static_folder(site_root.join("pkg"), site::CACHE_IMMUTABLE),
@@ -82,25 +87,62 @@ pub fn build_router(state: AppState) -> Router {
             IMAGES_DIR,
             static_folder(site_root.join("images"), site::CACHE_ONE_DAY),
         )
-        .fallback(site::no_such_page)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            site::not_found_page,
-        ))
+        .fallback(site::no_such_page);
+    protect(router, state)
+}
+
+/// The layers every response passes through, outermost last: request logs without query
+/// strings; the security headers (with this request's CSP nonce); a panic answered as a 500
+/// page; cross-site posts refused; load beyond the limit shed with 503; a deadline for each
+/// answer and for the body's arrival (408); compression; one address per page; the visit's
+/// share code; error pages in the reader's language. Public so tests can put the same armour
+/// around a route of their own.
+pub fn protect(router: Router<AppState>, state: AppState) -> Router {
+    // Leptos renders on tokio; its own router would set this up, ours must. A second call
+    // (tests start several servers in one process) is refused harmlessly.
+    let _ = any_spawner::Executor::init_tokio();
+    let protection = state.protection.clone();
+    let shed = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: BoxError| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "2")],
+                "The site is very busy just now. Please try again in a moment.",
+            )
+                .into_response()
+        }))
+        .layer(LoadShedLayer::new())
+        .layer(GlobalConcurrencyLimitLayer::new(
+            protection.max_concurrent_requests,
+        ));
+    router
+        .layer(middleware::from_fn_with_state(state.clone(), site::error_pages))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             referrals::remember_referral,
         ))
         .layer(middleware::from_fn(site::redirect_trailing_slash))
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::X_CONTENT_TYPE_OPTIONS,
-            http::HeaderValue::from_static("nosniff"),
+        .layer(RequestBodyTimeoutLayer::new(protection.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            protection.request_timeout,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            http::header::REFERRER_POLICY,
-            http::HeaderValue::from_static("strict-origin-when-cross-origin"),
+        .layer(shed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_site,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state.clone(), panics::catch_panics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // The path only: query strings may hold a donor's key.
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
         .with_state(state)
 }

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 
 use super::cookies;
-use super::error::{AppError, NotFoundPage};
+use super::error::{AppError, ErrorPage};
 use super::render::render;
 use crate::domain::Locale;
-use crate::pages::not_found::NotFound;
+use crate::pages::not_found::{NotFound, TooManyRequests};
 use crate::paths;
 use crate::server::state::AppState;
 
@@ -59,44 +59,43 @@ pub async fn no_such_page() -> AppError {
     AppError::NotFound
 }
 
-/// Middleware: a response marked [`NotFoundPage`] gets the not-found page as its body, in the
-/// language its address names, else the reader's. Headers the handler set (a donor's page's
-/// privacy headers) are kept.
-pub async fn not_found_page(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let named = request
-        .uri()
-        .path()
-        .split('/')
+/// The language an address names, else the reader's.
+pub fn request_locale(path: &str, headers: &HeaderMap) -> Locale {
+    path.split('/')
         .nth(1)
-        .and_then(Locale::from_code);
-    let reader = named.is_none().then(|| {
-        let mut headers = HeaderMap::new();
-        for name in [header::COOKIE, header::ACCEPT_LANGUAGE] {
-            for value in request.headers().get_all(&name) {
-                headers.append(name.clone(), value.clone());
-            }
+        .and_then(Locale::from_code)
+        .unwrap_or_else(|| reader_locale(headers))
+}
+
+/// Middleware: a response marked with an [`ErrorPage`] gets that page as its body, in the
+/// language its address names, else the reader's. Headers the handler set (a donor's page's
+/// privacy headers, `Retry-After`) are kept.
+pub async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut language_headers = HeaderMap::new();
+    for name in [header::COOKIE, header::ACCEPT_LANGUAGE] {
+        for value in request.headers().get_all(&name) {
+            language_headers.append(name.clone(), value.clone());
         }
-        headers
-    });
-    let response = next.run(request).await;
-    if response.extensions().get::<NotFoundPage>().is_none() {
-        return response;
     }
-    let locale = named.unwrap_or_else(|| reader.as_ref().map_or(Locale::DEFAULT, reader_locale));
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let locale = request_locale(&path, &language_headers);
     let (mut parts, _) = response.into_parts();
-    let (page, body) = render(&state, move || view! { <NotFound locale/> })
-        .await
-        .into_parts();
-    for (name, value) in &page.headers {
+    let rendered = match page {
+        ErrorPage::NotFound => render(&state, move || view! { <NotFound locale/> }).await,
+        ErrorPage::TooMany { minutes } => {
+            render(&state, move || view! { <TooManyRequests locale minutes/> }).await
+        }
+    };
+    let (page_parts, body) = rendered.into_parts();
+    for (name, value) in &page_parts.headers {
         if !parts.headers.contains_key(name) {
             parts.headers.insert(name.clone(), value.clone());
         }
     }
-    parts.status = StatusCode::NOT_FOUND;
     Response::from_parts(parts, body)
 }
 

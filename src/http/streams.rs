@@ -3,30 +3,71 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use std::net::IpAddr;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 use tokio_stream::wrappers::WatchStream;
 
+use super::client::ClientAddress;
+use super::cookies;
 use super::giving::ThankYouQuery;
 use super::AppError;
 use crate::domain::identifiers::Reference;
 use crate::server::donations::Progress;
+use crate::server::limits::{StreamPermit, StreamRefused};
 use crate::server::state::AppState;
 
 /// `GET /api/progress`: the campaign's progress, first at once and then each time it changes.
-/// Ends when the server begins to stop.
+/// Ends when the server begins to stop. Capped like every stream (see `open`).
 pub async fn progress(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    ClientAddress(address): ClientAddress,
+) -> Response {
+    let permit = match open(&state, address) {
+        Ok(permit) => permit,
+        Err(refused) => return refusal(refused),
+    };
     let currency = state.content.organisation.currency();
     let events = WatchStream::new(state.donations.subscribe())
-        .map(move |progress| Ok(progress_event(progress, currency.code())))
+        .map(move |progress| {
+            // The stream holds its place until it ends.
+            let _held = &permit;
+            Ok::<_, Infallible>(progress_event(progress, currency.code()))
+        })
         .take_until(stopped(state.stopping.clone()));
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
+}
+
+/// A place for one more stream, or the answer refusing it: 429 when this address holds its
+/// share, 503 when the server holds all it will.
+fn open(state: &AppState, address: IpAddr) -> Result<StreamPermit, StreamRefused> {
+    state.streams.open(address).inspect_err(|refused| {
+        crate::warn_throttled!(
+            "stream-cap",
+            ?refused,
+            "refused an event stream over its cap"
+        );
+    })
+}
+
+fn refusal(refused: StreamRefused) -> Response {
+    let status = match refused {
+        StreamRefused::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
+        StreamRefused::Full => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (
+        status,
+        [(header::RETRY_AFTER, "10")],
+        "Too many open streams; try again shortly.",
+    )
+        .into_response()
 }
 
 /// One progress event: "raised_minor supporters goal_minor percent currency".
@@ -40,18 +81,26 @@ fn progress_event(progress: Progress, currency: &str) -> Event {
     ))
 }
 
-/// `GET /api/donations/{reference}/status?key=...`: the donation's status (`event: status`,
-/// data e.g. `paid`), first at once and then on each change, so the page a donor returns to
-/// from the checkout can say when the payment is confirmed. Checks the database every second
-/// (the webhook may land on another instance) for at most ten minutes.
+/// `GET /api/donations/{reference}/status`: the donation's status (`event: status`, data e.g.
+/// `paid`), first at once and then on each change, so the page a donor returns to from the
+/// checkout can say when the payment is confirmed. The key comes from the gift's cookie (or
+/// `?key=`). However many pages watch one donation, one poller reads it (see
+/// `Donations::watch_status`); the stream ends once the status is final.
 pub async fn donation_status(
     State(state): State<AppState>,
     Path(reference): Path<String>,
+    ClientAddress(address): ClientAddress,
     query: Result<Query<ThankYouQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     // An API answers a plain 404, not the not-found page.
     let not_found = || Ok(StatusCode::NOT_FOUND.into_response());
-    let key = query.map(|Query(query)| query.key).unwrap_or_default();
+    let key = query
+        .map(|Query(query)| query.key)
+        .ok()
+        .filter(|key| !key.is_empty())
+        .or_else(|| cookies::read(&headers, cookies::GIFT_KEY).map(str::to_string))
+        .unwrap_or_default();
     let Some(reference) = Reference::parse(&reference) else {
         return not_found();
     };
@@ -63,28 +112,32 @@ pub async fn donation_status(
     if found.is_none() {
         return not_found();
     }
-    const CHECKS: usize = 600;
-    let donations = state.donations.clone();
-    let ticks =
-        tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(1)))
-            .take(CHECKS);
-    let mut last = None;
-    let events = ticks
-        .then(move |_| {
-            let donations = donations.clone();
-            let reference = reference.clone();
-            async move { donations.status(&reference).await.ok().flatten() }
-        })
-        .filter_map(move |status| {
-            let changed = status.filter(|status| Some(*status) != last);
-            if changed.is_some() {
-                last = changed;
+    let permit = match open(&state, address) {
+        Ok(permit) => permit,
+        Err(refused) => return Ok(refusal(refused)),
+    };
+    let watching = state.donations.watch_status(&reference);
+    let events = futures_util::stream::unfold(
+        (watching, None, false, permit),
+        |(mut watching, last, ended, permit)| async move {
+            if ended {
+                return None;
             }
-            std::future::ready(changed.map(|status| {
-                Ok::<_, Infallible>(Event::default().event("status").data(status.as_str()))
-            }))
-        })
-        .take_until(stopped(state.stopping.clone()));
+            loop {
+                let current = *watching.borrow_and_update();
+                if let Some(status) = current.filter(|status| Some(*status) != last) {
+                    let event = Event::default().event("status").data(status.as_str());
+                    return Some((
+                        Ok::<_, Infallible>(event),
+                        (watching, Some(status), status.is_final(), permit),
+                    ));
+                }
+                // The poller stops when the status is final or after its time: so do we.
+                watching.changed().await.ok()?;
+            }
+        },
+    )
+    .take_until(stopped(state.stopping.clone()));
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
         .into_response();

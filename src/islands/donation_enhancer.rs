@@ -172,6 +172,8 @@ mod browser {
             token: value(form, "input[name=token]"),
             referral: value(form, "input[name=referral]"),
             payment_method: value(form, "input[name=payment_method]:checked"),
+            // Only the server reads these.
+            ..DonationForm::default()
         }
     }
 

@@ -71,9 +71,11 @@ mod browser {
         set("[data-progress-supporters]", &group_thousands(supporters));
         set("[data-progress-percent]", &format!("{percent}%"));
         if let Ok(Some(bar)) = root.query_selector("[data-progress-bar]") {
-            let _ = bar.set_attribute("aria-valuenow", &percent.to_string());
-            if let Some(fill) = bar.first_element_child() {
-                let _ = fill.set_attribute("style", &format!("width: {percent}%"));
+            let percent = percent.to_string();
+            let _ = bar.set_attribute("aria-valuenow", &percent);
+            // The fill is an SVG rectangle: its width attribute, never an inline style (CSP).
+            if let Ok(Some(fill)) = bar.query_selector("rect") {
+                let _ = fill.set_attribute("width", &percent);
             }
         }
     }

@@ -53,10 +53,7 @@ pub fn ThankYouPage(
         amount,
         &donation.reference,
     ));
-    let page = Page::ThankYou {
-        reference: donation.reference.clone(),
-        key: donation.access_key.clone(),
-    };
+    let page = Page::Gift(donation.reference.clone());
     // Donors share the campaign, never their own gift's secret address.
     let share_url = paths::absolute(&state.site.public_base_url, &paths::home(locale));
 
@@ -173,7 +170,7 @@ fn card_payment_status(
         .into_any();
     }
     if returned == Some(CheckoutReturn::Success) {
-        let stream = paths::donation_status(&donation.reference, &donation.access_key);
+        let stream = paths::donation_status(&donation.reference);
         return view! {
             <PaymentWatcher>
                 <div class="status-confirming" role="status">

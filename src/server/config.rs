@@ -2,13 +2,14 @@
 //! (README, "Configuration"), so `sharecare` runs with none set.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 
 use crate::server::db::redact;
+use crate::server::limits::{BreakerSettings, LimitSettings};
 use crate::server::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
 
 /// The running site's configuration.
@@ -44,6 +45,68 @@ pub struct Settings {
     /// How long a worker may hold a receipt it is sending before another may take it over
     /// (`OUTBOX_LEASE_SECONDS`, default 300): a crashed worker's receipts are sent after this.
     pub outbox_lease: Duration,
+    /// Abuse defences and bounds on work.
+    pub protection: Protection,
+}
+
+/// Defences against abuse and bounds on the work one client can cause, each from the
+/// environment, with defaults real donors never notice (README, "Configuration").
+#[derive(Clone)]
+pub struct Protection {
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
+    /// (`TRUSTED_PROXIES`, comma-separated addresses; default none: the socket's peer is the
+    /// client, and forwarding headers are ignored).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// `LIMIT_WINDOW_SECONDS` (600), `LIMIT_PER_ADDRESS` (20), `LIMIT_CHECKOUTS_PER_ADDRESS`
+    /// (10), `LIMIT_PER_EMAIL` (5).
+    pub limits: LimitSettings,
+    /// `CARD_BREAKER_CHECKOUTS_PER_MINUTE` (60), `CARD_BREAKER_FAILURES_PER_MINUTE` (30),
+    /// `CARD_BREAKER_PAUSE_SECONDS` (900).
+    pub breaker: BreakerSettings,
+    /// Signs form tokens (`FORM_SECRET`); when unset, one is made on first start and kept in
+    /// the database.
+    pub form_secret: Option<String>,
+    /// A donation form sent back sooner than this after it was shown is a program's
+    /// (`FORM_MIN_SECONDS`, default 3; 0 turns the check off).
+    pub form_min_age: Duration,
+    /// Longest time to answer one request, streams aside (`REQUEST_TIMEOUT_SECONDS`, 20).
+    pub request_timeout: Duration,
+    /// Longest wait for a request's headers, and for its body (`HEADER_TIMEOUT_SECONDS`,
+    /// `BODY_TIMEOUT_SECONDS`, 10 each): a slow client gets 408.
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    /// Requests handled at once; more are turned away with 503 rather than queued without end
+    /// (`MAX_CONCURRENT_REQUESTS`, 512).
+    pub max_concurrent_requests: usize,
+    /// Open event streams in all and per client address (`STREAMS_MAX` 2000,
+    /// `STREAMS_PER_ADDRESS` 8).
+    pub streams_max: usize,
+    pub streams_per_address: usize,
+    /// How long a stopping server waits for requests in flight (`SHUTDOWN_DRAIN_SECONDS`, 10).
+    pub shutdown_drain: Duration,
+    /// How often the retention job runs (`RETENTION_SWEEP_SECONDS`, 3600).
+    pub retention_sweep: Duration,
+}
+
+impl fmt::Debug for Protection {
+    // The form secret never reaches a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Protection")
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("limits", &self.limits)
+            .field("breaker", &self.breaker)
+            .field("form_secret", &self.form_secret.as_ref().map(|_| "***"))
+            .field("form_min_age", &self.form_min_age)
+            .field("request_timeout", &self.request_timeout)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("streams_max", &self.streams_max)
+            .field("streams_per_address", &self.streams_per_address)
+            .field("shutdown_drain", &self.shutdown_drain)
+            .field("retention_sweep", &self.retention_sweep)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -61,6 +124,7 @@ impl fmt::Debug for Settings {
             .field("receipt_from", &self.receipt_from)
             .field("outbox_retry_base", &self.outbox_retry_base)
             .field("outbox_lease", &self.outbox_lease)
+            .field("protection", &self.protection)
             .finish()
     }
 }
@@ -132,6 +196,76 @@ impl Settings {
             },
             None => Ok(Duration::from_secs(default)),
         };
+        // Zero allowed: a check that can be turned off.
+        let seconds_or_zero = |variable: &'static str, default: u64| match get(variable) {
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| ConfigError {
+                    variable,
+                    message: format!("\"{value}\" is not a whole number of seconds"),
+                }),
+            None => Ok(Duration::from_secs(default)),
+        };
+        let count = |variable: &'static str, default: u32| match get(variable) {
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(count) if count > 0 => Ok(count),
+                _ => Err(ConfigError {
+                    variable,
+                    message: format!("\"{value}\" is not a whole number above 0"),
+                }),
+            },
+            None => Ok(default),
+        };
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| {
+                    item.parse::<IpAddr>().map_err(|_| ConfigError {
+                        variable: "TRUSTED_PROXIES",
+                        message: format!("\"{item}\" is not an IP address"),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let protection = Protection {
+            trusted_proxies,
+            limits: LimitSettings {
+                window: seconds("LIMIT_WINDOW_SECONDS", 600)?,
+                per_address: count("LIMIT_PER_ADDRESS", 20)?,
+                checkouts_per_address: count("LIMIT_CHECKOUTS_PER_ADDRESS", 10)?,
+                per_email: count("LIMIT_PER_EMAIL", 5)?,
+            },
+            breaker: BreakerSettings {
+                checkouts_per_minute: count("CARD_BREAKER_CHECKOUTS_PER_MINUTE", 60)?,
+                failures_per_minute: count("CARD_BREAKER_FAILURES_PER_MINUTE", 30)?,
+                pause: seconds("CARD_BREAKER_PAUSE_SECONDS", 900)?,
+            },
+            form_secret: get("FORM_SECRET").map(|secret| secret.trim().to_string()),
+            form_min_age: seconds_or_zero("FORM_MIN_SECONDS", 3)?,
+            request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", 20)?,
+            header_timeout: seconds("HEADER_TIMEOUT_SECONDS", 10)?,
+            body_timeout: seconds("BODY_TIMEOUT_SECONDS", 10)?,
+            max_concurrent_requests: count("MAX_CONCURRENT_REQUESTS", 512)? as usize,
+            streams_max: count("STREAMS_MAX", 2_000)? as usize,
+            streams_per_address: count("STREAMS_PER_ADDRESS", 8)? as usize,
+            shutdown_drain: seconds("SHUTDOWN_DRAIN_SECONDS", 10)?,
+            retention_sweep: seconds("RETENTION_SWEEP_SECONDS", 3_600)?,
+        };
+        if protection
+            .form_secret
+            .as_ref()
+            .is_some_and(|secret| secret.len() < 32)
+        {
+            return Err(ConfigError {
+                variable: "FORM_SECRET",
+                message: "must be at least 32 characters (or unset: one is made and kept)".into(),
+            });
+        }
         let stripe = match (get("STRIPE_SECRET_KEY"), get("STRIPE_WEBHOOK_SECRET")) {
             (Some(secret_key), Some(webhook_secret)) => Some(StripeSettings {
                 secret_key: secret_key.trim().to_string(),
@@ -141,6 +275,7 @@ impl Settings {
                         base.trim().trim_end_matches('/').to_string()
                     }),
                 retry_delays: StripeSettings::default_retry_delays(),
+                deadline: seconds("STRIPE_DEADLINE_SECONDS", 10)?,
             }),
             (None, None) => None,
             (Some(_), None) => {
@@ -166,6 +301,7 @@ impl Settings {
             }
         }
         Ok(Settings {
+            protection,
             stripe,
             smtp_url,
             receipt_from: get("RECEIPT_FROM").map(|from| from.trim().to_string()),

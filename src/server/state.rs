@@ -6,7 +6,10 @@ use std::sync::Arc;
 use leptos::config::LeptosOptions;
 
 use crate::content::Content;
+use crate::server::config::Protection;
 use crate::server::donations::Donations;
+use crate::server::form_guard::FormGuard;
+use crate::server::limits::{Limits, StreamGate};
 use crate::server::payment::Payments;
 use crate::server::referrals::Referrals;
 use crate::server::share_images::ShareImages;
@@ -19,12 +22,45 @@ pub struct SiteInfo {
     pub css_href: String,
     /// For the copyright line; read once at start so rendering never reads the clock.
     pub copyright_year: i32,
+    /// Where the card checkout's pages are (forms may be sent on there), when cards are on.
+    pub checkout_origin: Option<String>,
 }
 
 impl SiteInfo {
     /// Whether readers reach the site over HTTPS (cookies are then marked `Secure`).
     pub fn is_https(&self) -> bool {
         self.public_base_url.starts_with("https://")
+    }
+
+    /// The site's own origin (`scheme://host[:port]`), which its forms' `Origin` must equal.
+    pub fn origin(&self) -> String {
+        origin_of(&self.public_base_url)
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+pub fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            format!("{scheme}://{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            super::origin_of("https://give.example.org"),
+            "https://give.example.org"
+        );
+        assert_eq!(
+            super::origin_of("http://127.0.0.1:3100/en?x=1"),
+            "http://127.0.0.1:3100"
+        );
     }
 }
 
@@ -37,6 +73,14 @@ pub struct AppState {
     /// The ways donors can pay (offline transfer; Stripe Checkout when configured).
     pub payments: Arc<Payments>,
     pub referrals: Arc<Referrals>,
+    /// Signs form tokens and checks that forms come from people.
+    pub form_guard: Arc<FormGuard>,
+    /// Rate limits and the card-testing breaker.
+    pub limits: Arc<Limits>,
+    /// Client addresses, timeouts, caps (configuration).
+    pub protection: Arc<Protection>,
+    /// Caps on open event streams.
+    pub streams: Arc<StreamGate>,
     /// Stories' share images, drawn once and kept.
     pub share_images: Arc<ShareImages>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress

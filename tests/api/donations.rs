@@ -3,7 +3,7 @@
 
 use crate::helpers::{spawn_app_on, Backend, TestApp};
 use reqwest::StatusCode;
-use sharecare::domain::identifiers::Reference;
+use sharecare::domain::identifiers::{FormToken, Reference};
 use sharecare::domain::status::{DonationStatus, Transition};
 use sharecare::server::donations::MarkPaidError;
 
@@ -28,7 +28,7 @@ async fn form_token(app: &TestApp) -> String {
         .find("name=\"token\" value=\"")
         .expect("the form has a token")
         + 20;
-    html[start..start + 32].to_string()
+    html[start..start + FormToken::LENGTH].to_string()
 }
 
 fn valid_gift(token: &str) -> Vec<(&'static str, String)> {
@@ -97,7 +97,7 @@ async fn a_submit_stores_one_donation_and_leads_to_its_thank_you_page(backend: B
     assert_eq!(stored.locale.code(), "en");
     assert_eq!(stored.payment_method.as_str(), "offline");
 
-    let page = app.get(&location).await;
+    let page = app.open_gift_page(&location).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains(reference.as_str()));
@@ -114,11 +114,23 @@ async fn the_same_token_twice_returns_the_same_donation(backend: Backend) {
     let app = spawn_app_on(backend).await;
     let token = form_token(&app).await;
     let first = thank_you_location(&submit(&app, &valid_gift(&token)).await);
-    // Back, change the amount, submit again: still the first donation.
+    // The same form again: the same donation.
+    let again = thank_you_location(&submit(&app, &valid_gift(&token)).await);
+    assert_eq!(first, again);
+    // Back, change the amount, submit again: not silently the first gift. The donor is shown
+    // the earlier gift and a form (with a new token) to make another.
     let mut changed = valid_gift(&token);
     changed[2].1 = "900".into();
-    let second = thank_you_location(&submit(&app, &changed).await);
-    assert_eq!(first, second);
+    let response = submit(&app, &changed).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(reference_in(&first).as_str()),
+        "the earlier gift is shown"
+    );
+    assert!(html.contains("already used"), "and why");
+    assert!(html.contains("value=\"900\""), "the new values are kept");
+    assert_ne!(token_in(&html), token, "with a fresh token for a new gift");
     assert_eq!(app.donation_count().await, 1);
 
     let other = thank_you_location(&submit(&app, &valid_gift(&form_token(&app).await)).await);
@@ -404,7 +416,7 @@ async fn marking_paid_updates_the_totals_once(backend: Backend) {
         .money(after.raised_minor + 25_000)
         .to_string();
     assert!(html.contains(&raised), "home shows {raised}");
-    let html = app.get(&location).await.text().await.unwrap();
+    let html = app.open_gift_page(&location).await.text().await.unwrap();
     assert!(html.contains("We have received your payment"));
 }
 
@@ -468,7 +480,45 @@ async fn the_thank_you_page_needs_its_key(backend: Backend) {
     let app = spawn_app_on(backend).await;
     let location = thank_you_location(&submit(&app, &valid_gift(&form_token(&app).await)).await);
     let (path, key) = location.split_once("?key=").unwrap();
-    let response = app.get(&location).await;
+    // The first visit moves the key out of the address into cookies scoped to this gift.
+    let first = app.get(&location).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        first.headers()["location"],
+        path,
+        "the key leaves the address"
+    );
+    assert_eq!(first.headers()["cache-control"], "private, no-store");
+    let set_cookies: Vec<String> = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_string())
+        .collect();
+    let reference = reference_in(&location);
+    for scope in [
+        format!("Path=/en/donations/{}", reference.as_str()),
+        format!("Path=/zh-cn/donations/{}", reference.as_str()),
+        format!("Path=/api/donations/{}", reference.as_str()),
+    ] {
+        assert!(
+            set_cookies.iter().any(
+                |cookie| cookie.starts_with(&format!("sharecare_key={key};"))
+                    && cookie.contains(&scope)
+                    && cookie.contains("HttpOnly")
+                    && cookie.contains("Secure")
+            ),
+            "{scope} in {set_cookies:?}"
+        );
+    }
+    let cookie = crate::helpers::cookies_from(&first);
+    let with_cookie = |address: String| {
+        app.client
+            .get(app.url(&address))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let response = with_cookie(path.to_string()).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["cache-control"], "private, no-store");
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
@@ -478,6 +528,7 @@ async fn the_thank_you_page_needs_its_key(backend: Backend) {
         !html.contains("og:url"),
         "the secret address is never advertised"
     );
+    assert!(!html.contains(key), "the page's links do not carry the key");
     let wrong_key = format!("{path}?key={}", "0".repeat(key.len()));
     for attempt in [path.to_string(), wrong_key, format!("{path}?key=")] {
         let response = app.get(&attempt).await;
@@ -489,9 +540,9 @@ async fn the_thank_you_page_needs_its_key(backend: Backend) {
         .get(&format!("/en/donations/not-a-reference?key={key}"))
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    // The page in another language keeps its key.
-    let zh = location.replacen("/en/", "/zh-cn/", 1);
-    let html = app.get(&zh).await.text().await.unwrap();
+    // The page in another language opens with the same cookie.
+    let zh = path.replacen("/en/", "/zh-cn/", 1);
+    let html = with_cookie(zh).await.unwrap().text().await.unwrap();
     assert!(
         html.contains("感谢你的捐款") || html.contains("谢谢你"),
         "Simplified Chinese page"
@@ -540,7 +591,7 @@ async fn hostile_strings_are_stored_as_written_and_shown_as_text(backend: Backen
         .unwrap();
     assert_eq!(stored.donor_name.as_ref().map(|n| n.as_str()), Some(name));
     assert_eq!(stored.email.as_str(), "o'brien+gift@example.org");
-    let html = app.get(&location).await.text().await.unwrap();
+    let html = app.open_gift_page(&location).await.text().await.unwrap();
     assert!(
         !html.contains("<script>alert(1)</script>"),
         "escaped, never markup"
@@ -573,10 +624,11 @@ async fn random_forms_never_cause_a_server_error() {
         field(&["", "Chan Tai Man"], "\\PC{0,120}"),
         field(&["own_name", "other_name", "none"], "\\PC{0,12}"),
         field(&["", "Lee Family"], "\\PC{0,40}"),
-        field(
-            &["0123456789abcdef0123456789abcdef"],
-            "[0-9a-f]{32}|\\PC{0,34}",
-        ),
+        // Tokens the server signed (valid), tokens shaped like them but forged, and noise.
+        prop_oneof![
+            Just(()).prop_map(|_| crate::helpers::signed_token()),
+            proptest::string::string_regex("[0-9a-f]{32}\\.[0-9a-f]{32}|\\PC{0,70}").unwrap(),
+        ],
     );
     let mut runner = TestRunner::deterministic();
     let mut accepted = std::collections::HashSet::new();
@@ -617,7 +669,7 @@ fn token_in(html: &str) -> String {
         .find("name=\"token\" value=\"")
         .expect("the form has a token")
         + 20;
-    html[start..start + 32].to_string()
+    html[start..start + FormToken::LENGTH].to_string()
 }
 
 async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backend) {
@@ -632,7 +684,11 @@ async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backe
     // The first visit gets a token, in the form and in a cookie.
     let first = get_with("/en/donate", None).await.unwrap();
     let set_cookie = first.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(set_cookie.starts_with("sharecare_gift="), "{set_cookie}");
+    // The site is served over HTTPS: the cookie's name carries the `__Host-` prefix.
+    assert!(
+        set_cookie.starts_with("__Host-sharecare_gift="),
+        "{set_cookie}"
+    );
     for attribute in [
         "Path=/",
         "Max-Age=1800",
@@ -654,7 +710,7 @@ async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backe
         "caches must key the page on the cookie"
     );
     let token = token_in(&first.text().await.unwrap());
-    let cookie = format!("sharecare_gift={token}");
+    let cookie = format!("__Host-sharecare_gift={token}");
     assert!(set_cookie.contains(&token));
 
     // A reload, the home page and a second tab share it.
@@ -703,7 +759,7 @@ async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backe
     assert_ne!(new_token, token);
     assert!(!html.contains("a moment ago"));
     // A cookie that is not a token is ignored.
-    let html = get_with("/en/donate", Some("sharecare_gift=<script>".into()))
+    let html = get_with("/en/donate", Some("__Host-sharecare_gift=<script>".into()))
         .await
         .unwrap()
         .text()

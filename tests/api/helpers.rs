@@ -32,6 +32,30 @@ use sqlx::{Connection, Executor};
 
 pub const PUBLIC_BASE_URL: &str = "https://give.example.org";
 
+/// The key the test servers sign form tokens with, so tests can make tokens of their own.
+pub const FORM_SECRET: &str = "test-form-secret-0123456789abcdef-0123456789";
+
+/// Limits far above what any test reaches, and no minimum time on a form.
+pub const RELAXED_DEFENCES: [(&str, &str); 6] = [
+    ("FORM_MIN_SECONDS", "0"),
+    ("LIMIT_PER_ADDRESS", "100000"),
+    ("LIMIT_CHECKOUTS_PER_ADDRESS", "100000"),
+    ("LIMIT_PER_EMAIL", "100000"),
+    ("CARD_BREAKER_CHECKOUTS_PER_MINUTE", "100000"),
+    ("STREAMS_PER_ADDRESS", "100"),
+];
+
+/// A form token the test servers accept, as a form they rendered would carry.
+pub fn signed_token() -> String {
+    sharecare::server::form_guard::FormGuard::with_key(
+        FORM_SECRET.as_bytes(),
+        std::time::Duration::ZERO,
+    )
+    .issue_token()
+    .as_str()
+    .to_string()
+}
+
 /// The PostgreSQL server the tests create their databases on. The test command makes sure one
 /// answers here (the machine's own, or a throwaway cluster it starts); tests never skip it.
 pub fn postgres_admin_url() -> String {
@@ -157,6 +181,28 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// Opens a donor's gift page from the address a submit (or an email) gives: the first visit
+    /// moves the key into the gift's cookies and redirects to the address without it; this
+    /// follows that redirect with the cookies, as a browser would.
+    pub async fn open_gift_page(&self, location: &str) -> reqwest::Response {
+        let first = self.get(location).await;
+        if first.status() != reqwest::StatusCode::SEE_OTHER {
+            return first;
+        }
+        let target = first.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            !target.contains("key="),
+            "the key leaves the address: {target}"
+        );
+        let cookies = cookies_from(&first);
+        self.client
+            .get(self.url(&target))
+            .header("cookie", cookies)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
     /// How many donations the database holds.
     pub async fn donation_count(&self) -> i64 {
         self.db.count_donations().await.expect("count donations")
@@ -208,14 +254,23 @@ async fn spawn(
         &site_root,
     );
     std::fs::create_dir_all(site_root.join("pkg")).unwrap();
-    let mut vars = vec![
+    // A test's own settings come first: the first value of a name wins.
+    let mut vars: Vec<(&str, String)> = extra_settings.to_vec();
+    vars.extend([
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
         ("LEPTOS_SITE_ROOT", site_root.display().to_string()),
         ("CONTENT_DIR", content.display().to_string()),
         ("PUBLIC_BASE_URL", PUBLIC_BASE_URL.to_string()),
         ("DATABASE_URL", database.url.clone()),
-    ];
-    vars.extend(extra_settings.iter().cloned());
+        ("FORM_SECRET", FORM_SECRET.to_string()),
+    ]);
+    // Every test gives from one address, many times, at once: the abuse defences have tests
+    // of their own (see `security`), which set these back.
+    vars.extend(
+        RELAXED_DEFENCES
+            .iter()
+            .map(|(name, value)| (*name, value.to_string())),
+    );
     let settings = Settings::from_pairs(&vars).expect("test settings are valid");
     let application = Application::build(settings)
         .await
@@ -251,4 +306,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// The `name=value` pairs a response sets, as one `Cookie` header sends them back.
+pub fn cookies_from(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

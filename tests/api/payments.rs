@@ -13,8 +13,10 @@ use sharecare::domain::donation::Donation;
 use sharecare::domain::form::DonationForm;
 use sharecare::domain::identifiers::{FormToken, Reference};
 use sharecare::domain::Locale;
+use sharecare::server::config::Settings;
 use sharecare::server::db::Database;
 use sharecare::server::donations::Donations;
+use sharecare::server::limits::Limits;
 use sharecare::server::payment::Payments;
 use sharecare::server::receipts::ReceiptSender;
 
@@ -58,7 +60,7 @@ async fn stripe_app(backend: Backend, sink: Option<&SmtpSink>) -> (TestApp, Fake
 }
 
 fn token() -> String {
-    Donations::new_form_token().as_str().to_string()
+    crate::helpers::signed_token()
 }
 
 struct Gift {
@@ -481,7 +483,7 @@ async fn a_failing_provider_leaves_the_gift_pending_with_a_clear_message(backend
         .await;
     let page = location(&continued);
     assert!(page.ends_with("&checkout=unavailable"), "{page}");
-    let html = app.get(&page).await.text().await.unwrap();
+    let html = app.open_gift_page(&page).await.text().await.unwrap();
     assert!(html.contains("We could not reach our card payment service."));
     assert!(html.contains("Continue to secure payment"));
     assert_eq!(fake.sessions().len(), 0);
@@ -611,7 +613,7 @@ async fn the_donors_page_follows_the_checkout(backend: Backend) {
         .to_string();
 
     // Back from the checkout without paying: told so, with a way back to the same checkout.
-    let html = app.get(&cancel).await.text().await.unwrap();
+    let html = app.open_gift_page(&cancel).await.text().await.unwrap();
     assert!(
         html.contains("Your card payment has not been completed, and nothing has been charged.")
     );
@@ -638,7 +640,7 @@ async fn the_donors_page_follows_the_checkout(backend: Backend) {
     assert_eq!(wrong_key.status(), StatusCode::NOT_FOUND);
 
     // Back after paying, before the webhook: "being confirmed", and a live status stream.
-    let html = app.get(&success).await.text().await.unwrap();
+    let html = app.open_gift_page(&success).await.text().await.unwrap();
     assert!(html.contains("Your payment is being confirmed."));
     assert!(
         html.contains("reload it in a moment"),
@@ -669,7 +671,7 @@ async fn the_donors_page_follows_the_checkout(backend: Backend) {
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
 
     // After the webhook, the same address says the payment arrived.
-    let html = app.get(&success).await.text().await.unwrap();
+    let html = app.open_gift_page(&success).await.text().await.unwrap();
     assert!(html.contains("We have received your payment."));
     assert!(!html.contains("being confirmed"));
 }
@@ -808,10 +810,19 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
     let test_database = TestDatabase::new(backend).await;
     let database = Database::connect(&test_database.url).await.unwrap();
     let content = Arc::new(sharecare::content::load(&crate::helpers::content_dir()).unwrap());
+    let limits = Arc::new(Limits::new(
+        &database,
+        Settings::from_pairs::<&str>(&[]).unwrap().protection.limits,
+        Settings::from_pairs::<&str>(&[])
+            .unwrap()
+            .protection
+            .breaker,
+    ));
     let donations = Donations::new(
         database.clone(),
         content.clone(),
         Arc::new(Payments::new(None)),
+        limits,
         PUBLIC_BASE_URL,
     )
     .await

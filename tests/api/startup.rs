@@ -200,7 +200,15 @@ fn an_unusable_database_url_stops_the_server_with_one_line() {
 #[test]
 fn staff_mark_a_gift_paid_from_the_command_line() {
     let cwd = tempfile::tempdir().unwrap();
-    let (child, stderr, address) = start_serving(cwd.path(), &[("PROGRESS_REFRESH_SECONDS", "1")]);
+    let (child, stderr, address) = start_serving(
+        cwd.path(),
+        &[
+            ("PROGRESS_REFRESH_SECONDS", "1"),
+            ("FORM_SECRET", crate::helpers::FORM_SECRET),
+            ("FORM_MIN_SECONDS", "0"),
+        ],
+    );
+    let token = crate::helpers::signed_token();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -215,7 +223,7 @@ fn staff_mark_a_gift_paid_from_the_command_line() {
                 ("currency", "HKD"),
                 ("email", "staff-test@example.org"),
                 ("receipt", "none"),
-                ("token", "00112233445566778899aabbccddeeff"),
+                ("token", token.as_str()),
             ])
             .send()
             .await

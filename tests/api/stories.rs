@@ -423,7 +423,7 @@ async fn a_gift_through_a_share_link_is_counted_on_its_page_without_naming_anyon
     assert!(donate.contains(&format!("name=\"referral\" value=\"{code}\"")));
 
     // A gift through the link, confirmed.
-    let token = sharecare::server::donations::Donations::new_form_token();
+    let token = crate::helpers::signed_token();
     let response = app
         .post_form(
             "/en/donate",
@@ -520,7 +520,7 @@ async fn stories_and_the_thank_you_page_carry_a_share_bar() {
     assert!(html.contains("action=\"/zh-hk/stories/yiyi/share-link\""));
 
     // After giving: share the campaign, never the gift's own secret address.
-    let token = sharecare::server::donations::Donations::new_form_token();
+    let token = crate::helpers::signed_token();
     let response = app
         .post_form(
             "/en/donate",
@@ -534,7 +534,9 @@ async fn stories_and_the_thank_you_page_carry_a_share_bar() {
         )
         .await;
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    let html = page(&app, &location).await;
+    let gift_page = app.open_gift_page(&location).await;
+    assert_eq!(gift_page.status(), StatusCode::OK);
+    let html = gift_page.text().await.unwrap();
     assert!(html.contains(&format!("readonly value=\"{PUBLIC_BASE_URL}/en\"")));
     assert!(html.contains("https://wa.me/?text=I%20just%20gave"));
     let key = location.split("key=").nth(1).unwrap();

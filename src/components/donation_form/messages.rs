@@ -10,6 +10,8 @@ use crate::domain::form::{Field, FieldError, Problem};
 use crate::domain::money::{AmountError, AmountLimits};
 use crate::i18n::{fill, Messages};
 
+use super::FormProblem;
+
 /// The message for a problem, in the reader's language, with the content's limits filled in.
 pub fn problem_message(m: &Messages, problem: Problem, content: &Content) -> String {
     let AmountLimits {
@@ -79,21 +81,23 @@ pub fn ErrorSummary(
     m: &'static Messages,
     content: std::sync::Arc<Content>,
     errors: Vec<FieldError>,
-    unavailable: bool,
-    checkout_failed: bool,
+    problem: Option<FormProblem>,
 ) -> impl IntoView {
-    if errors.is_empty() && !unavailable && !checkout_failed {
+    if errors.is_empty() && problem.is_none() {
         return None;
     }
-    let heading = if checkout_failed {
-        m.form_checkout_failed.to_string()
-    } else if unavailable {
-        m.form_unavailable.to_string()
-    } else {
-        fill(
+    let heading = match problem {
+        Some(FormProblem::CheckoutFailed) => m.form_checkout_failed.to_string(),
+        Some(FormProblem::Unavailable) => m.form_unavailable.to_string(),
+        Some(FormProblem::TooMany { minutes }) => {
+            fill(m.form_too_many, &[("minutes", &minutes.to_string())])
+        }
+        Some(FormProblem::Refused) => m.form_refused.to_string(),
+        Some(FormProblem::TokenUsed) => m.form_token_used.to_string(),
+        None => fill(
             m.form_error_summary,
             &[("count", &errors.len().to_string())],
-        )
+        ),
     };
     let items = errors
         .iter()

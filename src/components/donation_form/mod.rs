@@ -40,21 +40,35 @@ pub struct GiftSession {
 pub struct FormState {
     pub form: DonationForm,
     pub errors: Vec<FieldError>,
-    /// The database could not take the gift just now; the donor can simply submit again.
-    pub unavailable: bool,
-    /// The gift is stored but the card checkout could not be started; submitting again
-    /// reuses the same donation.
-    pub checkout_failed: bool,
+    /// Why the whole form came back, when it is not one field's mistake.
+    pub problem: Option<FormProblem>,
     /// The gift this form's token already made (the donor came back to the form).
     pub previous: Option<Donation>,
 }
 
+/// Why a form came back as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormProblem {
+    /// The database could not take the gift just now; the donor can simply submit again.
+    Unavailable,
+    /// The gift is stored but the card checkout could not be started; submitting again
+    /// reuses the same donation.
+    CheckoutFailed,
+    /// Over a rate limit: try again after this many minutes.
+    TooMany { minutes: u64 },
+    /// Sent back faster than a person could, or with the hidden field filled in.
+    Refused,
+    /// The form's token already made another gift (shown above the form).
+    TokenUsed,
+}
+
 impl FormState {
-    /// A fresh form: the content's default amount, one-off, the session's token and the
-    /// visit's share code.
-    pub fn fresh(content: &Content, session: GiftSession) -> FormState {
+    /// A fresh form: the content's default amount, one-off, the session's token, the visit's
+    /// share code and `stamp`, the signed note of when it is shown (see `server::form_guard`).
+    pub fn fresh(content: &Content, session: GiftSession, stamp: String) -> FormState {
         FormState {
             form: DonationForm {
+                shown: stamp,
                 frequency: Frequency::OneOff.as_str().into(),
                 amount: major_units(content.giving.default_amount_minor_units),
                 currency: content.organisation.currency().code().into(),
@@ -77,10 +91,11 @@ impl FormState {
         content: &Content,
         rules: GivingRules,
         session: GiftSession,
+        stamp: String,
         amount: Option<&str>,
         frequency: Option<&str>,
     ) -> Self {
-        let mut state = FormState::fresh(content, session);
+        let mut state = FormState::fresh(content, session, stamp);
         if let Some(frequency) = frequency.and_then(Frequency::parse) {
             state.form.frequency = frequency.as_str().into();
         }
@@ -129,8 +144,7 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
     let FormState {
         form,
         errors,
-        unavailable,
-        checkout_failed,
+        problem,
         previous,
     } = state.clone();
 
@@ -162,13 +176,19 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
     let receipt_name_error = error_text(Field::ReceiptName);
     let method_error = error_text(Field::PaymentMethod);
     let method = form.payment_method.clone();
-    let method_choice = rules.card_payments.then(move || {
+    let method_choice = if rules.card_payments {
         view! {
             <ChoiceGroup legend=m.form_method_legend layout="choice-column" error_id="method-error" error=method_error>
                 {method_options(m, &method)}
             </ChoiceGroup>
         }
-    });
+        .into_any()
+    } else if app.donations.cards_paused() {
+        // The card-testing breaker tripped: transfers only, and the donor is told why.
+        view! { <p class="form-note" role="status">{m.form_cards_paused}</p> }.into_any()
+    } else {
+        ().into_any()
+    };
     let amount_error = error_text(Field::Amount).or_else(|| error_text(Field::Currency));
     let frequency_error = error_text(Field::Frequency);
     let email_error = error_text(Field::Email);
@@ -189,8 +209,9 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                 data-card-payments=rules.card_payments.then_some("")
             >
                 <HiddenMessages m content=content.clone()/>
-                <ErrorSummary m content=content.clone() errors unavailable checkout_failed/>
+                <ErrorSummary m content=content.clone() errors problem/>
                 <input type="hidden" name="token" value=form.token.clone()/>
+                <input type="hidden" name="shown" value=form.shown.clone()/>
                 <input type="hidden" name="currency" value=currency.code()/>
                 <input type="hidden" name="referral" value=form.referral.clone()/>
 
@@ -256,6 +277,12 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                     {m.form_privacy_note}" "
                     <a href=paths::privacy(locale)>{m.privacy_link}</a>
                 </p>
+
+                // People never see this field; programs that fill every field do.
+                <div class="trap" aria-hidden="true">
+                    <label for="donate-homepage">{m.form_trap_label}</label>
+                    <input type="text" id="donate-homepage" name="homepage" tabindex="-1" autocomplete="off" value=""/>
+                </div>
 
                 <button type="submit" class="button" id="donate-submit">{m.form_submit}</button>
                 <p class="field-error" id="token-error" aria-live="polite">{token_error}</p>

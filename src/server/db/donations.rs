@@ -267,6 +267,19 @@ impl Database {
         Ok(())
     }
 
+    /// Deletes donations created before `before` (Unix milliseconds) that never received a
+    /// payment: pledges the privacy notice promises not to keep. Returns how many went.
+    pub async fn delete_unpaid_donations_before(&self, before: i64) -> Result<u64, DbError> {
+        Ok(sqlx::query(
+            "DELETE FROM donations WHERE created_at < $1 AND status <> 'paid' \
+             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id)",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// How many donations are stored, whatever their status (tests and the benchmark).
     pub async fn count_donations(&self) -> Result<i64, DbError> {
         let (count,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM donations")

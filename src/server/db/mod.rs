@@ -10,11 +10,13 @@
 //! only in SQL and in the domain types' `as_str`/`parse` pairs.
 
 mod donations;
+mod guards;
 mod outbox;
 mod payments;
 mod referrals;
 
 pub use donations::{Inserted, NewDonation};
+pub use guards::Hit;
 pub use outbox::{Delivered, ReceiptJob};
 pub use payments::{
     EventChange, EventOutcome, NewPayment, PaidTotals, PaymentRecord, ProviderEvent,
@@ -151,12 +153,19 @@ impl Database {
             .acquire_timeout(Duration::from_secs(3))
             .after_connect(move |connection, _| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets pages read while a gift is written; NORMAL sync is durable
-                        // across application crashes and fast enough for bursts of gifts.
-                        connection.execute("PRAGMA journal_mode = WAL").await?;
-                        connection.execute("PRAGMA synchronous = NORMAL").await?;
-                        connection.execute("PRAGMA busy_timeout = 5000").await?;
+                    match backend {
+                        Backend::Sqlite => {
+                            // WAL lets pages read while a gift is written; NORMAL sync is
+                            // durable across application crashes and fast for bursts of gifts.
+                            connection.execute("PRAGMA journal_mode = WAL").await?;
+                            connection.execute("PRAGMA synchronous = NORMAL").await?;
+                            connection.execute("PRAGMA busy_timeout = 5000").await?;
+                        }
+                        Backend::Postgres => {
+                            // No statement holds a connection for long: a donor hears "try
+                            // again" rather than waiting on a stuck query.
+                            connection.execute("SET statement_timeout = 5000").await?;
+                        }
                     }
                     Ok(())
                 })
@@ -199,18 +208,39 @@ fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
     }
 }
 
-/// A database URL safe to print: the password, if any, replaced.
+/// A database or mail URL safe to print: the password in the user part, and any password in
+/// the query (`?password=`, `sslpassword=`, PostgreSQL's own parameters), replaced.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match (address.find("://"), address.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
+            let credentials = &address[scheme_end + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &address[..scheme_end + 3], &address[at..])
+                }
+                None => address.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => address.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                    format!("{name}=***")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&pairs.join("&"));
     }
+    redacted
 }
 
 #[cfg(test)]
@@ -228,6 +258,18 @@ mod tests {
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            redact("postgres://app@db/give?password=s3cret&sslmode=require"),
+            "postgres://app@db/give?password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://app:pw@db/give?sslpassword=k3y&PassWord=x"),
+            "postgres://app:***@db/give?sslpassword=***&PassWord=***"
+        );
+        assert_eq!(
+            redact("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
     }
 
     #[tokio::test]

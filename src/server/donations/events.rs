@@ -6,6 +6,7 @@ use super::{payment_for, Donations};
 use crate::domain::donation::Donation;
 use crate::server::clock::now_millis;
 use crate::server::db::{DbError, EventChange, EventOutcome, ProviderEvent};
+use crate::server::limits::CardEvent;
 use crate::server::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
 
 impl Donations {
@@ -58,9 +59,18 @@ impl Donations {
             }
             PaymentEvent::CheckoutExpired { donation } => {
                 match self.donation_of(received, donation).await? {
-                    Some(donation) => EventChange::Expire {
-                        donation_id: donation.id,
-                    },
+                    Some(donation) => {
+                        if donation.by_card() && donation.status.awaits_payment() {
+                            // Card-testing runs leave many lapsed checkouts behind.
+                            self.limits
+                                .breaker()
+                                .record(CardEvent::PaymentFailed, now_millis())
+                                .await;
+                        }
+                        EventChange::Expire {
+                            donation_id: donation.id,
+                        }
+                    }
                     None => EventChange::Nothing,
                 }
             }

@@ -5,6 +5,7 @@
 
 mod events;
 mod progress;
+mod status_watch;
 
 pub use progress::Progress;
 
@@ -24,8 +25,10 @@ use crate::i18n::t;
 use crate::paths::{self, CheckoutReturn};
 use crate::server::clock::now_millis;
 use crate::server::db::{Database, DbError, Inserted, NewDonation, NewPayment};
+use crate::server::limits::{CardEvent, Limits};
 use crate::server::payment::{CheckoutRequest, NextStep, Payments, ProviderError};
 use crate::server::secrets::{constant_time_eq, random_hex};
+use status_watch::StatusWatchers;
 
 /// Why a donation could not be marked paid.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,10 @@ pub enum MarkPaidError {
 /// Why a gift could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum StartGiftError {
+    /// The form's token already made a different gift (another amount, frequency or email):
+    /// the donor is shown that gift and offered a new form, never silently the first gift.
+    #[error("the form token already made {}", .0.reference.as_str())]
+    TokenUsed(Box<Donation>),
     /// Nothing was stored; the donor can submit the same form again.
     #[error("cannot store the donation: {0}")]
     Storage(#[from] DbError),
@@ -81,6 +88,8 @@ pub struct Donations {
     public_base_url: String,
     progress: watch::Sender<Progress>,
     receipts_due: Arc<Notify>,
+    limits: Arc<Limits>,
+    status_watchers: Arc<StatusWatchers>,
 }
 
 impl Donations {
@@ -89,33 +98,37 @@ impl Donations {
         db: Database,
         content: Arc<Content>,
         payments: Arc<Payments>,
+        limits: Arc<Limits>,
         public_base_url: &str,
     ) -> Result<Donations, DbError> {
         let initial = Progress::of(&content, db.paid_totals().await?);
         let (progress, _) = watch::channel(initial);
         Ok(Donations {
+            status_watchers: Arc::new(StatusWatchers::new(db.clone())),
             db,
             content,
             payments,
             public_base_url: public_base_url.to_string(),
             progress,
             receipts_due: Arc::new(Notify::new()),
+            limits,
         })
     }
 
     /// What the donation form accepts: the content's currency and limits, and card payments
-    /// when a card provider is configured.
+    /// when a card provider is configured and the card-testing breaker has not paused them.
     pub fn giving_rules(&self) -> GivingRules {
         GivingRules {
             currency: self.content.organisation.currency(),
             limits: self.content.amount_limits(),
-            card_payments: self.payments.card_payments(),
+            card_payments: self.payments.card_payments() && !self.cards_paused(),
         }
     }
 
-    /// A fresh idempotency token for a donation form.
-    pub fn new_form_token() -> FormToken {
-        FormToken::parse(&random_hex::<16>()).expect("32 hex digits make a token")
+    /// Whether card gifts are paused by the card-testing breaker (the form says so and offers
+    /// transfers).
+    pub fn cards_paused(&self) -> bool {
+        self.payments.card_payments() && self.limits.breaker().is_paused(now_millis())
     }
 
     /// Stores a checked gift once per form token, then begins paying for it: a hosted
@@ -128,6 +141,16 @@ impl Donations {
     ) -> Result<StartedGift, StartGiftError> {
         let donation = self.record(request, locale).await?;
         tracing::Span::current().record("reference", donation.reference.as_str());
+        if !same_gift(&donation, request) {
+            return Err(StartGiftError::TokenUsed(Box::new(donation)));
+        }
+        // A gift already paid (or closed) is not paid for again: its page says where it stands.
+        if !donation.status.awaits_payment() {
+            return Ok(StartedGift {
+                donation,
+                next: NextStep::ShowInstructions,
+            });
+        }
         match self.begin_payment(&donation, locale).await {
             Ok(next) => Ok(StartedGift { donation, next }),
             Err(error) => Err(StartGiftError::Payment {
@@ -182,9 +205,10 @@ impl Donations {
             };
             match self.db.insert_donation(&new).await {
                 Ok(Inserted::Created(donation)) => return Ok(donation),
-                Ok(Inserted::Existing(donation)) => {
+                Ok(Inserted::Existing(donation)) if same_gift(&donation, request) => {
                     return self.follow_latest_method(donation, request).await
                 }
+                Ok(Inserted::Existing(donation)) => return Ok(donation),
                 // The random reference clashed with another gift's: draw another at once.
                 Err(error) if error.is_unique_violation() && attempt < BACKOFF.len() => {}
                 Err(error) if error.is_transient() && attempt < BACKOFF.len() => {
@@ -251,6 +275,10 @@ impl Donations {
         };
         let next = self.payments.begin(&request).await?;
         if let NextStep::Checkout(checkout) = &next {
+            self.limits
+                .breaker()
+                .record(CardEvent::CheckoutCreated, now_millis())
+                .await;
             // Without this record a retry would still reach the same session (the provider's
             // idempotency key), only more slowly; so a failure here is logged, not fatal.
             if let Err(error) = self.db.set_checkout(&donation.id, checkout).await {
@@ -277,13 +305,24 @@ impl Donations {
         self.db.donation_by_token(token).await
     }
 
-    /// A donation's status as it stands in the database (the status stream follows it).
-    pub async fn status(&self, reference: &Reference) -> Result<Option<DonationStatus>, DbError> {
-        Ok(self
-            .db
-            .donation_by_reference(reference)
-            .await?
-            .map(|donation| donation.status))
+    /// The donation's status as one shared poller reads it (see `status_watch`); the channel
+    /// closes once the status is final.
+    pub fn watch_status(&self, reference: &Reference) -> watch::Receiver<Option<DonationStatus>> {
+        self.status_watchers.watch(reference)
+    }
+
+    /// Database reads made to follow donations' statuses since start.
+    pub fn status_queries(&self) -> u64 {
+        self.status_watchers.queries()
+    }
+
+    /// Deletes pledges never paid that are older than the privacy notice promises to keep
+    /// them (content: `unpaid_pledges_kept_days`). Paid gifts are kept.
+    pub async fn delete_old_pledges(&self, now: i64) -> Result<u64, DbError> {
+        let days = i64::from(self.content.privacy.unpaid_pledges_kept_days);
+        self.db
+            .delete_unpaid_donations_before(now - days * 86_400_000)
+            .await
     }
 
     /// Confirms that an offline gift's money arrived (staff): records the payment and queues
@@ -350,6 +389,14 @@ impl Donations {
     }
 }
 
+/// Whether a form sent again with the same token is the same gift: the same amount, frequency
+/// and email. (The payment method may change while nothing is paid: see `follow_latest_method`.)
+fn same_gift(donation: &Donation, request: &DonationRequest) -> bool {
+    donation.amount == request.amount
+        && donation.frequency == request.frequency
+        && donation.email.normalized() == request.email.normalized()
+}
+
 /// A payment of the donation's full amount from `source_id`, with a receipt unless the donor
 /// asked for none.
 fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
@@ -369,11 +416,63 @@ fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
 mod tests {
     use super::*;
 
+    use crate::domain::donor::{Email, Receipt};
+    use crate::domain::form::DonationRequest;
+    use crate::domain::money::{Currency, Money};
+
     #[test]
-    fn form_tokens_are_fresh_each_time() {
-        let a = Donations::new_form_token();
-        let b = Donations::new_form_token();
-        assert_ne!(a, b);
-        assert_eq!(a.as_str().len(), FormToken::LENGTH);
+    fn a_gift_is_the_same_only_with_the_same_amount_frequency_and_email() {
+        let request = DonationRequest {
+            amount: Money::new(30_000, Currency::Hkd),
+            frequency: crate::domain::donation::Frequency::OneOff,
+            email: Email::parse("Mei@Example.org").unwrap(),
+            name: None,
+            receipt: Receipt::NoReceipt,
+            marketing_opt_in: false,
+            token: FormToken::parse(&format!("{}.{}", "a".repeat(32), "b".repeat(32))).unwrap(),
+            referral: None,
+            payment_method: crate::domain::donation::PaymentMethod::Card,
+        };
+        let donation = Donation {
+            id: "d".into(),
+            reference: Reference::parse("LBC-7K3Q9X").unwrap(),
+            access_key: "k".into(),
+            status: DonationStatus::Pending,
+            amount: request.amount,
+            frequency: request.frequency,
+            payment_method: crate::domain::donation::PaymentMethod::Offline,
+            email: Email::parse("mei@example.org").unwrap(),
+            donor_name: None,
+            receipt: Receipt::NoReceipt,
+            marketing_consent: false,
+            consent_recorded_at: 0,
+            locale: Locale::En,
+            referral: None,
+            created_at: 0,
+            paid_at: None,
+            checkout: None,
+            subscription_id: None,
+            ended_at: None,
+            flag: None,
+        };
+        assert!(
+            same_gift(&donation, &request),
+            "the method may differ, the email's case too"
+        );
+        let more = DonationRequest {
+            amount: Money::new(50_000, Currency::Hkd),
+            ..request.clone()
+        };
+        assert!(!same_gift(&donation, &more));
+        let monthly = DonationRequest {
+            frequency: crate::domain::donation::Frequency::Monthly,
+            ..request.clone()
+        };
+        assert!(!same_gift(&donation, &monthly));
+        let other_email = DonationRequest {
+            email: Email::parse("someone@example.org").unwrap(),
+            ..request
+        };
+        assert!(!same_gift(&donation, &other_email));
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::Locale;
 use crate::server::clock::now_millis;
 use crate::server::db::{Database, DbError, Delivered, ReceiptJob};
 use crate::server::secrets::random_hex;
+use crate::server::telemetry::redact_emails;
 
 /// How the worker delivers.
 enum Delivery {
@@ -125,11 +126,9 @@ impl ReceiptSender {
         let receipt = compose(&self.content, &job);
         match &self.delivery {
             Delivery::Log => {
+                // The reference only: the receipt's words hold the donor's name and address.
                 tracing::info!(
-                    to = %job.email.as_str(),
-                    subject = %receipt.subject,
-                    body = %receipt.plain,
-                    "receipt (no SMTP_URL set: written here and kept in the outbox)"
+                    "receipt composed; no SMTP_URL is set, so it stays in the outbox until one is"
                 );
                 self.db
                     .mark_message_delivered(&job.id, &claim, Delivered::Logged, now_millis())
@@ -143,6 +142,8 @@ impl ReceiptSender {
                         .await?;
                 }
                 Err(error) => {
+                    // Mail errors quote addresses: neither the log nor the outbox keeps them.
+                    let error = redact_emails(&error);
                     let retry_at = now_millis() + self.backoff_millis(job.attempts);
                     tracing::warn!(attempts = job.attempts, %error, "sending a receipt failed; will retry");
                     self.db

@@ -35,6 +35,9 @@ pub struct StripeSettings {
     pub api_base: String,
     /// Waits between attempts when Stripe answers 429/5xx or not at all.
     pub retry_delays: Vec<Duration>,
+    /// The longest a donor waits for a checkout, every attempt and wait included
+    /// (`STRIPE_DEADLINE_SECONDS`, default 10): a hung Stripe never holds a submit longer.
+    pub deadline: Duration,
 }
 
 impl std::fmt::Debug for StripeSettings {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for StripeSettings {
         f.debug_struct("StripeSettings")
             .field("api_base", &self.api_base)
             .field("retry_delays", &self.retry_delays)
+            .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
 }

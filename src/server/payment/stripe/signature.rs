@@ -42,7 +42,8 @@ pub fn verify_signature(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > SIGNATURE_TOLERANCE_SECONDS {
+    // `abs_diff`: `now - timestamp` would overflow for a timestamp of i64::MIN.
+    if now.abs_diff(timestamp) > SIGNATURE_TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::OutsideTolerance);
     }
     let mut mac = signer(secret, timestamp);
@@ -168,6 +169,24 @@ mod tests {
         let future = signature_header(body, SECRET, now + 301);
         assert_eq!(
             verify_signature(Some(&future), body, SECRET, now),
+            Err(SignatureError::OutsideTolerance)
+        );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_not_overflowed() {
+        let body = b"{}";
+        for t in [i64::MIN, i64::MAX, -1] {
+            let header = format!("t={t},v1={}", "ab".repeat(32));
+            assert_eq!(
+                verify_signature(Some(&header), body, SECRET, 1_700_000_000),
+                Err(SignatureError::OutsideTolerance),
+                "{t}"
+            );
+        }
+        let min_signed = signature_header(body, SECRET, i64::MIN);
+        assert_eq!(
+            verify_signature(Some(&min_signed), body, SECRET, i64::MAX),
             Err(SignatureError::OutsideTolerance)
         );
     }

@@ -1,0 +1,177 @@
+//! What every response promises the browser, and what every state-changing request must prove.
+//!
+//! - Requests that change anything are POSTs (the router has no other mutating method), and a
+//!   POST from another site is refused with 403: a foreign `Origin`, or `Sec-Fetch-Site:
+//!   cross-site`. The payment provider's webhook is exempt: its signature proves it.
+//! - Every response carries a Content-Security-Policy with a fresh nonce (the pages' own scripts
+//!   carry it; nothing else runs), `frame-ancestors 'none'`, HSTS on HTTPS, `nosniff`, a
+//!   referrer policy, a permissions policy and `Cross-Origin-Opener-Policy`.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::paths::Endpoint;
+use crate::server::secrets::random_hex;
+use crate::server::state::AppState;
+
+tokio::task_local! {
+    /// This request's CSP nonce, for the page rendered while answering it.
+    pub static NONCE: String;
+}
+
+/// Middleware: refuses a state-changing request sent from another site.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mutating = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let exempt = request.uri().path() == Endpoint::StripeWebhook.pattern();
+    if mutating && !exempt && from_another_site(request.headers(), &state.site.origin()) {
+        crate::warn_throttled!("cross-site", path = %request.uri().path(), "refused a request sent from another site");
+        return (
+            StatusCode::FORBIDDEN,
+            "This form was sent from another website, so it was not accepted. Please use the form on our own pages.",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether the browser says the request comes from another site. Requests without these
+/// headers (programs, older browsers) are judged by their other defences.
+pub fn from_another_site(headers: &HeaderMap, own_origin: &str) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok());
+    if fetch_site == Some("cross-site") {
+        return true;
+    }
+    match headers.get(header::ORIGIN).map(|value| value.to_str()) {
+        Some(Ok(origin)) => origin != own_origin && fetch_site != Some("same-origin"),
+        Some(Err(_)) => true,
+        None => false,
+    }
+}
+
+/// Middleware: the security headers, on every response (pages, errors, streams, files).
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let nonce = random_hex::<16>();
+    let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
+    let site = &state.site;
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        content_security_policy(&nonce, site.is_https(), site.checkout_origin.as_deref()),
+    );
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
+    set(
+        header::HeaderName::from_static("permissions-policy"),
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()".into(),
+    );
+    set(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin".into(),
+    );
+    if site.is_https() {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains".into(),
+        );
+    }
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
+    response
+}
+
+/// The policy: only the site's own files and the pages' nonced scripts run; WebAssembly may
+/// compile; no plugins, no `<base>`, no framing; forms post to the site (and, through its
+/// redirect, to the card checkout).
+pub fn content_security_policy(nonce: &str, https: bool, checkout_origin: Option<&str>) -> String {
+    let form_action = match checkout_origin {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_string(),
+    };
+    let mut policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; \
+         manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+         form-action {form_action}"
+    );
+    if https {
+        policy.push_str("; upgrade-insecure-requests");
+    }
+    policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_from_other_sites_are_told_apart() {
+        let own = "https://give.example.org";
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
+            headers
+        };
+        assert!(!from_another_site(&with(&[]), own), "no browser headers");
+        assert!(!from_another_site(
+            &with(&[("origin", "https://give.example.org")]),
+            own
+        ));
+        assert!(from_another_site(
+            &with(&[("origin", "https://evil.test")]),
+            own
+        ));
+        assert!(from_another_site(&with(&[("origin", "null")]), own));
+        assert!(from_another_site(
+            &with(&[("sec-fetch-site", "cross-site")]),
+            own
+        ));
+        assert!(!from_another_site(
+            &with(&[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "http://127.0.0.1:3000")
+            ]),
+            own
+        ));
+    }
+
+    #[test]
+    fn the_policy_lets_nonced_scripts_and_wasm_run_and_nothing_frame_the_site() {
+        let policy = content_security_policy("abc", true, Some("https://checkout.stripe.com"));
+        for part in [
+            "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self' https://checkout.stripe.com",
+            "upgrade-insecure-requests",
+        ] {
+            assert!(policy.contains(part), "{part} in {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"));
+    }
+}
