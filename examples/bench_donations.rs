@@ -5,26 +5,38 @@
 //! token, then counts the rows: every accepted gift must be stored exactly once.
 //!
 //! ```text
-//! ./scripts/bench                      # 20,000 submits from 32 clients
+//! ./scripts/bench                      # 20,000 submits from 32 clients, limits raised
 //! ./scripts/bench --requests 50000 --concurrency 64
+//! ./scripts/bench --limits on          # the default limits: only 2xx and 429 may come back
 //! ```
+//!
+//! All clients come from one address, so the rate limits are raised for the throughput run;
+//! `--limits on` keeps the defaults and checks that nothing but 303 and 429 comes back, and
+//! that every 303 was stored.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sharecare::server::config::Settings;
+use sharecare::server::form_guard::FormGuard;
 use sharecare::startup::Application;
+
+/// The key the benchmark's server signs form tokens with, so the clients can make their own.
+const FORM_SECRET: &str = "benchmark-form-secret-0123456789abcdef-0123";
 
 struct Options {
     requests: u64,
     concurrency: u64,
+    /// Keep the default rate limits (`--limits on`).
+    limits: bool,
 }
 
 fn options() -> Options {
     let mut options = Options {
         requests: 20_000,
         concurrency: 32,
+        limits: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -32,8 +44,11 @@ fn options() -> Options {
         match (pair[0].as_str(), value) {
             ("--requests", Some(n)) => options.requests = n,
             ("--concurrency", Some(n)) => options.concurrency = n,
+            ("--limits", _) if pair.get(1).map(String::as_str) == Some("on") => {
+                options.limits = true
+            }
             _ => {
-                eprintln!("usage: bench_donations [--requests N] [--concurrency N]");
+                eprintln!("usage: bench_donations [--requests N] [--concurrency N] [--limits on]");
                 std::process::exit(2);
             }
         }
@@ -49,7 +64,7 @@ async fn main() {
         "sqlite://{}?mode=rwc",
         folder.path().join("bench.db").display()
     );
-    let vars = [
+    let mut vars = vec![
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
         ("LEPTOS_SITE_ROOT", folder.path().display().to_string()),
         (
@@ -57,7 +72,15 @@ async fn main() {
             concat!(env!("CARGO_MANIFEST_DIR"), "/content").to_string(),
         ),
         ("DATABASE_URL", database_url.clone()),
+        ("FORM_SECRET", FORM_SECRET.to_string()),
+        // A program submits at once: no minimum time on the form.
+        ("FORM_MIN_SECONDS", "0".to_string()),
     ];
+    if !options.limits {
+        for name in ["LIMIT_PER_ADDRESS", "LIMIT_PER_EMAIL"] {
+            vars.push((name, u32::MAX.to_string()));
+        }
+    }
     let settings = Settings::from_pairs(&vars).expect("settings");
     let application = Application::build(settings)
         .await
@@ -72,11 +95,15 @@ async fn main() {
         .build()
         .unwrap();
     let next = Arc::new(AtomicU64::new(0));
+    let limited = Arc::new(AtomicU64::new(0));
+    let limits_on = options.limits;
     let started = Instant::now();
     let workers: Vec<_> = (0..options.concurrency)
         .map(|_| {
             let (client, next, url) =
                 (client.clone(), next.clone(), format!("{address}/en/donate"));
+            let guard = FormGuard::with_key(FORM_SECRET.as_bytes(), Duration::ZERO);
+            let limited = limited.clone();
             let total = options.requests;
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
@@ -86,7 +113,7 @@ async fn main() {
                     if i >= total {
                         break;
                     }
-                    let token = format!("{i:032x}");
+                    let token = guard.issue_token();
                     let email = format!("donor{i}@example.org");
                     let sent = Instant::now();
                     let response = client
@@ -104,6 +131,9 @@ async fn main() {
                     match response {
                         Ok(response) if response.status() == 303 => {
                             latencies.push(sent.elapsed());
+                        }
+                        Ok(response) if response.status() == 429 && limits_on => {
+                            limited.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(response) => {
                             failures += 1;
@@ -140,7 +170,16 @@ async fn main() {
     let extra = rows.saturating_sub(accepted);
 
     println!("donation submits on one instance, SQLite ({database_url})");
+    println!(
+        "  rate limits        {}",
+        if options.limits {
+            "on (defaults)"
+        } else {
+            "raised for load testing"
+        }
+    );
     println!("  clients            {}", options.concurrency);
+    println!("  refused (429)      {}", limited.load(Ordering::Relaxed));
     println!(
         "  submits accepted   {accepted} of {} ({failures} failed)",
         options.requests

@@ -122,9 +122,7 @@ impl Application {
         )
         .map_err(StartupError::Receipts)?;
         if settings.smtp_url.is_none() {
-            tracing::warn!(
-                "no SMTP_URL set: receipts are written to the log and kept in the outbox"
-            );
+            tracing::warn!("no SMTP_URL set: receipts stay in the outbox until one is");
         }
         let (stopping, stopping_receiver) = watch::channel(false);
         let assets = AssetManifest::beside_current_exe();

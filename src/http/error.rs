@@ -30,6 +30,8 @@ pub enum AppError {
     },
     /// A body far larger than any form the site has.
     PayloadTooLarge,
+    /// A body that did not arrive in time.
+    SlowRequest,
     /// Over a rate limit (`Retry-After` says when to try again).
     TooMany(crate::server::limits::TooMany),
 }
@@ -81,6 +83,12 @@ impl IntoResponse for AppError {
                 )
                     .into_response()
             }
+            AppError::SlowRequest => (
+                StatusCode::REQUEST_TIMEOUT,
+                [(header::CONNECTION, "close")],
+                "The request took too long to arrive.",
+            )
+                .into_response(),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "This request is far larger than a donation form.",

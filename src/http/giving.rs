@@ -51,6 +51,8 @@ pub async fn submit(
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return Err(AppError::PayloadTooLarge)
         }
+        // The body stopped arriving (`BODY_TIMEOUT_SECONDS`), or the client went away.
+        Err(FormRejection::BytesRejection(_)) => return Err(AppError::SlowRequest),
         // An unreadable body (wrong content type, broken encoding) is answered like an empty
         // form: the donor sees what to fill in.
         Err(_) => DonationForm::default(),

@@ -25,9 +25,11 @@ mod browser {
     use crate::islands::on;
 
     pub fn follow(root: &Element) {
-        // The progress element, the island's only child, names its stream.
+        // The progress element names its stream.
         let Some(stream) = root
-            .first_element_child()
+            .query_selector("[data-stream]")
+            .ok()
+            .flatten()
             .and_then(|progress| progress.get_attribute("data-stream"))
         else {
             return;

@@ -78,6 +78,16 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// Another handle on a database a test already made (a second instance): dropping it
+    /// leaves the database alone.
+    pub fn shared(url: &str) -> TestDatabase {
+        TestDatabase {
+            url: url.to_string(),
+            postgres_name: None,
+            _folder: tempfile::tempdir().expect("temp folder"),
+        }
+    }
+
     pub async fn new(backend: Backend) -> TestDatabase {
         let folder = tempfile::tempdir().expect("temp database folder");
         match backend {
@@ -214,6 +224,17 @@ pub fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
 }
 
+/// A second instance of `first`'s site on the same database (several instances behind one
+/// load balancer), with more settings.
+pub async fn spawn_second_instance(first: &TestApp, settings: &[(&str, String)]) -> TestApp {
+    spawn(
+        &content_dir(),
+        TestDatabase::shared(&first._database.url),
+        settings,
+    )
+    .await
+}
+
 /// The application with a temporary copy of the repository's content, on SQLite.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with_content(&content_dir()).await
@@ -244,6 +265,7 @@ async fn spawn(
     database: TestDatabase,
     extra_settings: &[(&str, String)],
 ) -> TestApp {
+    capture_logs();
     let site = tempfile::tempdir().expect("temp site folder");
     let site_root = site.path().join("site");
     let content = site.path().join("content");
@@ -318,4 +340,25 @@ pub fn cookies_from(response: &reqwest::Response) -> String {
         .filter_map(|value| value.split(';').next())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// With `SHARECARE_TEST_LOG` set (the test command sets it), every server's logs in this run
+/// go to that file, which `security::the_whole_runs_logs_hold_no_donor_data_or_secrets` scans.
+fn capture_logs() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let Ok(path) = std::env::var("SHARECARE_TEST_LOG") else {
+            return;
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|error| panic!("cannot write the test log {path}: {error}"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info,sharecare=debug"))
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    });
 }

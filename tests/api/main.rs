@@ -11,6 +11,7 @@ mod donations;
 mod fake_stripe;
 mod pages;
 mod payments;
+mod security;
 mod smtp_sink;
 mod startup;
 mod stories;

@@ -283,3 +283,46 @@ fn staff_mark_a_gift_paid_from_the_command_line() {
     });
     stop(child, stderr);
 }
+
+/// A client that sends half a request and then nothing holds neither a task nor the shutdown:
+/// after SIGTERM the server stops within its drain deadline and exits cleanly.
+#[test]
+fn a_slow_client_does_not_block_shutdown() {
+    use std::io::Write;
+    let cwd = tempfile::tempdir().unwrap();
+    let (mut child, stderr, address) = start_serving(
+        cwd.path(),
+        &[
+            ("SHUTDOWN_DRAIN_SECONDS", "2"),
+            ("BODY_TIMEOUT_SECONDS", "600"),
+            ("REQUEST_TIMEOUT_SECONDS", "600"),
+        ],
+    );
+    let mut slow = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    slow.write_all(
+        b"POST /en/donate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 500\r\n\r\nfrequency=one",
+    )
+    .unwrap();
+    // Let the request reach its handler, which now waits for the rest of the body.
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let mut exit = None;
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exit = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let Some(exit) = exit else {
+        let _ = child.kill();
+        panic!("the server was still waiting for the slow client a minute after SIGTERM");
+    };
+    assert!(exit.success(), "{exit:?}");
+    drop((slow, stderr));
+}
