@@ -33,6 +33,16 @@ for (const path of ["/en", "/zh-hk/donate", "/en/privacy", "/en/stories/lele", "
   });
 }
 
+test("no Content Security Policy violations on a personal share link's page", async ({ page }, testInfo) => {
+  const violations = await watchViolations(page);
+  await page.goto("/en/stories/yiyi");
+  await waitForIslands(page, testInfo);
+  await page.getByRole("button", { name: "Get my share link" }).click();
+  await expect(page).toHaveURL(/\/en\/referrals\//);
+  await waitForIslands(page, testInfo);
+  expect(await violations()).toEqual([]);
+});
+
 test("no Content Security Policy violations on a gift's page, and the card checkout may be reached", async ({ page }, testInfo) => {
   const violations = await watchViolations(page);
   await page.goto("/en/donate");
