@@ -62,6 +62,7 @@ mod staff {
     use sharecare::content;
     use sharecare::domain::identifiers::Reference;
     use sharecare::domain::status::Transition;
+    use sharecare::server::changes::Changes;
     use sharecare::server::config::Settings;
     use sharecare::server::db::Database;
     use sharecare::server::donations::Donations;
@@ -92,6 +93,9 @@ mod staff {
                     settings.protection.limits,
                     settings.protection.breaker,
                 )),
+                // On PostgreSQL the confirmation is announced: running servers show the new
+                // total at once.
+                Arc::new(Changes::new(database.clone())),
                 &settings.public_base_url,
             )
             .await

@@ -15,6 +15,8 @@ pub enum Endpoint {
     /// `/`: sends the reader to their language.
     Root,
     Healthz,
+    /// Ready for readers: the database answers and is migrated.
+    Readyz,
     Home,
     /// The widget alone (GET) and the form's submit (POST), which answers mistakes on the same
     /// address.
@@ -59,9 +61,10 @@ impl Methods {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 18] = [
+    pub const ALL: [Endpoint; 19] = [
         Endpoint::Root,
         Endpoint::Healthz,
+        Endpoint::Readyz,
         Endpoint::Home,
         Endpoint::Donate,
         Endpoint::Privacy,
@@ -85,6 +88,7 @@ impl Endpoint {
         match self {
             Endpoint::Root => "/",
             Endpoint::Healthz => "/healthz",
+            Endpoint::Readyz => "/readyz",
             Endpoint::Home => "/{locale}",
             Endpoint::Donate => "/{locale}/donate",
             Endpoint::Privacy => "/{locale}/privacy",

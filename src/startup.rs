@@ -8,25 +8,31 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::content::{self, ContentError};
 use crate::http::build_router;
+use crate::http::observe::{bind_metrics, serve_metrics};
 use crate::http::serve::serve;
 use crate::server::assets::AssetManifest;
+use crate::server::changes::Changes;
 use crate::server::clock::current_year;
 use crate::server::config::Protection;
 use crate::server::config::Settings;
-use crate::server::db::{redact, Database, DbError};
+use crate::server::db::{redact, Backend, Database, DbError};
 use crate::server::donations::Donations;
 use crate::server::form_guard::FormGuard;
 use crate::server::limits::{Limits, StreamGate};
+use crate::server::metrics;
 use crate::server::payment::stripe::DEFAULT_API_BASE;
 use crate::server::payment::Payments;
 use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
+use crate::server::reconciliation::Reconciler;
 use crate::server::referrals::Referrals;
 use crate::server::retention::Retention;
 use crate::server::share_images::ShareImages;
 use crate::server::state::{origin_of, AppState, SiteInfo};
+use crate::server::supervise::spawn_supervised;
 
 /// Why the server could not start. Printed as one line; never a panic trace.
 #[derive(Debug)]
@@ -62,6 +68,9 @@ pub struct Application {
     protection: Protection,
     stop_signals: StopSignals,
     stopping: watch::Sender<bool>,
+    /// The supervised background tasks, stopped with the server.
+    background: Vec<JoinHandle<()>>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -100,27 +109,43 @@ impl Application {
         )
         .await
         .map_err(StartupError::Database)?;
+        let changes = Arc::new(Changes::new(database.clone()));
         let donations = Arc::new(
             Donations::new(
                 database.clone(),
                 content.clone(),
                 payments.clone(),
                 limits.clone(),
+                changes.clone(),
                 &settings.public_base_url,
             )
             .await
             .map_err(StartupError::Database)?,
         );
-        let receipts = ReceiptSender::new(
-            database.clone(),
-            content.clone(),
-            settings.smtp_url.as_deref(),
-            settings.receipt_from.as_deref(),
-            settings.outbox_retry_base,
-            settings.outbox_lease,
-            donations.receipts_due(),
-        )
-        .map_err(StartupError::Receipts)?;
+        let receipts = Arc::new(
+            ReceiptSender::new(
+                database.clone(),
+                content.clone(),
+                settings.smtp_url.as_deref(),
+                settings.receipt_from.as_deref(),
+                settings.outbox,
+                donations.receipts_due(),
+            )
+            .map_err(StartupError::Receipts)?,
+        );
+        let metrics = match settings.metrics_addr {
+            Some(address) => {
+                let listener =
+                    bind_metrics(address)
+                        .await
+                        .map_err(|source| StartupError::Bind {
+                            addr: address,
+                            source,
+                        })?;
+                metrics::install().map(|handle| (listener, handle))
+            }
+            None => None,
+        };
         if settings.smtp_url.is_none() {
             tracing::warn!("no SMTP_URL set: receipts stay in the outbox until one is");
         }
@@ -156,14 +181,30 @@ impl Application {
                 checkout_origin,
             }),
         };
-        spawn_progress_refresh(&state, settings.progress_refresh);
-        tokio::spawn(receipts.run(state.stopping.clone()));
-        let retention = Retention {
-            db: database.clone(),
+        let background = Background {
+            database: database.clone(),
             donations,
+            receipts,
             limits,
+            changes,
+            payments: state.payments.clone(),
+            stopping: state.stopping.clone(),
+        }
+        .start(&settings);
+        let metrics_addr = match metrics {
+            Some((listener, handle)) => {
+                let address = listener.local_addr().ok();
+                tokio::spawn(serve_metrics(
+                    listener,
+                    database.clone(),
+                    state.streams.clone(),
+                    handle,
+                    state.stopping.clone(),
+                ));
+                address
+            }
+            None => None,
         };
-        tokio::spawn(retention.run(protection.retention_sweep, state.stopping.clone()));
         Ok(Application {
             listener,
             router: build_router(state.clone()),
@@ -172,6 +213,8 @@ impl Application {
             protection,
             stop_signals,
             stopping,
+            background,
+            metrics_addr,
         })
     }
 
@@ -191,6 +234,11 @@ impl Application {
         self.database.clone()
     }
 
+    /// Where `/metrics` is served, when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
     /// Serves until SIGINT or SIGTERM, then ends endless responses (the progress stream),
     /// lets requests in flight finish (at most `SHUTDOWN_DRAIN_SECONDS`) and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -200,6 +248,7 @@ impl Application {
             protection,
             stop_signals,
             stopping,
+            background,
             ..
         } = self;
         let stop = async move {
@@ -214,30 +263,120 @@ impl Application {
             stop,
         )
         .await;
+        // The background tasks end when they see the server stopping (a receipt being sent is
+        // finished first); they get the same drain deadline as requests.
+        let finished = futures_util::future::join_all(background);
+        if tokio::time::timeout(protection.shutdown_drain, finished)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background work still running at the drain deadline was cut off");
+        }
         Ok(())
     }
 }
 
-/// Re-reads the campaign totals now and then, so gifts confirmed by another instance (or
-/// directly in the database) reach this one's pages and progress stream.
-fn spawn_progress_refresh(state: &AppState, every: std::time::Duration) {
-    let donations = state.donations.clone();
-    let mut stopping = state.stopping.clone();
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        interval.tick().await;
-        loop {
-            tokio::select! {
-                _ = interval.tick() => {
-                    if let Err(error) = donations.refresh_progress().await {
-                        tracing::warn!(%error, "cannot refresh campaign progress");
-                    }
+/// The work that runs beside the requests, each task supervised (restarted after a panic).
+struct Background {
+    database: Database,
+    donations: Arc<Donations>,
+    receipts: Arc<ReceiptSender>,
+    limits: Arc<Limits>,
+    changes: Arc<Changes>,
+    payments: Arc<Payments>,
+    stopping: watch::Receiver<bool>,
+}
+
+impl Background {
+    fn start(self, settings: &Settings) -> Vec<JoinHandle<()>> {
+        let Background {
+            database,
+            donations,
+            receipts,
+            limits,
+            changes,
+            payments,
+            stopping,
+        } = self;
+        let mut tasks = Vec::new();
+        let stop = stopping.clone();
+        tasks.push(spawn_supervised("receipts", stopping.clone(), move || {
+            receipts.clone().run(stop.clone())
+        }));
+        let (follower, stop) = (donations.clone(), stopping.clone());
+        tasks.push(spawn_supervised("changes", stopping.clone(), move || {
+            let follower = follower.clone();
+            let mut stop = stop.clone();
+            async move {
+                tokio::select! {
+                    () = follower.follow_changes() => {}
+                    _ = stop.changed() => {}
                 }
-                // The only change ever sent is "stopping"; a closed channel means stopped too.
-                _ = stopping.changed() => break,
             }
+        }));
+        if database.backend() == Backend::Postgres {
+            let (url, listener, stop) = (
+                settings.database_url.clone(),
+                changes.clone(),
+                stopping.clone(),
+            );
+            tasks.push(spawn_supervised("listen", stopping.clone(), move || {
+                listener.clone().listen(url.clone(), stop.clone())
+            }));
         }
-    });
+        let (refresher, stop, every) = (
+            donations.clone(),
+            stopping.clone(),
+            settings.progress_refresh,
+        );
+        tasks.push(spawn_supervised(
+            "totals-fallback",
+            stopping.clone(),
+            move || refresh_progress_now_and_then(refresher.clone(), every, stop.clone()),
+        ));
+        let retention = Arc::new(Retention {
+            db: database.clone(),
+            donations: donations.clone(),
+            limits,
+        });
+        let (stop, every) = (stopping.clone(), settings.protection.retention_sweep);
+        tasks.push(spawn_supervised("retention", stopping.clone(), move || {
+            retention.clone().run(every, stop.clone())
+        }));
+        let reconciler = Arc::new(Reconciler {
+            db: database,
+            donations,
+            payments,
+            after: settings.reconcile_after,
+        });
+        let (stop, every) = (stopping.clone(), settings.reconcile_every);
+        tasks.push(spawn_supervised("reconcile", stopping, move || {
+            reconciler.clone().run(every, stop.clone())
+        }));
+        tasks
+    }
+}
+
+/// Re-reads the campaign totals now and then: a fallback for changes nobody announced (staff's
+/// `mark-paid` on SQLite, a lost notification).
+async fn refresh_progress_now_and_then(
+    donations: Arc<Donations>,
+    every: std::time::Duration,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let mut interval = tokio::time::interval(every);
+    interval.tick().await;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                if let Err(error) = donations.refresh_progress().await {
+                    crate::warn_throttled!("progress", %error, "cannot refresh campaign progress");
+                }
+            }
+            // The only change ever sent is "stopping"; a closed channel means stopped too.
+            _ = stopping.changed() => break,
+        }
+    }
 }
 
 /// SIGINT and SIGTERM, registered with the OS when created (not when first awaited).

@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod error;
 pub mod gift_session;
 pub mod giving;
+pub mod observe;
 pub mod pages;
 pub mod panics;
 pub mod params;

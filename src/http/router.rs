@@ -13,12 +13,14 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::{
-    discovery, giving, pages, panics, referrals, security, share_images, site, streams, webhooks,
+    discovery, giving, observe, pages, panics, referrals, security, share_images, site, streams,
+    webhooks,
 };
 use crate::paths::{Endpoint, BUNDLE_DIR, IMAGES_DIR};
 use crate::server::state::AppState;
@@ -35,6 +37,7 @@ fn handler(endpoint: Endpoint, site_root: &Path) -> MethodRouter<AppState> {
     match endpoint {
         Endpoint::Root => get(site::redirect_to_reader_language),
         Endpoint::Healthz => get(site::healthz),
+        Endpoint::Readyz => get(observe::readyz),
         Endpoint::Home => get(pages::home),
         // The form's POST shares its address with the page it re-renders on a mistake.
         Endpoint::Donate => get(pages::donate).post(giving::submit).layer(form_limit),
@@ -138,11 +141,20 @@ pub fn protect(router: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             security::security_headers,
         ))
+        .layer(middleware::from_fn(observe::record_requests))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // The path only: query strings may hold a donor's key.
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                // The path only (query strings may hold a donor's key), and the request's id,
+                // on every line logged while answering it.
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
             }),
         )
+        .layer(SetRequestIdLayer::x_request_id(observe::RandomRequestId))
         .with_state(state)
 }

@@ -109,14 +109,14 @@ pub async fn donation_status(
         .find_for_donor(&reference, &key)
         .await
         .map_err(AppError::donations_unavailable)?;
-    if found.is_none() {
+    let Some(donation) = found else {
         return not_found();
-    }
+    };
     let permit = match open(&state, address) {
         Ok(permit) => permit,
         Err(refused) => return Ok(refusal(refused)),
     };
-    let watching = state.donations.watch_status(&reference);
+    let watching = state.donations.watch_status(&donation);
     let events = futures_util::stream::unfold(
         (watching, None, false, permit),
         |(mut watching, last, ended, permit)| async move {

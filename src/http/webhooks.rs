@@ -40,6 +40,10 @@ pub async fn stripe_webhook(
     tracing::Span::current().record("event", received.id.as_str());
     match state.donations.apply_provider_event(&received).await {
         Ok(EventOutcome::Applied { .. }) => (StatusCode::OK, "ok").into_response(),
+        // Kept until the payment it is about is recorded: acknowledged, never dropped.
+        Ok(EventOutcome::Waiting) => {
+            (StatusCode::OK, "kept until its payment arrives").into_response()
+        }
         Ok(EventOutcome::AlreadyHandled) => (StatusCode::OK, "already handled").into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot store a Stripe event; Stripe will retry");

@@ -11,6 +11,7 @@ use leptos::config::LeptosOptions;
 use crate::server::db::redact;
 use crate::server::limits::{BreakerSettings, LimitSettings};
 use crate::server::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
+use crate::server::receipts::OutboxSettings;
 
 /// The running site's configuration.
 #[derive(Clone)]
@@ -39,12 +40,19 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The receipts' sender (`RECEIPT_FROM`, default the organisation's email from content).
     pub receipt_from: Option<String>,
-    /// The first wait before sending a failed receipt again, doubled each time
-    /// (`OUTBOX_RETRY_SECONDS`, default 30).
-    pub outbox_retry_base: Duration,
-    /// How long a worker may hold a receipt it is sending before another may take it over
-    /// (`OUTBOX_LEASE_SECONDS`, default 300): a crashed worker's receipts are sent after this.
-    pub outbox_lease: Duration,
+    /// How receipts are sent: the first wait before a failed one is tried again, doubled each
+    /// time (`OUTBOX_RETRY_SECONDS`, default 30); how long a worker holds one it is sending,
+    /// renewed while it sends, so a crashed worker's receipts are sent after this
+    /// (`OUTBOX_LEASE_SECONDS`, default 300); and after how many failed tries one is parked for
+    /// staff (`OUTBOX_MAX_ATTEMPTS`, default 10).
+    pub outbox: OutboxSettings,
+    /// Where Prometheus metrics are served (`METRICS_ADDR`, e.g. `127.0.0.1:9464`; default
+    /// none: no metrics listener). Kept off the public address.
+    pub metrics_addr: Option<SocketAddr>,
+    /// How often Stripe is asked about card gifts still pending, and how old such a gift must
+    /// be (`RECONCILE_EVERY_SECONDS`, `RECONCILE_AFTER_SECONDS`, default 300 each).
+    pub reconcile_every: Duration,
+    pub reconcile_after: Duration,
     /// Abuse defences and bounds on work.
     pub protection: Protection,
 }
@@ -122,8 +130,10 @@ impl fmt::Debug for Settings {
             .field("stripe", &self.stripe)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact))
             .field("receipt_from", &self.receipt_from)
-            .field("outbox_retry_base", &self.outbox_retry_base)
-            .field("outbox_lease", &self.outbox_lease)
+            .field("outbox", &self.outbox)
+            .field("metrics_addr", &self.metrics_addr)
+            .field("reconcile_every", &self.reconcile_every)
+            .field("reconcile_after", &self.reconcile_after)
             .field("protection", &self.protection)
             .finish()
     }
@@ -305,8 +315,20 @@ impl Settings {
             stripe,
             smtp_url,
             receipt_from: get("RECEIPT_FROM").map(|from| from.trim().to_string()),
-            outbox_retry_base: seconds("OUTBOX_RETRY_SECONDS", 30)?,
-            outbox_lease: seconds("OUTBOX_LEASE_SECONDS", 300)?,
+            outbox: OutboxSettings {
+                retry_base: seconds("OUTBOX_RETRY_SECONDS", 30)?,
+                lease: seconds("OUTBOX_LEASE_SECONDS", 300)?,
+                max_attempts: count("OUTBOX_MAX_ATTEMPTS", 10)?,
+            },
+            metrics_addr: match get("METRICS_ADDR") {
+                Some(value) => Some(value.trim().parse().map_err(|_| ConfigError {
+                    variable: "METRICS_ADDR",
+                    message: format!("\"{value}\" is not an address such as 127.0.0.1:9464"),
+                })?),
+                None => None,
+            },
+            reconcile_every: seconds("RECONCILE_EVERY_SECONDS", 300)?,
+            reconcile_after: seconds("RECONCILE_AFTER_SECONDS", 300)?,
             site_addr,
             site_root: get("LEPTOS_SITE_ROOT")
                 .unwrap_or_else(|| "target/site".into())

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod calendar;
+pub mod changes;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -11,12 +12,15 @@ pub mod donations;
 pub mod form_guard;
 pub mod limits;
 pub mod markup;
+pub mod metrics;
 pub mod payment;
 pub mod qr;
 pub mod receipts;
+pub mod reconciliation;
 pub mod referrals;
 pub mod retention;
 pub mod secrets;
 pub mod share_images;
 pub mod state;
+pub mod supervise;
 pub mod telemetry;

@@ -41,7 +41,7 @@ impl Retention {
     }
 
     /// Sweeps at start and then every `every`, until `stopping` turns true.
-    pub async fn run(self, every: Duration, mut stopping: watch::Receiver<bool>) {
+    pub async fn run(self: Arc<Self>, every: Duration, mut stopping: watch::Receiver<bool>) {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {

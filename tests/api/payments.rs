@@ -13,12 +13,13 @@ use sharecare::domain::donation::Donation;
 use sharecare::domain::form::DonationForm;
 use sharecare::domain::identifiers::{FormToken, Reference};
 use sharecare::domain::Locale;
+use sharecare::server::changes::Changes;
 use sharecare::server::config::Settings;
 use sharecare::server::db::Database;
 use sharecare::server::donations::Donations;
 use sharecare::server::limits::Limits;
 use sharecare::server::payment::Payments;
-use sharecare::server::receipts::ReceiptSender;
+use sharecare::server::receipts::{OutboxSettings, ReceiptSender};
 
 on_both_databases!(
     a_card_gift_goes_to_checkout_and_only_a_signed_webhook_marks_it_paid,
@@ -379,7 +380,22 @@ async fn a_payment_that_does_not_match_the_donation_is_flagged_not_paid(backend:
             .expect("the donation is flagged for staff");
         assert!(flag.contains("does not match"), "{flag}");
         assert_eq!(payment_count(&app, &donation).await, 0);
+        // One exception per event, with the amounts, however often it is delivered.
+        assert_eq!(fake.deliver(&event).await.status(), StatusCode::OK);
+        let exceptions = app.db.exceptions_for_donation(&donation.id).await.unwrap();
+        let kind = if what == "amount" {
+            "amount_mismatch"
+        } else {
+            "currency_mismatch"
+        };
+        let received = if what == "amount" {
+            Some(100)
+        } else {
+            Some(30_000)
+        };
+        assert_eq!(exceptions, vec![(kind.to_string(), received)], "{what}");
     }
+    assert_eq!(app.db.count_open_exceptions().await.unwrap(), 2);
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 0);
 }
 
@@ -823,6 +839,7 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
         content.clone(),
         Arc::new(Payments::new(None)),
         limits,
+        Arc::new(Changes::new(database.clone())),
         PUBLIC_BASE_URL,
     )
     .await
@@ -852,10 +869,14 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
             content.clone(),
             Some(&sink.url()),
             None,
-            Duration::from_secs(1),
-            Duration::from_secs(lease_seconds),
+            OutboxSettings {
+                retry_base: Duration::from_secs(1),
+                lease: Duration::from_secs(lease_seconds),
+                max_attempts: 10,
+            },
             Arc::new(tokio::sync::Notify::new()),
         )
+        .map(Arc::new)
         .unwrap()
     };
     let (_stop, stopping) = tokio::sync::watch::channel(false);

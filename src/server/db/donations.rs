@@ -272,12 +272,41 @@ impl Database {
     pub async fn delete_unpaid_donations_before(&self, before: i64) -> Result<u64, DbError> {
         Ok(sqlx::query(
             "DELETE FROM donations WHERE created_at < $1 AND status <> 'paid' \
-             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id)",
+             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id)",
         )
         .bind(before)
         .execute(&self.pool)
         .await?
         .rows_affected())
+    }
+
+    /// Card gifts still pending whose checkout began before `before`: (session id, created at),
+    /// oldest first. The reconciliation sweep asks Stripe about them.
+    pub async fn stale_checkouts(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT checkout_session_id, created_at FROM donations WHERE status = 'pending' \
+             AND payment_method = 'card' AND checkout_session_id IS NOT NULL AND created_at < $1 \
+             ORDER BY created_at LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Donations by status and payment method (metrics).
+    pub async fn count_donations_by_status(&self) -> Result<Vec<(String, String, i64)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT status, payment_method, CAST(COUNT(*) AS BIGINT) FROM donations \
+             GROUP BY status, payment_method",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// How many donations are stored, whatever their status (tests and the benchmark).

@@ -1,4 +1,5 @@
-//! What the abuse defences keep: shared rate-limit counters and the server's own secrets.
+//! What instances share besides donations: rate-limit counters, the server's own secrets, and
+//! notifications of changes.
 
 use std::time::Duration;
 
@@ -47,6 +48,16 @@ impl Database {
                 .await?
                 .rows_affected(),
         )
+    }
+
+    /// Sends a PostgreSQL notification (see `server::changes`); delivered when it commits.
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), DbError> {
+        sqlx::query("SELECT CAST(pg_notify($1, $2) AS TEXT)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The secret called `name`: `candidate` is stored if none is yet (the first instance to

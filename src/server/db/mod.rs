@@ -10,17 +10,20 @@
 //! only in SQL and in the domain types' `as_str`/`parse` pairs.
 
 mod donations;
+mod events;
 mod guards;
 mod outbox;
 mod payments;
 mod referrals;
 
 pub use donations::{Inserted, NewDonation};
+pub use events::{
+    DisputeState, EventChange, EventOutcome, NewException, PaymentChange, ProviderEvent,
+    WaitingChange,
+};
 pub use guards::Hit;
 pub use outbox::{Delivered, ReceiptJob};
-pub use payments::{
-    EventChange, EventOutcome, NewPayment, PaidTotals, PaymentRecord, ProviderEvent,
-};
+pub use payments::{NewPayment, PaidTotals, PaymentRecord};
 pub use referrals::ReferralTotals;
 
 use std::path::Path;
@@ -155,10 +158,10 @@ impl Database {
                 Box::pin(async move {
                     match backend {
                         Backend::Sqlite => {
-                            // WAL lets pages read while a gift is written; NORMAL sync is
-                            // durable across application crashes and fast for bursts of gifts.
+                            // WAL lets pages read while a gift is written. FULL sync: a gift is
+                            // on disk before its donor is told so, even across a power loss.
                             connection.execute("PRAGMA journal_mode = WAL").await?;
-                            connection.execute("PRAGMA synchronous = NORMAL").await?;
+                            connection.execute("PRAGMA synchronous = FULL").await?;
                             connection.execute("PRAGMA busy_timeout = 5000").await?;
                         }
                         Backend::Postgres => {
@@ -178,6 +181,17 @@ impl Database {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether the database answers and has every migration this build knows (`/readyz`).
+    pub async fn is_ready(&self) -> bool {
+        let latest = MIGRATOR.iter().map(|migration| migration.version).max();
+        let applied: Result<(Option<i64>,), sqlx::Error> = sqlx::query_as(
+            "SELECT CAST(MAX(version) AS BIGINT) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        matches!(applied, Ok((applied,)) if applied == latest)
     }
 
     /// Closes every connection (tests drop their PostgreSQL database afterwards).

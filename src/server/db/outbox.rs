@@ -1,7 +1,7 @@
 //! The outbox: receipts queued in the same transaction as their payment, claimed by one worker
 //! at a time for a lease, and marked sent (or written to the log) or failed.
 
-use super::{non_negative, Database, DbError, UnreadableRow};
+use super::{non_negative, Backend, Database, DbError, UnreadableRow};
 use crate::domain::donation::Frequency;
 use crate::domain::donor::{Email, PersonName, Receipt};
 use crate::domain::identifiers::Reference;
@@ -101,13 +101,19 @@ impl Database {
         } else {
             ""
         };
-        // The claim test is repeated in the UPDATE itself: of two workers that picked the same
-        // row, only the first changes it.
+        // On PostgreSQL, workers of several instances skip the rows another is claiming
+        // instead of queueing on them. The claim test is repeated in the UPDATE itself: of two
+        // workers that picked the same row (SQLite), only the first changes it.
+        let skip_locked = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
         let sql = format!(
             "UPDATE outbox SET claim = $1, claimed_until = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $3 \
+             WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                 AND next_attempt_at <= $3 \
                  AND (claimed_until IS NULL OR claimed_until < $3){unlogged} \
-                 ORDER BY next_attempt_at LIMIT 1) \
+                 ORDER BY next_attempt_at LIMIT 1{skip_locked}) \
              AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3)"
         );
         let claimed = sqlx::query(&sql)
@@ -158,20 +164,38 @@ impl Database {
         Ok(())
     }
 
-    /// Sending the claimed message failed: it is tried again at `retry_at`.
+    /// Keeps a claim for longer while its message is being sent (a send slower than the
+    /// lease must not let another worker send it too). `false` if the claim was lost.
+    pub async fn renew_claim(&self, id: &str, claim: &str, until: i64) -> Result<bool, DbError> {
+        Ok(
+            sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND claim = $3")
+                .bind(until)
+                .bind(id)
+                .bind(claim)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    /// Sending the claimed message failed: it is tried again at `retry_at`, or, when `park`,
+    /// never again by itself (staff see it).
     pub async fn mark_message_failed(
         &self,
         id: &str,
         claim: &str,
         retry_at: i64,
         error: &str,
+        park: Option<i64>,
     ) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claim = NULL, \
-             claimed_until = NULL WHERE id = $3 AND claim = $4",
+             claimed_until = NULL, failed_at = $3 WHERE id = $4 AND claim = $5",
         )
         .bind(retry_at)
         .bind(error)
+        .bind(park)
         .bind(id)
         .bind(claim)
         .execute(&self.pool)
@@ -179,12 +203,23 @@ impl Database {
         Ok(())
     }
 
-    /// How many messages are waiting to be sent (tests, and later the admin pages).
+    /// How many messages are waiting to be sent (parked ones aside).
     pub async fn count_unsent_messages(&self) -> Result<i64, DbError> {
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE sent_at IS NULL")
-                .fetch_one(&self.pool)
-                .await?;
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
+    /// How many messages were parked after too many failed tries.
+    pub async fn count_parked_messages(&self) -> Result<i64, DbError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(count)
     }
 }

@@ -1,5 +1,6 @@
 //! Personal share codes and what the gifts made through each have raised.
 
+use super::payments::NET;
 use super::{non_negative, Database, DbError};
 use crate::domain::identifiers::ReferralCode;
 
@@ -46,15 +47,16 @@ impl Database {
         let Some((story_slug,)) = story else {
             return Ok(None);
         };
-        let (raised_minor, gifts): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(p.amount_minor - p.refunded_minor), 0) AS BIGINT), \
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM({NET}), 0) AS BIGINT), \
              CAST(COUNT(DISTINCT d.id) AS BIGINT) \
              FROM payments p JOIN donations d ON d.id = p.donation_id \
-             WHERE d.referral_code = $1 AND p.refunded_minor < p.amount_minor",
-        )
-        .bind(code.as_str())
-        .fetch_one(&self.pool)
-        .await?;
+             WHERE d.referral_code = $1 AND {NET} > 0"
+        );
+        let (raised_minor, gifts): (i64, i64) = sqlx::query_as(&sql)
+            .bind(code.as_str())
+            .fetch_one(&self.pool)
+            .await?;
         Ok(Some(ReferralTotals {
             story_slug,
             raised_minor: non_negative("payments", "amount_minor", raised_minor)?,

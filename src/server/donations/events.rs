@@ -5,9 +5,12 @@
 use super::{payment_for, Donations};
 use crate::domain::donation::Donation;
 use crate::server::clock::now_millis;
-use crate::server::db::{DbError, EventChange, EventOutcome, ProviderEvent};
+use crate::server::db::{
+    DbError, DisputeState, EventChange, EventOutcome, NewException, PaymentChange, ProviderEvent,
+};
 use crate::server::limits::CardEvent;
-use crate::server::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
+use crate::server::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+use crate::server::secrets::random_hex;
 
 impl Donations {
     /// Applies a provider's event once: a redelivery (even a concurrent one) changes nothing.
@@ -25,13 +28,64 @@ impl Donations {
             received_at: now_millis(),
         };
         let outcome = self.db.apply_provider_event(&record, &change).await?;
-        if let EventOutcome::Applied { changed } = outcome {
-            tracing::info!(changed, "payment event handled");
-            if changed && matches!(change, EventChange::Payment(_) | EventChange::Refund { .. }) {
-                self.payment_recorded().await;
+        match outcome {
+            EventOutcome::Applied { changed } => {
+                tracing::info!(changed, "payment event handled");
+                if changed {
+                    self.changed_by(&change).await?;
+                }
             }
+            EventOutcome::Waiting => {
+                tracing::info!("payment event kept until its payment is recorded");
+            }
+            EventOutcome::AlreadyHandled => {}
         }
         Ok(outcome)
+    }
+
+    /// What follows a change: totals and pages learn of it, receipts go out, and changes that
+    /// waited for a payment now recorded (or now linked) are applied.
+    async fn changed_by(&self, change: &EventChange) -> Result<(), DbError> {
+        match change {
+            EventChange::Payment(payment) => {
+                metrics::counter!("sharecare_payments_total").increment(1);
+                self.payment_recorded(&payment.donation_id).await;
+                self.apply_waiting_changes().await?;
+            }
+            EventChange::ToPayment(PaymentChange::Link { .. }) => {
+                self.apply_waiting_changes().await?;
+            }
+            EventChange::ToPayment(payment_change) => {
+                let kind = match payment_change {
+                    PaymentChange::Refund { .. } => "refund",
+                    _ => "dispute",
+                };
+                metrics::counter!("sharecare_payment_changes_total", "kind" => kind).increment(1);
+                self.totals_changed().await;
+            }
+            EventChange::Expire { donation_id }
+            | EventChange::EndSubscription { donation_id, .. } => {
+                self.status_changed(donation_id).await;
+            }
+            EventChange::Exception(exception) => self.status_changed(&exception.donation_id).await,
+            EventChange::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// Applies the changes that waited for a payment which is now recorded.
+    pub async fn apply_waiting_changes(&self) -> Result<u64, DbError> {
+        let mut applied = 0;
+        for waiting in self.db.waiting_changes().await? {
+            if let Some(changed) = self.db.apply_waiting_change(&waiting, now_millis()).await? {
+                tracing::info!(event = %waiting.event_id, changed, "a payment event that waited is applied");
+                applied += 1;
+            }
+        }
+        if applied > 0 {
+            self.totals_changed().await;
+        }
+        Ok(applied)
     }
 
     /// Decides what an event changes. Reads the donation it is about (amount and currency
@@ -85,13 +139,33 @@ impl Donations {
             }
             PaymentEvent::Refunded {
                 payment_intent_id,
-                invoice_id,
                 refunded_minor,
-            } => EventChange::Refund {
+            } => EventChange::ToPayment(PaymentChange::Refund {
                 payment_intent_id: payment_intent_id.clone(),
-                invoice_id: invoice_id.clone(),
                 refunded_minor: *refunded_minor,
-            },
+            }),
+            PaymentEvent::InvoicePaidBy {
+                invoice_id,
+                payment_intent_id,
+            } => EventChange::ToPayment(PaymentChange::Link {
+                invoice_id: invoice_id.clone(),
+                payment_intent_id: payment_intent_id.clone(),
+            }),
+            PaymentEvent::Disputed {
+                payment_intent_id,
+                dispute_id,
+                amount_minor,
+                outcome,
+            } => EventChange::ToPayment(PaymentChange::Dispute {
+                payment_intent_id: payment_intent_id.clone(),
+                dispute_id: dispute_id.clone(),
+                amount_minor: *amount_minor,
+                state: match outcome {
+                    DisputeOutcome::Open => DisputeState::Open,
+                    DisputeOutcome::Won => DisputeState::Won,
+                    DisputeOutcome::Lost => DisputeState::Lost,
+                },
+            }),
             PaymentEvent::Ignored => EventChange::Nothing,
         })
     }
@@ -135,7 +209,7 @@ impl Donations {
 }
 
 /// A payment whose amount or currency differs from the donation's is not taken as paying it:
-/// staff look at it.
+/// it becomes an exception for staff, with the amounts.
 fn mismatch(
     donation: &Donation,
     amount: Option<i64>,
@@ -147,16 +221,23 @@ fn mismatch(
     if amount_ok && currency_ok {
         return None;
     }
-    let reason = format!(
-        "payment of {} {} does not match the donation's {} {}",
-        amount.map_or("?".to_string(), |a| a.to_string()),
-        currency.unwrap_or("?").to_ascii_uppercase(),
-        expected.minor,
-        expected.currency.code()
+    let kind = if currency_ok {
+        "amount_mismatch"
+    } else {
+        "currency_mismatch"
+    };
+    tracing::warn!(
+        kind,
+        "a payment does not match its donation; kept for staff"
     );
-    tracing::warn!(%reason, "payment flagged for staff");
-    Some(EventChange::Flag {
+    metrics::counter!("sharecare_payment_exceptions_total", "kind" => kind).increment(1);
+    Some(EventChange::Exception(NewException {
+        id: random_hex::<16>(),
         donation_id: donation.id.clone(),
-        reason,
-    })
+        kind,
+        expected,
+        received_minor: amount,
+        received_currency: currency.map(str::to_ascii_uppercase),
+        created_at: now_millis(),
+    }))
 }

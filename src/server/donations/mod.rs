@@ -23,6 +23,7 @@ use crate::domain::status::{DonationStatus, StatusError, Transition};
 use crate::domain::Locale;
 use crate::i18n::t;
 use crate::paths::{self, CheckoutReturn};
+use crate::server::changes::{Change, Changes};
 use crate::server::clock::now_millis;
 use crate::server::db::{Database, DbError, Inserted, NewDonation, NewPayment};
 use crate::server::limits::{CardEvent, Limits};
@@ -90,6 +91,7 @@ pub struct Donations {
     receipts_due: Arc<Notify>,
     limits: Arc<Limits>,
     status_watchers: Arc<StatusWatchers>,
+    changes: Arc<Changes>,
 }
 
 impl Donations {
@@ -99,6 +101,7 @@ impl Donations {
         content: Arc<Content>,
         payments: Arc<Payments>,
         limits: Arc<Limits>,
+        changes: Arc<Changes>,
         public_base_url: &str,
     ) -> Result<Donations, DbError> {
         let initial = Progress::of(&content, db.paid_totals().await?);
@@ -112,6 +115,7 @@ impl Donations {
             progress,
             receipts_due: Arc::new(Notify::new()),
             limits,
+            changes,
         })
     }
 
@@ -300,15 +304,20 @@ impl Donations {
         }))
     }
 
+    /// Whether the database answers and is migrated (`/readyz`).
+    pub async fn database_ready(&self) -> bool {
+        self.db.is_ready().await
+    }
+
     /// The gift a form token already made, if any (a donor coming back to the form).
     pub async fn gift_for_token(&self, token: &FormToken) -> Result<Option<Donation>, DbError> {
         self.db.donation_by_token(token).await
     }
 
-    /// The donation's status as one shared poller reads it (see `status_watch`); the channel
+    /// The donation's status as one shared watcher reads it (see `status_watch`); the channel
     /// closes once the status is final.
-    pub fn watch_status(&self, reference: &Reference) -> watch::Receiver<Option<DonationStatus>> {
-        self.status_watchers.watch(reference)
+    pub fn watch_status(&self, donation: &Donation) -> watch::Receiver<Option<DonationStatus>> {
+        self.status_watchers.watch(&donation.id)
     }
 
     /// Database reads made to follow donations' statuses since start.
@@ -345,7 +354,9 @@ impl Donations {
                 let payment = payment_for(&donation, source_id);
                 if self.db.record_confirmed_payment(&payment).await? {
                     tracing::info!("donation marked paid");
-                    self.payment_recorded().await;
+                    metrics::counter!("sharecare_payments_total").increment(1);
+                    self.payment_recorded(&donation.id).await;
+                    self.apply_waiting_changes().await?;
                     Ok(Transition::Changed)
                 } else {
                     Ok(Transition::Unchanged)
@@ -354,12 +365,46 @@ impl Donations {
         }
     }
 
-    /// After a payment is stored: totals move at once and the receipt worker wakes.
-    async fn payment_recorded(&self) {
+    /// After a payment is stored: the receipt worker wakes, and totals and the donation's page
+    /// move at once, on every instance.
+    async fn payment_recorded(&self, donation_id: &str) {
         self.receipts_due.notify_one();
+        self.totals_changed().await;
+        self.status_changed(donation_id).await;
+    }
+
+    /// The totals moved: this instance's at once, every other's through the announcement.
+    async fn totals_changed(&self) {
         if let Err(error) = self.refresh_progress().await {
-            tracing::warn!(%error, "cannot refresh campaign progress");
+            crate::warn_throttled!("progress", %error, "cannot refresh campaign progress");
         }
+        self.changes.announce(Change::Totals).await;
+    }
+
+    /// A donation's status changed: pages watching it, on any instance, read it again.
+    async fn status_changed(&self, donation_id: &str) {
+        self.changes
+            .announce(Change::Donation(donation_id.to_string()))
+            .await;
+    }
+
+    /// Follows announced changes until the announcements end: totals are read again, and the
+    /// watchers of changed donations wake (see `status_watch`).
+    pub async fn follow_changes(self: Arc<Self>) {
+        let watchers = tokio::spawn(self.status_watchers.clone().hear(self.changes.subscribe()));
+        let mut changes = self.changes.subscribe();
+        loop {
+            match changes.recv().await {
+                Ok(Change::Totals) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    if let Err(error) = self.refresh_progress().await {
+                        crate::warn_throttled!("progress", %error, "cannot refresh campaign progress");
+                    }
+                }
+                Ok(Change::Donation(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+        watchers.abort();
     }
 
     /// Woken whenever a receipt is queued on this instance (the receipt worker waits on it).

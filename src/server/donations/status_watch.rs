@@ -1,28 +1,34 @@
-//! One poller per watched donation, however many pages watch it: a gift's page follows its
-//! status over server-sent events, and the webhook confirming it may land on another instance,
-//! so the status is read from the database once a second, by one task, for all of them.
+//! One watcher per watched donation, however many pages watch it. A gift's page follows its
+//! status over server-sent events; the change may happen on another instance, which announces
+//! it (see `server::changes`), and the watcher reads the status then. A slow read every few
+//! seconds remains for changes nobody announced (staff's `mark-paid` on SQLite).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch, Notify};
 use tokio::time::MissedTickBehavior;
 
-use crate::domain::identifiers::Reference;
 use crate::domain::status::DonationStatus;
+use crate::server::changes::Change;
 use crate::server::db::Database;
 
 /// How long one donation is watched at most (a page left open on "being confirmed").
 const WATCH_FOR: Duration = Duration::from_secs(10 * 60);
-const EVERY: Duration = Duration::from_secs(1);
+/// The fallback read, for changes nobody announced.
+const FALLBACK_EVERY: Duration = Duration::from_secs(5);
 
-type Watched = HashMap<Reference, watch::Sender<Option<DonationStatus>>>;
+struct Watched {
+    sender: watch::Sender<Option<DonationStatus>>,
+    /// Woken when the donation's change is announced.
+    poke: Arc<Notify>,
+}
 
 pub struct StatusWatchers {
     db: Database,
-    watched: Mutex<Watched>,
+    watched: Mutex<HashMap<String, Watched>>,
     queries: AtomicU64,
 }
 
@@ -35,42 +41,77 @@ impl StatusWatchers {
         }
     }
 
-    /// The donation's status as the poller last read it (`None` before its first read); the
-    /// sender closes when the status is final, nobody watches, or ten minutes pass.
-    pub fn watch(
-        self: &Arc<Self>,
-        reference: &Reference,
-    ) -> watch::Receiver<Option<DonationStatus>> {
+    /// The donation's status as last read (`None` before the first read); the sender closes
+    /// when the status is final, nobody watches, or ten minutes pass.
+    pub fn watch(self: &Arc<Self>, donation_id: &str) -> watch::Receiver<Option<DonationStatus>> {
         let mut watched = self.watched.lock().expect("watchers lock");
-        if let Some(sender) = watched.get(reference) {
-            return sender.subscribe();
+        if let Some(entry) = watched.get(donation_id) {
+            return entry.sender.subscribe();
         }
         let (sender, receiver) = watch::channel(None);
-        watched.insert(reference.clone(), sender.clone());
-        tokio::spawn(self.clone().poll(reference.clone(), sender));
+        let poke = Arc::new(Notify::new());
+        watched.insert(
+            donation_id.to_string(),
+            Watched {
+                sender: sender.clone(),
+                poke: poke.clone(),
+            },
+        );
+        tokio::spawn(self.clone().follow(donation_id.to_string(), sender, poke));
         receiver
     }
 
-    /// Database reads made by the pollers since start (one a second per watched donation).
+    /// Database reads made by the watchers since start.
     pub fn queries(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
     }
 
-    async fn poll(
+    /// Wakes the watcher of each donation whose change is announced, until the announcements
+    /// end (the server stops).
+    pub async fn hear(self: Arc<Self>, mut changes: broadcast::Receiver<Change>) {
+        loop {
+            match changes.recv().await {
+                Ok(Change::Donation(id)) => {
+                    let watched = self.watched.lock().expect("watchers lock");
+                    if let Some(entry) = watched.get(&id) {
+                        entry.poke.notify_one();
+                    }
+                }
+                Ok(Change::Totals) => {}
+                // Missed some: read every watched donation again.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    for entry in self.watched.lock().expect("watchers lock").values() {
+                        entry.poke.notify_one();
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    async fn follow(
         self: Arc<Self>,
-        reference: Reference,
+        donation_id: String,
         sender: watch::Sender<Option<DonationStatus>>,
+        poke: Arc<Notify>,
     ) {
-        let mut ticks = tokio::time::interval(EVERY);
+        let mut ticks = tokio::time::interval(FALLBACK_EVERY);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let until = tokio::time::Instant::now() + WATCH_FOR;
         loop {
-            ticks.tick().await;
-            if self.stop_if_unwatched(&reference, &sender) {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = poke.notified() => {}
+                () = tokio::time::sleep_until(until) => {
+                    self.forget(&donation_id, &sender);
+                    return;
+                }
+            }
+            if self.stop_if_unwatched(&donation_id, &sender) {
                 return;
             }
             self.queries.fetch_add(1, Ordering::Relaxed);
-            let status = match self.db.donation_by_reference(&reference).await {
+            let status = match self.db.donation_by_id(&donation_id).await {
                 Ok(donation) => donation.map(|donation| donation.status),
                 Err(error) => {
                     crate::warn_throttled!("status-watch", %error, "cannot read a watched donation's status");
@@ -84,44 +125,40 @@ impl StatusWatchers {
                     changed
                 });
                 if status.is_final() {
-                    self.forget(&reference, &sender);
+                    self.forget(&donation_id, &sender);
                     return;
                 }
-            }
-            if tokio::time::Instant::now() >= until {
-                self.forget(&reference, &sender);
-                return;
             }
         }
     }
 
-    /// Ends the poller when no page watches any more (checked under the lock, so a page that
-    /// starts watching meanwhile gets a poller of its own).
+    /// Ends the watcher when no page watches any more (checked under the lock, so a page that
+    /// starts watching meanwhile gets a watcher of its own).
     fn stop_if_unwatched(
         &self,
-        reference: &Reference,
+        donation_id: &str,
         sender: &watch::Sender<Option<DonationStatus>>,
     ) -> bool {
         let mut watched = self.watched.lock().expect("watchers lock");
         if sender.receiver_count() == 0 {
             if watched
-                .get(reference)
-                .is_some_and(|kept| kept.same_channel(sender))
+                .get(donation_id)
+                .is_some_and(|entry| entry.sender.same_channel(sender))
             {
-                watched.remove(reference);
+                watched.remove(donation_id);
             }
             return true;
         }
         false
     }
 
-    fn forget(&self, reference: &Reference, sender: &watch::Sender<Option<DonationStatus>>) {
+    fn forget(&self, donation_id: &str, sender: &watch::Sender<Option<DonationStatus>>) {
         let mut watched = self.watched.lock().expect("watchers lock");
         if watched
-            .get(reference)
-            .is_some_and(|kept| kept.same_channel(sender))
+            .get(donation_id)
+            .is_some_and(|entry| entry.sender.same_channel(sender))
         {
-            watched.remove(reference);
+            watched.remove(donation_id);
         }
     }
 }

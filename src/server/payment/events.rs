@@ -45,10 +45,33 @@ pub enum PaymentEvent {
     SubscriptionEnded { donation: DonationLookup },
     /// A charge was refunded, in part or in full: `refunded_minor` is the running total.
     Refunded {
-        payment_intent_id: Option<String>,
-        invoice_id: Option<String>,
+        payment_intent_id: String,
         refunded_minor: u64,
+    },
+    /// A monthly payment recorded under its invoice is paid by this payment intent (refunds
+    /// and disputes of it name the payment intent).
+    InvoicePaidBy {
+        invoice_id: String,
+        payment_intent_id: String,
+    },
+    /// A card payment is disputed (a chargeback): opened, then won or lost.
+    Disputed {
+        payment_intent_id: String,
+        dispute_id: String,
+        amount_minor: u64,
+        outcome: DisputeOutcome,
     },
     /// Nothing the site acts on (recorded so a redelivery is recognised).
     Ignored,
+}
+
+/// Where a dispute stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeOutcome {
+    /// Open: the money is held back until it closes.
+    Open,
+    /// Closed in the charity's favour: the money stays.
+    Won,
+    /// Closed in the cardholder's favour: the money is gone.
+    Lost,
 }

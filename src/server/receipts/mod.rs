@@ -4,7 +4,7 @@
 
 mod sender;
 
-pub use sender::{ReceiptSender, ReceiptSetupError};
+pub use sender::{OutboxSettings, ReceiptSender, ReceiptSetupError};
 
 use crate::content::Content;
 use crate::domain::donation::Frequency;

@@ -39,9 +39,21 @@ pub struct ReceiptSender {
     content: Arc<Content>,
     delivery: Delivery,
     from: Mailbox,
-    retry_base: Duration,
-    lease: Duration,
+    outbox: OutboxSettings,
     wake: Arc<Notify>,
+}
+
+/// How the outbox is worked (configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxSettings {
+    /// The first wait before a failed receipt is tried again, doubled each time (at most six
+    /// hours).
+    pub retry_base: Duration,
+    /// How long a claim lasts; renewed while a send is in progress, so only a crashed worker's
+    /// claim lapses.
+    pub lease: Duration,
+    /// After this many failed tries a receipt is parked for staff instead of tried again.
+    pub max_attempts: u32,
 }
 
 impl ReceiptSender {
@@ -50,8 +62,7 @@ impl ReceiptSender {
         content: Arc<Content>,
         smtp_url: Option<&str>,
         from: Option<&str>,
-        retry_base: Duration,
-        lease: Duration,
+        outbox: OutboxSettings,
         wake: Arc<Notify>,
     ) -> Result<ReceiptSender, ReceiptSetupError> {
         let delivery = match smtp_url {
@@ -75,8 +86,7 @@ impl ReceiptSender {
             content,
             delivery,
             from,
-            retry_base,
-            lease,
+            outbox,
             wake,
         })
     }
@@ -84,8 +94,8 @@ impl ReceiptSender {
     /// Sends due receipts until `stopping` turns true: at once when woken (a payment on this
     /// instance), otherwise every few seconds (other instances' payments, retries, lapsed
     /// claims).
-    pub async fn run(self, mut stopping: watch::Receiver<bool>) {
-        let poll = self.retry_base.min(Duration::from_secs(5));
+    pub async fn run(self: Arc<Self>, mut stopping: watch::Receiver<bool>) {
+        let poll = self.outbox.retry_base.min(Duration::from_secs(5));
         loop {
             loop {
                 match self.send_next().await {
@@ -113,7 +123,7 @@ impl ReceiptSender {
     pub async fn send_next(&self) -> Result<bool, DbError> {
         let now = now_millis();
         let claim = random_hex::<16>();
-        let lease_until = now + i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let lease_until = now + self.lease_millis();
         let unlogged_only = matches!(self.delivery, Delivery::Log);
         let Some(job) = self
             .db
@@ -134,7 +144,10 @@ impl ReceiptSender {
                     .mark_message_delivered(&job.id, &claim, Delivered::Logged, now_millis())
                     .await?;
             }
-            Delivery::Smtp(transport) => match self.send(transport, &job, receipt).await {
+            Delivery::Smtp(transport) => match self
+                .send_keeping_claim(transport, &job, &claim, receipt)
+                .await
+            {
                 Ok(()) => {
                     tracing::info!("receipt sent");
                     self.db
@@ -144,15 +157,54 @@ impl ReceiptSender {
                 Err(error) => {
                     // Mail errors quote addresses: neither the log nor the outbox keeps them.
                     let error = redact_emails(&error);
-                    let retry_at = now_millis() + self.backoff_millis(job.attempts);
-                    tracing::warn!(attempts = job.attempts, %error, "sending a receipt failed; will retry");
+                    let now = now_millis();
+                    let retry_at = now + self.backoff_millis(job.attempts);
+                    metrics::counter!("sharecare_outbox_failures_total").increment(1);
+                    let park = (job.attempts >= self.outbox.max_attempts).then_some(now);
+                    if park.is_some() {
+                        tracing::warn!(attempts = job.attempts, %error, "a receipt could not be delivered; parked for staff");
+                        metrics::counter!("sharecare_outbox_parked_total").increment(1);
+                    } else {
+                        tracing::warn!(attempts = job.attempts, %error, "sending a receipt failed; will retry");
+                    }
                     self.db
-                        .mark_message_failed(&job.id, &claim, retry_at, &error)
+                        .mark_message_failed(&job.id, &claim, retry_at, &error, park)
                         .await?;
                 }
             },
         }
         Ok(true)
+    }
+
+    fn lease_millis(&self) -> i64 {
+        i64::try_from(self.outbox.lease.as_millis()).unwrap_or(i64::MAX / 2)
+    }
+
+    /// Sends, renewing the claim every third of the lease until the send ends, so a slow mail
+    /// server never lets another worker take the receipt and send it too.
+    async fn send_keeping_claim(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        job: &ReceiptJob,
+        claim: &str,
+        receipt: ReceiptText,
+    ) -> Result<(), String> {
+        let renewing = async {
+            let mut ticks = tokio::time::interval(self.outbox.lease / 3);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let until = now_millis() + self.lease_millis();
+                if let Err(error) = self.db.renew_claim(&job.id, claim, until).await {
+                    crate::warn_throttled!("outbox-lease", %error, "cannot renew a receipt's claim");
+                }
+            }
+        };
+        tokio::select! {
+            biased;
+            sent = self.send(transport, job, receipt) => sent,
+            () = renewing => unreachable!("renewing never ends"),
+        }
     }
 
     async fn send(
@@ -188,7 +240,7 @@ impl ReceiptSender {
 
     /// `retry_base`, doubled per failed attempt, at most six hours.
     fn backoff_millis(&self, attempts: u32) -> i64 {
-        let base = i64::try_from(self.retry_base.as_millis()).unwrap_or(30_000);
+        let base = i64::try_from(self.outbox.retry_base.as_millis()).unwrap_or(30_000);
         let doublings = attempts.clamp(1, 16) - 1;
         base.saturating_mul(1 << doublings).min(6 * 3_600_000)
     }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::StripeSettings;
+use super::{StripeSettings, API_VERSION};
 use crate::domain::donation::{Checkout, Donation};
 use crate::domain::Locale;
 use crate::server::payment::{CheckoutRequest, NextStep, ProviderError};
@@ -30,6 +30,7 @@ pub(super) async fn create_session(
         let outcome = http
             .post(&url)
             .bearer_auth(&settings.secret_key)
+            .header("Stripe-Version", API_VERSION)
             .header("Idempotency-Key", &key)
             .form(&params)
             .send()
@@ -74,6 +75,43 @@ pub(super) async fn create_session(
             None => return Err(ProviderError::Unavailable(retry_reason)),
         }
     }
+}
+
+/// A Checkout Session as Stripe has it now.
+pub(super) async fn retrieve_session(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    session_id: &str,
+) -> Result<serde_json::Value, ProviderError> {
+    // A session id is Stripe's own `cs_...`; anything else never reaches the URL.
+    if !session_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(ProviderError::Rejected(format!(
+            "not a session id: {session_id:?}"
+        )));
+    }
+    let response = http
+        .get(format!(
+            "{}/v1/checkout/sessions/{session_id}",
+            settings.api_base
+        ))
+        .bearer_auth(&settings.secret_key)
+        .header("Stripe-Version", API_VERSION)
+        .send()
+        .await
+        .map_err(|error| ProviderError::Unavailable(error.to_string()))?;
+    if !response.status().is_success() {
+        return Err(ProviderError::Unavailable(format!(
+            "{} retrieving a session",
+            response.status()
+        )));
+    }
+    response
+        .json()
+        .await
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))
 }
 
 /// One key per donation: Stripe answers a repeat with the session it made the first time.

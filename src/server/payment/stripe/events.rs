@@ -1,12 +1,14 @@
-//! Stripe's webhook events, read in the shapes of the API version the account uses, and
-//! translated into provider-neutral [`PaymentEvent`]s. Nothing here reads the database: finding
-//! the donation and deciding what changes is the donations service's job.
+//! Stripe's webhook events, read in the shapes of the pinned API version ([`API_VERSION`],
+//! 2025-03-31.basil: invoices carry no payment intent and charges no invoice; an
+//! `invoice_payment.paid` event links the two), and translated into provider-neutral
+//! [`PaymentEvent`]s. Nothing here reads the database: finding the donation and deciding what
+//! changes is the donations service's job.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::PROVIDER;
-use crate::server::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
+use super::{API_VERSION, PROVIDER};
+use crate::server::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
 
 /// A webhook event, as much of it as we read.
 #[derive(Debug, Clone, Deserialize)]
@@ -14,6 +16,9 @@ pub struct StripeEvent {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// The API version the event was rendered in (the webhook endpoint's).
+    #[serde(default)]
+    pub api_version: Option<String>,
     pub data: EventData,
 }
 
@@ -23,6 +28,16 @@ pub struct EventData {
 }
 /// Translates a Stripe event into the site's terms, reading only the event itself.
 pub fn translate(event: &StripeEvent) -> ReceivedEvent {
+    if let Some(version) = event.api_version.as_deref().filter(|v| *v != API_VERSION) {
+        // The webhook endpoint must be set to the pinned version (README): other shapes may
+        // not be read right.
+        crate::warn_throttled!(
+            "stripe-version",
+            version,
+            expected = API_VERSION,
+            "a Stripe event in another API version"
+        );
+    }
     ReceivedEvent {
         provider: PROVIDER,
         id: event.id.clone(),
@@ -87,14 +102,54 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                 subscription_id: owned(object, "id"),
             },
         },
-        "charge.refunded" => PaymentEvent::Refunded {
-            payment_intent_id: owned(object, "payment_intent"),
-            invoice_id: owned(object, "invoice"),
-            refunded_minor: object
-                .get("amount_refunded")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
+        // A charge names its payment intent; a monthly payment's is learnt from
+        // `invoice_payment.paid`.
+        "charge.refunded" => match owned(object, "payment_intent") {
+            Some(payment_intent_id) => PaymentEvent::Refunded {
+                payment_intent_id,
+                refunded_minor: object
+                    .get("amount_refunded")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            },
+            None => PaymentEvent::Ignored,
         },
+        "invoice_payment.paid" => match (
+            owned(object, "invoice"),
+            object
+                .pointer("/payment/payment_intent")
+                .and_then(Value::as_str),
+        ) {
+            (Some(invoice_id), Some(payment_intent_id)) => PaymentEvent::InvoicePaidBy {
+                invoice_id,
+                payment_intent_id: payment_intent_id.to_string(),
+            },
+            _ => PaymentEvent::Ignored,
+        },
+        "charge.dispute.created" | "charge.dispute.closed" => {
+            let outcome = match (event.kind.as_str(), text(object, "status")) {
+                ("charge.dispute.created", _) => Some(DisputeOutcome::Open),
+                (_, Some("won")) => Some(DisputeOutcome::Won),
+                (_, Some("lost")) => Some(DisputeOutcome::Lost),
+                // `warning_closed` and the like: no money moved.
+                _ => None,
+            };
+            match (
+                outcome,
+                owned(object, "payment_intent"),
+                owned(object, "id"),
+            ) {
+                (Some(outcome), Some(payment_intent_id), Some(dispute_id)) => {
+                    PaymentEvent::Disputed {
+                        payment_intent_id,
+                        dispute_id,
+                        amount_minor: object.get("amount").and_then(Value::as_u64).unwrap_or(0),
+                        outcome,
+                    }
+                }
+                _ => PaymentEvent::Ignored,
+            }
+        }
         _ => PaymentEvent::Ignored,
     }
 }

@@ -22,6 +22,9 @@ use crate::domain::donation::PaymentMethod;
 
 /// Stripe's API address; tests point `STRIPE_API_BASE` at a fake.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+/// The API version every call names (`Stripe-Version`) and every event is read in. The webhook
+/// endpoint in Stripe's dashboard must be set to the same version (README).
+pub const API_VERSION: &str = "2025-03-31.basil";
 /// How far a webhook's signed timestamp may be from our clock (Stripe's own default).
 pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
 /// The provider name stored with each handled event.
@@ -92,6 +95,35 @@ impl StripeCheckout {
     /// Reads a verified webhook body as an event in the site's terms.
     pub fn read_event(&self, body: &[u8]) -> Result<ReceivedEvent, serde_json::Error> {
         Ok(translate(&serde_json::from_slice(body)?))
+    }
+
+    /// What Stripe knows of a Checkout Session now, as the event its webhook would have sent
+    /// (the reconciliation sweep asks when a webhook may have been missed): paid or expired, or
+    /// `None` while it is neither. The event's id is the session's and its state, so asking
+    /// twice is the same event, and a webhook's own event records no second payment.
+    pub async fn session_news(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<ReceivedEvent>, ProviderError> {
+        let session = checkout::retrieve_session(&self.http, &self.settings, session_id).await?;
+        let status = session.get("status").and_then(serde_json::Value::as_str);
+        let paid = session
+            .get("payment_status")
+            .and_then(serde_json::Value::as_str)
+            == Some("paid");
+        let kind = match (status, paid) {
+            (Some("complete"), true) => "checkout.session.completed",
+            (Some("expired"), _) => "checkout.session.expired",
+            _ => return Ok(None),
+        };
+        let event: events::StripeEvent = serde_json::from_value(serde_json::json!({
+            "id": format!("sweep:{session_id}:{kind}"),
+            "type": kind,
+            "api_version": API_VERSION,
+            "data": { "object": session },
+        }))
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))?;
+        Ok(Some(translate(&event)))
     }
 }
 

@@ -1,0 +1,422 @@
+//! Provider events, applied once each, atomically with their change. A change to a payment that
+//! is not recorded yet (a refund that arrives before its payment) waits in `unmatched_events`
+//! and is applied when the payment appears; a payment that does not match its donation becomes
+//! a row in `payment_exceptions` for staff.
+
+use serde::{Deserialize, Serialize};
+
+use super::payments::{record_payment, NewPayment};
+use super::{non_negative, to_column, Database, DbError};
+use crate::domain::money::Money;
+
+/// One event from a payment provider, as stored to handle it once.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderEvent<'a> {
+    pub provider: &'a str,
+    pub event_id: &'a str,
+    pub event_type: &'a str,
+    pub received_at: i64,
+}
+
+/// What a provider event changes, decided by the donations service and applied atomically with
+/// the event's record. Every change only moves a donation forward.
+#[derive(Debug, Clone)]
+pub enum EventChange {
+    Payment(NewPayment),
+    /// The checkout lapsed unpaid: a pending donation becomes expired.
+    Expire {
+        donation_id: String,
+    },
+    /// A payment that does not match its donation: kept for staff, not recorded as paying it.
+    Exception(NewException),
+    /// A monthly gift ended at the provider.
+    EndSubscription {
+        donation_id: String,
+        at: i64,
+    },
+    /// A change to a payment already recorded (or, if not yet, as soon as it is).
+    ToPayment(PaymentChange),
+    /// Recorded only (an event about something this site does not act on).
+    Nothing,
+}
+
+/// A change to a recorded payment, found by its payment intent (or, for a link, its invoice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentChange {
+    /// Refunded in part or in full: `refunded_minor` is the running total.
+    Refund {
+        payment_intent_id: String,
+        refunded_minor: u64,
+    },
+    /// A dispute opened, or closed won or lost.
+    Dispute {
+        payment_intent_id: String,
+        dispute_id: String,
+        amount_minor: u64,
+        state: DisputeState,
+    },
+    /// A monthly payment (recorded under its invoice) is paid by this payment intent, which
+    /// later refunds and disputes name.
+    Link {
+        invoice_id: String,
+        payment_intent_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisputeState {
+    Open,
+    Won,
+    Lost,
+}
+
+impl DisputeState {
+    fn as_str(self) -> &'static str {
+        match self {
+            DisputeState::Open => "open",
+            DisputeState::Won => "won",
+            DisputeState::Lost => "lost",
+        }
+    }
+}
+
+/// A payment that did not match its donation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewException {
+    pub id: String,
+    pub donation_id: String,
+    /// `amount_mismatch` or `currency_mismatch`.
+    pub kind: &'static str,
+    pub expected: Money,
+    pub received_minor: Option<i64>,
+    pub received_currency: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// First delivery: `changed` says whether anything moved.
+    Applied { changed: bool },
+    /// First delivery, about a payment not recorded yet: kept, applied when it is.
+    Waiting,
+    /// This event id was handled before; nothing was changed.
+    AlreadyHandled,
+}
+
+/// An event waiting for its payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingChange {
+    pub event_id: String,
+    pub change: PaymentChange,
+}
+
+impl Database {
+    /// Applies what a provider event asks for, once per event id: the event is stored in the
+    /// same transaction as its change, so a redelivery (even a concurrent one, on another
+    /// instance) finds it and changes nothing, and a failure leaves neither behind.
+    pub async fn apply_provider_event(
+        &self,
+        event: &ProviderEvent<'_>,
+        change: &EventChange,
+    ) -> Result<EventOutcome, DbError> {
+        let mut tx = self.pool.begin().await?;
+        // The write comes first: on SQLite it takes the write lock at once, so two deliveries
+        // queue on it instead of both reading and then failing to upgrade their locks.
+        let new_event = sqlx::query(
+            "INSERT INTO provider_events (event_id, provider, event_type, received_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(event.event_id)
+        .bind(event.provider)
+        .bind(event.event_type)
+        .bind(event.received_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !new_event {
+            tx.rollback().await?;
+            return Ok(EventOutcome::AlreadyHandled);
+        }
+        let outcome = match change {
+            EventChange::Payment(payment) => EventOutcome::Applied {
+                changed: record_payment(&mut tx, payment).await?,
+            },
+            EventChange::Expire { donation_id } => {
+                // Forward only: an expiry that arrives after the payment changes nothing.
+                let changed = sqlx::query(
+                    "UPDATE donations SET status = 'expired' WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(donation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                EventOutcome::Applied { changed }
+            }
+            EventChange::Exception(exception) => {
+                record_exception(&mut tx, event.event_id, exception).await?;
+                EventOutcome::Applied { changed: true }
+            }
+            EventChange::EndSubscription { donation_id, at } => {
+                // A monthly gift that never paid is cancelled; one that did stays paid, ended.
+                let changed = sqlx::query(
+                    "UPDATE donations SET ended_at = $1, \
+                     status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END \
+                     WHERE id = $2 AND ended_at IS NULL",
+                )
+                .bind(at)
+                .bind(donation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                EventOutcome::Applied { changed }
+            }
+            EventChange::ToPayment(payment_change) => {
+                match apply_payment_change(&mut tx, payment_change).await? {
+                    Some(changed) => EventOutcome::Applied { changed },
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO unmatched_events (event_id, provider, event_type, \
+                             change, received_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(event.event_id)
+                        .bind(event.provider)
+                        .bind(event.event_type)
+                        .bind(serde_json::to_string(payment_change).expect("a change serialises"))
+                        .bind(event.received_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        EventOutcome::Waiting
+                    }
+                }
+            }
+            EventChange::Nothing => EventOutcome::Applied { changed: false },
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Records a payment staff confirmed (an offline transfer): the payment, the donation's
+    /// move to paid and its receipt, all at once. Returns whether the payment is new.
+    pub async fn record_confirmed_payment(&self, payment: &NewPayment) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = record_payment(&mut tx, payment).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// The changes still waiting for their payment, oldest first.
+    pub async fn waiting_changes(&self) -> Result<Vec<WaitingChange>, DbError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT event_id, change FROM unmatched_events WHERE applied_at IS NULL \
+             ORDER BY received_at, event_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(event_id, change)| {
+                let change = serde_json::from_str(&change).map_err(|error| {
+                    super::UnreadableRow::new("unmatched_events", "change", error.to_string())
+                })?;
+                Ok(WaitingChange { event_id, change })
+            })
+            .collect()
+    }
+
+    /// Applies a waiting change if its payment is there now; `Some(changed)` once applied
+    /// (it stops waiting), `None` while it still waits.
+    pub async fn apply_waiting_change(
+        &self,
+        waiting: &WaitingChange,
+        now: i64,
+    ) -> Result<Option<bool>, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let applied = apply_payment_change(&mut tx, &waiting.change).await?;
+        if applied.is_some() {
+            sqlx::query(
+                "UPDATE unmatched_events SET applied_at = $1 WHERE event_id = $2 \
+                 AND applied_at IS NULL",
+            )
+            .bind(now)
+            .bind(&waiting.event_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// How many payment exceptions await staff.
+    pub async fn count_open_exceptions(&self) -> Result<u64, DbError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM payment_exceptions WHERE resolved_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        non_negative("payment_exceptions", "count", count).map_err(Into::into)
+    }
+
+    /// The exceptions recorded for a donation: (kind, received minor units), oldest first.
+    pub async fn exceptions_for_donation(
+        &self,
+        donation_id: &str,
+    ) -> Result<Vec<(String, Option<i64>)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT kind, received_minor FROM payment_exceptions WHERE donation_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Inside a transaction: applies a change to the payment it names. `None` when no such payment
+/// is recorded (yet).
+async fn apply_payment_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    change: &PaymentChange,
+) -> Result<Option<bool>, DbError> {
+    // A payment is named by its payment intent; a one-off's is also its source id.
+    let (found, update) = match change {
+        PaymentChange::Link {
+            invoice_id,
+            payment_intent_id,
+        } => {
+            let found = exists(
+                tx,
+                "SELECT id FROM payments WHERE source_id = $1",
+                invoice_id,
+            )
+            .await?;
+            let update = sqlx::query(
+                "UPDATE payments SET payment_intent_id = $1 \
+                 WHERE source_id = $2 AND payment_intent_id IS NULL",
+            )
+            .bind(payment_intent_id)
+            .bind(invoice_id);
+            (found, update)
+        }
+        PaymentChange::Refund {
+            payment_intent_id,
+            refunded_minor,
+        } => {
+            let found = by_payment_intent(tx, payment_intent_id).await?;
+            // Refund events carry the running total refunded; only a larger one counts.
+            let update = sqlx::query(
+                "UPDATE payments SET refunded_minor = $1 \
+                 WHERE (payment_intent_id = $2 OR source_id = $2) \
+                 AND refunded_minor < $1 AND amount_minor >= $1",
+            )
+            .bind(to_column(*refunded_minor))
+            .bind(payment_intent_id);
+            (found, update)
+        }
+        PaymentChange::Dispute {
+            payment_intent_id,
+            dispute_id,
+            amount_minor,
+            state,
+        } => {
+            let found = by_payment_intent(tx, payment_intent_id).await?;
+            // Open takes the money off the total; won gives it back; lost keeps it off. A
+            // dispute already closed is not reopened by a late "created".
+            let (disputed, guard) = match state {
+                DisputeState::Open => (
+                    to_column(*amount_minor),
+                    "AND (dispute_id IS NULL OR dispute_id <> $3 OR dispute_status = 'open')",
+                ),
+                DisputeState::Won => (0, ""),
+                DisputeState::Lost => (to_column(*amount_minor), ""),
+            };
+            let sql = format!(
+                "UPDATE payments SET disputed_minor = $1, dispute_status = $2, dispute_id = $3 \
+                 WHERE (payment_intent_id = $4 OR source_id = $4) \
+                 AND NOT (dispute_id = $3 AND dispute_status = $2 AND disputed_minor = $1) {guard}"
+            );
+            // The query borrows its SQL: run it here rather than returning it.
+            if !found {
+                return Ok(None);
+            }
+            let changed = sqlx::query(&sql)
+                .bind(disputed)
+                .bind(state.as_str())
+                .bind(dispute_id)
+                .bind(payment_intent_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+                > 0;
+            return Ok(Some(changed));
+        }
+    };
+    if !found {
+        return Ok(None);
+    }
+    Ok(Some(update.execute(&mut **tx).await?.rows_affected() > 0))
+}
+
+async fn by_payment_intent(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    payment_intent_id: &str,
+) -> Result<bool, DbError> {
+    exists(
+        tx,
+        "SELECT id FROM payments WHERE payment_intent_id = $1 OR source_id = $1",
+        payment_intent_id,
+    )
+    .await
+}
+
+async fn exists(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &str,
+    value: &str,
+) -> Result<bool, DbError> {
+    let row: Option<(String,)> = sqlx::query_as(sql)
+        .bind(value)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Inside a transaction: one exception row per event, and the donation marked for staff (its
+/// first reason kept).
+async fn record_exception(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event_id: &str,
+    exception: &NewException,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO payment_exceptions (id, event_id, donation_id, kind, expected_minor, \
+         expected_currency, received_minor, received_currency, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(&exception.id)
+    .bind(event_id)
+    .bind(&exception.donation_id)
+    .bind(exception.kind)
+    .bind(to_column(exception.expected.minor))
+    .bind(exception.expected.currency.code())
+    .bind(exception.received_minor)
+    .bind(&exception.received_currency)
+    .bind(exception.created_at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE donations SET flag = COALESCE(flag, $1) WHERE id = $2")
+        .bind(format!(
+            "payment of {} {} does not match the donation's {} {}",
+            exception
+                .received_minor
+                .map_or("?".to_string(), |minor| minor.to_string()),
+            exception.received_currency.as_deref().unwrap_or("?"),
+            exception.expected.minor,
+            exception.expected.currency.code(),
+        ))
+        .bind(&exception.donation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
