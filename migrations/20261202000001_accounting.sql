@@ -10,17 +10,18 @@ CREATE INDEX payments_payment_intent ON payments (payment_intent_id);
 -- staff instead of being retried for ever.
 ALTER TABLE outbox ADD COLUMN failed_at BIGINT;
 
--- Payments that did not match their donation (amount, currency): one row per event, with the
--- amounts, for staff. No payment is recorded for them.
+-- Payments that did not match their donation (amount, currency), or that name no donation of
+-- ours at all: one row per event, with the amounts, for staff. No payment is recorded for them.
 CREATE TABLE payment_exceptions (
     id TEXT PRIMARY KEY,
     event_id TEXT NOT NULL UNIQUE,
-    donation_id TEXT NOT NULL REFERENCES donations (id),
+    donation_id TEXT REFERENCES donations (id),
     kind TEXT NOT NULL,
-    expected_minor BIGINT NOT NULL,
-    expected_currency TEXT NOT NULL,
+    expected_minor BIGINT,
+    expected_currency TEXT,
     received_minor BIGINT,
     received_currency TEXT,
+    source_id TEXT,
     created_at BIGINT NOT NULL,
     resolved_at BIGINT,
     note TEXT

@@ -63,6 +63,9 @@ ensure_chromium() {
 # Exports TEST_POSTGRES_URL, the server the integration tests create their databases on.
 # PostgreSQL tests never skip: if no server answers and none can be started, this fails.
 ensure_postgres() {
+  # The fault tests start clusters of their own (and crash them), so the programs are needed
+  # even when a server already answers.
+  ensure_postgres_programs
   if [ -n "${TEST_POSTGRES_URL:-}" ]; then return; fi
   if pg_ready 127.0.0.1 5432; then
     export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"
@@ -71,19 +74,7 @@ ensure_postgres() {
     export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
     return
   fi
-  local bin
-  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
-    if [ "$(id -u)" = 0 ]; then
-      log "installing Debian's postgresql for the database tests"
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-      bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-    else
-      echo "PostgreSQL is needed for the tests: run 'sudo apt-get install postgresql'" >&2
-      exit 1
-    fi
-  fi
+  local bin="$TEST_POSTGRES_BIN"
   local port=55432 dir
   dir="$(mktemp -d /tmp/sharecare-pg.XXXXXX)"
   log "starting a throwaway PostgreSQL cluster in $dir on port $port"
@@ -100,6 +91,25 @@ ensure_postgres() {
   SHARECARE_PG_AS="${as[*]}"
   trap 'stop_throwaway_postgres' EXIT
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# Exports TEST_POSTGRES_BIN, the folder of Debian's PostgreSQL programs (initdb, pg_ctl),
+# installing the package when missing and run as root.
+ensure_postgres_programs() {
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    if [ "$(id -u)" = 0 ]; then
+      log "installing Debian's postgresql for the database tests"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    else
+      echo "PostgreSQL is needed for the tests: run 'sudo apt-get install postgresql'" >&2
+      exit 1
+    fi
+  fi
+  export TEST_POSTGRES_BIN="$bin"
 }
 
 stop_throwaway_postgres() {

@@ -54,6 +54,17 @@ impl AppError {
     }
 }
 
+impl From<crate::server::limits::Refusal> for AppError {
+    fn from(refusal: crate::server::limits::Refusal) -> AppError {
+        match refusal {
+            crate::server::limits::Refusal::TooMany(too_many) => AppError::TooMany(too_many),
+            crate::server::limits::Refusal::Unavailable => {
+                AppError::donations_unavailable("the rate limits' count is unreadable")
+            }
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {

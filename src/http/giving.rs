@@ -27,7 +27,7 @@ use crate::pages::thank_you::ThankYouPage;
 use crate::paths::{self, CheckoutReturn};
 use crate::server::clock::now_millis;
 use crate::server::donations::{Continued, StartGiftError, StartedGift};
-use crate::server::limits::{Rule, TooMany};
+use crate::server::limits::{Refusal, Rule, TooMany};
 use crate::server::payment::NextStep;
 use crate::server::state::AppState;
 
@@ -61,12 +61,12 @@ pub async fn submit(
         state: &state,
         locale,
     };
-    if let Err(too_many) = state
+    if let Err(refusal) = state
         .limits
         .check(Rule::SubmitPerAddress, &address.to_string())
         .await
     {
-        return Ok(again.too_many(form, too_many).await);
+        return Ok(again.refused(form, refusal).await);
     }
     if let Err(suspicion) = state
         .form_guard
@@ -118,8 +118,8 @@ pub async fn submit(
         limits.push((Rule::CheckoutPerEmail, email));
     }
     for (rule, subject) in limits {
-        if let Err(too_many) = state.limits.check(rule, &subject).await {
-            return Ok(again.too_many(form, too_many).await);
+        if let Err(refusal) = state.limits.check(rule, &subject).await {
+            return Ok(again.refused(form, refusal).await);
         }
     }
     Ok(match state.donations.start_gift(&request, locale).await {
@@ -210,6 +210,22 @@ impl FormAgain<'_> {
         response
     }
 
+    /// Refused by the limits: over one (429), or the shared count is unreadable because the
+    /// database is down (503, as storing the gift would be).
+    async fn refused(&self, form: DonationForm, refusal: Refusal) -> Response {
+        match refusal {
+            Refusal::TooMany(too_many) => self.too_many(form, too_many).await,
+            Refusal::Unavailable => {
+                let form_state = FormState {
+                    form,
+                    problem: Some(FormProblem::Unavailable),
+                    ..FormState::default()
+                };
+                self.with(StatusCode::SERVICE_UNAVAILABLE, form_state).await
+            }
+        }
+    }
+
     /// Over a limit: 429 with `Retry-After`, the values kept, nothing stored.
     async fn too_many(&self, form: DonationForm, too_many: TooMany) -> Response {
         let seconds = too_many.retry_after_seconds();
@@ -249,8 +265,7 @@ pub async fn continue_checkout(
     state
         .limits
         .check(Rule::CheckoutPerAddress, &address.to_string())
-        .await
-        .map_err(AppError::TooMany)?;
+        .await?;
     let continued = state
         .donations
         .continue_payment(&reference, &key, locale)

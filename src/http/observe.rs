@@ -54,7 +54,7 @@ pub async fn record_requests(request: Request, next: Next) -> Response {
     response
 }
 
-/// Request ids: 16 random bytes as hex, unless the proxy in front sent one.
+/// Request ids: 8 random bytes as 16 hex digits, unless the proxy in front sent one.
 #[derive(Clone, Copy, Default)]
 pub struct RandomRequestId;
 

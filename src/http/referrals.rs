@@ -47,8 +47,7 @@ pub async fn create_share_link(
     state
         .limits
         .check(Rule::ShareLinkPerAddress, &address.to_string())
-        .await
-        .map_err(AppError::TooMany)?;
+        .await?;
     let code = match state.referrals.issue(&story.slug).await {
         Ok(Some(code)) => code,
         Ok(None) => {

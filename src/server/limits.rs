@@ -80,6 +80,17 @@ impl Rule {
     }
 }
 
+/// Why an attempt was not let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over the limit.
+    TooMany(TooMany),
+    /// The shared count (PostgreSQL) could not be read. It lives in the same database the
+    /// attempt would be stored in, so the attempt could not succeed either: the caller answers
+    /// "try again" at once, instead of after another wait for a database that is down.
+    Unavailable,
+}
+
 /// A refused attempt: try again after this long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooMany {
@@ -128,10 +139,9 @@ impl Limits {
         }
     }
 
-    /// Counts one attempt by `subject` under `rule`; `Err` when it is one too many. A database
-    /// failure lets the attempt through: the limits guard against abuse, and must not turn a
-    /// brief outage into refusals for real donors.
-    pub async fn check(&self, rule: Rule, subject: &str) -> Result<(), TooMany> {
+    /// Counts one attempt by `subject` under `rule`; `Err` when it is one too many, or when
+    /// the shared count cannot be read (see `Refusal::Unavailable`).
+    pub async fn check(&self, rule: Rule, subject: &str) -> Result<(), Refusal> {
         let key = hashed(rule.name(), subject);
         let outcome = match &self.store {
             Store::Memory(limiters) => {
@@ -140,26 +150,29 @@ impl Limits {
                     .find(|(candidate, _)| *candidate == rule)
                     .map(|(_, limiter)| limiter)
                     .expect("a limiter per rule");
-                limiter.check_key(&key).map_err(|not_until| TooMany {
-                    retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+                limiter.check_key(&key).map_err(|not_until| {
+                    Refusal::TooMany(TooMany {
+                        retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+                    })
                 })
             }
             Store::Shared(db) => {
                 let allowed = u64::from(rule.allowed(&self.settings));
                 match db.count_hit(&key, self.settings.window).await {
-                    Ok(hit) if hit.hits > allowed => Err(TooMany {
+                    Ok(hit) if hit.hits > allowed => Err(Refusal::TooMany(TooMany {
                         retry_after: hit.window_left,
-                    }),
+                    })),
                     Ok(_) => Ok(()),
                     Err(error) => {
-                        crate::warn_throttled!("rate-limit-store", %error, "cannot count an attempt; letting it through");
-                        Ok(())
+                        crate::warn_throttled!("rate-limit-store", %error, "cannot count an attempt; the database is unavailable");
+                        return Err(Refusal::Unavailable);
                     }
                 }
             }
         };
         if outcome.is_err() {
             self.refused.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("sharecare_rate_limited_total", "rule" => rule.name()).increment(1);
             crate::warn_throttled!(
                 "rate-limit-hit",
                 rule = rule.name(),

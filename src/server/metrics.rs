@@ -48,6 +48,8 @@ pub async fn render(
     metrics::gauge!("sharecare_outbox_parked").set(db.count_parked_messages().await? as f64);
     metrics::gauge!("sharecare_payment_exceptions_open")
         .set(db.count_open_exceptions().await? as f64);
+    metrics::gauge!("sharecare_payment_events_waiting")
+        .set(db.count_waiting_changes().await? as f64);
     metrics::gauge!("sharecare_open_streams").set(open_streams as f64);
     Ok(handle.render())
 }

@@ -33,10 +33,13 @@ pub struct Sweep {
 }
 
 impl Reconciler {
+    /// Applies waiting changes, then asks Stripe about stale checkouts. Sets the lag gauge:
+    /// the age of the oldest checkout the sweep had to ask about (0 when none).
     pub async fn sweep(&self, now: i64) -> Result<Sweep, DbError> {
         let mut sweep = Sweep::default();
         self.donations.apply_waiting_changes().await?;
         let Some(stripe) = self.payments.stripe() else {
+            metrics::gauge!("sharecare_reconciliation_lag_seconds").set(0.0);
             return Ok(sweep);
         };
         let before = now - i64::try_from(self.after.as_millis()).unwrap_or(i64::MAX / 2);
@@ -72,9 +75,9 @@ impl Reconciler {
     }
 
     pub async fn run(self: Arc<Self>, every: Duration, mut stopping: watch::Receiver<bool>) {
+        // The first tick is at once: a start (after downtime, a deploy) catches up first.
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        ticks.tick().await;
         loop {
             tokio::select! {
                 _ = ticks.tick() => {

@@ -64,6 +64,13 @@ struct Ledger {
     keys_seen: Vec<String>,
     /// Statuses to answer the next requests with (429, 500...).
     forced: VecDeque<u16>,
+    /// Sessions the donor paid on the hosted page.
+    paid: Vec<String>,
+    /// Every `Stripe-Version` the site sent.
+    versions_seen: Vec<String>,
+    /// API calls the site made, and how many of them retrieved a session.
+    requests: usize,
+    retrievals: usize,
 }
 
 struct Shared {
@@ -72,6 +79,8 @@ struct Shared {
     ledger: Mutex<Ledger>,
     /// Answer every request with this status (0: off).
     always: AtomicU16,
+    /// Paying sends no webhooks (an outage of Stripe's deliveries).
+    hold_webhooks: std::sync::atomic::AtomicBool,
     next_id: AtomicU64,
     http: reqwest::Client,
 }
@@ -97,11 +106,13 @@ impl FakeStripe {
             webhook_url: Mutex::new(None),
             ledger: Mutex::new(Ledger::default()),
             always: AtomicU16::new(0),
+            hold_webhooks: std::sync::atomic::AtomicBool::new(false),
             next_id: AtomicU64::new(1),
             http: reqwest::Client::new(),
         });
         let router = Router::new()
             .route("/v1/checkout/sessions", post(create_session))
+            .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/pay/{id}", get(checkout_page).post(pay))
             .route("/healthz", get(|| async { "ok" }))
             .with_state(shared.clone());
@@ -139,6 +150,97 @@ impl FakeStripe {
 
     pub fn keys_seen(&self) -> Vec<String> {
         self.shared.ledger.lock().unwrap().keys_seen.clone()
+    }
+
+    /// Every `Stripe-Version` header the site sent.
+    pub fn versions_seen(&self) -> Vec<String> {
+        self.shared.ledger.lock().unwrap().versions_seen.clone()
+    }
+
+    /// How many API calls the site made.
+    pub fn requests(&self) -> usize {
+        self.shared.ledger.lock().unwrap().requests
+    }
+
+    /// How many times the site asked about a session (the reconciliation sweep).
+    pub fn retrievals(&self) -> usize {
+        self.shared.ledger.lock().unwrap().retrievals
+    }
+
+    /// From now on, paying sends no webhooks (the deliveries are down); the session is paid
+    /// all the same, as retrieving it shows.
+    pub fn hold_webhooks(&self) {
+        self.shared.hold_webhooks.store(true, Ordering::SeqCst);
+    }
+
+    /// The donor pays a session on the hosted page (with its webhooks, unless held).
+    pub async fn pay(&self, session: &Session) {
+        // The answer redirects to the site's public address, which is not to be followed.
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = browser
+            .post(format!("{}/pay/{}", self.base_url(), session.id))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success() || response.status().is_redirection());
+    }
+
+    /// `invoice_payment.paid` for month `n`: the invoice is paid by that month's payment intent.
+    pub fn invoice_payment_paid_event(&self, session: &Session, month: u32) -> Value {
+        self.event(
+            "invoice_payment.paid",
+            json!({
+                "id": format!("inpay_{}_{month}", session.id),
+                "object": "invoice_payment",
+                "invoice": invoice_id(session, month),
+                "amount_paid": session.amount(),
+                "currency": session.currency(),
+                "status": "paid",
+                "payment": { "type": "payment_intent", "payment_intent": month_payment_intent(session, month) },
+            }),
+        )
+    }
+
+    /// `charge.refunded` for month `n` of a monthly gift (the charge names only its payment
+    /// intent, as in the pinned API version).
+    pub fn refund_month_event(&self, session: &Session, month: u32, amount_refunded: i64) -> Value {
+        self.event(
+            "charge.refunded",
+            json!({
+                "id": format!("ch_{}_{month}", session.id),
+                "object": "charge",
+                "amount": session.amount(),
+                "amount_refunded": amount_refunded,
+                "currency": session.currency(),
+                "payment_intent": month_payment_intent(session, month),
+                "refunded": amount_refunded >= session.amount(),
+            }),
+        )
+    }
+
+    /// `charge.dispute.created` (`status` None) or `charge.dispute.closed` with `status` (`won`
+    /// or `lost`) for a one-off gift's payment.
+    pub fn dispute_event(&self, session: &Session, status: Option<&str>) -> Value {
+        let (kind, status) = match status {
+            None => ("charge.dispute.created", "needs_response"),
+            Some(status) => ("charge.dispute.closed", status),
+        };
+        self.event(
+            kind,
+            json!({
+                "id": format!("dp_{}", session.id),
+                "object": "dispute",
+                "amount": session.amount(),
+                "currency": session.currency(),
+                "charge": format!("ch_{}", session.id),
+                "payment_intent": payment_intent_id(session),
+                "reason": "fraudulent",
+                "status": status,
+            }),
+        )
     }
 
     /// A Stripe event envelope around `object`.
@@ -216,6 +318,23 @@ impl FakeStripe {
         self.post_webhook(body, Some(header)).await
     }
 
+    /// Signs and posts an event to the webhook endpoint at `url` (one of several instances).
+    pub async fn deliver_to(&self, url: &str, event: &Value) -> reqwest::Response {
+        let body = serde_json::to_vec(event).unwrap();
+        self.shared
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header(
+                "stripe-signature",
+                sign(&body, WEBHOOK_SECRET, now_seconds()),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("the site answers")
+    }
+
     /// Posts a raw body with any header (or none): for tampering tests.
     pub async fn post_webhook(
         &self,
@@ -268,6 +387,11 @@ fn subscription_id(session: &Session) -> String {
 
 fn payment_intent_id(session: &Session) -> String {
     format!("pi_{}", session.id)
+}
+
+/// The payment intent that paid month `n` of a monthly gift.
+fn month_payment_intent(session: &Session, month: u32) -> String {
+    format!("pi_{}_{month}", session.id)
 }
 
 fn invoice_id(session: &Session, month: u32) -> String {
@@ -334,16 +458,47 @@ fn stripe_error(status: u16) -> Response {
         .into_response()
 }
 
+fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+    let mut ledger = shared.ledger.lock().unwrap();
+    ledger.requests += 1;
+    if let Some(version) = headers.get("stripe-version").and_then(|v| v.to_str().ok()) {
+        ledger.versions_seen.push(version.to_string());
+    }
+    drop(ledger);
+    headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        == Some(&format!("Bearer {SECRET_KEY}"))
+}
+
+/// `GET /v1/checkout/sessions/{id}`: the session as it stands (paid once the donor paid).
+async fn retrieve_session(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    shared.ledger.lock().unwrap().retrievals += 1;
+    let Some(session) = find_session(&shared, &id) else {
+        return stripe_error(404);
+    };
+    let paid = shared.ledger.lock().unwrap().paid.contains(&id);
+    let object = if paid {
+        session_object(&session, "complete", "paid")
+    } else {
+        session_object(&session, "open", "unpaid")
+    };
+    axum::Json(object).into_response()
+}
+
 async fn create_session(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Form(params): Form<Vec<(String, String)>>,
 ) -> Response {
-    let authorized = headers
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        == Some(&format!("Bearer {SECRET_KEY}"));
-    if !authorized {
+    if !authorized(&shared, &headers) {
         return stripe_error(401);
     }
     let key = headers
@@ -425,12 +580,17 @@ async fn pay(
     let Some(session) = find_session(&shared, &id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    shared.ledger.lock().unwrap().paid.push(id.clone());
     let fake = FakeStripe {
         shared: shared.clone(),
     };
     let mut events = vec![fake.completed_event(&session)];
     if session.is_subscription() {
         events.push(fake.invoice_paid_event(&session, 1));
+        events.push(fake.invoice_payment_paid_event(&session, 1));
+    }
+    if shared.hold_webhooks.load(Ordering::SeqCst) {
+        events.clear();
     }
     let deliver_all = async move {
         for event in &events {

@@ -163,6 +163,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The application's own database handle (closing it plays an outage).
     pub db: Database,
+    /// Where its Prometheus metrics are served, when `METRICS_ADDR` was set.
+    pub metrics_address: Option<String>,
     /// Kept for the test's length: dropping it drops a PostgreSQL test database.
     pub _database: TestDatabase,
     _site: tempfile::TempDir,
@@ -235,6 +237,11 @@ pub async fn spawn_second_instance(first: &TestApp, settings: &[(&str, String)])
     .await
 }
 
+/// The application on a database a test made itself (a cluster it may stop), with settings.
+pub async fn spawn_app_on_url(url: &str, settings: &[(&str, String)]) -> TestApp {
+    spawn(&content_dir(), TestDatabase::shared(url), settings).await
+}
+
 /// The application with a temporary copy of the repository's content, on SQLite.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with_content(&content_dir()).await
@@ -300,6 +307,9 @@ async fn spawn(
     let address = format!("http://{}", application.local_addr());
     let state = application.state();
     let db = application.database();
+    let metrics_address = application
+        .metrics_addr()
+        .map(|address| format!("http://{address}"));
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -311,6 +321,7 @@ async fn spawn(
         site_root,
         state,
         db,
+        metrics_address,
         _database: database,
         _site: site,
     }

@@ -6,11 +6,15 @@
 #[macro_use]
 mod helpers;
 
+mod accounting;
 mod architecture;
 mod donations;
 mod fake_stripe;
+mod faults;
+mod instances;
 mod pages;
 mod payments;
+mod processes;
 mod security;
 mod smtp_sink;
 mod startup;

@@ -41,8 +41,18 @@ on_both_databases!(
 );
 
 /// The site with Stripe (the fake) and, when given, SMTP (the sink) configured.
-async fn stripe_app(backend: Backend, sink: Option<&SmtpSink>) -> (TestApp, FakeStripe) {
+pub(crate) async fn stripe_app(backend: Backend, sink: Option<&SmtpSink>) -> (TestApp, FakeStripe) {
     let fake = FakeStripe::start().await;
+    let app = spawn_app_with(backend, &stripe_settings(&fake, sink)).await;
+    fake.send_webhooks_to(&app.url("/webhooks/stripe"));
+    (app, fake)
+}
+
+/// Settings for a site that takes cards at the fake (and sends receipts to the sink).
+pub(crate) fn stripe_settings(
+    fake: &FakeStripe,
+    sink: Option<&SmtpSink>,
+) -> Vec<(&'static str, String)> {
     let mut settings = vec![
         ("STRIPE_SECRET_KEY", fake_stripe::SECRET_KEY.to_string()),
         (
@@ -55,27 +65,25 @@ async fn stripe_app(backend: Backend, sink: Option<&SmtpSink>) -> (TestApp, Fake
     if let Some(sink) = sink {
         settings.push(("SMTP_URL", sink.url()));
     }
-    let app = spawn_app_with(backend, &settings).await;
-    fake.send_webhooks_to(&app.url("/webhooks/stripe"));
-    (app, fake)
+    settings
 }
 
-fn token() -> String {
+pub(crate) fn token() -> String {
     crate::helpers::signed_token()
 }
 
-struct Gift {
-    locale: &'static str,
-    amount: &'static str,
-    frequency: &'static str,
-    method: &'static str,
-    receipt: &'static str,
-    receipt_name: &'static str,
-    token: String,
+pub(crate) struct Gift {
+    pub(crate) locale: &'static str,
+    pub(crate) amount: &'static str,
+    pub(crate) frequency: &'static str,
+    pub(crate) method: &'static str,
+    pub(crate) receipt: &'static str,
+    pub(crate) receipt_name: &'static str,
+    pub(crate) token: String,
 }
 
 impl Gift {
-    fn card(amount: &'static str) -> Gift {
+    pub(crate) fn card(amount: &'static str) -> Gift {
         Gift {
             locale: "en",
             amount,
@@ -87,8 +95,14 @@ impl Gift {
         }
     }
 
-    async fn submit(&self, app: &TestApp) -> reqwest::Response {
-        let fields = [
+    pub(crate) async fn submit(&self, app: &TestApp) -> reqwest::Response {
+        app.post_form(&format!("/{}/donate", self.locale), &self.fields())
+            .await
+    }
+
+    /// The form as a browser sends it.
+    pub(crate) fn fields(&self) -> [(&'static str, &str); 10] {
+        [
             ("frequency", self.frequency),
             ("amount", "other"),
             ("custom_amount", self.amount),
@@ -99,19 +113,17 @@ impl Gift {
             ("receipt_name", self.receipt_name),
             ("payment_method", self.method),
             ("token", self.token.as_str()),
-        ];
-        app.post_form(&format!("/{}/donate", self.locale), &fields)
-            .await
+        ]
     }
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "a gift redirects");
     response.headers()["location"].to_str().unwrap().to_string()
 }
 
 /// Gives by card and returns the session the fake made for it.
-async fn give_by_card(app: &TestApp, fake: &FakeStripe, gift: &Gift) -> Session {
+pub(crate) async fn give_by_card(app: &TestApp, fake: &FakeStripe, gift: &Gift) -> Session {
     let target = location(&gift.submit(app).await);
     let id = target
         .rsplit('/')
@@ -123,7 +135,7 @@ async fn give_by_card(app: &TestApp, fake: &FakeStripe, gift: &Gift) -> Session 
         .expect("the redirect goes to a session the fake made")
 }
 
-async fn donation_of(app: &TestApp, session: &Session) -> Donation {
+pub(crate) async fn donation_of(app: &TestApp, session: &Session) -> Donation {
     let reference = session.param("client_reference_id").unwrap();
     app.db
         .donation_by_reference(&Reference::parse(reference).unwrap())
@@ -132,7 +144,7 @@ async fn donation_of(app: &TestApp, session: &Session) -> Donation {
         .expect("the donation exists")
 }
 
-async fn payment_count(app: &TestApp, donation: &Donation) -> usize {
+pub(crate) async fn payment_count(app: &TestApp, donation: &Donation) -> usize {
     app.db
         .payments_for_donation(&donation.id)
         .await
@@ -142,7 +154,7 @@ async fn payment_count(app: &TestApp, donation: &Donation) -> usize {
 
 /// Waits for a condition that a background task brings about (no timing is asserted: the
 /// condition either becomes true or the test fails after a generous limit).
-async fn eventually<F, Fut>(what: &str, mut condition: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut condition: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -693,7 +705,7 @@ async fn the_donors_page_follows_the_checkout(backend: Backend) {
 }
 
 /// The next server-sent event (keep-alive comments skipped), keeping what follows it.
-async fn next_event(stream: &mut reqwest::Response, buffer: &mut String) -> String {
+pub(crate) async fn next_event(stream: &mut reqwest::Response, buffer: &mut String) -> String {
     loop {
         if let Some(end) = buffer.find("\n\n") {
             let event = buffer[..end].to_string();

@@ -2,7 +2,7 @@
 //! accepted. It can refuse the next messages (a send failure) or hang before answering the
 //! end of a message (a worker killed mid-send).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -52,6 +52,10 @@ struct Shared {
     hang: AtomicBool,
     /// How many messages reached their end (accepted or not).
     data_ends: AtomicUsize,
+    /// Wait this long before answering the end of a message (a slow mail server).
+    delay_ms: AtomicU64,
+    /// Refuse every message for good (550: no such mailbox).
+    refuse_all: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -89,6 +93,18 @@ impl SmtpSink {
 
     pub fn hang(&self, hang: bool) {
         self.shared.hang.store(hang, Ordering::SeqCst);
+    }
+
+    /// Answer the end of each message only after `delay`.
+    pub fn answer_after(&self, delay: std::time::Duration) {
+        self.shared
+            .delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Refuse every message permanently (550), as for an address that does not exist.
+    pub fn refuse_all(&self, refuse: bool) {
+        self.shared.refuse_all.store(refuse, Ordering::SeqCst);
     }
 
     /// Messages whose data was sent in full, whatever the answer.
@@ -155,11 +171,17 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
                 let _ = lines.read_line(&mut rest).await;
                 return;
             }
+            let delay = shared.delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            }
             let refuse = shared
                 .refuse_next
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok();
-            if refuse {
+            if shared.refuse_all.load(Ordering::SeqCst) {
+                b"550 5.1.1 No such mailbox\r\n"
+            } else if refuse {
                 b"451 4.3.0 Try again later\r\n"
             } else {
                 shared.received.lock().unwrap().push(Received {

@@ -4,6 +4,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::helpers::{content_dir, copy_dir};
+use crate::processes::ServerProcess;
 
 /// Runs the server binary against a content folder it should reject and returns its exit
 /// status and stderr. A server that starts instead is stopped and the test fails.
@@ -72,79 +73,34 @@ fn a_wrong_type_stops_the_server_naming_file_and_field() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// Starts the binary in `cwd`, waits for its "serving" log line and returns its address.
-// The child is handed back to the caller, which waits for it in `stop`.
-#[allow(clippy::zombie_processes)]
-fn start_serving(
-    cwd: &std::path::Path,
-    vars: &[(&str, &str)],
-) -> (
-    std::process::Child,
-    std::io::BufReader<std::process::ChildStderr>,
-    String,
-) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sharecare"));
-    command
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("CONTENT_DIR", content_dir())
-        .env("LEPTOS_SITE_ROOT", content_dir())
-        .env("RUST_LOG", "info")
-        .env("LOG_FORMAT", "json")
-        .env_remove("DATABASE_URL")
-        .current_dir(cwd)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("the server binary runs");
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-        if read == 0 {
-            let status = child.wait().unwrap();
-            panic!("the server exited before serving: {status:?}");
-        }
-        if line.contains("\"serving\"") {
-            // {"fields":{"message":"serving","address":"127.0.0.1:41234",...}}
-            let start = line
-                .find("\"address\":\"")
-                .expect("the line has the address")
-                + 11;
-            let address = &line[start..start + line[start..].find('"').unwrap()];
-            return (child, stderr, format!("http://{address}"));
-        }
-    }
+/// Starts the binary in `cwd` with `vars`, serving.
+fn start_serving(cwd: &std::path::Path, vars: &[(&str, &str)]) -> ServerProcess {
+    let vars: Vec<(&str, String)> = vars
+        .iter()
+        .map(|(name, value)| (*name, value.to_string()))
+        .collect();
+    ServerProcess::start(cwd, &vars)
 }
 
-fn stop(mut child: std::process::Child, mut stderr: impl std::io::Read) -> String {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
-    let exit = child.wait().unwrap();
+/// SIGTERM; the server must exit 0. Returns what it logged.
+fn stop(server: ServerProcess) -> String {
+    let (exit, log) = server.terminate();
     assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
-    rest
+    log
 }
 
 #[test]
 fn sigterm_stops_the_server_gracefully() {
     let cwd = tempfile::tempdir().unwrap();
-    let (child, stderr, _) = start_serving(cwd.path(), &[]);
-    let rest = stop(child, stderr);
+    let server = start_serving(cwd.path(), &[]);
+    let rest = stop(server);
     assert!(rest.contains("shutting down"), "{rest}");
 }
 
 #[test]
 fn the_embedded_database_is_created_and_migrated_on_first_start() {
     let cwd = tempfile::tempdir().unwrap();
-    let (child, stderr, _) = start_serving(cwd.path(), &[]);
-    stop(child, stderr);
+    stop(start_serving(cwd.path(), &[]));
     let file = cwd.path().join("data/sharecare.db");
     assert!(
         file.is_file(),
@@ -169,8 +125,7 @@ fn the_embedded_database_is_created_and_migrated_on_first_start() {
         assert_eq!(rows, 0);
     });
     // A second start finds the database already migrated.
-    let (child, stderr, _) = start_serving(cwd.path(), &[]);
-    stop(child, stderr);
+    stop(start_serving(cwd.path(), &[]));
 }
 
 #[test]
@@ -200,7 +155,7 @@ fn an_unusable_database_url_stops_the_server_with_one_line() {
 #[test]
 fn staff_mark_a_gift_paid_from_the_command_line() {
     let cwd = tempfile::tempdir().unwrap();
-    let (child, stderr, address) = start_serving(
+    let server = start_serving(
         cwd.path(),
         &[
             ("PROGRESS_REFRESH_SECONDS", "1"),
@@ -216,7 +171,7 @@ fn staff_mark_a_gift_paid_from_the_command_line() {
         .unwrap();
     let location = runtime.block_on(async {
         let response = client
-            .post(format!("{address}/en/donate"))
+            .post(server.url("/en/donate"))
             .form(&[
                 ("frequency", "one_off"),
                 ("amount", "300"),
@@ -266,7 +221,7 @@ fn staff_mark_a_gift_paid_from_the_command_line() {
     // The running server's progress stream reports the HK$300 within its refresh period.
     runtime.block_on(async {
         let mut stream = client
-            .get(format!("{address}/api/progress"))
+            .get(server.url("/api/progress"))
             .send()
             .await
             .unwrap();
@@ -281,7 +236,7 @@ fn staff_mark_a_gift_paid_from_the_command_line() {
             seen.push_str(&String::from_utf8_lossy(&chunk));
         }
     });
-    stop(child, stderr);
+    stop(server);
 }
 
 /// A client that sends half a request and then nothing holds neither a task nor the shutdown:
@@ -290,7 +245,7 @@ fn staff_mark_a_gift_paid_from_the_command_line() {
 fn a_slow_client_does_not_block_shutdown() {
     use std::io::Write;
     let cwd = tempfile::tempdir().unwrap();
-    let (mut child, stderr, address) = start_serving(
+    let mut server = start_serving(
         cwd.path(),
         &[
             ("SHUTDOWN_DRAIN_SECONDS", "2"),
@@ -298,7 +253,8 @@ fn a_slow_client_does_not_block_shutdown() {
             ("REQUEST_TIMEOUT_SECONDS", "600"),
         ],
     );
-    let mut slow = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    let mut slow =
+        std::net::TcpStream::connect(server.address.trim_start_matches("http://")).unwrap();
     slow.write_all(
         b"POST /en/donate HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
           Content-Length: 500\r\n\r\nfrequency=one",
@@ -306,23 +262,61 @@ fn a_slow_client_does_not_block_shutdown() {
     .unwrap();
     // Let the request reach its handler, which now waits for the rest of the body.
     std::thread::sleep(Duration::from_millis(300));
-    let signalled = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(signalled.success());
-    let mut exit = None;
-    for _ in 0..600 {
-        if let Some(status) = child.try_wait().unwrap() {
-            exit = Some(status);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let Some(exit) = exit else {
-        let _ = child.kill();
+    server.signal_terminate();
+    let Some(exit) = server.wait_for_exit(Duration::from_secs(60)) else {
         panic!("the server was still waiting for the slow client a minute after SIGTERM");
     };
     assert!(exit.success(), "{exit:?}");
-    drop((slow, stderr));
+    drop(slow);
+}
+
+/// With `LOG_FORMAT=json`, every line logged while handling a request names its request id,
+/// the one the proxy sent in `x-request-id` (or one made up), which the response carries too.
+#[test]
+fn json_logs_carry_the_request_id() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        folder.path().join("logs.db").display()
+    );
+    let server = ServerProcess::start_site(&url, &[]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // A form a program filled in (the hidden field): refused, and logged.
+        let refused = client
+            .post(server.url("/en/donate"))
+            .header("x-request-id", "req-test-4242")
+            .form(&[
+                ("frequency", "one_off"),
+                ("amount", "300"),
+                ("email", "bot@example.org"),
+                ("homepage", "https://spam.example"),
+                ("token", crate::helpers::signed_token().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422);
+        assert_eq!(refused.headers()["x-request-id"], "req-test-4242");
+        let page = client.get(server.url("/en")).send().await.unwrap();
+        let made_up = page.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(made_up.len(), 16, "{made_up}");
+        assert!(made_up.bytes().all(|b| b.is_ascii_hexdigit()), "{made_up}");
+    });
+    let log = stop(server);
+    let line = log
+        .lines()
+        .find(|line| line.contains("sent by a program"))
+        .unwrap_or_else(|| panic!("the refusal is logged:\n{log}"));
+    let parsed: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
+    assert!(
+        parsed["spans"]
+            .as_array()
+            .is_some_and(|spans| spans.iter().any(|span| span["id"] == "req-test-4242")),
+        "{line}"
+    );
 }

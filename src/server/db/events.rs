@@ -80,17 +80,34 @@ impl DisputeState {
     }
 }
 
-/// A payment that did not match its donation.
+/// A payment that did not match its donation, or named none of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewException {
     pub id: String,
-    pub donation_id: String,
-    /// `amount_mismatch` or `currency_mismatch`.
+    /// `amount_mismatch`, `currency_mismatch` or `unknown_donation`.
     pub kind: &'static str,
-    pub expected: Money,
+    /// The donation it was meant for and what that expected; none for `unknown_donation`.
+    pub expected: Option<ExpectedPayment>,
     pub received_minor: Option<i64>,
     pub received_currency: Option<String>,
+    /// The provider's id for what was paid (a checkout session, an invoice), to look it up there.
+    pub source_id: Option<String>,
     pub created_at: i64,
+}
+
+/// The donation a payment was meant for, and its amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedPayment {
+    pub donation_id: String,
+    pub amount: Money,
+}
+
+impl NewException {
+    pub fn donation_id(&self) -> Option<&str> {
+        self.expected
+            .as_ref()
+            .map(|expected| expected.donation_id.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,48 +288,89 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Exceptions staff have not resolved, oldest first.
+    pub async fn open_exceptions(&self) -> Result<Vec<OpenException>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, donation_id, received_minor, received_currency, source_id, \
+             created_at FROM payment_exceptions WHERE resolved_at IS NULL \
+             ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// How many provider events still wait for the payment they name.
+    pub async fn count_waiting_changes(&self) -> Result<u64, DbError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM unmatched_events WHERE applied_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        non_negative("unmatched_events", "count", count).map_err(Into::into)
+    }
+}
+
+/// An exception as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenException {
+    pub id: String,
+    pub kind: String,
+    pub donation_id: Option<String>,
+    pub received_minor: Option<i64>,
+    pub received_currency: Option<String>,
+    pub source_id: Option<String>,
+    pub created_at: i64,
 }
 
 /// Inside a transaction: applies a change to the payment it names. `None` when no such payment
 /// is recorded (yet).
+///
+/// The update runs before any read: on SQLite the first write takes the write lock (waiting
+/// for it if need be), whereas a transaction that read first and then writes fails at once
+/// with "database is locked" if another connection wrote in between.
 async fn apply_payment_change(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     change: &PaymentChange,
 ) -> Result<Option<bool>, DbError> {
     // A payment is named by its payment intent; a one-off's is also its source id.
-    let (found, update) = match change {
+    let (changed, named) = match change {
         PaymentChange::Link {
             invoice_id,
             payment_intent_id,
         } => {
-            let found = exists(
-                tx,
-                "SELECT id FROM payments WHERE source_id = $1",
-                invoice_id,
-            )
-            .await?;
-            let update = sqlx::query(
+            let changed = sqlx::query(
                 "UPDATE payments SET payment_intent_id = $1 \
                  WHERE source_id = $2 AND payment_intent_id IS NULL",
             )
             .bind(payment_intent_id)
-            .bind(invoice_id);
-            (found, update)
+            .bind(invoice_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                > 0;
+            (
+                changed,
+                ("SELECT id FROM payments WHERE source_id = $1", invoice_id),
+            )
         }
         PaymentChange::Refund {
             payment_intent_id,
             refunded_minor,
         } => {
-            let found = by_payment_intent(tx, payment_intent_id).await?;
             // Refund events carry the running total refunded; only a larger one counts.
-            let update = sqlx::query(
+            let changed = sqlx::query(
                 "UPDATE payments SET refunded_minor = $1 \
                  WHERE (payment_intent_id = $2 OR source_id = $2) \
                  AND refunded_minor < $1 AND amount_minor >= $1",
             )
             .bind(to_column(*refunded_minor))
-            .bind(payment_intent_id);
-            (found, update)
+            .bind(payment_intent_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                > 0;
+            (changed, (BY_PAYMENT_INTENT, payment_intent_id))
         }
         PaymentChange::Dispute {
             payment_intent_id,
@@ -320,7 +378,6 @@ async fn apply_payment_change(
             amount_minor,
             state,
         } => {
-            let found = by_payment_intent(tx, payment_intent_id).await?;
             // Open takes the money off the total; won gives it back; lost keeps it off. A
             // dispute already closed is not reopened by a late "created".
             let (disputed, guard) = match state {
@@ -336,10 +393,6 @@ async fn apply_payment_change(
                  WHERE (payment_intent_id = $4 OR source_id = $4) \
                  AND NOT (dispute_id = $3 AND dispute_status = $2 AND disputed_minor = $1) {guard}"
             );
-            // The query borrows its SQL: run it here rather than returning it.
-            if !found {
-                return Ok(None);
-            }
             let changed = sqlx::query(&sql)
                 .bind(disputed)
                 .bind(state.as_str())
@@ -349,26 +402,18 @@ async fn apply_payment_change(
                 .await?
                 .rows_affected()
                 > 0;
-            return Ok(Some(changed));
+            (changed, (BY_PAYMENT_INTENT, payment_intent_id))
         }
     };
-    if !found {
-        return Ok(None);
+    if changed {
+        return Ok(Some(true));
     }
-    Ok(Some(update.execute(&mut **tx).await?.rows_affected() > 0))
+    let (sql, key) = named;
+    Ok(exists(tx, sql, key).await?.then_some(false))
 }
 
-async fn by_payment_intent(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    payment_intent_id: &str,
-) -> Result<bool, DbError> {
-    exists(
-        tx,
-        "SELECT id FROM payments WHERE payment_intent_id = $1 OR source_id = $1",
-        payment_intent_id,
-    )
-    .await
-}
+const BY_PAYMENT_INTENT: &str =
+    "SELECT id FROM payments WHERE payment_intent_id = $1 OR source_id = $1";
 
 async fn exists(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -382,29 +427,34 @@ async fn exists(
     Ok(row.is_some())
 }
 
-/// Inside a transaction: one exception row per event, and the donation marked for staff (its
-/// first reason kept).
+/// Inside a transaction: one exception row per event, and the donation (if any) marked for
+/// staff (its first reason kept).
 async fn record_exception(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     event_id: &str,
     exception: &NewException,
 ) -> Result<(), DbError> {
+    let expected = exception.expected.as_ref();
     sqlx::query(
         "INSERT INTO payment_exceptions (id, event_id, donation_id, kind, expected_minor, \
-         expected_currency, received_minor, received_currency, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING",
+         expected_currency, received_minor, received_currency, source_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING",
     )
     .bind(&exception.id)
     .bind(event_id)
-    .bind(&exception.donation_id)
+    .bind(expected.map(|expected| expected.donation_id.clone()))
     .bind(exception.kind)
-    .bind(to_column(exception.expected.minor))
-    .bind(exception.expected.currency.code())
+    .bind(expected.map(|expected| to_column(expected.amount.minor)))
+    .bind(expected.map(|expected| expected.amount.currency.code()))
     .bind(exception.received_minor)
     .bind(&exception.received_currency)
+    .bind(&exception.source_id)
     .bind(exception.created_at)
     .execute(&mut **tx)
     .await?;
+    let Some(expected) = expected else {
+        return Ok(());
+    };
     sqlx::query("UPDATE donations SET flag = COALESCE(flag, $1) WHERE id = $2")
         .bind(format!(
             "payment of {} {} does not match the donation's {} {}",
@@ -412,10 +462,10 @@ async fn record_exception(
                 .received_minor
                 .map_or("?".to_string(), |minor| minor.to_string()),
             exception.received_currency.as_deref().unwrap_or("?"),
-            exception.expected.minor,
-            exception.expected.currency.code(),
+            expected.amount.minor,
+            expected.amount.currency.code(),
         ))
-        .bind(&exception.donation_id)
+        .bind(&expected.donation_id)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -18,8 +18,8 @@ mod referrals;
 
 pub use donations::{Inserted, NewDonation};
 pub use events::{
-    DisputeState, EventChange, EventOutcome, NewException, PaymentChange, ProviderEvent,
-    WaitingChange,
+    DisputeState, EventChange, EventOutcome, ExpectedPayment, NewException, OpenException,
+    PaymentChange, ProviderEvent, WaitingChange,
 };
 pub use guards::Hit;
 pub use outbox::{Delivered, ReceiptJob};
@@ -192,6 +192,26 @@ impl Database {
         .fetch_one(&self.pool)
         .await;
         matches!(applied, Ok((applied,)) if applied == latest)
+    }
+
+    /// The setting that makes a commit wait until it is on disk, as a connection of the pool
+    /// has it: `synchronous=2` (FULL) on SQLite, `synchronous_commit=on` on PostgreSQL. A donor
+    /// is thanked only after their pledge's commit, so this is what makes the thanks true.
+    pub async fn commit_durability(&self) -> Result<String, DbError> {
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+                    .fetch_one(&self.pool)
+                    .await?;
+                format!("synchronous={level}")
+            }
+            Backend::Postgres => {
+                let (setting,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+                    .fetch_one(&self.pool)
+                    .await?;
+                format!("synchronous_commit={setting}")
+            }
+        })
     }
 
     /// Closes every connection (tests drop their PostgreSQL database afterwards).

@@ -214,6 +214,16 @@ impl Database {
     }
 
     /// How many messages were parked after too many failed tries.
+    /// How many receipts (sent or not) one donation has.
+    pub async fn count_messages_for_donation(&self, donation_id: &str) -> Result<i64, DbError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1")
+                .bind(donation_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
+    }
+
     pub async fn count_parked_messages(&self) -> Result<i64, DbError> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL",

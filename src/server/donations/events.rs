@@ -6,7 +6,8 @@ use super::{payment_for, Donations};
 use crate::domain::donation::Donation;
 use crate::server::clock::now_millis;
 use crate::server::db::{
-    DbError, DisputeState, EventChange, EventOutcome, NewException, PaymentChange, ProviderEvent,
+    DbError, DisputeState, EventChange, EventOutcome, ExpectedPayment, NewException, PaymentChange,
+    ProviderEvent,
 };
 use crate::server::limits::CardEvent;
 use crate::server::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
@@ -31,8 +32,13 @@ impl Donations {
         match outcome {
             EventOutcome::Applied { changed } => {
                 tracing::info!(changed, "payment event handled");
+                // The event is stored: what follows must not make the provider deliver it
+                // again (it would find it handled). Changes still waiting are applied by the
+                // reconciliation sweep if this fails.
                 if changed {
-                    self.changed_by(&change).await?;
+                    if let Err(error) = self.changed_by(&change).await {
+                        crate::warn_throttled!("after-event", %error, "cannot apply waiting changes after an event; the sweep will");
+                    }
                 }
             }
             EventOutcome::Waiting => {
@@ -67,7 +73,11 @@ impl Donations {
             | EventChange::EndSubscription { donation_id, .. } => {
                 self.status_changed(donation_id).await;
             }
-            EventChange::Exception(exception) => self.status_changed(&exception.donation_id).await,
+            EventChange::Exception(exception) => {
+                if let Some(donation_id) = exception.donation_id() {
+                    self.status_changed(donation_id).await;
+                }
+            }
             EventChange::Nothing => {}
         }
         Ok(())
@@ -101,9 +111,19 @@ impl Donations {
                 currency,
             } => {
                 let Some(donation) = self.donation_of(received, donation).await? else {
-                    return Ok(EventChange::Nothing);
+                    // Money taken for no gift of ours (another site on the same account, a
+                    // test, a deleted pledge): never dropped, kept for staff to look into.
+                    return Ok(exception(
+                        "unknown_donation",
+                        None,
+                        *amount_minor,
+                        currency.as_deref(),
+                        Some(source_id.clone()),
+                    ));
                 };
-                if let Some(flag) = mismatch(&donation, *amount_minor, currency.as_deref()) {
+                if let Some(flag) =
+                    mismatch(&donation, *amount_minor, currency.as_deref(), source_id)
+                {
                     return Ok(flag);
                 }
                 let mut payment = payment_for(&donation, source_id.clone());
@@ -214,6 +234,7 @@ fn mismatch(
     donation: &Donation,
     amount: Option<i64>,
     currency: Option<&str>,
+    source_id: &str,
 ) -> Option<EventChange> {
     let expected = donation.amount;
     let amount_ok = amount.and_then(|a| u64::try_from(a).ok()) == Some(expected.minor);
@@ -226,18 +247,35 @@ fn mismatch(
     } else {
         "currency_mismatch"
     };
-    tracing::warn!(
+    Some(exception(
         kind,
-        "a payment does not match its donation; kept for staff"
-    );
+        Some(ExpectedPayment {
+            donation_id: donation.id.clone(),
+            amount: expected,
+        }),
+        amount,
+        currency,
+        Some(source_id.to_string()),
+    ))
+}
+
+/// A payment kept for staff instead of recorded; logged and counted.
+fn exception(
+    kind: &'static str,
+    expected: Option<ExpectedPayment>,
+    received_minor: Option<i64>,
+    received_currency: Option<&str>,
+    source_id: Option<String>,
+) -> EventChange {
+    tracing::warn!(kind, "a payment is kept for staff instead of recorded");
     metrics::counter!("sharecare_payment_exceptions_total", "kind" => kind).increment(1);
-    Some(EventChange::Exception(NewException {
+    EventChange::Exception(NewException {
         id: random_hex::<16>(),
-        donation_id: donation.id.clone(),
         kind,
         expected,
-        received_minor: amount,
-        received_currency: currency.map(str::to_ascii_uppercase),
+        received_minor,
+        received_currency: received_currency.map(str::to_ascii_uppercase),
+        source_id,
         created_at: now_millis(),
-    }))
+    })
 }
