@@ -1,14 +1,21 @@
-//! Donation throughput on one instance with the embedded SQLite database.
+//! Donation throughput, on the embedded SQLite database or on PostgreSQL with several instances.
 //!
-//! Starts the real application (release build, temporary SQLite file, the repository's
-//! content), posts donation forms over HTTP from concurrent clients, each with its own form
-//! token, then counts the rows: every accepted gift must be stored exactly once.
+//! Starts the real application (release build, a temporary SQLite file unless `--database` names
+//! another, the repository's content), posts donation forms over HTTP from concurrent clients,
+//! each with its own form token, then counts the rows: every accepted gift must be stored
+//! exactly once. Commits are durable (SQLite `synchronous=FULL`, PostgreSQL's default), as in
+//! production.
 //!
 //! ```text
 //! ./scripts/bench                      # 20,000 submits from 32 clients, limits raised
 //! ./scripts/bench --requests 50000 --concurrency 64
 //! ./scripts/bench --limits on          # the default limits: only 2xx and 429 may come back
+//! ./scripts/bench --database postgres://postgres@127.0.0.1:5432/test --instances 2
 //! ```
+//!
+//! With `--instances N` the clients take turns over N instances on the one database (as a load
+//! balancer would); each instance's accepted submits are counted, and the rows added to the
+//! database must equal their sum.
 //!
 //! All clients come from one address, so the rate limits are raised for the throughput run;
 //! `--limits on` keeps the defaults and checks that nothing but 303 and 429 comes back, and
@@ -30,6 +37,10 @@ struct Options {
     concurrency: u64,
     /// Keep the default rate limits (`--limits on`).
     limits: bool,
+    /// `--database URL`: a database to use instead of a temporary SQLite file.
+    database: Option<String>,
+    /// `--instances N`: how many instances share the database.
+    instances: usize,
 }
 
 fn options() -> Options {
@@ -37,6 +48,8 @@ fn options() -> Options {
         requests: 20_000,
         concurrency: 32,
         limits: false,
+        database: None,
+        instances: 1,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -47,8 +60,13 @@ fn options() -> Options {
             ("--limits", _) if pair.get(1).map(String::as_str) == Some("on") => {
                 options.limits = true
             }
+            ("--database", _) if pair.len() == 2 => options.database = Some(pair[1].clone()),
+            ("--instances", Some(n)) if n > 0 => options.instances = n as usize,
             _ => {
-                eprintln!("usage: bench_donations [--requests N] [--concurrency N] [--limits on]");
+                eprintln!(
+                    "usage: bench_donations [--requests N] [--concurrency N] [--limits on] \
+                     [--database URL] [--instances N]"
+                );
                 std::process::exit(2);
             }
         }
@@ -60,10 +78,12 @@ fn options() -> Options {
 async fn main() {
     let options = options();
     let folder = tempfile::tempdir().expect("temp folder");
-    let database_url = format!(
-        "sqlite://{}?mode=rwc",
-        folder.path().join("bench.db").display()
-    );
+    let database_url = options.database.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            folder.path().join("bench.db").display()
+        )
+    });
     let mut vars = vec![
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_string()),
         ("LEPTOS_SITE_ROOT", folder.path().display().to_string()),
@@ -81,13 +101,20 @@ async fn main() {
             vars.push((name, u32::MAX.to_string()));
         }
     }
-    let settings = Settings::from_pairs(&vars).expect("settings");
-    let application = Application::build(settings)
-        .await
-        .expect("the application starts");
-    let address = format!("http://{}", application.local_addr());
-    let database = application.database();
-    tokio::spawn(application.run_until_stopped());
+    let mut addresses = Vec::new();
+    let mut database = None;
+    for _ in 0..options.instances {
+        let settings = Settings::from_pairs(&vars).expect("settings");
+        let application = Application::build(settings)
+            .await
+            .expect("the application starts");
+        addresses.push(format!("http://{}", application.local_addr()));
+        database.get_or_insert_with(|| application.database());
+        tokio::spawn(application.run_until_stopped());
+    }
+    let database = database.expect("at least one instance");
+    // The database may hold rows already (`--database`): count what the run adds.
+    let rows_before = database.count_donations().await.expect("count rows") as u64;
 
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -96,12 +123,21 @@ async fn main() {
         .unwrap();
     let next = Arc::new(AtomicU64::new(0));
     let limited = Arc::new(AtomicU64::new(0));
+    let per_instance: Arc<Vec<AtomicU64>> =
+        Arc::new((0..options.instances).map(|_| AtomicU64::new(0)).collect());
     let limits_on = options.limits;
     let started = Instant::now();
     let workers: Vec<_> = (0..options.concurrency)
         .map(|_| {
-            let (client, next, url) =
-                (client.clone(), next.clone(), format!("{address}/en/donate"));
+            let (client, next, urls) = (
+                client.clone(),
+                next.clone(),
+                addresses
+                    .iter()
+                    .map(|address| format!("{address}/en/donate"))
+                    .collect::<Vec<_>>(),
+            );
+            let per_instance = per_instance.clone();
             let guard = FormGuard::with_key(FORM_SECRET.as_bytes(), Duration::ZERO);
             let limited = limited.clone();
             let total = options.requests;
@@ -115,9 +151,11 @@ async fn main() {
                     }
                     let token = guard.issue_token();
                     let email = format!("donor{i}@example.org");
+                    // Requests take turns over the instances, as behind a load balancer.
+                    let instance = (i % urls.len() as u64) as usize;
                     let sent = Instant::now();
                     let response = client
-                        .post(&url)
+                        .post(&urls[instance])
                         .form(&[
                             ("frequency", "one_off"),
                             ("amount", "300"),
@@ -131,6 +169,7 @@ async fn main() {
                     match response {
                         Ok(response) if response.status() == 303 => {
                             latencies.push(sent.elapsed());
+                            per_instance[instance].fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(response) if response.status() == 429 && limits_on => {
                             limited.fetch_add(1, Ordering::Relaxed);
@@ -165,11 +204,25 @@ async fn main() {
             .unwrap_or_default()
     };
     let accepted = latencies.len() as u64;
-    let rows = database.count_donations().await.expect("count rows") as u64;
+    let rows = database.count_donations().await.expect("count rows") as u64 - rows_before;
     let lost = accepted.saturating_sub(rows);
     let extra = rows.saturating_sub(accepted);
 
-    println!("donation submits on one instance, SQLite ({database_url})");
+    println!(
+        "donation submits on {} instance{}, {} ({}), durable commits ({})",
+        options.instances,
+        if options.instances == 1 { "" } else { "s" },
+        if database_url.starts_with("sqlite:") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        },
+        redact_password(&database_url),
+        database
+            .commit_durability()
+            .await
+            .expect("read the setting"),
+    );
     println!(
         "  rate limits        {}",
         if options.limits {
@@ -201,9 +254,32 @@ async fn main() {
         "  latency max        {:.2} ms",
         percentile(1.0).as_secs_f64() * 1e3
     );
+    if options.instances > 1 {
+        for (n, count) in per_instance.iter().enumerate() {
+            println!(
+                "  accepted by #{}     {}",
+                n + 1,
+                count.load(Ordering::Relaxed)
+            );
+        }
+    }
     println!("  rows stored        {rows} (lost {lost}, extra {extra})");
     if lost > 0 || extra > 0 || failures > 0 {
         eprintln!("FAIL: every accepted submit must be stored exactly once");
         std::process::exit(1);
+    }
+}
+
+/// The URL without a password, for printing.
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
