@@ -4,7 +4,6 @@
 ALTER TABLE payments ADD COLUMN disputed_minor BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE payments ADD COLUMN dispute_id TEXT;
 ALTER TABLE payments ADD COLUMN dispute_status TEXT;
-CREATE INDEX payments_payment_intent ON payments (payment_intent_id);
 
 -- A receipt that could not be delivered after the configured number of tries is parked for
 -- staff instead of being retried for ever.
