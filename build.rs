@@ -1,6 +1,7 @@
-//! Compiles `locales/*.json` into a Rust struct with one field per message key, so that every
-//! UI string is looked up by a field access the compiler checks: a typo in a key, or a key that
-//! one language lacks, fails the build instead of showing a blank on the page.
+//! Compiles `locales/*.json` (and the staff admin's `locales/admin/*.json`) into Rust structs
+//! with one field per message key, so that every UI string is looked up by a field access the
+//! compiler checks: a typo in a key, or a key that one language lacks, fails the build instead
+//! of showing a blank on the page.
 //!
 //! The generated code is included by `src/i18n.rs`, which is server-only: translated strings reach
 //! the browser as already-rendered HTML or island props, never as an i18n runtime in the WASM.
@@ -11,12 +12,31 @@ use std::path::Path;
 
 /// (file stem, Rust constant name). The first is the reference every other must match.
 const LOCALES: [(&str, &str); 3] = [("en", "EN"), ("zh-hk", "ZH_HK"), ("zh-cn", "ZH_CN")];
+/// The staff admin's strings: English and Traditional Chinese.
+const ADMIN_LOCALES: [(&str, &str); 2] = [("en", "ADMIN_EN"), ("zh-hk", "ADMIN_ZH_HK")];
 
 fn main() {
     println!("cargo:rerun-if-changed=locales");
-    let dir = Path::new("locales");
+    let mut out = String::new();
+    out.push_str("/// Every UI string, one field per key of `locales/*.json`.\n");
+    compile_set(Path::new("locales"), &LOCALES, "Messages", &mut out);
+    out.push_str("/// The staff admin's strings, one field per key of `locales/admin/*.json`.\n");
+    compile_set(
+        Path::new("locales/admin"),
+        &ADMIN_LOCALES,
+        "AdminMessages",
+        &mut out,
+    );
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    std::fs::write(Path::new(&out_dir).join("messages.rs"), out).expect("write messages.rs");
+}
+
+/// Reads one language file per locale in `dir`, checks them against the first, and writes a
+/// struct called `name` with one constant per locale.
+fn compile_set(dir: &Path, locales: &[(&str, &str)], name: &str, out: &mut String) {
+    println!("cargo:rerun-if-changed={}", dir.display());
     let mut tables: Vec<(&str, BTreeMap<String, String>)> = Vec::new();
-    for (stem, constant) in LOCALES {
+    for (stem, constant) in locales {
         let file = dir.join(format!("{stem}.json"));
         println!("cargo:rerun-if-changed={}", file.display());
         let text = std::fs::read_to_string(&file)
@@ -42,16 +62,17 @@ fn main() {
     }
 
     let (_, reference) = &tables[0];
-    for ((stem, _), (_, table)) in LOCALES.iter().zip(&tables).skip(1) {
+    let reference_stem = locales[0].0;
+    for ((stem, _), (_, table)) in locales.iter().zip(&tables).skip(1) {
+        let path = dir.join(format!("{stem}.json"));
+        let path = path.display();
         for key in reference.keys() {
             let Some(value) = table.get(key) else {
-                fail(&format!(
-                    "locales/{stem}.json: missing translation for `{key}`"
-                ));
+                fail(&format!("{path}: missing translation for `{key}`"));
             };
             if placeholders(value) != placeholders(&reference[key]) {
                 fail(&format!(
-                    "locales/{stem}.json: `{key}` must use the placeholders {:?}, as in en.json",
+                    "{path}: `{key}` must use the placeholders {:?}, as in {reference_stem}.json",
                     placeholders(&reference[key])
                 ));
             }
@@ -59,28 +80,24 @@ fn main() {
         for key in table.keys() {
             if !reference.contains_key(key) {
                 fail(&format!(
-                    "locales/{stem}.json: `{key}` is not in en.json (typo, or add it there)"
+                    "{path}: `{key}` is not in {reference_stem}.json (typo, or add it there)"
                 ));
             }
         }
     }
 
-    let mut out = String::new();
-    out.push_str("/// Every UI string, one field per key of `locales/*.json`.\n");
-    out.push_str("#[derive(Debug)]\npub struct Messages {\n");
+    writeln!(out, "#[derive(Debug)]\npub struct {name} {{").unwrap();
     for key in reference.keys() {
         writeln!(out, "    pub {key}: &'static str,").unwrap();
     }
     out.push_str("}\n");
     for (constant, table) in &tables {
-        writeln!(out, "pub static {constant}: Messages = Messages {{").unwrap();
+        writeln!(out, "pub static {constant}: {name} = {name} {{").unwrap();
         for (key, value) in table {
             writeln!(out, "    {key}: {value:?},").unwrap();
         }
         out.push_str("};\n");
     }
-    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    std::fs::write(Path::new(&out_dir).join("messages.rs"), out).expect("write messages.rs");
 }
 
 fn is_identifier(key: &str) -> bool {

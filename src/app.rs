@@ -8,9 +8,12 @@ use crate::paths::{self, Endpoint};
 
 /// The document around `page`. `<html lang>`, the title and the meta tags are set by each page
 /// (see `components::layout`) and injected here by `<MetaTags/>`.
+/// `islands: false` leaves out the hydration scripts and the WASM (the staff admin has no
+/// interactive parts: it is forms and tables).
 pub fn shell<V: IntoView + 'static>(
     options: LeptosOptions,
     css_href: String,
+    islands: bool,
     page: impl FnOnce() -> V,
 ) -> impl IntoView {
     provide_meta_context();
@@ -26,7 +29,7 @@ pub fn shell<V: IntoView + 'static>(
                 <link rel="icon" href=Endpoint::Favicon.pattern() sizes="32x32"/>
                 <link rel="apple-touch-icon" href=paths::image("icon-192.png")/>
                 <link rel="manifest" href=Endpoint::Manifest.pattern()/>
-                <HydrationScripts options islands=true/>
+                {islands.then(|| view! { <HydrationScripts options islands=true/> })}
                 <MetaTags/>
             </head>
             <body>

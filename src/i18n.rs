@@ -14,6 +14,72 @@ pub fn t(locale: Locale) -> &'static Messages {
     }
 }
 
+/// The staff admin's languages: English and Traditional Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdminLocale {
+    En,
+    ZhHk,
+}
+
+impl AdminLocale {
+    pub const ALL: [AdminLocale; 2] = [AdminLocale::En, AdminLocale::ZhHk];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AdminLocale::En => "en",
+            AdminLocale::ZhHk => "zh-hk",
+        }
+    }
+
+    /// `<html lang>`.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            AdminLocale::En => "en",
+            AdminLocale::ZhHk => "zh-Hant-HK",
+        }
+    }
+
+    /// The language's own name, for the switcher.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdminLocale::En => "English",
+            AdminLocale::ZhHk => "繁體中文",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AdminLocale> {
+        AdminLocale::ALL
+            .into_iter()
+            .find(|locale| locale.code() == code.trim())
+    }
+
+    /// From an `Accept-Language` header: any Chinese reads the Traditional Chinese admin.
+    pub fn from_accept_language(header: &str) -> AdminLocale {
+        header
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .map(|tag| tag.trim().to_ascii_lowercase())
+            .find_map(|tag| {
+                if tag.starts_with("zh") {
+                    Some(AdminLocale::ZhHk)
+                } else if tag.starts_with("en") {
+                    Some(AdminLocale::En)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(AdminLocale::En)
+    }
+}
+
+/// The staff admin's strings in one language.
+pub fn admin_t(locale: AdminLocale) -> &'static AdminMessages {
+    match locale {
+        AdminLocale::En => &ADMIN_EN,
+        AdminLocale::ZhHk => &ADMIN_ZH_HK,
+    }
+}
+
 /// Fills `{name}` placeholders in a message. Unknown placeholders are left as written, so a
 /// mistake shows up on the page rather than vanishing.
 pub fn fill(message: &str, values: &[(&str, &str)]) -> String {

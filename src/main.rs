@@ -3,7 +3,13 @@
 //! ```text
 //! sharecare                     serve the site
 //! sharecare mark-paid LBC-7K3Q9X confirm that an offline (FPS / bank) gift has arrived
+//! sharecare admin add-user EMAIL --role viewer|finance|admin
+//! sharecare admin reset-password EMAIL
+//! sharecare admin disable EMAIL
 //! ```
+//!
+//! Passwords are asked for on the terminal (not echoed), or read as one line from standard
+//! input when it is not a terminal; never from arguments or configuration files.
 
 #[cfg(feature = "ssr")]
 #[tokio::main]
@@ -31,8 +37,16 @@ async fn main() -> std::process::ExitCode {
     {
         [] => {}
         ["mark-paid", reference] => return staff::mark_paid(&settings, reference).await,
+        ["admin", "add-user", email, "--role", role] => {
+            return staff::add_user(&settings, email, role).await
+        }
+        ["admin", "reset-password", email] => return staff::reset_password(&settings, email).await,
+        ["admin", "disable", email] => return staff::disable(&settings, email).await,
         _ => {
-            eprintln!("usage: sharecare [mark-paid REFERENCE]");
+            eprintln!(
+                "usage: sharecare [mark-paid REFERENCE | admin add-user EMAIL --role viewer|finance|admin \
+                 | admin reset-password EMAIL | admin disable EMAIL]"
+            );
             return ExitCode::from(2);
         }
     }
@@ -68,6 +82,117 @@ mod staff {
     use sharecare::server::donations::Donations;
     use sharecare::server::limits::Limits;
     use sharecare::server::payment::Payments;
+
+    /// The staff service on the configured database.
+    async fn staff_service(settings: &Settings) -> Result<sharecare::server::staff::Staff, String> {
+        let content =
+            content::load(&settings.content_dir).map_err(|e| format!("content error in {e}"))?;
+        let database = Database::connect(&settings.database_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let limits = Arc::new(Limits::new(
+            &database,
+            settings.protection.limits,
+            settings.protection.breaker,
+        ));
+        let issuer = content
+            .organisation
+            .name
+            .get(sharecare::domain::Locale::DEFAULT)
+            .clone();
+        Ok(sharecare::server::staff::Staff::new(
+            database, limits, &issuer,
+        ))
+    }
+
+    /// A new password: asked twice on a terminal (not echoed), or one line of standard input.
+    fn read_new_password() -> Result<String, String> {
+        use std::io::{BufRead, IsTerminal};
+        if std::io::stdin().is_terminal() {
+            let first = rpassword::prompt_password("New password (12 characters or more): ")
+                .map_err(|e| e.to_string())?;
+            let again =
+                rpassword::prompt_password("The same again: ").map_err(|e| e.to_string())?;
+            if first != again {
+                return Err("the two passwords differ".into());
+            }
+            Ok(first)
+        } else {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+    }
+
+    fn finish(result: Result<String, String>) -> ExitCode {
+        match result {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("sharecare: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    pub async fn add_user(settings: &Settings, email: &str, role: &str) -> ExitCode {
+        let Some(role) = sharecare::domain::staff::Role::parse(role) else {
+            eprintln!("sharecare: the role is viewer, finance or admin (not \"{role}\")");
+            return ExitCode::from(2);
+        };
+        finish(
+            async {
+                let staff = staff_service(settings).await?;
+                let password = read_new_password()?;
+                let actor = sharecare::server::db::Actor::command_line();
+                let user = staff
+                    .add_user(email, role, password, &actor)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{}: added as {}", user.email, role.as_str()))
+            }
+            .await,
+        )
+    }
+
+    pub async fn reset_password(settings: &Settings, email: &str) -> ExitCode {
+        finish(
+            async {
+                let staff = staff_service(settings).await?;
+                let password = read_new_password()?;
+                let actor = sharecare::server::db::Actor::command_line();
+                staff
+                    .reset_password(email, password, &actor)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("{}: new password set", email.trim()))
+            }
+            .await,
+        )
+    }
+
+    pub async fn disable(settings: &Settings, email: &str) -> ExitCode {
+        finish(
+            async {
+                let staff = staff_service(settings).await?;
+                let actor = sharecare::server::db::Actor::command_line();
+                staff
+                    .disable(email, &actor)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "{}: disabled; open sessions end at their next request",
+                    email.trim()
+                ))
+            }
+            .await,
+        )
+    }
 
     /// Confirms an offline gift. Running servers show the new total within
     /// `PROGRESS_REFRESH_SECONDS`.

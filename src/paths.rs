@@ -6,6 +6,7 @@
 //! checked when content loads, a hex access key), so none of them needs escaping.
 
 use crate::domain::identifiers::{Reference, ReferralCode};
+use crate::domain::staff::Role;
 use crate::domain::Locale;
 
 /// One endpoint of the HTTP surface. `http::router` registers every one of [`Endpoint::ALL`]
@@ -40,6 +41,47 @@ pub enum Endpoint {
     Manifest,
     Favicon,
     ShareImage,
+    /// Staff admin: signing in (the form, and its POST).
+    AdminSignIn,
+    AdminSignOut,
+    /// The admin's language (a cookie).
+    AdminLanguage,
+    /// The dashboard's figures.
+    AdminDashboard,
+    AdminDonations,
+    /// The filtered donations as CSV.
+    AdminExport,
+    /// One donation's whole history, and what staff may do to it.
+    AdminDonation,
+    AdminConfirm,
+    AdminRefund,
+    /// Bank statements: the list and the upload (POST).
+    AdminStatements,
+    /// One statement's lines and their matches.
+    AdminStatement,
+    /// A statement's columns, mapped by staff (POST).
+    AdminStatementColumns,
+    /// Confirm every clear match of a statement (POST).
+    AdminStatementConfirm,
+    /// Confirm one line, or set it aside (POST).
+    AdminStatementLine,
+    AdminExceptions,
+    /// Resolve a queue item with a note, or send a parked receipt again (POST).
+    AdminResolve,
+    AdminAudit,
+    /// One's own account: the second factor.
+    AdminAccount,
+    /// Staff and their sign-in rules (admins).
+    AdminUsers,
+}
+
+/// Who may use an endpoint. Checked on the server for every request (`http::admin::guard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the public site, and the staff sign-in page).
+    Public,
+    /// A signed-in member of staff with at least this role.
+    Staff(Role),
 }
 
 /// Which methods an endpoint answers; every other method gets 405.
@@ -61,7 +103,7 @@ impl Methods {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 19] = [
+    pub const ALL: [Endpoint; 38] = [
         Endpoint::Root,
         Endpoint::Healthz,
         Endpoint::Readyz,
@@ -81,6 +123,25 @@ impl Endpoint {
         Endpoint::Manifest,
         Endpoint::Favicon,
         Endpoint::ShareImage,
+        Endpoint::AdminSignIn,
+        Endpoint::AdminSignOut,
+        Endpoint::AdminLanguage,
+        Endpoint::AdminDashboard,
+        Endpoint::AdminDonations,
+        Endpoint::AdminExport,
+        Endpoint::AdminDonation,
+        Endpoint::AdminConfirm,
+        Endpoint::AdminRefund,
+        Endpoint::AdminStatements,
+        Endpoint::AdminStatement,
+        Endpoint::AdminStatementColumns,
+        Endpoint::AdminStatementConfirm,
+        Endpoint::AdminStatementLine,
+        Endpoint::AdminExceptions,
+        Endpoint::AdminResolve,
+        Endpoint::AdminAudit,
+        Endpoint::AdminAccount,
+        Endpoint::AdminUsers,
     ];
 
     /// The route pattern, as the router spells it (`{name}` is a path parameter).
@@ -105,15 +166,76 @@ impl Endpoint {
             Endpoint::Manifest => "/manifest.webmanifest",
             Endpoint::Favicon => "/favicon.ico",
             Endpoint::ShareImage => "/share/{locale}/{file}",
+            Endpoint::AdminSignIn => "/admin/sign-in",
+            Endpoint::AdminSignOut => "/admin/sign-out",
+            Endpoint::AdminLanguage => "/admin/language",
+            Endpoint::AdminDashboard => "/admin",
+            Endpoint::AdminDonations => "/admin/donations",
+            Endpoint::AdminExport => "/admin/donations.csv",
+            Endpoint::AdminDonation => "/admin/donations/{reference}",
+            Endpoint::AdminConfirm => "/admin/donations/{reference}/confirm",
+            Endpoint::AdminRefund => "/admin/donations/{reference}/refund",
+            Endpoint::AdminStatements => "/admin/statements",
+            Endpoint::AdminStatement => "/admin/statements/{import}",
+            Endpoint::AdminStatementColumns => "/admin/statements/{import}/columns",
+            Endpoint::AdminStatementConfirm => "/admin/statements/{import}/confirm",
+            Endpoint::AdminStatementLine => "/admin/statement-lines/{line}",
+            Endpoint::AdminExceptions => "/admin/exceptions",
+            Endpoint::AdminResolve => "/admin/exceptions/{kind}/{item}",
+            Endpoint::AdminAudit => "/admin/audit",
+            Endpoint::AdminAccount => "/admin/account",
+            Endpoint::AdminUsers => "/admin/users",
         }
+    }
+
+    /// Who may use it.
+    pub const fn access(self) -> Access {
+        match self {
+            Endpoint::AdminSignOut
+            | Endpoint::AdminDashboard
+            | Endpoint::AdminDonations
+            | Endpoint::AdminDonation
+            | Endpoint::AdminExceptions
+            | Endpoint::AdminAccount => Access::Staff(Role::Viewer),
+            Endpoint::AdminExport
+            | Endpoint::AdminConfirm
+            | Endpoint::AdminRefund
+            | Endpoint::AdminStatements
+            | Endpoint::AdminStatement
+            | Endpoint::AdminStatementColumns
+            | Endpoint::AdminStatementConfirm
+            | Endpoint::AdminStatementLine
+            | Endpoint::AdminResolve
+            | Endpoint::AdminAudit => Access::Staff(Role::Finance),
+            Endpoint::AdminUsers => Access::Staff(Role::Admin),
+            _ => Access::Public,
+        }
+    }
+
+    /// Part of the staff admin (its session, its headers, its language).
+    pub const fn is_admin(self) -> bool {
+        matches!(self, Endpoint::AdminSignIn | Endpoint::AdminLanguage)
+            || matches!(self.access(), Access::Staff(_))
     }
 
     pub const fn methods(self) -> Methods {
         match self {
-            Endpoint::Donate => Methods::GetAndPost,
-            Endpoint::ShareLink | Endpoint::ContinueCheckout | Endpoint::StripeWebhook => {
-                Methods::Post
-            }
+            Endpoint::Donate
+            | Endpoint::AdminSignIn
+            | Endpoint::AdminStatements
+            | Endpoint::AdminAccount
+            | Endpoint::AdminUsers => Methods::GetAndPost,
+            Endpoint::ShareLink
+            | Endpoint::ContinueCheckout
+            | Endpoint::StripeWebhook
+            | Endpoint::AdminSignOut
+            | Endpoint::AdminLanguage
+            | Endpoint::AdminConfirm
+            | Endpoint::AdminRefund
+            | Endpoint::AdminStatementColumns
+            | Endpoint::AdminStatementConfirm
+            | Endpoint::AdminStatementLine
+            | Endpoint::AdminResolve => Methods::Post,
             _ => Methods::Get,
         }
     }
@@ -126,6 +248,10 @@ impl Endpoint {
             .replace("{code}", "ABCDEFGHJK")
             .replace("{reference}", "LBC-7K3Q9X")
             .replace("{file}", "yiyi-0.png")
+            .replace("{import}", "0123456789abcdef0123456789abcdef")
+            .replace("{line}", "0123456789abcdef0123456789abcdef")
+            .replace("{kind}", "exception")
+            .replace("{item}", "0123456789abcdef0123456789abcdef")
     }
 }
 
@@ -323,7 +449,11 @@ pub fn share_image(locale: Locale, slug: &str, version: &str) -> String {
 
 /// Address prefixes crawlers are asked to keep out of: the APIs and the donors' own pages.
 pub fn not_for_crawlers() -> Vec<String> {
-    let mut prefixes = vec!["/api/".to_string(), "/webhooks/".to_string()];
+    let mut prefixes = vec![
+        "/api/".to_string(),
+        "/webhooks/".to_string(),
+        "/admin".to_string(),
+    ];
     prefixes.extend(
         Locale::ALL
             .into_iter()
@@ -334,6 +464,89 @@ pub fn not_for_crawlers() -> Vec<String> {
 
 pub fn sitemap() -> &'static str {
     Endpoint::Sitemap.pattern()
+}
+
+/// The staff admin's addresses.
+pub mod admin {
+    use super::Endpoint;
+    use crate::domain::identifiers::Reference;
+
+    pub fn sign_in() -> &'static str {
+        Endpoint::AdminSignIn.pattern()
+    }
+
+    pub fn dashboard() -> &'static str {
+        Endpoint::AdminDashboard.pattern()
+    }
+
+    pub fn donations() -> &'static str {
+        Endpoint::AdminDonations.pattern()
+    }
+
+    pub fn export() -> &'static str {
+        Endpoint::AdminExport.pattern()
+    }
+
+    pub fn donation(reference: &Reference) -> String {
+        format!("/admin/donations/{}", reference.as_str())
+    }
+
+    pub fn confirm(reference: &Reference) -> String {
+        format!("{}/confirm", donation(reference))
+    }
+
+    pub fn refund(reference: &Reference) -> String {
+        format!("{}/refund", donation(reference))
+    }
+
+    pub fn statements() -> &'static str {
+        Endpoint::AdminStatements.pattern()
+    }
+
+    /// Ids here are hex the server made (checked where they are read).
+    pub fn statement(import: &str) -> String {
+        format!("/admin/statements/{import}")
+    }
+
+    pub fn statement_columns(import: &str) -> String {
+        format!("{}/columns", statement(import))
+    }
+
+    pub fn statement_confirm(import: &str) -> String {
+        format!("{}/confirm", statement(import))
+    }
+
+    pub fn statement_line(line: &str) -> String {
+        format!("/admin/statement-lines/{line}")
+    }
+
+    pub fn exceptions() -> &'static str {
+        Endpoint::AdminExceptions.pattern()
+    }
+
+    pub fn resolve(kind: &str, item: &str) -> String {
+        format!("/admin/exceptions/{kind}/{item}")
+    }
+
+    pub fn audit() -> &'static str {
+        Endpoint::AdminAudit.pattern()
+    }
+
+    pub fn account() -> &'static str {
+        Endpoint::AdminAccount.pattern()
+    }
+
+    pub fn users() -> &'static str {
+        Endpoint::AdminUsers.pattern()
+    }
+
+    pub fn sign_out() -> &'static str {
+        Endpoint::AdminSignOut.pattern()
+    }
+
+    pub fn language() -> &'static str {
+        Endpoint::AdminLanguage.pattern()
+    }
 }
 
 /// `path` on the public address (`PUBLIC_BASE_URL`, no trailing slash): canonical links,

@@ -28,9 +28,11 @@ use crate::server::payment::stripe::DEFAULT_API_BASE;
 use crate::server::payment::Payments;
 use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
 use crate::server::reconciliation::Reconciler;
+use crate::server::records::Records;
 use crate::server::referrals::Referrals;
 use crate::server::retention::Retention;
 use crate::server::share_images::ShareImages;
+use crate::server::staff::Staff;
 use crate::server::state::{origin_of, AppState, SiteInfo};
 use crate::server::supervise::spawn_supervised;
 
@@ -161,7 +163,7 @@ impl Application {
         });
         let state = AppState {
             leptos_options: settings.leptos_options(assets.hashed),
-            content,
+            content: content.clone(),
             donations: donations.clone(),
             payments,
             referrals: Arc::new(Referrals::new(database.clone())),
@@ -173,12 +175,22 @@ impl Application {
             )),
             protection: Arc::new(protection.clone()),
             share_images: Arc::new(ShareImages::new(&settings.site_root)),
+            staff: Arc::new(Staff::new(
+                database.clone(),
+                limits.clone(),
+                content
+                    .organisation
+                    .name
+                    .get(crate::domain::Locale::DEFAULT),
+            )),
+            records: Arc::new(Records::new(database.clone(), content.clone())),
             stopping: stopping_receiver,
             site: Arc::new(SiteInfo {
                 public_base_url: settings.public_base_url.clone(),
                 css_href: assets.css_href,
                 copyright_year: current_year(),
                 checkout_origin,
+                admin_cookie_secure: settings.admin_cookie_secure,
             }),
         };
         let background = Background {

@@ -108,6 +108,71 @@ impl Reference {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The codes written after "LBC" in free text (a bank statement's description), as people
+    /// and banks write them: any case, with spaces, dashes or other separators anywhere
+    /// ("lbc 7k3 q9x", "LBC-7K3-Q9X", "REF:LBC7K3Q9X"). Each is six letters or digits, not yet
+    /// checked against the alphabet: see [`Reference::parse`] for exact ones and
+    /// [`Reference::resembles`] for ones with a confusable character.
+    pub fn codes_in(text: &str) -> Vec<String> {
+        let upper: Vec<char> = text.to_uppercase().chars().collect();
+        let prefix = ['L', 'B', 'C'];
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i + prefix.len() <= upper.len() {
+            if upper[i..i + prefix.len()] != prefix
+                || (i > 0 && upper[i - 1].is_ascii_alphanumeric())
+            {
+                i += 1;
+                continue;
+            }
+            let mut code = String::new();
+            let mut j = i + prefix.len();
+            let mut gap = 0;
+            while j < upper.len() && code.len() < Self::CODE_LENGTH {
+                let c = upper[j];
+                if c.is_ascii_alphanumeric() {
+                    code.push(c);
+                    gap = 0;
+                } else if matches!(c, ' ' | '-' | '_' | '.' | ':' | '/' | '#') && gap < 2 {
+                    gap += 1;
+                } else {
+                    break;
+                }
+                j += 1;
+            }
+            // Six characters, and no seventh glued to them: "LBC-7K3Q9X2" is not a reference.
+            let ends = j >= upper.len() || !upper[j].is_ascii_alphanumeric() || gap > 0;
+            if code.len() == Self::CODE_LENGTH && ends && !found.contains(&code) {
+                found.push(code);
+            }
+            i = j.max(i + 1);
+        }
+        found
+    }
+
+    /// Exact references in free text (see [`Reference::codes_in`]).
+    pub fn find_in(text: &str) -> Vec<Reference> {
+        Reference::codes_in(text)
+            .iter()
+            .filter_map(|code| Reference::parse(&format!("{}{code}", Self::PREFIX)))
+            .collect()
+    }
+
+    /// Whether a code read from free text is this reference with characters people and
+    /// machines confuse (`0`/`O`/`Q`/`D`, `1`/`I`/`L`/`J`/`T`/`7`, `2`/`Z`, `5`/`S`, `6`/`G`,
+    /// `8`/`B`, `U`/`V`). The alphabet leaves out `0 O 1 I L`, so a code holding one of them is
+    /// never exact, only close.
+    pub fn resembles(&self, code: &str) -> bool {
+        const CLASSES: [&str; 7] = ["0OQD", "1ILJT7", "2Z", "5S", "6G", "8B", "UV"];
+        let class = |c: char| CLASSES.iter().position(|class| class.contains(c));
+        let ours = &self.0[Self::PREFIX.len()..];
+        code.len() == ours.len()
+            && ours.chars().zip(code.chars()).all(|(a, b)| {
+                a == b.to_ascii_uppercase()
+                    || class(a).is_some_and(|x| class(b.to_ascii_uppercase()) == Some(x))
+            })
+    }
 }
 impl std::fmt::Display for Reference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -119,6 +184,35 @@ impl std::fmt::Display for Reference {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn references_are_found_in_bank_text_however_written() {
+        let want = Reference::parse("LBC-7K3Q9X").unwrap();
+        for text in [
+            "FPS LBC-7K3Q9X CHAN TAI MAN",
+            "fps lbc 7k3 q9x",
+            "REF:LBC7K3Q9X",
+            "TRANSFER LBC-7K3-Q9X 300.00",
+            "Gift (lbc_7k3q9x)",
+        ] {
+            assert_eq!(Reference::find_in(text), vec![want.clone()], "{text}");
+        }
+        assert!(Reference::find_in("LBC-7K3Q9X2 too long").is_empty());
+        assert!(Reference::find_in("XLBC-7K3Q9X glued").is_empty());
+        assert!(Reference::find_in("no reference at all").is_empty());
+        // Two references in one line are both found.
+        assert_eq!(Reference::find_in("LBC-7K3Q9X and LBC-22222A").len(), 2);
+        // A confusable character: not exact, but close to the right one and no other.
+        assert!(Reference::find_in("LBC-7K3O9X").is_empty());
+        assert_eq!(
+            Reference::codes_in("LBC-7K3O9X"),
+            vec!["7K3O9X".to_string()]
+        );
+        assert!(want.resembles("7K3O9X"));
+        assert!(want.resembles("7k3q9x"));
+        assert!(!want.resembles("7K3Q9Y"));
+        assert!(!Reference::parse("LBC-7K3A9X").unwrap().resembles("7K3O9X"));
+    }
 
     #[test]
     fn references_are_unambiguous_and_read_back_leniently() {

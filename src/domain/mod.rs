@@ -8,6 +8,7 @@ pub mod identifiers;
 pub mod locale;
 pub mod money;
 pub mod number;
+pub mod staff;
 pub mod status;
 
 pub use locale::Locale;

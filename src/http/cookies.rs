@@ -23,6 +23,18 @@ pub const SHARE_LINKS: &str = "sharecare_links";
 /// The share code a visit came with (see `referrals`).
 pub const REFERRAL: &str = "sharecare_ref";
 
+/// The staff admin's language (see `admin::guard`).
+pub const ADMIN_LANGUAGE: &str = "sharecare_admin_lang";
+/// The staff session (tower-sessions sets it). `__Host-` when `Secure`, which the browser then
+/// holds to this exact host and path `/`.
+pub fn staff_session(secure: bool) -> &'static str {
+    if secure {
+        "__Host-sharecare_staff"
+    } else {
+        "sharecare_staff"
+    }
+}
+
 /// The value of the first cookie called `name`, trimmed.
 pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

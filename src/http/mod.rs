@@ -3,6 +3,7 @@
 //! type handlers return. Only this layer knows about axum; it sits above the views
 //! (`crate::pages`) and the services (`crate::server`), which never import it.
 
+pub mod admin;
 pub mod client;
 pub mod cookies;
 pub mod discovery;

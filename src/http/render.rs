@@ -17,6 +17,25 @@ where
     F: Fn() -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    render_in_shell(state, true, page).await
+}
+
+/// Renders a staff admin page: the same shell without the browser bundle.
+pub async fn render_admin<F, V>(state: &AppState, status: StatusCode, page: F) -> Response
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let mut response = render_in_shell(state, false, page).await;
+    *response.status_mut() = status;
+    response
+}
+
+async fn render_in_shell<F, V>(state: &AppState, islands: bool, page: F) -> Response
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
     let options = state.leptos_options.clone();
     let css_href = state.site.css_href.clone();
     let context = state.clone();
@@ -30,7 +49,7 @@ where
                 provide_context(Nonce::from_value(nonce.as_str()));
             }
         },
-        move || shell(options.clone(), css_href.clone(), page.clone()),
+        move || shell(options.clone(), css_href.clone(), islands, page.clone()),
     );
     handler(Request::new(Body::empty())).await.into_response()
 }

@@ -19,8 +19,8 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::{
-    discovery, giving, observe, pages, panics, referrals, security, share_images, site, streams,
-    webhooks,
+    admin, discovery, giving, observe, pages, panics, referrals, security, share_images, site,
+    streams, webhooks,
 };
 use crate::paths::{Endpoint, BUNDLE_DIR, IMAGES_DIR};
 use crate::server::state::AppState;
@@ -30,8 +30,9 @@ const FORM_BODY_LIMIT: usize = 16 * 1024;
 /// Stripe events are a few KB; a megabyte leaves room without inviting abuse.
 const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 
-/// Each endpoint's handler. The match is exhaustive, so an endpoint added to the list without
-/// a handler does not compile; the methods registered are the ones `Endpoint::methods` names.
+/// Each public endpoint's handler (the staff admin's are in `admin`). The match is exhaustive,
+/// so an endpoint added to the list without a handler does not compile; the methods registered
+/// are the ones `Endpoint::methods` names.
 fn handler(endpoint: Endpoint, site_root: &Path) -> MethodRouter<AppState> {
     let form_limit = DefaultBodyLimit::max(FORM_BODY_LIMIT);
     match endpoint {
@@ -57,6 +58,7 @@ fn handler(endpoint: Endpoint, site_root: &Path) -> MethodRouter<AppState> {
         Endpoint::Manifest => get(discovery::manifest),
         Endpoint::Favicon => get_service(ServeFile::new(site_root.join("favicon.ico"))),
         Endpoint::ShareImage => get(share_images::share_image),
+        admin => unreachable!("{admin:?} is routed by `admin::routes`"),
     }
 }
 
@@ -78,10 +80,11 @@ fn static_folder(folder: PathBuf, cache: &'static str) -> Router {
 pub fn build_router(state: AppState) -> Router {
     let site_root = PathBuf::from(state.leptos_options.site_root.as_ref());
     let mut router = Router::new();
-    for endpoint in Endpoint::ALL {
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| !e.is_admin()) {
         router = router.route(endpoint.pattern(), handler(endpoint, &site_root));
     }
     let router = router
+        .merge(admin::routes(&state))
         .nest_service(
             BUNDLE_DIR,
             static_folder(site_root.join("pkg"), site::CACHE_IMMUTABLE),

@@ -1,6 +1,7 @@
 //! One page per file. Each page takes its input as typed props (its locale, the story, the
 //! donation...), found and checked by its handler in `crate::http` before it renders.
 
+pub mod admin;
 pub mod donate;
 pub mod home;
 pub mod not_found;

@@ -12,6 +12,40 @@ pub fn utc_year(unix_seconds: u64) -> i32 {
     i32::try_from(civil_from_days(days).0).unwrap_or(i32::MAX)
 }
 
+/// Midnight in Hong Kong at the start of a calendar date, in Unix milliseconds; `None` for a
+/// date that does not exist (2026-02-30).
+pub fn hong_kong_midnight(year: i64, month: u32, day: u32) -> Option<i64> {
+    let days = days_from_civil(year, month, day)?;
+    Some(days * 86_400_000 - 8 * 3_600_000)
+}
+
+/// `YYYY-MM-DD` for a Hong Kong date.
+pub fn iso_date((year, month, day): (i64, u32, u32)) -> String {
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// (year, month, day) to days since 1970-01-01, if the date exists (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days_in_month {
+        return None;
+    }
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -42,6 +76,21 @@ mod tests {
         assert_eq!(utc_year(951_782_400), 2000); // 2000-02-29
         assert_eq!(utc_year(1_798_761_599), 2026); // 2026-12-31T23:59:59Z
         assert_eq!(utc_year(1_798_761_600), 2027); // 2027-01-01T00:00:00Z
+    }
+
+    #[test]
+    fn dates_turn_into_midnights_and_back() {
+        for (year, month, day) in [(1970, 1, 1), (2000, 2, 29), (2026, 11, 30), (2027, 1, 1)] {
+            let midnight = hong_kong_midnight(year, month, day).unwrap();
+            assert_eq!(hong_kong_date(midnight), (year, month, day));
+            assert_eq!(
+                hong_kong_date(midnight - 1),
+                hong_kong_date(midnight - 86_400_000)
+            );
+        }
+        assert_eq!(hong_kong_midnight(2026, 2, 29), None);
+        assert_eq!(hong_kong_midnight(2026, 13, 1), None);
+        assert_eq!(iso_date((2026, 3, 7)), "2026-03-07");
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct Settings {
     /// be (`RECONCILE_EVERY_SECONDS`, `RECONCILE_AFTER_SECONDS`, default 300 each).
     pub reconcile_every: Duration,
     pub reconcile_after: Duration,
+    /// Whether the staff session cookie is `Secure` (and so `__Host-` prefixed)
+    /// (`ADMIN_COOKIE_SECURE`, default `true`; `false` only for the admin over plain http on
+    /// one's own machine).
+    pub admin_cookie_secure: bool,
     /// Abuse defences and bounds on work.
     pub protection: Protection,
 }
@@ -134,6 +138,7 @@ impl fmt::Debug for Settings {
             .field("metrics_addr", &self.metrics_addr)
             .field("reconcile_every", &self.reconcile_every)
             .field("reconcile_after", &self.reconcile_after)
+            .field("admin_cookie_secure", &self.admin_cookie_secure)
             .field("protection", &self.protection)
             .finish()
     }
@@ -249,6 +254,7 @@ impl Settings {
                 per_address: count("LIMIT_PER_ADDRESS", 20)?,
                 checkouts_per_address: count("LIMIT_CHECKOUTS_PER_ADDRESS", 10)?,
                 per_email: count("LIMIT_PER_EMAIL", 5)?,
+                sign_ins_per_minute: count("SIGN_INS_PER_MINUTE", 5)?,
             },
             breaker: BreakerSettings {
                 checkouts_per_minute: count("CARD_BREAKER_CHECKOUTS_PER_MINUTE", 60)?,
@@ -329,6 +335,17 @@ impl Settings {
             },
             reconcile_every: seconds("RECONCILE_EVERY_SECONDS", 300)?,
             reconcile_after: seconds("RECONCILE_AFTER_SECONDS", 300)?,
+            admin_cookie_secure: match get("ADMIN_COOKIE_SECURE").map(|v| v.trim().to_lowercase()) {
+                None => true,
+                Some(value) if value == "true" => true,
+                Some(value) if value == "false" => false,
+                Some(value) => {
+                    return Err(ConfigError {
+                        variable: "ADMIN_COOKIE_SECURE",
+                        message: format!("\"{value}\" is neither true nor false"),
+                    })
+                }
+            },
             site_addr,
             site_root: get("LEPTOS_SITE_ROOT")
                 .unwrap_or_else(|| "target/site".into())

@@ -30,6 +30,8 @@ pub struct LimitSettings {
     pub checkouts_per_address: u32,
     /// Donation submits (and card checkouts) for one email address.
     pub per_email: u32,
+    /// Staff sign-in attempts per minute, for one account and from one client address.
+    pub sign_ins_per_minute: u32,
 }
 
 /// When the card-testing breaker trips, and for how long.
@@ -50,15 +52,21 @@ pub enum Rule {
     CheckoutPerAddress,
     CheckoutPerEmail,
     ShareLinkPerAddress,
+    /// Staff sign-in attempts for one account (by email).
+    SignInPerAccount,
+    /// Staff sign-in attempts from one client address.
+    SignInPerAddress,
 }
 
 impl Rule {
-    const ALL: [Rule; 5] = [
+    const ALL: [Rule; 7] = [
         Rule::SubmitPerAddress,
         Rule::SubmitPerEmail,
         Rule::CheckoutPerAddress,
         Rule::CheckoutPerEmail,
         Rule::ShareLinkPerAddress,
+        Rule::SignInPerAccount,
+        Rule::SignInPerAddress,
     ];
 
     fn name(self) -> &'static str {
@@ -68,6 +76,17 @@ impl Rule {
             Rule::CheckoutPerAddress => "checkout-address",
             Rule::CheckoutPerEmail => "checkout-email",
             Rule::ShareLinkPerAddress => "share-link-address",
+            Rule::SignInPerAccount => "sign-in-account",
+            Rule::SignInPerAddress => "sign-in-address",
+        }
+    }
+
+    /// The window the rule counts over: a minute for sign-ins (guessing passwords is fast),
+    /// the configured window otherwise.
+    fn window(self, settings: &LimitSettings) -> Duration {
+        match self {
+            Rule::SignInPerAccount | Rule::SignInPerAddress => Duration::from_secs(60),
+            _ => settings.window,
         }
     }
 
@@ -76,6 +95,7 @@ impl Rule {
             Rule::SubmitPerAddress | Rule::ShareLinkPerAddress => settings.per_address,
             Rule::CheckoutPerAddress => settings.checkouts_per_address,
             Rule::SubmitPerEmail | Rule::CheckoutPerEmail => settings.per_email,
+            Rule::SignInPerAccount | Rule::SignInPerAddress => settings.sign_ins_per_minute,
         }
     }
 }
@@ -158,7 +178,7 @@ impl Limits {
             }
             Store::Shared(db) => {
                 let allowed = u64::from(rule.allowed(&self.settings));
-                match db.count_hit(&key, self.settings.window).await {
+                match db.count_hit(&key, rule.window(&self.settings)).await {
                     Ok(hit) if hit.hits > allowed => Err(Refusal::TooMany(TooMany {
                         retry_after: hit.window_left,
                     })),
@@ -206,7 +226,7 @@ impl Limits {
 /// `allowed` attempts at once, then one more every `window / allowed`.
 fn quota(settings: &LimitSettings, rule: Rule) -> Quota {
     let allowed = NonZeroU32::new(rule.allowed(settings)).unwrap_or(NonZeroU32::MIN);
-    let period = settings.window / allowed.get();
+    let period = rule.window(settings) / allowed.get();
     Quota::with_period(period.max(Duration::from_nanos(1)))
         .expect("a period above zero")
         .allow_burst(allowed)
@@ -416,6 +436,7 @@ mod tests {
             per_address: 3,
             checkouts_per_address: 2,
             per_email: 1,
+            sign_ins_per_minute: 5,
         };
         let limiter: DefaultKeyedRateLimiter<String> =
             RateLimiter::keyed(quota(&settings, Rule::SubmitPerAddress));

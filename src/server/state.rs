@@ -24,6 +24,8 @@ pub struct SiteInfo {
     pub copyright_year: i32,
     /// Where the card checkout's pages are (forms may be sent on there), when cards are on.
     pub checkout_origin: Option<String>,
+    /// Whether the staff session cookie is `Secure` and `__Host-` (see `Settings`).
+    pub admin_cookie_secure: bool,
 }
 
 impl SiteInfo {
@@ -83,6 +85,10 @@ pub struct AppState {
     pub streams: Arc<StreamGate>,
     /// Stories' share images, drawn once and kept.
     pub share_images: Arc<ShareImages>,
+    /// Staff accounts and signing in.
+    pub staff: Arc<crate::server::staff::Staff>,
+    /// What staff read in the admin.
+    pub records: Arc<crate::server::records::Records>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress
     /// stream) end and graceful shutdown can finish.
     pub stopping: tokio::sync::watch::Receiver<bool>,

@@ -34,7 +34,7 @@ pub enum Inserted {
 
 /// A donation row exactly as stored; it never leaves this module (see [`Donation`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-struct DonationRow {
+pub(super) struct DonationRow {
     id: String,
     reference: String,
     access_key: String,
@@ -60,7 +60,8 @@ struct DonationRow {
     flag: Option<String>,
 }
 
-const DONATION_COLUMNS: &str = "id, reference, access_key, status, amount_minor, currency, \
+pub(super) const DONATION_COLUMNS: &str =
+    "id, reference, access_key, status, amount_minor, currency, \
      frequency, payment_method, email, donor_name, receipt, receipt_name, marketing_consent, \
      consent_recorded_at, locale, referral_code, created_at, paid_at, checkout_session_id, \
      checkout_url, subscription_id, ended_at, flag";

@@ -211,6 +211,7 @@ impl Database {
             }
             EventChange::Nothing => EventOutcome::Applied { changed: false },
         };
+        link_event_to_donation(&mut tx, event.event_id, change).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -260,6 +261,8 @@ impl Database {
             .bind(&waiting.event_id)
             .execute(&mut *tx)
             .await?;
+            let change = EventChange::ToPayment(waiting.change.clone());
+            link_event_to_donation(&mut tx, &waiting.event_id, &change).await?;
         }
         tx.commit().await?;
         Ok(applied)
@@ -322,6 +325,51 @@ pub struct OpenException {
     pub source_id: Option<String>,
     pub created_at: i64,
 }
+
+/// Inside a transaction: notes which donation an event was about, for its history (staff see
+/// a donation's events in the admin). A change to a payment finds it through the payment.
+async fn link_event_to_donation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event_id: &str,
+    change: &EventChange,
+) -> Result<(), DbError> {
+    let known = match change {
+        EventChange::Payment(payment) => Some(payment.donation_id.clone()),
+        EventChange::Expire { donation_id } | EventChange::EndSubscription { donation_id, .. } => {
+            Some(donation_id.clone())
+        }
+        EventChange::Exception(exception) => exception.donation_id().map(str::to_string),
+        EventChange::ToPayment(change) => {
+            let key = match change {
+                PaymentChange::Link { invoice_id, .. } => invoice_id,
+                PaymentChange::Refund {
+                    payment_intent_id, ..
+                }
+                | PaymentChange::Dispute {
+                    payment_intent_id, ..
+                } => payment_intent_id,
+            };
+            let row: Option<(String,)> =
+                sqlx::query_as(&format!("{BY_PAYMENT_INTENT_DONATION} LIMIT 1"))
+                    .bind(key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            row.map(|(donation_id,)| donation_id)
+        }
+        EventChange::Nothing => None,
+    };
+    if let Some(donation_id) = known {
+        sqlx::query("UPDATE provider_events SET donation_id = $1 WHERE event_id = $2")
+            .bind(donation_id)
+            .bind(event_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+const BY_PAYMENT_INTENT_DONATION: &str =
+    "SELECT donation_id FROM payments WHERE payment_intent_id = $1 OR source_id = $1";
 
 /// Inside a transaction: applies a change to the payment it names. `None` when no such payment
 /// is recorded (yet).

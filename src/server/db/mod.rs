@@ -9,12 +9,24 @@
 //! is an error naming its column, never a silent default. Strings such as `'pending'` exist
 //! only in SQL and in the domain types' `as_str`/`parse` pairs.
 
+mod admin;
+mod audit;
 mod donations;
 mod events;
 mod guards;
 mod outbox;
 mod payments;
 mod referrals;
+mod staff;
+mod statements;
+
+pub use admin::{
+    AdminDonation, Breakdown, Bucket, DonationFilter, DonorLoyalty, EventRecord, FilteredTotals,
+    NewRefundRequest, QueueItem, QueueKind, ReceiptRecord, RefundRequestRecord, SortBy,
+};
+pub use audit::{Actor, AuditEntry, AuditRecord};
+pub use staff::{SessionRecord, StaffUser};
+pub use statements::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
 
 pub use donations::{Inserted, NewDonation};
 pub use events::{

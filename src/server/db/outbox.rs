@@ -226,7 +226,9 @@ impl Database {
 
     pub async fn count_parked_messages(&self) -> Result<i64, DbError> {
         let (count,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox o WHERE o.failed_at IS NOT NULL \
+             AND o.sent_at IS NULL AND NOT EXISTS (SELECT 1 FROM staff_resolutions r \
+             WHERE r.kind = 'receipt' AND r.item_id = o.id)",
         )
         .fetch_one(&self.pool)
         .await?;

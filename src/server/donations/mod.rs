@@ -5,9 +5,11 @@
 
 mod events;
 mod progress;
+mod staff;
 mod status_watch;
 
 pub use progress::Progress;
+pub use staff::{ConfirmError, Imported, MappingError, RefundError, Review, Transfer};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,7 @@ use crate::content::Content;
 use crate::domain::donation::Donation;
 use crate::domain::form::{DonationRequest, GivingRules};
 use crate::domain::identifiers::{FormToken, Reference};
-use crate::domain::status::{DonationStatus, StatusError, Transition};
+use crate::domain::status::{DonationStatus, Transition};
 use crate::domain::Locale;
 use crate::i18n::t;
 use crate::paths::{self, CheckoutReturn};
@@ -38,6 +40,8 @@ pub enum MarkPaidError {
     NotFound,
     #[error("the donation is {}, so it cannot be marked paid", .0.as_str())]
     Closed(DonationStatus),
+    #[error("the donation is paid by card, through the payment provider")]
+    NotATransfer,
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -334,35 +338,34 @@ impl Donations {
             .await
     }
 
-    /// Confirms that an offline gift's money arrived (staff): records the payment and queues
-    /// the receipt. Confirming twice is harmless; a failed or cancelled gift cannot be
-    /// confirmed.
-    #[tracing::instrument(name = "mark_paid", skip_all, fields(reference = reference.as_str()))]
+    /// Confirms that an offline gift's money arrived, in full and today (staff, from the
+    /// command line): records the payment and queues the receipt. Confirming twice is
+    /// harmless; a failed or cancelled gift cannot be confirmed.
     pub async fn mark_paid(&self, reference: &Reference) -> Result<Transition, MarkPaidError> {
         let donation = self
             .db
             .donation_by_reference(reference)
             .await?
             .ok_or(MarkPaidError::NotFound)?;
-        match donation.status.mark_paid() {
-            Err(StatusError::Closed(status)) => Err(MarkPaidError::Closed(status)),
-            Ok(Transition::Unchanged) => Ok(Transition::Unchanged),
-            Ok(Transition::Changed) => {
-                // One offline payment per donation: the source id makes a second
-                // confirmation (even a concurrent one) record nothing.
-                let source_id = format!("offline:{}", donation.reference.as_str());
-                let payment = payment_for(&donation, source_id);
-                if self.db.record_confirmed_payment(&payment).await? {
-                    tracing::info!("donation marked paid");
-                    metrics::counter!("sharecare_payments_total").increment(1);
-                    self.payment_recorded(&donation.id).await;
-                    self.apply_waiting_changes().await?;
-                    Ok(Transition::Changed)
-                } else {
-                    Ok(Transition::Unchanged)
-                }
-            }
-        }
+        let actor = crate::server::db::Actor::command_line();
+        self.confirm_transfer(Transfer {
+            reference,
+            received: donation.amount,
+            received_at: now_millis(),
+            statement_line: None,
+            accept_difference: false,
+            actor: &actor,
+        })
+        .await
+        .map_err(|error| match error {
+            ConfirmError::NotFound => MarkPaidError::NotFound,
+            ConfirmError::Closed(status) => MarkPaidError::Closed(status),
+            ConfirmError::Database(error) => MarkPaidError::Database(error),
+            // Card gifts are paid through the provider: nothing for staff to mark.
+            ConfirmError::NotATransfer
+            | ConfirmError::AmountDiffers { .. }
+            | ConfirmError::Currency(_) => MarkPaidError::NotATransfer,
+        })
     }
 
     /// After a payment is stored: the receipt worker wakes, and totals and the donation's page

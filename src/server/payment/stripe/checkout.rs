@@ -24,26 +24,41 @@ pub(super) async fn create_session(
 ) -> Result<NextStep, ProviderError> {
     let params = session_params(request);
     let key = idempotency_key(request.donation);
-    let url = format!("{}/v1/checkout/sessions", settings.api_base);
+    let answer = post_form(http, settings, "/v1/checkout/sessions", &key, &params).await?;
+    let session: CreatedSession = serde_json::from_value(answer)
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))?;
+    Ok(NextStep::Checkout(Checkout {
+        session_id: session.id,
+        url: session.url,
+    }))
+}
+
+/// POSTs a form to Stripe with an idempotency key, retrying what Stripe says may be retried
+/// (409: the same key in flight; 429: rate limited; 5xx) after each of the configured delays,
+/// always with the same key. Anything else is an answer to act on.
+pub(super) async fn post_form(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    path: &str,
+    key: &str,
+    params: &[(String, String)],
+) -> Result<serde_json::Value, ProviderError> {
+    let url = format!("{}{path}", settings.api_base);
     let mut delays = settings.retry_delays.iter();
     loop {
         let outcome = http
             .post(&url)
             .bearer_auth(&settings.secret_key)
             .header("Stripe-Version", API_VERSION)
-            .header("Idempotency-Key", &key)
-            .form(&params)
+            .header("Idempotency-Key", key)
+            .form(params)
             .send()
             .await;
         let retry_reason = match outcome {
             Ok(response) if response.status().is_success() => {
-                let session: CreatedSession = response.json().await.map_err(|error| {
-                    ProviderError::Unavailable(format!("unreadable session: {error}"))
-                })?;
-                return Ok(NextStep::Checkout(Checkout {
-                    session_id: session.id,
-                    url: session.url,
-                }));
+                return response.json().await.map_err(|error| {
+                    ProviderError::Unavailable(format!("unreadable answer: {error}"))
+                });
             }
             Ok(response) => {
                 let status = response.status();
@@ -53,8 +68,6 @@ pub(super) async fn create_session(
                     .and_then(|value| value.to_str().ok())
                     .map(|value| value == "true");
                 let body = response.text().await.unwrap_or_default();
-                // 409: the same idempotency key is in flight (a double click); 429: rate
-                // limited; 5xx: Stripe's side. Anything else is a request we must fix.
                 let transient =
                     status.as_u16() == 409 || status.as_u16() == 429 || status.is_server_error();
                 if !should_retry.unwrap_or(transient) {
@@ -69,7 +82,7 @@ pub(super) async fn create_session(
         };
         match delays.next() {
             Some(delay) => {
-                tracing::warn!(reason = %retry_reason, "creating a Stripe Checkout Session failed; retrying");
+                tracing::warn!(reason = %retry_reason, path, "a Stripe request failed; retrying");
                 tokio::time::sleep(*delay).await;
             }
             None => return Err(ProviderError::Unavailable(retry_reason)),

@@ -7,6 +7,7 @@
 
 mod checkout;
 mod events;
+mod refunds;
 mod signature;
 
 pub use checkout::idempotency_key;
@@ -124,6 +125,27 @@ impl StripeCheckout {
         }))
         .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))?;
         Ok(Some(translate(&event)))
+    }
+}
+
+impl StripeCheckout {
+    /// Asks Stripe to refund part or all of a payment (see `refunds`); the refund's id.
+    pub async fn refund(
+        &self,
+        payment_intent_id: &str,
+        amount_minor: u64,
+        request_id: &str,
+        donation_id: &str,
+    ) -> Result<String, ProviderError> {
+        refunds::create_refund(
+            &self.http,
+            &self.settings,
+            payment_intent_id,
+            amount_minor,
+            request_id,
+            donation_id,
+        )
+        .await
     }
 }
 
