@@ -37,6 +37,9 @@ const siteEnv = {
   LIMIT_PER_EMAIL: "100000",
   CARD_BREAKER_CHECKOUTS_PER_MINUTE: "100000",
   STREAMS_PER_ADDRESS: "200",
+  SIGN_INS_PER_MINUTE: "100000",
+  // Plain http on this machine: the staff cookie cannot be `Secure` (or `__Host-`) here.
+  ADMIN_COOKIE_SECURE: "false",
 };
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };

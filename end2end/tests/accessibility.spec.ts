@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { cardSite, fakeStripe, waitForIslands } from "./helpers";
@@ -79,5 +80,32 @@ test("the card-payment widget and a card gift's pages have no WCAG 2.2 AA violat
   // The "being confirmed" state of the same gift.
   await page.goto(page.url().replace("checkout=cancelled", "checkout=success"));
   await expect(page.locator("[data-payment-status]")).toBeVisible();
+  expect(await audit()).toEqual([]);
+});
+
+test("the staff admin's pages have no WCAG 2.2 AA violations", async ({ page }, testInfo) => {
+  const email = `axe-${testInfo.project.name}-${Date.now()}@example.org`;
+  execFileSync(process.env.SHARECARE_BIN ?? "../target/release/sharecare", ["admin", "add-user", email, "--role", "admin"], {
+    input: "a long enough password\n",
+    env: { ...process.env, DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!, CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content" },
+  });
+  const audit = async () => {
+    const results = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .analyze();
+    return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  };
+  await page.goto("/admin/sign-in");
+  expect(await audit()).toEqual([]);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  for (const path of ["/admin", "/admin/donations", "/admin/statements", "/admin/exceptions", "/admin/audit", "/admin/users", "/admin/account"]) {
+    await page.goto(path);
+    expect(await audit(), path).toEqual([]);
+  }
+  // And in Traditional Chinese.
+  await page.getByRole("button", { name: "繁體中文" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-Hant-HK");
   expect(await audit()).toEqual([]);
 });

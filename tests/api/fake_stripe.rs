@@ -71,6 +71,10 @@ struct Ledger {
     /// API calls the site made, and how many of them retrieved a session.
     requests: usize,
     retrievals: usize,
+    /// Refunds asked for: (idempotency key, payment intent, amount), one per new key.
+    refunds: Vec<(String, String, i64)>,
+    /// Refund answers by idempotency key: a repeat gets the same refund, and no new event.
+    refund_answers: HashMap<String, Value>,
 }
 
 struct Shared {
@@ -113,6 +117,7 @@ impl FakeStripe {
         let router = Router::new()
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
+            .route("/v1/refunds", post(create_refund))
             .route("/pay/{id}", get(checkout_page).post(pay))
             .route("/healthz", get(|| async { "ok" }))
             .with_state(shared.clone());
@@ -155,6 +160,11 @@ impl FakeStripe {
     /// Every `Stripe-Version` header the site sent.
     pub fn versions_seen(&self) -> Vec<String> {
         self.shared.ledger.lock().unwrap().versions_seen.clone()
+    }
+
+    /// The refunds the site asked for: (idempotency key, payment intent, amount).
+    pub fn refunds(&self) -> Vec<(String, String, i64)> {
+        self.shared.ledger.lock().unwrap().refunds.clone()
     }
 
     /// How many API calls the site made.
@@ -528,6 +538,84 @@ async fn create_session(
     });
     if !key.is_empty() {
         ledger.answers.insert(key, answer.clone());
+    }
+    axum::Json(answer).into_response()
+}
+
+/// `POST /v1/refunds`: a refund of part or all of a payment intent. Like Stripe, the money
+/// comes back through a `charge.refunded` event (its `amount_refunded` the running total),
+/// sent after the answer.
+async fn create_refund(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    let (Some(payment_intent), Some(amount)) = (
+        param("payment_intent"),
+        param("amount").and_then(|amount| amount.parse::<i64>().ok()),
+    ) else {
+        return stripe_error(400);
+    };
+    let (answer, refunded_so_far, new) = {
+        let mut ledger = shared.ledger.lock().unwrap();
+        if let Some(answer) = ledger.refund_answers.get(&key) {
+            return axum::Json(answer.clone()).into_response();
+        }
+        ledger
+            .refunds
+            .push((key.clone(), payment_intent.clone(), amount));
+        let so_far: i64 = ledger
+            .refunds
+            .iter()
+            .filter(|(_, pi, _)| *pi == payment_intent)
+            .map(|(_, _, amount)| amount)
+            .sum();
+        let id = format!("re_test_{}", shared.next_id.fetch_add(1, Ordering::SeqCst));
+        let answer =
+            json!({ "id": id, "object": "refund", "status": "succeeded", "amount": amount });
+        ledger.refund_answers.insert(key, answer.clone());
+        (answer, so_far, true)
+    };
+    // The session this payment intent paid (`pi_{session}` or `pi_{session}_{month}`).
+    let stripped = payment_intent.trim_start_matches("pi_");
+    let session = find_session(&shared, stripped).or_else(|| {
+        stripped
+            .rsplit_once('_')
+            .and_then(|(session, _)| find_session(&shared, session))
+    });
+    if let (Some(session), true) = (session, new) {
+        let fake = FakeStripe {
+            shared: shared.clone(),
+        };
+        let event = fake.event(
+            "charge.refunded",
+            json!({
+                "id": format!("ch_{payment_intent}"),
+                "object": "charge",
+                "amount": session.amount(),
+                "amount_refunded": refunded_so_far,
+                "currency": session.currency(),
+                "payment_intent": payment_intent,
+                "refunded": refunded_so_far >= session.amount(),
+            }),
+        );
+        tokio::spawn(async move {
+            fake.deliver(&event).await;
+        });
     }
     axum::Json(answer).into_response()
 }

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod accounting;
+mod admin;
 mod architecture;
 mod donations;
 mod fake_stripe;

@@ -74,7 +74,7 @@ pub fn ExceptionsPage(
             {done.as_deref().and_then(|done| done_message(m, done)).map(|text| view! { <Notice text/> })}
             <p>{m.queue_intro}</p>
             {empty}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
                 <table class="admin-table">
                     <thead><tr>
                         <th scope="col">{m.column_date}</th><th scope="col">{m.column_kind}</th>
@@ -112,7 +112,7 @@ pub fn AuditPage(staff: StaffView, entries: Vec<AuditRecord>, older: Option<i64>
     });
     view! {
         <AdminLayout locale staff=Some(staff.clone()) title=m.audit_title current=Endpoint::AdminAudit>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
                 <table class="admin-table">
                     <thead><tr>
                         <th scope="col">{m.column_date}</th><th scope="col">{m.column_by}</th>
@@ -177,22 +177,26 @@ pub fn UsersPage(
         <AdminLayout locale staff=Some(staff.clone()) title=m.users_title current=Endpoint::AdminUsers>
             {done.as_deref().and_then(|done| done_message(m, done)).map(|text| view! { <Notice text/> })}
             <p>{m.users_intro}</p>
-            <table class="admin-table">
-                <thead><tr>
-                    <th scope="col">{m.column_email}</th><th scope="col">{m.column_role}</th>
-                    <th scope="col">{m.column_totp}</th><th scope="col">{m.column_status}</th>
-                    <th scope="col">{m.column_date}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+                <table class="admin-table">
+                    <thead><tr>
+                        <th scope="col">{m.column_email}</th><th scope="col">{m.column_role}</th>
+                        <th scope="col">{m.column_totp}</th><th scope="col">{m.column_status}</th>
+                        <th scope="col">{m.column_date}</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
             <h2>{m.policies_title}</h2>
-            <table class="admin-table">
-                <thead><tr>
-                    <th scope="col">{m.column_role}</th><th scope="col">{m.column_totp_required}</th>
-                    <th scope="col"><span class="visually-hidden">{m.column_action}</span></th>
-                </tr></thead>
-                <tbody>{policies}</tbody>
-            </table>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+                <table class="admin-table">
+                    <thead><tr>
+                        <th scope="col">{m.column_role}</th><th scope="col">{m.column_totp_required}</th>
+                        <th scope="col"><span class="visually-hidden">{m.column_action}</span></th>
+                    </tr></thead>
+                    <tbody>{policies}</tbody>
+                </table>
+            </div>
         </AdminLayout>
     }
 }

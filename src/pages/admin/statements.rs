@@ -45,14 +45,16 @@ pub fn StatementsPage(
                 <button type="submit" class="button">{m.upload}</button>
             </form>
             <h2>{m.imports_title}</h2>
-            <table class="admin-table">
-                <thead><tr>
-                    <th scope="col">{m.column_date}</th><th scope="col">{m.column_file}</th>
-                    <th scope="col">{m.column_by}</th><th scope="col">{m.column_lines}</th>
-                    <th scope="col">{m.column_known}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+                <table class="admin-table">
+                    <thead><tr>
+                        <th scope="col">{m.column_date}</th><th scope="col">{m.column_file}</th>
+                        <th scope="col">{m.column_by}</th><th scope="col">{m.column_lines}</th>
+                        <th scope="col">{m.column_known}</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </AdminLayout>
     }
 }
@@ -142,7 +144,7 @@ pub fn MappingPage(staff: StaffView, mapping: Mapping) -> impl IntoView {
         <AdminLayout locale staff=Some(staff.clone()) title=mapping.import.file_name.clone() current=Endpoint::AdminStatement>
             {problems}
             <p>{m.mapping_intro}</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
                 <table class="admin-table"><thead><tr>{headers}</tr></thead><tbody>{sample}</tbody></table>
             </div>
             <form method="post" action=paths::admin::statement_columns(&mapping.import.id) class="admin-form">
@@ -267,7 +269,7 @@ pub fn ReviewPage(
                     <button type="submit" class="button" id="confirm-clear">{fill(m.confirm_clear, &[("count", &clear.to_string())])}</button>
                 </form>
             })}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
                 <table class="admin-table statement">
                     <thead><tr>
                         <th scope="col">{m.column_date}</th><th scope="col">{m.column_amount}</th>

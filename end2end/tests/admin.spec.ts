@@ -1,0 +1,114 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+// The staff admin, in a browser with JavaScript on and off: sign in, filter donations, import a
+// bank statement and confirm its matches, see the campaign total move, export CSV.
+
+const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
+const password = "a long enough password";
+const siteEnv = () => ({
+  ...process.env,
+  DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!,
+  CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
+});
+
+/** A finance account of this test's own, made on the command line as staff would. */
+function financeAccount(name: string): string {
+  const email = `${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}-${Date.now()}@example.org`;
+  execFileSync(bin, ["admin", "add-user", email, "--role", "finance"], { input: `${password}\n`, env: siteEnv() });
+  return email;
+}
+
+export async function signIn(page: Page, email: string) {
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/admin\/sign-in$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+}
+
+/** A transfer pledge of a given amount through the public form; its reference. */
+async function pledge(request: APIRequestContext, amount: string, name: string): Promise<string> {
+  // A new form (and token) for each gift: the visit's gift cookie would otherwise bring back
+  // the same token, which already made a gift.
+  const form = await request.get("/en/donate?new_gift=1");
+  const token = /name="token" value="([0-9a-f]{32}\.[0-9a-f]{32})"/.exec(await form.text())![1];
+  const gift = await request.post("/en/donate", {
+    form: { frequency: "one_off", amount: "other", custom_amount: amount, currency: "HKD", email: "transfer@example.org", name, receipt: "own_name", token },
+    maxRedirects: 0,
+  });
+  expect(gift.status()).toBe(303);
+  return /LBC-[2-9A-Z]{6}/.exec(gift.headers()["location"])![0];
+}
+
+/** The campaign total on the home page, in whole dollars. */
+async function homeTotal(request: APIRequestContext): Promise<number> {
+  const html = await (await request.get("/en")).text();
+  const raised = /data-progress-raised[^>]*>HK\$([\d,]+)/.exec(html)![1];
+  return Number(raised.replace(/,/g, ""));
+}
+
+test("a finance user signs in, filters, imports a statement, confirms its matches and exports", async ({ page, request }, testInfo) => {
+  const email = financeAccount(testInfo.project.name);
+  // Amounts of this run's own, so parallel runs never match each other's lines.
+  const cents = String(10 + ((Date.now() / 1000) % 80 | 0)).padStart(2, "0");
+  const first = await pledge(request, `3${cents}.${cents}`, "Chan Tai Man");
+  const second = await pledge(request, `5${cents}.${cents}`, "Lee Siu Ling");
+  const before = await homeTotal(request);
+
+  await signIn(page, email);
+
+  // Filter the donations to one.
+  await page.getByRole("link", { name: "Donations" }).first().click();
+  await page.getByLabel("Reference, email or name").fill(first);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.locator("tbody tr")).toHaveCount(1);
+  await expect(page.locator("tbody tr")).toContainText(first);
+  await expect(page.locator("#totals")).toContainText("Donations found: 1");
+
+  // Import a statement with both transfers (one reference written sloppily).
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const sloppy = `lbc ${second.slice(4, 7).toLowerCase()} ${second.slice(7).toLowerCase()}`;
+  const csv = `Date,Particulars,Credit\n${today},FPS ${first} CHAN,3${cents}.${cents}\n${today},${sloppy} LEE,5${cents}.${cents}\n${today},SERVICE CHARGE,(2.00)\n`;
+  await page.getByRole("link", { name: "Bank statements" }).click();
+  await page.getByLabel("Statement (CSV)").setInputFiles({ name: "statement.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByRole("button", { name: "Upload and match" }).click();
+  // A bank layout seen for the first time: map its columns (guessed already) once.
+  const mapping = page.getByRole("button", { name: "Read the statement" });
+  if (await mapping.isVisible()) {
+    await expect(page.getByLabel("Date column")).toHaveValue("0");
+    await page.getByLabel("Dates are written").selectOption("ymd");
+    await mapping.click();
+  }
+  await expect(page.locator("#review-summary")).toContainText("3 lines read");
+  await page.getByRole("button", { name: /Confirm all 2 clear matches/ }).click();
+  await expect(page.getByRole("status")).toContainText("2 payments recorded");
+
+  // The campaign's total moved by both.
+  const after = await homeTotal(request);
+  expect(after).toBeGreaterThanOrEqual(before + 800);
+
+  // The donation's page tells its story.
+  await page.goto(`/admin/donations/${first}`);
+  await expect(page.locator("main")).toContainText("confirm_transfer");
+
+  // Export the filtered set.
+  await page.goto(`/admin/donations?q=${second}`);
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export as CSV" }).click();
+  const file = readFileSync(await (await download).path());
+  expect(file.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  const text = file.toString("utf8");
+  expect(text).toContain(second);
+  expect(text).not.toContain(first);
+  expect(text).toContain("Lee Siu Ling");
+});
+
+test("nobody without a session reads the admin", async ({ page }) => {
+  for (const path of ["/admin", "/admin/donations", "/admin/donations.csv", "/admin/statements", "/admin/audit"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/admin\/sign-in$/);
+  }
+});
