@@ -122,7 +122,10 @@ pub fn protect(router: Router<AppState>, state: AppState) -> Router {
             protection.max_concurrent_requests,
         ));
     router
-        .layer(middleware::from_fn_with_state(state.clone(), site::error_pages))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            site::error_pages,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             referrals::remember_referral,
@@ -139,7 +142,10 @@ pub fn protect(router: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             security::refuse_cross_site,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), panics::catch_panics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            panics::catch_panics,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::security_headers,
@@ -155,7 +161,12 @@ pub fn protect(router: Router<AppState>, state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                tracing::info_span!(
+                    "request",
+                    id,
+                    method = %request.method(),
+                    path = %crate::server::telemetry::loggable_path(request.uri().path())
+                )
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(observe::RandomRequestId))

@@ -33,7 +33,7 @@ pub async fn refuse_cross_site(
     );
     let exempt = request.uri().path() == Endpoint::StripeWebhook.pattern();
     if mutating && !exempt && from_another_site(request.headers(), &state.site.origin()) {
-        crate::warn_throttled!("cross-site", path = %request.uri().path(), "refused a request sent from another site");
+        crate::warn_throttled!("cross-site", path = %crate::server::telemetry::loggable_path(request.uri().path()), "refused a request sent from another site");
         return (
             StatusCode::FORBIDDEN,
             "This form was sent from another website, so it was not accepted. Please use the form on our own pages.",
