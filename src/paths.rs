@@ -73,6 +73,29 @@ pub enum Endpoint {
     AdminAccount,
     /// Staff and their sign-in rules (admins).
     AdminUsers,
+    /// A donor's own gifts: the sign-in form (GET) and asking for a code (POST); signed in,
+    /// the gifts.
+    MyGifts,
+    /// Signing in with the code (POST).
+    MyGiftsCode,
+    /// The emailed link's page (GET, a button) and signing in with it (POST).
+    MyGiftsLink,
+    MyGiftsSignOut,
+    /// A change to one gift (POST): pause, resume, amount, day, cancel, card, receipt name,
+    /// a message to the charity.
+    MyGift,
+    /// News by email, yes or no (POST).
+    MyConsent,
+    /// Everything held about the donor (`my-data.json`, `my-data.csv`).
+    MyData,
+    /// Deleting it (POST).
+    MyErase,
+    /// A receipt's PDF.
+    MyReceipt,
+    /// A tax year's summary PDF.
+    MySummary,
+    /// Anyone checks a receipt by its number and code.
+    VerifyReceipt,
 }
 
 /// Who may use an endpoint. Checked on the server for every request (`http::admin::guard`).
@@ -82,6 +105,8 @@ pub enum Access {
     Public,
     /// A signed-in member of staff with at least this role.
     Staff(Role),
+    /// A donor signed in to their own gifts.
+    Donor,
 }
 
 /// Which methods an endpoint answers; every other method gets 405.
@@ -103,7 +128,7 @@ impl Methods {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 38] = [
+    pub const ALL: [Endpoint; 49] = [
         Endpoint::Root,
         Endpoint::Healthz,
         Endpoint::Readyz,
@@ -142,6 +167,17 @@ impl Endpoint {
         Endpoint::AdminAudit,
         Endpoint::AdminAccount,
         Endpoint::AdminUsers,
+        Endpoint::MyGifts,
+        Endpoint::MyGiftsCode,
+        Endpoint::MyGiftsLink,
+        Endpoint::MyGiftsSignOut,
+        Endpoint::MyGift,
+        Endpoint::MyConsent,
+        Endpoint::MyData,
+        Endpoint::MyErase,
+        Endpoint::MyReceipt,
+        Endpoint::MySummary,
+        Endpoint::VerifyReceipt,
     ];
 
     /// The route pattern, as the router spells it (`{name}` is a path parameter).
@@ -185,6 +221,17 @@ impl Endpoint {
             Endpoint::AdminAudit => "/admin/audit",
             Endpoint::AdminAccount => "/admin/account",
             Endpoint::AdminUsers => "/admin/users",
+            Endpoint::MyGifts => "/{locale}/my-gifts",
+            Endpoint::MyGiftsCode => "/{locale}/my-gifts/code",
+            Endpoint::MyGiftsLink => "/{locale}/my-gifts/link",
+            Endpoint::MyGiftsSignOut => "/{locale}/my-gifts/sign-out",
+            Endpoint::MyGift => "/{locale}/my-gifts/gifts/{reference}",
+            Endpoint::MyConsent => "/{locale}/my-gifts/consent",
+            Endpoint::MyData => "/{locale}/my-gifts/data/{file}",
+            Endpoint::MyErase => "/{locale}/my-gifts/erase",
+            Endpoint::MyReceipt => "/{locale}/my-gifts/receipts/{receipt}",
+            Endpoint::MySummary => "/{locale}/my-gifts/summaries/{year}",
+            Endpoint::VerifyReceipt => "/receipts/verify",
         }
     }
 
@@ -208,8 +255,23 @@ impl Endpoint {
             | Endpoint::AdminResolve
             | Endpoint::AdminAudit => Access::Staff(Role::Finance),
             Endpoint::AdminUsers => Access::Staff(Role::Admin),
+            Endpoint::MyGiftsSignOut
+            | Endpoint::MyGift
+            | Endpoint::MyConsent
+            | Endpoint::MyData
+            | Endpoint::MyErase
+            | Endpoint::MyReceipt
+            | Endpoint::MySummary => Access::Donor,
             _ => Access::Public,
         }
+    }
+
+    /// Part of "My gifts" (the donors' session and headers).
+    pub const fn is_donor(self) -> bool {
+        matches!(
+            self,
+            Endpoint::MyGifts | Endpoint::MyGiftsCode | Endpoint::MyGiftsLink
+        ) || matches!(self.access(), Access::Donor)
     }
 
     /// Part of the staff admin (its session, its headers, its language).
@@ -224,7 +286,9 @@ impl Endpoint {
             | Endpoint::AdminSignIn
             | Endpoint::AdminStatements
             | Endpoint::AdminAccount
-            | Endpoint::AdminUsers => Methods::GetAndPost,
+            | Endpoint::AdminUsers
+            | Endpoint::MyGifts
+            | Endpoint::MyGiftsLink => Methods::GetAndPost,
             Endpoint::ShareLink
             | Endpoint::ContinueCheckout
             | Endpoint::StripeWebhook
@@ -235,7 +299,12 @@ impl Endpoint {
             | Endpoint::AdminStatementColumns
             | Endpoint::AdminStatementConfirm
             | Endpoint::AdminStatementLine
-            | Endpoint::AdminResolve => Methods::Post,
+            | Endpoint::AdminResolve
+            | Endpoint::MyGiftsCode
+            | Endpoint::MyGiftsSignOut
+            | Endpoint::MyGift
+            | Endpoint::MyConsent
+            | Endpoint::MyErase => Methods::Post,
             _ => Methods::Get,
         }
     }
@@ -252,6 +321,8 @@ impl Endpoint {
             .replace("{line}", "0123456789abcdef0123456789abcdef")
             .replace("{kind}", "exception")
             .replace("{item}", "0123456789abcdef0123456789abcdef")
+            .replace("{receipt}", "0123456789abcdef0123456789abcdef")
+            .replace("{year}", "2026")
     }
 }
 
@@ -277,6 +348,10 @@ pub enum Page {
     Referral(ReferralCode),
     /// A donor's own gift page (its secret travels in a cookie).
     Gift(Reference),
+    /// A donor's "My gifts".
+    MyGifts,
+    /// Checking a receipt (one address, the language as `?lang=`).
+    VerifyReceipt,
 }
 
 impl Page {
@@ -289,6 +364,8 @@ impl Page {
             Page::Story(slug) => story(locale, slug),
             Page::Referral(code) => referral(locale, code),
             Page::Gift(reference) => gift_page(locale, reference),
+            Page::MyGifts => my_gifts(locale),
+            Page::VerifyReceipt => format!("{}?lang={}", verify_receipt(), locale.code()),
         }
     }
 
@@ -453,17 +530,68 @@ pub fn not_for_crawlers() -> Vec<String> {
         "/api/".to_string(),
         "/webhooks/".to_string(),
         "/admin".to_string(),
+        "/receipts/".to_string(),
     ];
-    prefixes.extend(
-        Locale::ALL
-            .into_iter()
-            .map(|locale| format!("/{}/donations/", locale.code())),
-    );
+    prefixes.extend(Locale::ALL.into_iter().flat_map(|locale| {
+        [
+            format!("/{}/donations/", locale.code()),
+            format!("/{}/my-gifts", locale.code()),
+        ]
+    }));
     prefixes
 }
 
 pub fn sitemap() -> &'static str {
     Endpoint::Sitemap.pattern()
+}
+
+/// A donor's "My gifts" page.
+pub fn my_gifts(locale: Locale) -> String {
+    format!("/{}/my-gifts", locale.code())
+}
+
+/// The emailed sign-in link (its token is a secret: never logged, never sent on as a referrer).
+pub fn my_gifts_link(locale: Locale, token: &str) -> String {
+    format!("{}/link?token={token}", my_gifts(locale))
+}
+
+pub fn my_gifts_code(locale: Locale) -> String {
+    format!("{}/code", my_gifts(locale))
+}
+
+pub fn my_gifts_sign_out(locale: Locale) -> String {
+    format!("{}/sign-out", my_gifts(locale))
+}
+
+/// Where changes to one of the donor's gifts are posted.
+pub fn my_gift(locale: Locale, reference: &Reference) -> String {
+    format!("{}/gifts/{}", my_gifts(locale), reference.as_str())
+}
+
+pub fn my_consent(locale: Locale) -> String {
+    format!("{}/consent", my_gifts(locale))
+}
+
+/// `file`: `my-data.json` or `my-data.csv`.
+pub fn my_data(locale: Locale, file: &str) -> String {
+    format!("{}/data/{file}", my_gifts(locale))
+}
+
+pub fn my_erase(locale: Locale) -> String {
+    format!("{}/erase", my_gifts(locale))
+}
+
+/// A receipt's PDF (its id is hex the server made).
+pub fn my_receipt(locale: Locale, receipt_id: &str) -> String {
+    format!("{}/receipts/{receipt_id}", my_gifts(locale))
+}
+
+pub fn my_summary(locale: Locale, year_start: i64) -> String {
+    format!("{}/summaries/{year_start}", my_gifts(locale))
+}
+
+pub fn verify_receipt() -> &'static str {
+    Endpoint::VerifyReceipt.pattern()
 }
 
 /// The staff admin's addresses.

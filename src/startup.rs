@@ -21,16 +21,19 @@ use crate::server::config::Protection;
 use crate::server::config::Settings;
 use crate::server::db::{redact, Backend, Database, DbError};
 use crate::server::donations::Donations;
+use crate::server::donors::Donors;
 use crate::server::form_guard::FormGuard;
 use crate::server::limits::{Limits, StreamGate};
+use crate::server::mailer::{MailSetupError, Mailer};
 use crate::server::metrics;
 use crate::server::payment::stripe::DEFAULT_API_BASE;
 use crate::server::payment::Payments;
-use crate::server::receipts::{ReceiptSender, ReceiptSetupError};
+use crate::server::receipts::{MailContext, ReceiptSeal, ReceiptSender};
 use crate::server::reconciliation::Reconciler;
 use crate::server::records::Records;
 use crate::server::referrals::Referrals;
 use crate::server::retention::Retention;
+use crate::server::secrets::random_hex;
 use crate::server::share_images::ShareImages;
 use crate::server::staff::Staff;
 use crate::server::state::{origin_of, AppState, SiteInfo};
@@ -41,7 +44,7 @@ use crate::server::supervise::spawn_supervised;
 pub enum StartupError {
     Content(ContentError),
     Database(DbError),
-    Receipts(ReceiptSetupError),
+    Receipts(MailSetupError),
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
@@ -124,17 +127,50 @@ impl Application {
             .await
             .map_err(StartupError::Database)?,
         );
-        let receipts = Arc::new(
-            ReceiptSender::new(
-                database.clone(),
-                content.clone(),
+        let mailer = Arc::new(
+            Mailer::new(
+                &content,
                 settings.smtp_url.as_deref(),
                 settings.receipt_from.as_deref(),
-                settings.outbox,
-                donations.receipts_due(),
             )
             .map_err(StartupError::Receipts)?,
         );
+        // Keys every instance shares: made by the first to start, kept in the database.
+        let seal_key = database
+            .server_secret("receipt_seal", &random_hex::<32>())
+            .await
+            .map_err(StartupError::Database)?;
+        let sign_in_key = database
+            .server_secret("donor_sign_in", &random_hex::<32>())
+            .await
+            .map_err(StartupError::Database)?;
+        let seal = ReceiptSeal::new(seal_key.as_bytes());
+        // Payments recorded before receipts were numbered get theirs, once.
+        database
+            .issue_missing_receipts(crate::server::clock::now_millis())
+            .await
+            .map_err(StartupError::Database)?;
+        let receipts = Arc::new(ReceiptSender::new(
+            database.clone(),
+            content.clone(),
+            mailer.clone(),
+            settings.outbox,
+            donations.receipts_due(),
+            MailContext {
+                seal: seal.clone(),
+                public_base_url: settings.public_base_url.clone(),
+            },
+        ));
+        let donors = Arc::new(Donors::new(
+            database.clone(),
+            content.clone(),
+            payments.clone(),
+            limits.clone(),
+            mailer,
+            sign_in_key.as_bytes(),
+            seal,
+            &settings.public_base_url,
+        ));
         let metrics = match settings.metrics_addr {
             Some(address) => {
                 let listener =
@@ -184,6 +220,7 @@ impl Application {
                     .get(crate::domain::Locale::DEFAULT),
             )),
             records: Arc::new(Records::new(database.clone(), content.clone())),
+            donors: donors.clone(),
             stopping: stopping_receiver,
             site: Arc::new(SiteInfo {
                 public_base_url: settings.public_base_url.clone(),
@@ -200,6 +237,7 @@ impl Application {
             limits,
             changes,
             payments: state.payments.clone(),
+            donors: state.donors.clone(),
             stopping: state.stopping.clone(),
         }
         .start(&settings);
@@ -296,6 +334,7 @@ struct Background {
     limits: Arc<Limits>,
     changes: Arc<Changes>,
     payments: Arc<Payments>,
+    donors: Arc<Donors>,
     stopping: watch::Receiver<bool>,
 }
 
@@ -308,6 +347,7 @@ impl Background {
             limits,
             changes,
             payments,
+            donors,
             stopping,
         } = self;
         let mut tasks = Vec::new();
@@ -350,6 +390,7 @@ impl Background {
             db: database.clone(),
             donations: donations.clone(),
             limits,
+            donors,
         });
         let (stop, every) = (stopping.clone(), settings.protection.retention_sweep);
         tasks.push(spawn_supervised("retention", stopping.clone(), move || {

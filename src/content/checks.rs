@@ -106,6 +106,19 @@ pub(super) fn check_organisation(org: &Organisation) -> Check {
     let fps_ok = !org.fps_id.is_empty()
         && org.fps_id.len() <= 20
         && org.fps_id.bytes().all(|b| b.is_ascii_alphanumeric());
+    text("address", &org.address)?;
+    let file_ok = !org.section_88_file_number.trim().is_empty()
+        && org.section_88_file_number.len() <= 30
+        && org
+            .section_88_file_number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-. ".contains(c));
+    if !file_ok {
+        return Err(FieldError::new(
+            "section_88_file_number",
+            "must be the Inland Revenue Department's file number, e.g. 91/12345",
+        ));
+    }
     if !fps_ok {
         return Err(FieldError::new(
             "fps_id",
@@ -203,6 +216,12 @@ pub(super) fn check_privacy(privacy: &PrivacyNotice) -> Check {
         return Err(FieldError::new(
             "unpaid_pledges_kept_days",
             "must be between 1 and 3650 days",
+        ));
+    }
+    if !(1..=30).contains(&privacy.tax_records_kept_years) {
+        return Err(FieldError::new(
+            "tax_records_kept_years",
+            "must be between 1 and 30 years",
         ));
     }
     Ok(())

@@ -52,6 +52,11 @@ pub struct Organisation {
     /// The charity's FPS (Faster Payment System) identifier, for offline gifts.
     pub fps_id: String,
     pub bank: BankAccount,
+    /// The postal address printed on receipts.
+    pub address: Localized<String>,
+    /// The Inland Revenue Department's file number of the charity's tax exemption under
+    /// section 88 of the Inland Revenue Ordinance, printed on every receipt (e.g. "91/12345").
+    pub section_88_file_number: String,
 }
 
 /// Where donors send bank transfers.
@@ -231,5 +236,9 @@ pub struct PrivacyNotice {
     /// How long a pledge that was never paid is kept, in days; a job deletes it after that.
     /// The notice's own words must say the same.
     pub unpaid_pledges_kept_days: u32,
+    /// How long receipts' records (number, amount, date, the name on them) are kept after the
+    /// tax year, in years, even when a donor asks for their data to be deleted: the tax law's
+    /// period. The notice's own words must say the same.
+    pub tax_records_kept_years: u32,
     pub sections: Vec<Section>,
 }

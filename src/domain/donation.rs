@@ -89,6 +89,10 @@ pub struct Donation {
     pub ended_at: Option<i64>,
     /// Why staff need to look at it (e.g. a payment that did not match).
     pub flag: Option<String>,
+    /// A monthly card gift paused until then (Unix ms), as the provider confirmed.
+    pub paused_until: Option<i64>,
+    /// When a monthly card gift is next charged, as the provider last said.
+    pub next_charge_at: Option<i64>,
 }
 
 /// A hosted checkout page made for a donation, so the donor always returns to the same one.

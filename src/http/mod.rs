@@ -7,6 +7,7 @@ pub mod admin;
 pub mod client;
 pub mod cookies;
 pub mod discovery;
+pub mod donors;
 pub mod error;
 pub mod gift_session;
 pub mod giving;

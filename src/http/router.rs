@@ -19,8 +19,8 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::{
-    admin, discovery, giving, observe, pages, panics, referrals, security, share_images, site,
-    streams, webhooks,
+    admin, discovery, donors, giving, observe, pages, panics, referrals, security, share_images,
+    site, streams, webhooks,
 };
 use crate::paths::{Endpoint, BUNDLE_DIR, IMAGES_DIR};
 use crate::server::state::AppState;
@@ -58,7 +58,8 @@ fn handler(endpoint: Endpoint, site_root: &Path) -> MethodRouter<AppState> {
         Endpoint::Manifest => get(discovery::manifest),
         Endpoint::Favicon => get_service(ServeFile::new(site_root.join("favicon.ico"))),
         Endpoint::ShareImage => get(share_images::share_image),
-        admin => unreachable!("{admin:?} is routed by `admin::routes`"),
+        Endpoint::VerifyReceipt => get(donors::verify_receipt),
+        other => unreachable!("{other:?} is routed by `admin::routes` or `donors::routes`"),
     }
 }
 
@@ -80,11 +81,15 @@ fn static_folder(folder: PathBuf, cache: &'static str) -> Router {
 pub fn build_router(state: AppState) -> Router {
     let site_root = PathBuf::from(state.leptos_options.site_root.as_ref());
     let mut router = Router::new();
-    for endpoint in Endpoint::ALL.into_iter().filter(|e| !e.is_admin()) {
+    for endpoint in Endpoint::ALL
+        .into_iter()
+        .filter(|e| !e.is_admin() && !e.is_donor())
+    {
         router = router.route(endpoint.pattern(), handler(endpoint, &site_root));
     }
     let router = router
         .merge(admin::routes(&state))
+        .merge(donors::routes(&state))
         .nest_service(
             BUNDLE_DIR,
             static_folder(site_root.join("pkg"), site::CACHE_IMMUTABLE),

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod donate;
 pub mod home;
+pub mod my_gifts;
 pub mod not_found;
 pub mod privacy;
 pub mod referral;

@@ -136,6 +136,7 @@ pub fn ThankYouPage(
                     {ended}
                     {card_status}
                     {how_to_pay}
+                    <p class="manage-link"><a href=paths::my_gifts(locale)>{m.my_manage_link}</a></p>
                     <p class="hint">{contact_sentence(m.thanks_questions, org)}</p>
                 </div>
             </section>

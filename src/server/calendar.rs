@@ -19,6 +19,22 @@ pub fn hong_kong_midnight(year: i64, month: u32, day: u32) -> Option<i64> {
     Some(days * 86_400_000 - 8 * 3_600_000)
 }
 
+/// The Hong Kong tax year (1 April to 31 March) a moment falls in, as receipts name it:
+/// "2026-27".
+pub fn tax_year_of(unix_millis: i64) -> String {
+    let (year, month, _) = hong_kong_date(unix_millis);
+    let start = if month >= 4 { year } else { year - 1 };
+    format!("{start}-{:02}", (start + 1) % 100)
+}
+
+/// The first and last moments (Unix ms, half-open) of the tax year starting in April of `start`.
+pub fn tax_year_bounds(start: i64) -> (i64, i64) {
+    (
+        hong_kong_midnight(start, 4, 1).unwrap_or(0),
+        hong_kong_midnight(start + 1, 4, 1).unwrap_or(0),
+    )
+}
+
 /// `YYYY-MM-DD` for a Hong Kong date.
 pub fn iso_date((year, month, day): (i64, u32, u32)) -> String {
     format!("{year:04}-{month:02}-{day:02}")
@@ -76,6 +92,16 @@ mod tests {
         assert_eq!(utc_year(951_782_400), 2000); // 2000-02-29
         assert_eq!(utc_year(1_798_761_599), 2026); // 2026-12-31T23:59:59Z
         assert_eq!(utc_year(1_798_761_600), 2027); // 2027-01-01T00:00:00Z
+    }
+
+    #[test]
+    fn tax_years_run_from_april_to_march_in_hong_kong() {
+        let day = |y, m, d| hong_kong_midnight(y, m, d).unwrap();
+        assert_eq!(tax_year_of(day(2027, 3, 31) + 86_399_999), "2026-27");
+        assert_eq!(tax_year_of(day(2027, 4, 1)), "2027-28");
+        assert_eq!(tax_year_of(day(2026, 4, 1) - 1), "2025-26");
+        assert_eq!(tax_year_of(day(2099, 12, 1)), "2099-00");
+        assert_eq!(tax_year_bounds(2026), (day(2026, 4, 1), day(2027, 4, 1)));
     }
 
     #[test]

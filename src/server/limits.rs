@@ -56,10 +56,16 @@ pub enum Rule {
     SignInPerAccount,
     /// Staff sign-in attempts from one client address.
     SignInPerAddress,
+    /// Donors asking for a sign-in code, for one email and from one address.
+    DonorSignInPerEmail,
+    DonorSignInPerAddress,
+    /// Donors' tries of a code or link, for one email and from one address.
+    DonorCodePerEmail,
+    DonorCodePerAddress,
 }
 
 impl Rule {
-    const ALL: [Rule; 7] = [
+    const ALL: [Rule; 11] = [
         Rule::SubmitPerAddress,
         Rule::SubmitPerEmail,
         Rule::CheckoutPerAddress,
@@ -67,6 +73,10 @@ impl Rule {
         Rule::ShareLinkPerAddress,
         Rule::SignInPerAccount,
         Rule::SignInPerAddress,
+        Rule::DonorSignInPerEmail,
+        Rule::DonorSignInPerAddress,
+        Rule::DonorCodePerEmail,
+        Rule::DonorCodePerAddress,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +88,10 @@ impl Rule {
             Rule::ShareLinkPerAddress => "share-link-address",
             Rule::SignInPerAccount => "sign-in-account",
             Rule::SignInPerAddress => "sign-in-address",
+            Rule::DonorSignInPerEmail => "donor-sign-in-email",
+            Rule::DonorSignInPerAddress => "donor-sign-in-address",
+            Rule::DonorCodePerEmail => "donor-code-email",
+            Rule::DonorCodePerAddress => "donor-code-address",
         }
     }
 
@@ -92,7 +106,11 @@ impl Rule {
 
     fn allowed(self, settings: &LimitSettings) -> u32 {
         match self {
-            Rule::SubmitPerAddress | Rule::ShareLinkPerAddress => settings.per_address,
+            Rule::SubmitPerAddress
+            | Rule::ShareLinkPerAddress
+            | Rule::DonorSignInPerAddress
+            | Rule::DonorCodePerAddress => settings.per_address,
+            Rule::DonorSignInPerEmail | Rule::DonorCodePerEmail => settings.per_email,
             Rule::CheckoutPerAddress => settings.checkouts_per_address,
             Rule::SubmitPerEmail | Rule::CheckoutPerEmail => settings.per_email,
             Rule::SignInPerAccount | Rule::SignInPerAddress => settings.sign_ins_per_minute,

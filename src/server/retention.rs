@@ -1,6 +1,7 @@
 //! Keeping only what the privacy notice says is kept: a job deletes pledges never paid once
-//! they are older than the notice's period (content), and forgets rate-limit counts whose
-//! window has passed.
+//! they are older than the notice's period (content), forgets rate-limit counts whose window
+//! has passed and donors' sign-ins long expired, and clears receipts' names once the tax law's
+//! period (content) is over. The same hourly job queues April's yearly summaries (idempotent).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use tokio::time::MissedTickBehavior;
 use crate::server::clock::now_millis;
 use crate::server::db::{Database, DbError};
 use crate::server::donations::Donations;
+use crate::server::donors::Donors;
 use crate::server::limits::Limits;
 
 /// Counters older than this are of no use to any limit (the longest window is far shorter).
@@ -20,6 +22,7 @@ pub struct Retention {
     pub db: Database,
     pub donations: Arc<Donations>,
     pub limits: Arc<Limits>,
+    pub donors: Arc<Donors>,
 }
 
 impl Retention {
@@ -31,6 +34,9 @@ impl Retention {
             .delete_old_hits(now - KEEP_COUNTS_FOR_MILLIS)
             .await?;
         self.limits.forget_old();
+        self.donors.forget_old(now).await?;
+        // Only from April to June does this queue anything, once per donor and year.
+        self.donors.queue_yearly_summaries(now).await?;
         if pledges > 0 {
             tracing::info!(
                 pledges,

@@ -89,6 +89,8 @@ pub struct AppState {
     pub staff: Arc<crate::server::staff::Staff>,
     /// What staff read in the admin.
     pub records: Arc<crate::server::records::Records>,
+    /// Donors looking after their own gifts.
+    pub donors: Arc<crate::server::donors::Donors>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress
     /// stream) end and graceful shutdown can finish.
     pub stopping: tokio::sync::watch::Receiver<bool>,

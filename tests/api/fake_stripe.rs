@@ -75,6 +75,38 @@ struct Ledger {
     refunds: Vec<(String, String, i64)>,
     /// Refund answers by idempotency key: a repeat gets the same refund, and no new event.
     refund_answers: HashMap<String, Value>,
+    /// Every call on `/v1/subscriptions/{id}` and `/v1/billing_portal/sessions`, in order.
+    subscription_calls: Vec<SubscriptionCall>,
+    /// How each subscription stands, by id, once changed (else as its session made it).
+    subscriptions: HashMap<String, SubscriptionState>,
+}
+
+/// A call the site made about a subscription (or a billing-portal session).
+#[derive(Debug, Clone)]
+pub struct SubscriptionCall {
+    pub method: String,
+    pub path: String,
+    pub idempotency_key: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl SubscriptionCall {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A subscription as the fake keeps it.
+#[derive(Debug, Clone)]
+struct SubscriptionState {
+    amount: i64,
+    /// `pause_collection.resumes_at` while paused.
+    paused_until: Option<i64>,
+    trial_end: Option<i64>,
+    canceled: bool,
 }
 
 struct Shared {
@@ -118,6 +150,14 @@ impl FakeStripe {
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/v1/refunds", post(create_refund))
+            .route(
+                "/v1/subscriptions/{id}",
+                get(retrieve_subscription)
+                    .post(update_subscription)
+                    .delete(cancel_subscription),
+            )
+            .route("/v1/billing_portal/sessions", post(create_portal_session))
+            .route("/portal/{id}", get(portal_page))
             .route("/pay/{id}", get(checkout_page).post(pay))
             .route("/healthz", get(|| async { "ok" }))
             .with_state(shared.clone());
@@ -165,6 +205,16 @@ impl FakeStripe {
     /// The refunds the site asked for: (idempotency key, payment intent, amount).
     pub fn refunds(&self) -> Vec<(String, String, i64)> {
         self.shared.ledger.lock().unwrap().refunds.clone()
+    }
+
+    /// The calls the site made about subscriptions and billing-portal sessions.
+    pub fn subscription_calls(&self) -> Vec<SubscriptionCall> {
+        self.shared
+            .ledger
+            .lock()
+            .unwrap()
+            .subscription_calls
+            .clone()
     }
 
     /// How many API calls the site made.
@@ -389,6 +439,11 @@ pub fn now_seconds() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// The subscription a monthly gift's session started.
+pub fn subscription_of(session: &Session) -> String {
+    subscription_id(session)
 }
 
 fn subscription_id(session: &Session) -> String {
@@ -700,4 +755,299 @@ async fn pay(
         None => deliver_all.await,
     }
     Redirect::to(session.param("success_url").unwrap_or("/")).into_response()
+}
+
+/// The session that started subscription `sub_{session}`.
+fn session_of_subscription(shared: &Shared, id: &str) -> Option<Session> {
+    find_session(shared, id.strip_prefix("sub_")?).filter(Session::is_subscription)
+}
+
+fn idempotency_key(headers: &HeaderMap) -> String {
+    headers
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn subscription_state(shared: &Shared, session: &Session) -> SubscriptionState {
+    shared
+        .ledger
+        .lock()
+        .unwrap()
+        .subscriptions
+        .get(&subscription_id(session))
+        .cloned()
+        .unwrap_or(SubscriptionState {
+            amount: session.amount(),
+            paused_until: None,
+            trial_end: None,
+            canceled: false,
+        })
+}
+
+/// A subscription object in the pinned API version (the period on the item).
+fn subscription_object(session: &Session, state: &SubscriptionState) -> Value {
+    let now = now_seconds();
+    let status = if state.canceled {
+        "canceled"
+    } else if state.trial_end.is_some() {
+        "trialing"
+    } else {
+        "active"
+    };
+    json!({
+        "id": subscription_id(session),
+        "object": "subscription",
+        "customer": format!("cus_{}", session.id),
+        "status": status,
+        "metadata": {
+            "donation_id": session.param("subscription_data[metadata][donation_id]"),
+            "reference": session.param("subscription_data[metadata][reference]"),
+        },
+        "pause_collection": state.paused_until.map(|resumes_at| json!({
+            "behavior": "void",
+            "resumes_at": resumes_at,
+        })),
+        "trial_end": state.trial_end,
+        "items": { "object": "list", "data": [{
+            "id": format!("si_{}", session.id),
+            "object": "subscription_item",
+            "current_period_start": now,
+            "current_period_end": now + 30 * 86_400,
+            "price": {
+                "id": format!("price_{}", session.id),
+                "product": format!("prod_{}", session.id),
+                "currency": session.currency(),
+                "unit_amount": state.amount,
+                "recurring": { "interval": "month" },
+            },
+        }]},
+    })
+}
+
+fn record_subscription_call(
+    shared: &Shared,
+    method: &str,
+    path: String,
+    headers: &HeaderMap,
+    params: Vec<(String, String)>,
+) {
+    shared
+        .ledger
+        .lock()
+        .unwrap()
+        .subscription_calls
+        .push(SubscriptionCall {
+            method: method.to_string(),
+            path,
+            idempotency_key: idempotency_key(headers),
+            params,
+        });
+}
+
+/// Sends `event` to the site after answering, unless deliveries are held.
+fn deliver_later(shared: &Arc<Shared>, event: Value) {
+    if shared.hold_webhooks.load(Ordering::SeqCst) {
+        return;
+    }
+    let fake = FakeStripe {
+        shared: shared.clone(),
+    };
+    tokio::spawn(async move {
+        fake.deliver(&event).await;
+    });
+}
+
+async fn retrieve_subscription(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    record_subscription_call(
+        &shared,
+        "GET",
+        format!("/v1/subscriptions/{id}"),
+        &headers,
+        Vec::new(),
+    );
+    let Some(session) = session_of_subscription(&shared, &id) else {
+        return stripe_error(404);
+    };
+    let state = subscription_state(&shared, &session);
+    axum::Json(subscription_object(&session, &state)).into_response()
+}
+
+/// `POST /v1/subscriptions/{id}`: pause or resume collection, a new price, a trial until a new
+/// billing day. A repeated idempotency key changes nothing and sends no second event.
+async fn update_subscription(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let key = idempotency_key(&headers);
+    let repeat = shared
+        .ledger
+        .lock()
+        .unwrap()
+        .subscription_calls
+        .iter()
+        .any(|call| !key.is_empty() && call.idempotency_key == key);
+    record_subscription_call(
+        &shared,
+        "POST",
+        format!("/v1/subscriptions/{id}"),
+        &headers,
+        params.clone(),
+    );
+    let Some(session) = session_of_subscription(&shared, &id) else {
+        return stripe_error(404);
+    };
+    let mut state = subscription_state(&shared, &session);
+    if state.canceled {
+        return stripe_error(400);
+    }
+    if repeat {
+        return axum::Json(subscription_object(&session, &state)).into_response();
+    }
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    if param("pause_collection") == Some("") {
+        state.paused_until = None;
+    }
+    if let Some(resumes_at) = param("pause_collection[resumes_at]").and_then(|v| v.parse().ok()) {
+        state.paused_until = Some(resumes_at);
+    }
+    if let Some(amount) = param("items[0][price_data][unit_amount]").and_then(|v| v.parse().ok()) {
+        state.amount = amount;
+    }
+    if let Some(trial_end) = param("trial_end").and_then(|v| v.parse().ok()) {
+        state.trial_end = Some(trial_end);
+    }
+    shared
+        .ledger
+        .lock()
+        .unwrap()
+        .subscriptions
+        .insert(subscription_id(&session), state.clone());
+    let object = subscription_object(&session, &state);
+    let fake = FakeStripe {
+        shared: shared.clone(),
+    };
+    deliver_later(
+        &shared,
+        fake.event("customer.subscription.updated", object.clone()),
+    );
+    axum::Json(object).into_response()
+}
+
+/// `DELETE /v1/subscriptions/{id}`: cancels at once; a second cancel is a 404, as at Stripe.
+async fn cancel_subscription(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    record_subscription_call(
+        &shared,
+        "DELETE",
+        format!("/v1/subscriptions/{id}"),
+        &headers,
+        params,
+    );
+    let Some(session) = session_of_subscription(&shared, &id) else {
+        return stripe_error(404);
+    };
+    let mut state = subscription_state(&shared, &session);
+    if state.canceled {
+        return stripe_error(404);
+    }
+    state.canceled = true;
+    shared
+        .ledger
+        .lock()
+        .unwrap()
+        .subscriptions
+        .insert(subscription_id(&session), state.clone());
+    let object = subscription_object(&session, &state);
+    let fake = FakeStripe {
+        shared: shared.clone(),
+    };
+    deliver_later(
+        &shared,
+        fake.event("customer.subscription.deleted", object.clone()),
+    );
+    axum::Json(object).into_response()
+}
+
+/// `POST /v1/billing_portal/sessions`: a page where the donor would update their card.
+async fn create_portal_session(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(params): Form<Vec<(String, String)>>,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let return_url = params
+        .iter()
+        .find(|(key, _)| key == "return_url")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    record_subscription_call(
+        &shared,
+        "POST",
+        "/v1/billing_portal/sessions".into(),
+        &headers,
+        params,
+    );
+    let id = format!("bps_test_{}", shared.next_id.fetch_add(1, Ordering::SeqCst));
+    shared
+        .ledger
+        .lock()
+        .unwrap()
+        .answers
+        .insert(format!("portal:{id}"), json!(return_url));
+    axum::Json(json!({
+        "id": id,
+        "object": "billing_portal.session",
+        "url": format!("{}/portal/{id}", shared.base_url),
+        "return_url": return_url,
+    }))
+    .into_response()
+}
+
+/// The billing portal's page: the card form is Stripe's; here only the way back.
+async fn portal_page(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let Some(return_url) = shared
+        .ledger
+        .lock()
+        .unwrap()
+        .answers
+        .get(&format!("portal:{id}"))
+        .and_then(|value| value.as_str().map(str::to_string))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><title>Fake Stripe billing portal</title></head><body>\
+         <main><h1>Update your card</h1><a id=\"return\" href=\"{}\">Back to the site</a></main></body></html>",
+        return_url.replace('&', "&amp;")
+    ))
+    .into_response()
 }

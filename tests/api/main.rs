@@ -10,6 +10,7 @@ mod accounting;
 mod admin;
 mod architecture;
 mod donations;
+mod donors;
 mod fake_stripe;
 mod faults;
 mod instances;

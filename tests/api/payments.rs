@@ -876,20 +876,23 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
     let sink = SmtpSink::start().await;
     sink.hang(true);
     let worker = |lease_seconds: u64| {
-        ReceiptSender::new(
+        Arc::new(ReceiptSender::new(
             database.clone(),
             content.clone(),
-            Some(&sink.url()),
-            None,
+            Arc::new(
+                sharecare::server::mailer::Mailer::new(&content, Some(&sink.url()), None).unwrap(),
+            ),
             OutboxSettings {
                 retry_base: Duration::from_secs(1),
                 lease: Duration::from_secs(lease_seconds),
                 max_attempts: 10,
             },
             Arc::new(tokio::sync::Notify::new()),
-        )
-        .map(Arc::new)
-        .unwrap()
+            sharecare::server::receipts::MailContext {
+                seal: sharecare::server::receipts::ReceiptSeal::new(b"test seal key"),
+                public_base_url: PUBLIC_BASE_URL.to_string(),
+            },
+        ))
     };
     let (_stop, stopping) = tokio::sync::watch::channel(false);
     let first = tokio::spawn(worker(1).run(stopping.clone()));

@@ -787,6 +787,7 @@ async fn the_retention_job_deletes_old_unpaid_pledges_and_keeps_paid_gifts() {
         db: app.db.clone(),
         donations: app.state.donations.clone(),
         limits: app.state.limits.clone(),
+        donors: app.state.donors.clone(),
     };
     let days = i64::from(app.state.content.privacy.unpaid_pledges_kept_days);
     assert_eq!(

@@ -58,13 +58,15 @@ pub(super) struct DonationRow {
     subscription_id: Option<String>,
     ended_at: Option<i64>,
     flag: Option<String>,
+    paused_until: Option<i64>,
+    next_charge_at: Option<i64>,
 }
 
 pub(super) const DONATION_COLUMNS: &str =
     "id, reference, access_key, status, amount_minor, currency, \
      frequency, payment_method, email, donor_name, receipt, receipt_name, marketing_consent, \
      consent_recorded_at, locale, referral_code, created_at, paid_at, checkout_session_id, \
-     checkout_url, subscription_id, ended_at, flag";
+     checkout_url, subscription_id, ended_at, flag, paused_until, next_charge_at";
 
 /// The stored form of the donor's answer to the marketing question.
 const CONSENT_GIVEN: &str = "given";
@@ -129,6 +131,8 @@ impl TryFrom<DonationRow> for Donation {
             subscription_id: row.subscription_id,
             ended_at: row.ended_at,
             flag: row.flag,
+            paused_until: row.paused_until,
+            next_charge_at: row.next_charge_at,
         })
     }
 }
@@ -282,6 +286,25 @@ impl Database {
         .rows_affected())
     }
 
+    /// Every gift given with this email (lower-cased), newest first.
+    pub async fn donations_of_donor(&self, email_key: &str) -> Result<Vec<Donation>, DbError> {
+        let rows: Vec<DonationRow> = sqlx::query_as(&format!(
+            "SELECT {DONATION_COLUMNS} FROM donations WHERE email_key = $1 \
+             ORDER BY created_at DESC, id"
+        ))
+        .bind(email_key)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| Ok(Donation::try_from(row)?))
+            .collect()
+    }
+
+    /// The latest gift given with this email.
+    pub async fn latest_donation_of(&self, email_key: &str) -> Result<Option<Donation>, DbError> {
+        Ok(self.donations_of_donor(email_key).await?.into_iter().next())
+    }
+
     /// Card gifts still pending whose checkout began before `before`: (session id, created at),
     /// oldest first. The reconciliation sweep asks Stripe about them.
     pub async fn stale_checkouts(
@@ -348,6 +371,8 @@ mod tests {
             subscription_id: Some("sub_1".into()),
             ended_at: None,
             flag: None,
+            paused_until: None,
+            next_charge_at: None,
         }
     }
 

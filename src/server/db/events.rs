@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::payments::{record_payment, NewPayment};
 use super::{non_negative, to_column, Database, DbError};
+use crate::domain::changes::{ChangeKind, ChangeNotice};
 use crate::domain::money::Money;
 
 /// One event from a payment provider, as stored to handle it once.
@@ -33,6 +34,15 @@ pub enum EventChange {
     EndSubscription {
         donation_id: String,
         at: i64,
+    },
+    /// A monthly gift's subscription as the provider now has it: its amount, whether (and
+    /// until when, Unix ms) collection is paused, when it is next charged. The donor's requests
+    /// it fulfils are confirmed, each with an email.
+    SubscriptionState {
+        donation_id: String,
+        amount_minor: Option<u64>,
+        paused_until: Option<i64>,
+        next_charge_at: Option<i64>,
     },
     /// A change to a payment already recorded (or, if not yet, as soon as it is).
     ToPayment(PaymentChange),
@@ -175,7 +185,27 @@ impl Database {
                 record_exception(&mut tx, event.event_id, exception).await?;
                 EventOutcome::Applied { changed: true }
             }
+            EventChange::SubscriptionState {
+                donation_id,
+                amount_minor,
+                paused_until,
+                next_charge_at,
+            } => EventOutcome::Applied {
+                changed: apply_subscription_state(
+                    &mut tx,
+                    donation_id,
+                    *amount_minor,
+                    *paused_until,
+                    *next_charge_at,
+                    event.received_at,
+                )
+                .await?,
+            },
             EventChange::EndSubscription { donation_id, at } => {
+                confirm_requests(&mut tx, donation_id, *at, |kind, _| {
+                    (kind == ChangeKind::Cancel).then_some(ChangeNotice::Cancelled)
+                })
+                .await?;
                 // A monthly gift that never paid is cancelled; one that did stays paid, ended.
                 let changed = sqlx::query(
                     "UPDATE donations SET ended_at = $1, \
@@ -326,6 +356,103 @@ pub struct OpenException {
     pub created_at: i64,
 }
 
+/// Inside a transaction: a monthly gift's subscription state, as the provider confirmed it.
+/// Returns whether anything about the gift changed.
+async fn apply_subscription_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    donation_id: &str,
+    amount_minor: Option<u64>,
+    paused_until: Option<i64>,
+    next_charge_at: Option<i64>,
+    now: i64,
+) -> Result<bool, DbError> {
+    let changed = sqlx::query(
+        "UPDATE donations SET amount_minor = COALESCE($1, amount_minor), paused_until = $2, \
+         next_charge_at = COALESCE($3, next_charge_at) WHERE id = $4 AND frequency = 'monthly' \
+         AND NOT (amount_minor = COALESCE($1, amount_minor) \
+             AND COALESCE(paused_until, -1) = COALESCE($2, -1) \
+             AND COALESCE(next_charge_at, -1) = COALESCE($3, next_charge_at, -1))",
+    )
+    .bind(amount_minor.map(to_column))
+    .bind(paused_until)
+    .bind(next_charge_at)
+    .bind(donation_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0;
+    confirm_requests(tx, donation_id, now, |kind, detail| {
+        let detail_number = detail.and_then(|detail| detail.parse::<i64>().ok());
+        match kind {
+            ChangeKind::Pause => paused_until.map(|until| ChangeNotice::Paused { until }),
+            ChangeKind::Resume => paused_until.is_none().then_some(ChangeNotice::Resumed),
+            ChangeKind::Amount => amount_minor
+                .filter(|minor| detail_number == Some(*minor as i64))
+                .map(|minor| ChangeNotice::Amount { minor }),
+            ChangeKind::Day => next_charge_at
+                .filter(|next| detail_number == Some(*next))
+                .map(|next| ChangeNotice::Day { next }),
+            ChangeKind::Cancel | ChangeKind::Card => None,
+        }
+    })
+    .await?;
+    Ok(changed)
+}
+
+/// Inside a transaction: the donor's pending requests on a gift that `fulfilled` says the new
+/// state carries out are confirmed, each queueing its confirmation email.
+async fn confirm_requests(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    donation_id: &str,
+    now: i64,
+    fulfilled: impl Fn(ChangeKind, Option<&str>) -> Option<ChangeNotice>,
+) -> Result<(), DbError> {
+    let pending: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, kind, detail FROM gift_changes WHERE donation_id = $1 \
+         AND confirmed_at IS NULL AND error IS NULL ORDER BY requested_at, id",
+    )
+    .bind(donation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, kind, detail) in pending {
+        let Some(notice) =
+            ChangeKind::parse(&kind).and_then(|kind| fulfilled(kind, detail.as_deref()))
+        else {
+            continue;
+        };
+        let confirmed = sqlx::query(
+            "UPDATE gift_changes SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if confirmed {
+            if let ChangeNotice::Cancelled = notice {
+                sqlx::query("UPDATE donations SET ended_reason = $1 WHERE id = $2")
+                    .bind(detail.as_deref().filter(|reason| !reason.is_empty()))
+                    .bind(donation_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            sqlx::query(
+                "INSERT INTO outbox (id, kind, donation_id, payload, dedupe_key, created_at, \
+                 next_attempt_at) VALUES ($1, 'gift_change', $2, $3, $4, $5, $5)",
+            )
+            .bind(crate::server::secrets::random_hex::<16>())
+            .bind(donation_id)
+            .bind(notice.to_json())
+            .bind(format!("change:{id}"))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Inside a transaction: notes which donation an event was about, for its history (staff see
 /// a donation's events in the admin). A change to a payment finds it through the payment.
 async fn link_event_to_donation(
@@ -335,9 +462,9 @@ async fn link_event_to_donation(
 ) -> Result<(), DbError> {
     let known = match change {
         EventChange::Payment(payment) => Some(payment.donation_id.clone()),
-        EventChange::Expire { donation_id } | EventChange::EndSubscription { donation_id, .. } => {
-            Some(donation_id.clone())
-        }
+        EventChange::Expire { donation_id }
+        | EventChange::EndSubscription { donation_id, .. }
+        | EventChange::SubscriptionState { donation_id, .. } => Some(donation_id.clone()),
         EventChange::Exception(exception) => exception.donation_id().map(str::to_string),
         EventChange::ToPayment(change) => {
             let key = match change {
@@ -454,6 +581,21 @@ async fn apply_payment_change(
         }
     };
     if changed {
+        // What the payment is worth changed: its receipt is voided and reissued.
+        let reason = match change {
+            PaymentChange::Refund { .. } => Some("refund"),
+            PaymentChange::Dispute { .. } => Some("dispute"),
+            PaymentChange::Link { .. } => None,
+        };
+        if let Some(reason) = reason {
+            super::tax_receipts::reissue_receipts(
+                tx,
+                named.1,
+                reason,
+                crate::server::clock::now_millis(),
+            )
+            .await?;
+        }
         return Ok(Some(true));
     }
     let (sql, key) = named;

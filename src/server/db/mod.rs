@@ -12,6 +12,7 @@
 mod admin;
 mod audit;
 mod donations;
+mod donors;
 mod events;
 mod guards;
 mod outbox;
@@ -19,14 +20,17 @@ mod payments;
 mod referrals;
 mod staff;
 mod statements;
+mod tax_receipts;
 
 pub use admin::{
     AdminDonation, Breakdown, Bucket, DonationFilter, DonorLoyalty, EventRecord, FilteredTotals,
     NewRefundRequest, QueueItem, QueueKind, ReceiptRecord, RefundRequestRecord, SortBy,
 };
 pub use audit::{Actor, AuditEntry, AuditRecord};
-pub use staff::{SessionRecord, StaffUser};
+pub use donors::{ConsentEvent, Erased, GiftChange, NewSignIn};
+pub use staff::{SessionRecord, SessionTable, StaffUser};
 pub use statements::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
+pub use tax_receipts::TaxReceipt;
 
 pub use donations::{Inserted, NewDonation};
 pub use events::{
@@ -34,7 +38,7 @@ pub use events::{
     PaymentChange, ProviderEvent, WaitingChange,
 };
 pub use guards::Hit;
-pub use outbox::{Delivered, ReceiptJob};
+pub use outbox::{Delivered, OutboxJob, OutboxMessage, ReceiptJob};
 pub use payments::{NewPayment, PaidTotals, PaymentRecord};
 pub use referrals::ReferralTotals;
 

@@ -1,5 +1,7 @@
-//! The outbox: receipts queued in the same transaction as their payment, claimed by one worker
-//! at a time for a lease, and marked sent (or written to the log) or failed.
+//! The outbox: mail queued in the same transaction as what it tells (a receipt with its
+//! payment, a confirmation with the change to a monthly gift, a yearly summary once per donor
+//! and year), claimed by one worker at a time for a lease, and marked sent (or written to the
+//! log) or failed.
 
 use super::{non_negative, Backend, Database, DbError, UnreadableRow};
 use crate::domain::donation::Frequency;
@@ -13,6 +15,35 @@ use crate::domain::Locale;
 pub enum Delivered {
     Sent,
     Logged,
+}
+
+/// A message claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// The outbox row's id (also the mail's Message-ID).
+    pub id: String,
+    /// Sending attempts so far, this one included.
+    pub attempts: u32,
+    pub job: OutboxJob,
+}
+
+/// What a message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxJob {
+    Receipt(Box<ReceiptJob>),
+    /// A change to a monthly gift, confirmed by the provider: what it is now (`notice`, JSON
+    /// the donations service wrote).
+    GiftChange {
+        donation: Box<crate::domain::donation::Donation>,
+        notice: String,
+    },
+    /// The yearly summary of a donor's receipts for the tax year starting in April of
+    /// `year_start`; `donation` is their latest gift (for their address, name and language).
+    YearlySummary {
+        email_key: String,
+        year_start: i64,
+        donation: Box<crate::domain::donation::Donation>,
+    },
 }
 
 /// A receipt claimed for sending, with everything it says.
@@ -31,7 +62,21 @@ pub struct ReceiptJob {
     pub donor_name: Option<PersonName>,
     pub receipt: Receipt,
     pub locale: Locale,
+    /// The numbered tax receipt it sends.
+    pub tax_receipt: Option<super::TaxReceipt>,
 }
+
+/// An outbox row's id, attempts, kind, tax receipt, donation, donor, payload and dedupe key.
+type OutboxHead = (
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 #[derive(sqlx::FromRow)]
 struct OutboxRow {
@@ -82,6 +127,7 @@ impl TryFrom<OutboxRow> for ReceiptJob {
             locale: Locale::from_code(&row.locale).ok_or_else(|| bad("locale", &row.locale))?,
             id: row.id,
             paid_at: row.paid_at,
+            tax_receipt: None,
         })
     }
 }
@@ -95,7 +141,7 @@ impl Database {
         now: i64,
         lease_until: i64,
         unlogged_only: bool,
-    ) -> Result<Option<ReceiptJob>, DbError> {
+    ) -> Result<Option<OutboxMessage>, DbError> {
         let unlogged = if unlogged_only {
             " AND logged_at IS NULL"
         } else {
@@ -126,16 +172,108 @@ impl Database {
         if claimed == 0 {
             return Ok(None);
         }
-        let row: Option<OutboxRow> = sqlx::query_as(
-            "SELECT o.id, o.attempts, p.amount_minor, p.currency, p.paid_at, \
-             d.reference, d.frequency, d.email, d.donor_name, d.receipt, d.receipt_name, d.locale \
-             FROM outbox o JOIN payments p ON p.id = o.payment_id \
-             JOIN donations d ON d.id = o.donation_id WHERE o.claim = $1",
+        let head: Option<OutboxHead> = sqlx::query_as(
+            "SELECT id, attempts, kind, tax_receipt_id, donation_id, email_key, payload, \
+                 dedupe_key FROM outbox WHERE claim = $1",
         )
         .bind(claim)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(ReceiptJob::try_from).transpose()?)
+        let Some((id, attempts, kind, tax_receipt_id, donation_id, email_key, payload, _)) = head
+        else {
+            return Ok(None);
+        };
+        let attempts = u32::try_from(attempts)
+            .map_err(|_| UnreadableRow::new("outbox", "attempts", attempts.to_string()))?;
+        let unreadable = |column: &'static str, problem: &str| {
+            DbError::from(UnreadableRow::new("outbox", column, problem.to_string()))
+        };
+        let job = match kind.as_str() {
+            "receipt" => {
+                let row: OutboxRow = sqlx::query_as(
+                    "SELECT o.id, o.attempts, COALESCE(r.amount_minor, p.amount_minor) AS amount_minor, \
+                     p.currency, p.paid_at, d.reference, d.frequency, d.email, d.donor_name, \
+                     d.receipt, d.receipt_name, d.locale \
+                     FROM outbox o JOIN payments p ON p.id = o.payment_id \
+                     JOIN donations d ON d.id = o.donation_id \
+                     LEFT JOIN tax_receipts r ON r.id = o.tax_receipt_id WHERE o.claim = $1",
+                )
+                .bind(claim)
+                .fetch_one(&self.pool)
+                .await?;
+                let mut job = ReceiptJob::try_from(row)?;
+                if let Some(receipt_id) = tax_receipt_id {
+                    job.tax_receipt = self.tax_receipt(&receipt_id).await?;
+                }
+                OutboxJob::Receipt(Box::new(job))
+            }
+            "gift_change" => {
+                let donation_id =
+                    donation_id.ok_or_else(|| unreadable("donation_id", "missing"))?;
+                let donation = self
+                    .donation_by_id(&donation_id)
+                    .await?
+                    .ok_or_else(|| unreadable("donation_id", "no such donation"))?;
+                OutboxJob::GiftChange {
+                    donation: Box::new(donation),
+                    notice: payload.unwrap_or_default(),
+                }
+            }
+            "yearly_summary" => {
+                let email_key = email_key.ok_or_else(|| unreadable("email_key", "missing"))?;
+                let year_start = payload
+                    .as_deref()
+                    .and_then(|year| year.parse().ok())
+                    .ok_or_else(|| unreadable("payload", "not a year"))?;
+                let donation = self
+                    .latest_donation_of(&email_key)
+                    .await?
+                    .ok_or_else(|| unreadable("email_key", "no donation"))?;
+                OutboxJob::YearlySummary {
+                    email_key,
+                    year_start,
+                    donation: Box::new(donation),
+                }
+            }
+            other => return Err(unreadable("kind", other)),
+        };
+        Ok(Some(OutboxMessage { id, attempts, job }))
+    }
+
+    /// Queues a yearly summary for a donor once: a second call for the same donor and year
+    /// queues nothing (`false`).
+    pub async fn queue_yearly_summary(
+        &self,
+        email_key: &str,
+        year_start: i64,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "INSERT INTO outbox (id, kind, email_key, payload, dedupe_key, created_at, \
+             next_attempt_at) VALUES ($1, 'yearly_summary', $2, $3, $4, $5, $5) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(crate::server::secrets::random_hex::<16>())
+        .bind(email_key)
+        .bind(year_start.to_string())
+        .bind(format!("summary:{email_key}:{year_start}"))
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// The yearly summaries queued (sent or not) for a tax year: for the job's tests and staff.
+    pub async fn count_yearly_summaries(&self, year_start: i64) -> Result<i64, DbError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE kind = 'yearly_summary' \
+             AND payload = $1",
+        )
+        .bind(year_start.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
     }
 
     /// The claimed message was delivered: sent, or (no SMTP configured) written to the log,

@@ -155,13 +155,26 @@ pub(super) async fn record_payment(
         .execute(&mut **tx)
         .await?;
     }
-    if let Some(receipt_id) = &payment.receipt_id {
+    // Every payment gets its numbered tax receipt, in this transaction; it is mailed if the
+    // donor asked for receipts.
+    let receipt = super::tax_receipts::issue_receipt(
+        tx,
+        &payment.id,
+        &payment.donation_id,
+        payment.amount,
+        payment.paid_at,
+        crate::server::clock::now_millis(),
+        None,
+    )
+    .await?;
+    if let Some(outbox_id) = &payment.receipt_id {
         sqlx::query(
-            "INSERT INTO outbox (id, kind, payment_id, donation_id, created_at, next_attempt_at) \
-             VALUES ($1, 'receipt', $2, $3, $4, $4)",
+            "INSERT INTO outbox (id, kind, payment_id, tax_receipt_id, donation_id, created_at, \
+             next_attempt_at) VALUES ($1, 'receipt', $2, $3, $4, $5, $5)",
         )
-        .bind(receipt_id)
+        .bind(outbox_id)
         .bind(&payment.id)
+        .bind(&receipt)
         .bind(&payment.donation_id)
         .bind(payment.paid_at)
         .execute(&mut **tx)

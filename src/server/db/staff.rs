@@ -59,6 +59,22 @@ impl TryFrom<StaffRow> for StaffUser {
 const STAFF_COLUMNS: &str = "id, email, role, password_hash, totp_secret, totp_enabled_at, \
      disabled_at, created_at";
 
+/// Which sessions: staff's or donors' (kept apart, with their own cookies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionTable {
+    Staff,
+    Donor,
+}
+
+impl SessionTable {
+    fn name(self) -> &'static str {
+        match self {
+            SessionTable::Staff => "staff_sessions",
+            SessionTable::Donor => "donor_sessions",
+        }
+    }
+}
+
 /// A stored session: its data (JSON) and when it expires (seconds since 1970).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -262,11 +278,17 @@ impl Database {
     }
 
     /// Stores a new session; `false` if the id is taken (the caller makes another).
-    pub async fn create_session(&self, id: &str, record: &SessionRecord) -> Result<bool, DbError> {
-        Ok(sqlx::query(
-            "INSERT INTO staff_sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+    pub async fn create_session(
+        &self,
+        table: SessionTable,
+        id: &str,
+        record: &SessionRecord,
+    ) -> Result<bool, DbError> {
+        Ok(sqlx::query(&format!(
+            "INSERT INTO {} (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO NOTHING",
-        )
+            table.name()
+        ))
         .bind(id)
         .bind(&record.data)
         .bind(record.expires_at)
@@ -276,11 +298,17 @@ impl Database {
             == 1)
     }
 
-    pub async fn save_session(&self, id: &str, record: &SessionRecord) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO staff_sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+    pub async fn save_session(
+        &self,
+        table: SessionTable,
+        id: &str,
+        record: &SessionRecord,
+    ) -> Result<(), DbError> {
+        sqlx::query(&format!(
+            "INSERT INTO {} (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
+            table.name()
+        ))
         .bind(id)
         .bind(&record.data)
         .bind(record.expires_at)
@@ -290,10 +318,16 @@ impl Database {
     }
 
     /// A session that has not expired by `now` (seconds).
-    pub async fn load_session(&self, id: &str, now: i64) -> Result<Option<SessionRecord>, DbError> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT data, expires_at FROM staff_sessions WHERE id = $1 AND expires_at > $2",
-        )
+    pub async fn load_session(
+        &self,
+        table: SessionTable,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, DbError> {
+        let row: Option<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT data, expires_at FROM {} WHERE id = $1 AND expires_at > $2",
+            table.name()
+        ))
         .bind(id)
         .bind(now)
         .fetch_optional(&self.pool)
@@ -301,8 +335,8 @@ impl Database {
         Ok(row.map(|(data, expires_at)| SessionRecord { data, expires_at }))
     }
 
-    pub async fn delete_session(&self, id: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM staff_sessions WHERE id = $1")
+    pub async fn delete_session(&self, table: SessionTable, id: &str) -> Result<(), DbError> {
+        sqlx::query(&format!("DELETE FROM {} WHERE id = $1", table.name()))
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -310,13 +344,18 @@ impl Database {
     }
 
     /// Forgets sessions that expired before `now` (seconds).
-    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64, DbError> {
-        Ok(
-            sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
-                .bind(now)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+    pub async fn delete_expired_sessions(
+        &self,
+        table: SessionTable,
+        now: i64,
+    ) -> Result<u64, DbError> {
+        Ok(sqlx::query(&format!(
+            "DELETE FROM {} WHERE expires_at <= $1",
+            table.name()
+        ))
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 }

@@ -70,7 +70,9 @@ impl Donations {
                 self.totals_changed().await;
             }
             EventChange::Expire { donation_id }
-            | EventChange::EndSubscription { donation_id, .. } => {
+            | EventChange::EndSubscription { donation_id, .. }
+            | EventChange::SubscriptionState { donation_id, .. } => {
+                self.receipts_due.notify_one();
                 self.status_changed(donation_id).await;
             }
             EventChange::Exception(exception) => {
@@ -148,6 +150,20 @@ impl Donations {
                     None => EventChange::Nothing,
                 }
             }
+            PaymentEvent::SubscriptionUpdated {
+                donation,
+                amount_minor,
+                paused_until,
+                next_charge_at,
+            } => match self.donation_of(received, donation).await? {
+                Some(donation) => EventChange::SubscriptionState {
+                    donation_id: donation.id,
+                    amount_minor: *amount_minor,
+                    paused_until: *paused_until,
+                    next_charge_at: *next_charge_at,
+                },
+                None => EventChange::Nothing,
+            },
             PaymentEvent::SubscriptionEnded { donation } => {
                 match self.donation_of(received, donation).await? {
                     Some(donation) => EventChange::EndSubscription {

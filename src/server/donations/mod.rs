@@ -502,6 +502,8 @@ mod tests {
             subscription_id: None,
             ended_at: None,
             flag: None,
+            paused_until: None,
+            next_charge_at: None,
         };
         assert!(
             same_gift(&donation, &request),

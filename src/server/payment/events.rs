@@ -43,6 +43,14 @@ pub enum PaymentEvent {
     CheckoutExpired { donation: DonationLookup },
     /// A monthly gift stopped at the provider.
     SubscriptionEnded { donation: DonationLookup },
+    /// A monthly gift's subscription changed at the provider (its amount, a pause, the next
+    /// charge's date): how it is now. Times are Unix ms.
+    SubscriptionUpdated {
+        donation: DonationLookup,
+        amount_minor: Option<u64>,
+        paused_until: Option<i64>,
+        next_charge_at: Option<i64>,
+    },
     /// A charge was refunded, in part or in full: `refunded_minor` is the running total.
     Refunded {
         payment_intent_id: String,

@@ -2,9 +2,15 @@
 //! that sends the outbox's receipts over SMTP with retries, so a receipt queued with a payment
 //! always goes out, even across crashes.
 
+pub mod documents;
+pub mod notices;
+pub mod pdf;
 mod sender;
+pub mod words;
 
-pub use sender::{OutboxSettings, ReceiptSender, ReceiptSetupError};
+pub use documents::ReceiptSeal;
+pub use notices::{ChangeNotice, Mail};
+pub use sender::{MailContext, OutboxSettings, ReceiptSender};
 
 use crate::content::Content;
 use crate::domain::donation::Frequency;
@@ -21,8 +27,14 @@ pub struct ReceiptText {
     pub html: String,
 }
 
-/// Writes the receipt for one payment in the donor's language.
-pub fn compose(content: &Content, job: &ReceiptJob) -> ReceiptText {
+/// Writes the receipt for one payment in the donor's language. `manage_url` is the donor's way
+/// to "My gifts"; `attached` says the PDF is attached.
+pub fn compose(
+    content: &Content,
+    job: &ReceiptJob,
+    manage_url: Option<&str>,
+    attached: bool,
+) -> ReceiptText {
     let locale = job.locale;
     let m = t(locale);
     let org = &content.organisation;
@@ -52,7 +64,11 @@ pub fn compose(content: &Content, job: &ReceiptJob) -> ReceiptText {
             ("day", &day.to_string()),
         ],
     );
-    let mut rows = vec![
+    let mut rows = Vec::new();
+    if let Some(receipt) = &job.tax_receipt {
+        rows.push((m.receipt_number, receipt.number_text()));
+    }
+    rows.extend([
         (m.receipt_reference, job.reference.as_str().to_string()),
         (m.receipt_date, date),
         (m.receipt_amount, amount),
@@ -65,7 +81,7 @@ pub fn compose(content: &Content, job: &ReceiptJob) -> ReceiptText {
             }
             .to_string(),
         ),
-    ];
+    ]);
     if let Some(name) = issued_to {
         rows.push((m.receipt_issued_to, name));
     }
@@ -100,6 +116,13 @@ pub fn compose(content: &Content, job: &ReceiptJob) -> ReceiptText {
     if let Some(note) = &tax_note {
         plain.push_str(&format!("\n{note}\n"));
     }
+    if attached {
+        plain.push_str(&format!("\n{}\n", m.receipt_attached));
+    }
+    let manage = manage_url.map(|url| fill(m.receipt_manage, &[("url", url)]));
+    if let Some(manage) = &manage {
+        plain.push_str(&format!("\n{manage}\n"));
+    }
     plain.push_str(&format!("\n{issuer}\n\n{signoff}\n"));
 
     let mut html = format!(
@@ -122,6 +145,17 @@ pub fn compose(content: &Content, job: &ReceiptJob) -> ReceiptText {
     html.push_str("</table>");
     if let Some(note) = &tax_note {
         html.push_str(&format!("<p><strong>{}</strong></p>", escape(note)));
+    }
+    if attached {
+        html.push_str(&format!("<p>{}</p>", escape(m.receipt_attached)));
+    }
+    if let (Some(url), Some(manage)) = (manage_url, &manage) {
+        // The whole sentence is the link's text; the address is the site's own.
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape(url),
+            escape(manage)
+        ));
     }
     html.push_str(&format!(
         "<p>{}</p><p>{}</p></body></html>",

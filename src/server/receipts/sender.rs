@@ -3,44 +3,46 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::{watch, Notify};
 
-use super::{compose, ReceiptText};
+use super::compose;
+use super::documents::{self, ReceiptFacts, ReceiptSeal, SummaryFacts};
+use super::notices::{change_mail, summary_mail, ChangeNotice, Mail};
 use crate::content::Content;
-use crate::domain::Locale;
+use crate::domain::donor::Email;
+use crate::paths;
+use crate::server::calendar::tax_year_bounds;
 use crate::server::clock::now_millis;
-use crate::server::db::{Database, DbError, Delivered, ReceiptJob};
+use crate::server::db::{Database, DbError, Delivered, OutboxJob, OutboxMessage, ReceiptJob};
+use crate::server::mailer::Mailer;
 use crate::server::secrets::random_hex;
 use crate::server::telemetry::redact_emails;
 
-/// How the worker delivers.
-enum Delivery {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// No SMTP configured: receipts are written to the log once and stay in the outbox.
-    Log,
-}
-
-/// Why receipts cannot be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum ReceiptSetupError {
-    #[error("SMTP_URL is not usable: {0}")]
-    SmtpUrl(String),
-    #[error("the receipt sender {0:?} is not an email address")]
-    From(String),
-}
-
-/// Sends the outbox's receipts. Several may run (one per instance): each claims a receipt
-/// for a lease before sending, so no two send the same one, and a crashed worker's claim
-/// lapses and another sends it.
+/// Sends the outbox's mail (receipts with their PDFs, confirmations of changes, yearly
+/// summaries). Several may run (one per instance): each claims a message for a lease before
+/// sending, so no two send the same one, and a crashed worker's claim lapses and another
+/// sends it.
 pub struct ReceiptSender {
     db: Database,
     content: Arc<Content>,
-    delivery: Delivery,
-    from: Mailbox,
+    mailer: Arc<Mailer>,
     outbox: OutboxSettings,
     wake: Arc<Notify>,
+    context: MailContext,
+}
+
+/// What mail needs besides content: the seal printed on receipts, and the site's public
+/// address for the links in them.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub seal: ReceiptSeal,
+    pub public_base_url: String,
+}
+
+/// A message made ready: to whom, and what.
+struct Prepared {
+    to: Email,
+    mail: Mail,
 }
 
 /// How the outbox is worked (configuration).
@@ -60,35 +62,19 @@ impl ReceiptSender {
     pub fn new(
         db: Database,
         content: Arc<Content>,
-        smtp_url: Option<&str>,
-        from: Option<&str>,
+        mailer: Arc<Mailer>,
         outbox: OutboxSettings,
         wake: Arc<Notify>,
-    ) -> Result<ReceiptSender, ReceiptSetupError> {
-        let delivery = match smtp_url {
-            Some(url) => Delivery::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|error| ReceiptSetupError::SmtpUrl(error.to_string()))?
-                    .timeout(Some(Duration::from_secs(30)))
-                    .build(),
-            ),
-            None => Delivery::Log,
-        };
-        let address = from.unwrap_or(&content.organisation.email).to_string();
-        let from = Mailbox::new(
-            Some(content.organisation.name.get(Locale::DEFAULT).clone()),
-            address
-                .parse()
-                .map_err(|_| ReceiptSetupError::From(address.clone()))?,
-        );
-        Ok(ReceiptSender {
+        context: MailContext,
+    ) -> ReceiptSender {
+        ReceiptSender {
             db,
             content,
-            delivery,
-            from,
+            mailer,
             outbox,
             wake,
-        })
+            context,
+        }
     }
 
     /// Sends due receipts until `stopping` turns true: at once when woken (a payment on this
@@ -118,62 +104,186 @@ impl ReceiptSender {
         }
     }
 
-    /// Claims and delivers one due receipt; `false` when none is due.
+    /// Claims and delivers one due message; `false` when none is due.
     #[tracing::instrument(name = "send_receipt", skip_all, fields(reference))]
     pub async fn send_next(&self) -> Result<bool, DbError> {
         let now = now_millis();
         let claim = random_hex::<16>();
         let lease_until = now + self.lease_millis();
-        let unlogged_only = matches!(self.delivery, Delivery::Log);
-        let Some(job) = self
+        let unlogged_only = !self.mailer.sends();
+        let Some(message) = self
             .db
             .claim_due_message(&claim, now, lease_until, unlogged_only)
             .await?
         else {
             return Ok(false);
         };
-        tracing::Span::current().record("reference", job.reference.as_str());
-        let receipt = compose(&self.content, &job);
-        match &self.delivery {
-            Delivery::Log => {
-                // The reference only: the receipt's words hold the donor's name and address.
+        let prepared = match self.prepare(&message).await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // A message that cannot be composed (a PDF that fails to draw) is retried
+                // and, past the limit, parked for staff like an undeliverable one.
+                return self.failed(&message, &claim, &error).await.map(|()| true);
+            }
+        };
+        if !self.mailer.sends() {
+            {
+                // The reference only: the message's words hold the donor's name and address.
                 tracing::info!(
-                    "receipt composed; no SMTP_URL is set, so it stays in the outbox until one is"
+                    "message composed; no SMTP_URL is set, so it stays in the outbox until one is"
                 );
                 self.db
-                    .mark_message_delivered(&job.id, &claim, Delivered::Logged, now_millis())
+                    .mark_message_delivered(&message.id, &claim, Delivered::Logged, now_millis())
                     .await?;
             }
-            Delivery::Smtp(transport) => match self
-                .send_keeping_claim(transport, &job, &claim, receipt)
-                .await
-            {
-                Ok(()) => {
-                    tracing::info!("receipt sent");
-                    self.db
-                        .mark_message_delivered(&job.id, &claim, Delivered::Sent, now_millis())
-                        .await?;
-                }
-                Err(error) => {
-                    // Mail errors quote addresses: neither the log nor the outbox keeps them.
-                    let error = redact_emails(&error);
-                    let now = now_millis();
-                    let retry_at = now + self.backoff_millis(job.attempts);
-                    metrics::counter!("sharecare_outbox_failures_total").increment(1);
-                    let park = (job.attempts >= self.outbox.max_attempts).then_some(now);
-                    if park.is_some() {
-                        tracing::warn!(attempts = job.attempts, %error, "a receipt could not be delivered; parked for staff");
-                        metrics::counter!("sharecare_outbox_parked_total").increment(1);
-                    } else {
-                        tracing::warn!(attempts = job.attempts, %error, "sending a receipt failed; will retry");
-                    }
-                    self.db
-                        .mark_message_failed(&job.id, &claim, retry_at, &error, park)
-                        .await?;
-                }
-            },
+            return Ok(true);
+        }
+        match self
+            .send_keeping_claim(&message.id, &claim, &prepared)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!("message sent");
+                self.db
+                    .mark_message_delivered(&message.id, &claim, Delivered::Sent, now_millis())
+                    .await?;
+            }
+            Err(error) => self.failed(&message, &claim, &error).await?,
         }
         Ok(true)
+    }
+
+    /// Records a failed try: again later with backoff, or parked after the last try.
+    async fn failed(
+        &self,
+        message: &OutboxMessage,
+        claim: &str,
+        error: &str,
+    ) -> Result<(), DbError> {
+        // Mail errors quote addresses: neither the log nor the outbox keeps them.
+        let error = redact_emails(error);
+        let now = now_millis();
+        let retry_at = now + self.backoff_millis(message.attempts);
+        metrics::counter!("sharecare_outbox_failures_total").increment(1);
+        let park = (message.attempts >= self.outbox.max_attempts).then_some(now);
+        if park.is_some() {
+            tracing::warn!(attempts = message.attempts, %error, "a message could not be delivered; parked for staff");
+            metrics::counter!("sharecare_outbox_parked_total").increment(1);
+        } else {
+            tracing::warn!(attempts = message.attempts, %error, "sending a message failed; will retry");
+        }
+        self.db
+            .mark_message_failed(&message.id, claim, retry_at, &error, park)
+            .await
+    }
+
+    /// Writes the message (and draws its PDF) in the donor's language.
+    async fn prepare(&self, message: &OutboxMessage) -> Result<Prepared, String> {
+        let base = self.context.public_base_url.clone();
+        match &message.job {
+            OutboxJob::Receipt(job) => {
+                tracing::Span::current().record("reference", job.reference.as_str());
+                let manage = paths::absolute(&base, &paths::my_gifts(job.locale));
+                let attachment = match &job.tax_receipt {
+                    Some(receipt) => Some(self.receipt_pdf(job, receipt).await?),
+                    None => None,
+                };
+                let text = compose(&self.content, job, Some(&manage), attachment.is_some());
+                Ok(Prepared {
+                    to: job.email.clone(),
+                    mail: Mail {
+                        subject: text.subject,
+                        plain: text.plain,
+                        html: text.html,
+                        attachment,
+                    },
+                })
+            }
+            OutboxJob::GiftChange { donation, notice } => {
+                tracing::Span::current().record("reference", donation.reference.as_str());
+                let notice = ChangeNotice::from_json(notice)
+                    .ok_or_else(|| "an unreadable change notice".to_string())?;
+                let manage = paths::absolute(&base, &paths::my_gifts(donation.locale));
+                Ok(Prepared {
+                    to: donation.email.clone(),
+                    mail: change_mail(&self.content, donation, &notice, &manage),
+                })
+            }
+            OutboxJob::YearlySummary {
+                email_key,
+                year_start,
+                donation,
+            } => {
+                let receipts = self
+                    .db
+                    .receipts_of_donor(email_key)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let (from, to) = tax_year_bounds(*year_start);
+                let receipts: Vec<_> = receipts
+                    .into_iter()
+                    .filter(|receipt| {
+                        receipt.is_valid() && receipt.paid_at >= from && receipt.paid_at < to
+                    })
+                    .collect();
+                let name = receipts
+                    .iter()
+                    .find_map(|receipt| receipt.issued_to.clone())
+                    .unwrap_or_else(|| donation.email.as_str().to_string());
+                let content = self.content.clone();
+                let locale = donation.locale;
+                let year_start = *year_start;
+                let pdf = tokio::task::spawn_blocking(move || {
+                    documents::summary_pdf(
+                        &content,
+                        &SummaryFacts {
+                            receipts: &receipts,
+                            name,
+                            year_start,
+                            locale,
+                        },
+                    )
+                })
+                .await
+                .map_err(|error| error.to_string())??;
+                let manage = paths::absolute(&base, &paths::my_gifts(locale));
+                Ok(Prepared {
+                    to: donation.email.clone(),
+                    mail: summary_mail(&self.content, donation, year_start, &manage, pdf),
+                })
+            }
+        }
+    }
+
+    /// A receipt's PDF, drawn off the async threads.
+    async fn receipt_pdf(
+        &self,
+        job: &ReceiptJob,
+        receipt: &crate::server::db::TaxReceipt,
+    ) -> Result<(String, Vec<u8>), String> {
+        let content = self.content.clone();
+        let receipt = receipt.clone();
+        let reference = job.reference.clone();
+        let (frequency, locale) = (job.frequency, job.locale);
+        let code = self.context.seal.code(&receipt);
+        let verify_url = paths::absolute(&self.context.public_base_url, paths::verify_receipt());
+        let file_name = format!("receipt-{}.pdf", receipt.number_text().replace('/', "-"));
+        let pdf = tokio::task::spawn_blocking(move || {
+            documents::receipt_pdf(
+                &content,
+                &ReceiptFacts {
+                    receipt: &receipt,
+                    reference: &reference,
+                    frequency,
+                    locale,
+                    verify_url,
+                    code,
+                },
+            )
+        })
+        .await
+        .map_err(|error| error.to_string())??;
+        Ok((file_name, pdf))
     }
 
     fn lease_millis(&self) -> i64 {
@@ -181,13 +291,12 @@ impl ReceiptSender {
     }
 
     /// Sends, renewing the claim every third of the lease until the send ends, so a slow mail
-    /// server never lets another worker take the receipt and send it too.
+    /// server never lets another worker take the message and send it too.
     async fn send_keeping_claim(
         &self,
-        transport: &AsyncSmtpTransport<Tokio1Executor>,
-        job: &ReceiptJob,
+        id: &str,
         claim: &str,
-        receipt: ReceiptText,
+        prepared: &Prepared,
     ) -> Result<(), String> {
         let renewing = async {
             let mut ticks = tokio::time::interval(self.outbox.lease / 3);
@@ -195,47 +304,16 @@ impl ReceiptSender {
             loop {
                 ticks.tick().await;
                 let until = now_millis() + self.lease_millis();
-                if let Err(error) = self.db.renew_claim(&job.id, claim, until).await {
-                    crate::warn_throttled!("outbox-lease", %error, "cannot renew a receipt's claim");
+                if let Err(error) = self.db.renew_claim(id, claim, until).await {
+                    crate::warn_throttled!("outbox-lease", %error, "cannot renew a message's claim");
                 }
             }
         };
         tokio::select! {
             biased;
-            sent = self.send(transport, job, receipt) => sent,
+            sent = self.mailer.send(id, &prepared.to, &prepared.mail) => sent,
             () = renewing => unreachable!("renewing never ends"),
         }
-    }
-
-    async fn send(
-        &self,
-        transport: &AsyncSmtpTransport<Tokio1Executor>,
-        job: &ReceiptJob,
-        receipt: ReceiptText,
-    ) -> Result<(), String> {
-        let to: Mailbox = job
-            .email
-            .as_str()
-            .parse()
-            .map_err(|error| format!("bad recipient: {error}"))?;
-        let domain = self.from.email.domain().to_string();
-        let email = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(receipt.subject)
-            // One id per receipt: a copy sent twice (a crash right after the server accepted
-            // it) is recognisable as the same message.
-            .message_id(Some(format!("<receipt-{}@{domain}>", job.id)))
-            .multipart(MultiPart::alternative_plain_html(
-                receipt.plain,
-                receipt.html,
-            ))
-            .map_err(|error| error.to_string())?;
-        transport
-            .send(email)
-            .await
-            .map(|_| ())
-            .map_err(|error| error.to_string())
     }
 
     /// `retry_base`, doubled per failed attempt, at most six hours.

@@ -307,7 +307,7 @@ impl Staff {
 
     /// Where staff sessions are kept (the session layer's store).
     pub fn session_store(&self) -> sessions::DatabaseSessionStore {
-        sessions::DatabaseSessionStore::new(self.db.clone())
+        sessions::DatabaseSessionStore::new(self.db.clone(), crate::server::db::SessionTable::Staff)
     }
 
     pub async fn write_audit(&self, entry: &AuditEntry) -> Result<(), DbError> {

@@ -1,4 +1,4 @@
-//! Staff sessions, kept in the site's database through tower-sessions: this is its store over
+//! Staff's and donors' sessions, kept in the site's database through tower-sessions: this is its store over
 //! our `Database` (SQLite or PostgreSQL alike), so sessions survive restarts and are shared by
 //! every instance. The session layer makes ids, sets the cookie and slides the idle expiry.
 
@@ -7,16 +7,18 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
-use crate::server::db::{Database, DbError, SessionRecord};
+use crate::server::db::{Database, DbError, SessionRecord, SessionTable};
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSessionStore {
     db: Database,
+    table: SessionTable,
 }
 
 impl DatabaseSessionStore {
-    pub fn new(db: Database) -> DatabaseSessionStore {
-        DatabaseSessionStore { db }
+    /// Staff's or donors' sessions.
+    pub fn new(db: Database, table: SessionTable) -> DatabaseSessionStore {
+        DatabaseSessionStore { db, table }
     }
 }
 
@@ -40,7 +42,7 @@ impl SessionStore for DatabaseSessionStore {
         // rule out).
         while !self
             .db
-            .create_session(&record.id.to_string(), &row)
+            .create_session(self.table, &record.id.to_string(), &row)
             .await
             .map_err(backend)?
         {
@@ -51,7 +53,7 @@ impl SessionStore for DatabaseSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.db
-            .save_session(&record.id.to_string(), &stored(record)?)
+            .save_session(self.table, &record.id.to_string(), &stored(record)?)
             .await
             .map_err(backend)
     }
@@ -60,7 +62,7 @@ impl SessionStore for DatabaseSessionStore {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let Some(row) = self
             .db
-            .load_session(&id.to_string(), now)
+            .load_session(self.table, &id.to_string(), now)
             .await
             .map_err(backend)?
         else {
@@ -77,7 +79,7 @@ impl SessionStore for DatabaseSessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.db
-            .delete_session(&id.to_string())
+            .delete_session(self.table, &id.to_string())
             .await
             .map_err(backend)
     }
@@ -88,7 +90,7 @@ impl ExpiredDeletion for DatabaseSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         self.db
-            .delete_expired_sessions(now)
+            .delete_expired_sessions(self.table, now)
             .await
             .map(|_| ())
             .map_err(backend)

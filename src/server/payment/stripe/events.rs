@@ -95,6 +95,31 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                 currency: owned(object, "currency"),
             }
         }
+        "customer.subscription.updated" => {
+            // In 2025-03-31.basil the billing period lives on the items.
+            let item = object.pointer("/items/data/0");
+            let seconds = |value: Option<&Value>| value.and_then(Value::as_i64).map(|s| s * 1000);
+            let next_charge_at = if text(object, "status") == Some("trialing") {
+                seconds(object.get("trial_end"))
+            } else {
+                seconds(item.and_then(|item| item.get("current_period_end")))
+            };
+            PaymentEvent::SubscriptionUpdated {
+                donation: DonationLookup {
+                    id: metadata_donation_id(object.get("metadata")),
+                    reference: None,
+                    subscription_id: owned(object, "id"),
+                },
+                amount_minor: item
+                    .and_then(|item| item.pointer("/price/unit_amount"))
+                    .and_then(Value::as_u64),
+                paused_until: object
+                    .get("pause_collection")
+                    .filter(|pause| !pause.is_null())
+                    .map(|pause| seconds(pause.get("resumes_at")).unwrap_or(i64::MAX)),
+                next_charge_at,
+            }
+        }
         "customer.subscription.deleted" => PaymentEvent::SubscriptionEnded {
             donation: DonationLookup {
                 id: metadata_donation_id(object.get("metadata")),

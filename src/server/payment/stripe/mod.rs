@@ -9,10 +9,12 @@ mod checkout;
 mod events;
 mod refunds;
 mod signature;
+mod subscriptions;
 
 pub use checkout::idempotency_key;
 pub use events::translate;
 pub use signature::{signature_header, verify_signature, SignatureError};
+pub use subscriptions::{Subscription, SubscriptionChange};
 
 use std::time::Duration;
 
@@ -129,6 +131,37 @@ impl StripeCheckout {
 }
 
 impl StripeCheckout {
+    /// Changes a monthly gift's subscription (see `subscriptions`); `key` is the donor's
+    /// request id, the idempotency key at Stripe.
+    pub async fn change_subscription(
+        &self,
+        subscription_id: &str,
+        change: &SubscriptionChange,
+        key: &str,
+    ) -> Result<(), ProviderError> {
+        subscriptions::update(&self.http, &self.settings, subscription_id, change, key).await
+    }
+
+    pub async fn cancel_subscription(
+        &self,
+        subscription_id: &str,
+        reason: &str,
+        key: &str,
+    ) -> Result<(), ProviderError> {
+        subscriptions::cancel(&self.http, &self.settings, subscription_id, reason, key).await
+    }
+
+    /// Where the donor updates the card a monthly gift is paid with.
+    pub async fn card_update_url(
+        &self,
+        subscription_id: &str,
+        return_url: &str,
+        key: &str,
+    ) -> Result<String, ProviderError> {
+        subscriptions::card_update_url(&self.http, &self.settings, subscription_id, return_url, key)
+            .await
+    }
+
     /// Asks Stripe to refund part or all of a payment (see `refunds`); the refund's id.
     pub async fn refund(
         &self,

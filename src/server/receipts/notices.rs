@@ -1,0 +1,126 @@
+//! Mail other than receipts: the confirmation of a change to a monthly gift (sent once the
+//! provider confirmed it) and the yearly summary of receipts, each in the donor's language.
+
+use super::documents::local_date;
+use crate::content::Content;
+use crate::domain::donation::Donation;
+use crate::domain::money::Money;
+use crate::i18n::{fill, t};
+use crate::server::markup::escape;
+
+/// A message ready to send, with its attachment if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub plain: String,
+    pub html: String,
+    /// (file name, PDF bytes).
+    pub attachment: Option<(String, Vec<u8>)>,
+}
+
+pub use crate::domain::changes::ChangeNotice;
+
+/// Paragraphs as plain text and as simple HTML.
+fn bodies(lang: &str, subject: &str, paragraphs: &[String]) -> (String, String) {
+    let plain = paragraphs.join("\n\n") + "\n";
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body style=\"font-family:sans-serif;line-height:1.5;color:#1f2933\">",
+        escape(subject)
+    );
+    for paragraph in paragraphs {
+        html.push_str(&format!("<p>{}</p>", escape(paragraph)));
+    }
+    html.push_str("</body></html>");
+    (plain, html)
+}
+
+fn greeting(donation: &Donation) -> String {
+    let m = t(donation.locale);
+    match &donation.donor_name {
+        Some(name) => fill(m.receipt_greeting, &[("name", name.as_str())]),
+        None => m.receipt_greeting_anonymous.to_string(),
+    }
+}
+
+/// The confirmation of a change to a monthly gift.
+pub fn change_mail(
+    content: &Content,
+    donation: &Donation,
+    notice: &ChangeNotice,
+    manage_url: &str,
+) -> Mail {
+    let locale = donation.locale;
+    let m = t(locale);
+    let org = &content.organisation;
+    let org_name = org.name.get(locale);
+    let amount = donation.amount.to_string();
+    let what = match notice {
+        ChangeNotice::Paused { until } => fill(
+            m.change_paused,
+            &[("amount", &amount), ("date", &local_date(*until, locale))],
+        ),
+        ChangeNotice::Resumed => fill(m.change_resumed, &[("amount", &amount)]),
+        ChangeNotice::Amount { minor } => fill(
+            m.change_amount,
+            &[(
+                "amount",
+                &Money::new(*minor, donation.amount.currency).to_string(),
+            )],
+        ),
+        ChangeNotice::Day { next } => fill(m.change_day, &[("date", &local_date(*next, locale))]),
+        ChangeNotice::Cancelled => m.change_cancelled.to_string(),
+    };
+    let subject = fill(
+        m.change_subject,
+        &[
+            ("org", org_name),
+            ("reference", donation.reference.as_str()),
+        ],
+    );
+    let paragraphs = vec![
+        greeting(donation),
+        what,
+        fill(m.receipt_manage, &[("url", manage_url)]),
+        fill(
+            m.change_not_you,
+            &[("email", &org.email), ("phone", &org.phone)],
+        ),
+        fill(m.receipt_signoff, &[("org", org_name)]),
+    ];
+    let (plain, html) = bodies(locale.code(), &subject, &paragraphs);
+    Mail {
+        subject,
+        plain,
+        html,
+        attachment: None,
+    }
+}
+
+/// The yearly summary's covering mail (the PDF is attached by the caller).
+pub fn summary_mail(
+    content: &Content,
+    donation: &Donation,
+    year_start: i64,
+    manage_url: &str,
+    pdf: Vec<u8>,
+) -> Mail {
+    let locale = donation.locale;
+    let m = t(locale);
+    let org_name = content.organisation.name.get(locale);
+    let year = format!("{year_start}-{:02}", (year_start + 1) % 100);
+    let subject = fill(m.summary_subject, &[("org", org_name), ("year", &year)]);
+    let paragraphs = vec![
+        greeting(donation),
+        fill(m.summary_body, &[("year", &year)]),
+        fill(m.receipt_manage, &[("url", manage_url)]),
+        fill(m.receipt_signoff, &[("org", org_name)]),
+    ];
+    let (plain, html) = bodies(locale.code(), &subject, &paragraphs);
+    Mail {
+        subject,
+        plain,
+        html,
+        attachment: Some((format!("donations-{year}.pdf"), pdf)),
+    }
+}
