@@ -23,6 +23,11 @@ for (const [variable, file] of [
 const cardPort = port + 1; // also in tests/helpers.ts
 const fakeStripePort = port + 2;
 const fakeStripeBin = process.env.FAKE_STRIPE_BIN ?? "../target/debug/examples/fake_stripe";
+// The card site mails through the tests' SMTP sink (examples/mail_sink.rs), whose HTTP side
+// lists what it received: the My gifts specs read donors' sign-in codes there.
+const mailSmtpPort = port + 3;
+const mailHttpPort = port + 4; // also in tests/helpers.ts
+const mailSinkBin = process.env.MAIL_SINK_BIN ?? "../target/debug/examples/mail_sink";
 const siteEnv = {
   LEPTOS_SITE_ROOT: process.env.SHARECARE_SITE_ROOT ?? "../target/site",
   CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
@@ -103,6 +108,10 @@ export default defineConfig({
       FAKE_STRIPE_ADDR: `127.0.0.1:${fakeStripePort}`,
       FAKE_STRIPE_WEBHOOK_URL: `http://127.0.0.1:${cardPort}/webhooks/stripe`,
     }),
+    server(mailSinkBin, mailHttpPort, {
+      MAIL_SINK_SMTP_ADDR: `127.0.0.1:${mailSmtpPort}`,
+      MAIL_SINK_HTTP_ADDR: `127.0.0.1:${mailHttpPort}`,
+    }),
     server(bin, cardPort, {
       ...siteEnv,
       LEPTOS_SITE_ADDR: `127.0.0.1:${cardPort}`,
@@ -111,6 +120,8 @@ export default defineConfig({
       STRIPE_SECRET_KEY: "sk_test_fake_0123456789",
       STRIPE_WEBHOOK_SECRET: "whsec_test_fake_0123456789",
       STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
+      SMTP_URL: `smtp://127.0.0.1:${mailSmtpPort}`,
+      OUTBOX_RETRY_SECONDS: "1",
     }),
   ],
 });

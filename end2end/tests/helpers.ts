@@ -18,3 +18,5 @@ export async function waitForIslands(page: Page, testInfo: TestInfo) {
 export const cardSite = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 1}`;
 /** The fake Stripe's hosted checkout pages. */
 export const fakeStripe = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 2}`;
+/** The tests' SMTP sink: what the card site mailed, as JSON (see playwright.config.ts). */
+export const mailSink = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 4}`;

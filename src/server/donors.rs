@@ -164,6 +164,15 @@ pub struct DonorData {
     pub email: String,
     pub gifts: Vec<GiftData>,
     pub consent_history: Vec<ConsentEvent>,
+    pub messages: Vec<MessageData>,
+}
+
+/// A message the donor sent the charity from My gifts.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageData {
+    pub reference: Option<String>,
+    pub sent_at: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -562,6 +571,17 @@ impl Donors {
         Ok(DonorData {
             email: email_key.to_string(),
             consent_history: self.db.consent_history(email_key).await?,
+            messages: self
+                .db
+                .donor_messages(email_key)
+                .await?
+                .into_iter()
+                .map(|(reference, message, at)| MessageData {
+                    reference,
+                    sent_at: iso_time(at),
+                    message,
+                })
+                .collect(),
             gifts: gifts
                 .into_iter()
                 .map(|gift| {

@@ -1040,9 +1040,36 @@ async fn a_donor_downloads_their_data_and_erases_it(backend: Backend) {
     let sink = SmtpSink::start().await;
     let (app, fake) = stripe_app(backend, Some(&sink)).await;
     let (_, paid) = Giving::card(MEI).paid(&app, &fake).await;
-    let pledge = Giving::card(MEI).pledge(&app).await;
+    let pledge = Giving {
+        frequency: "monthly",
+        ..Giving::card(MEI)
+    }
+    .pledge(&app)
+    .await;
     let (_, theirs) = Giving::card(HO).paid(&app, &fake).await;
     let donor = sign_in(&app, &sink, MEI).await;
+
+    // A monthly transfer is the donor's standing order: the page says how to stop it, and a
+    // message reaches the staff's queue.
+    let page = donor.page(&app).await;
+    assert!(page.contains("Your standing order"));
+    let (told, _) = donor
+        .change(
+            &app,
+            pledge.reference.as_str(),
+            &[
+                ("action", "tell"),
+                ("message", "I have stopped my standing order."),
+            ],
+        )
+        .await;
+    assert_eq!(told.headers()["location"], "/en/my-gifts?done=told");
+    let queue = app.state.records.queue().await.unwrap();
+    assert!(queue.iter().any(
+        |item| item.kind == sharecare::server::db::QueueKind::DonorMessage
+            && item.reference.as_deref() == Some(pledge.reference.as_str())
+            && item.detail == "I have stopped my standing order."
+    ));
 
     let json = donor.get(&app, "/en/my-gifts/data/my-data.json").await;
     assert_eq!(json.status(), StatusCode::OK);
@@ -1064,6 +1091,10 @@ async fn a_donor_downloads_their_data_and_erases_it(backend: Backend) {
     assert!(references.contains(&pledge.reference.as_str()));
     let text = data.to_string();
     assert!(text.contains("Chan Mei") && text.contains("payments") && text.contains("receipts"));
+    assert_eq!(
+        data["messages"][0]["message"],
+        "I have stopped my standing order."
+    );
     let receipt = &receipts_of(&app, &paid).await[0];
     assert!(text.contains(&receipt.number_text()));
     assert!(!text.contains(HO) && !text.contains(theirs.reference.as_str()));

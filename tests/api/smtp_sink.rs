@@ -66,7 +66,12 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        SmtpSink::start_on("127.0.0.1:0").await
+    }
+
+    /// Listens on `address` (a fixed port, for the browser tests' sink program).
+    pub async fn start_on(address: &str) -> SmtpSink {
+        let listener = TcpListener::bind(address).await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Shared::default());
         let accepting = shared.clone();

@@ -17,6 +17,7 @@ fn kind_name(kind: QueueKind, m: &'static AdminMessages) -> &'static str {
         QueueKind::Dispute => m.queue_dispute,
         QueueKind::Receipt => m.queue_receipt,
         QueueKind::WaitingEvent => m.queue_waiting,
+        QueueKind::DonorMessage => m.queue_donor_message,
     }
 }
 

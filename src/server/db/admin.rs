@@ -245,14 +245,17 @@ pub enum QueueKind {
     Receipt,
     /// A provider event still waiting for its payment.
     WaitingEvent,
+    /// A donor's message from My gifts (a standing order stopped or changed, a question).
+    DonorMessage,
 }
 
 impl QueueKind {
-    pub const ALL: [QueueKind; 4] = [
+    pub const ALL: [QueueKind; 5] = [
         QueueKind::Exception,
         QueueKind::Dispute,
         QueueKind::Receipt,
         QueueKind::WaitingEvent,
+        QueueKind::DonorMessage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -261,6 +264,7 @@ impl QueueKind {
             QueueKind::Dispute => "dispute",
             QueueKind::Receipt => "receipt",
             QueueKind::WaitingEvent => "waiting_event",
+            QueueKind::DonorMessage => "donor_message",
         }
     }
 
@@ -641,6 +645,24 @@ impl Database {
                 reference: None,
                 at,
                 detail: format!("{event_type}: {change}"),
+                amount_minor: None,
+            });
+        }
+        let messages: Vec<(String, Option<String>, Option<String>, i64, String)> = sqlx::query_as(
+            "SELECT m.id, m.donation_id, d.reference, m.created_at, m.message FROM donor_messages m \
+             LEFT JOIN donations d ON d.id = m.donation_id WHERE NOT EXISTS \
+             (SELECT 1 FROM staff_resolutions r WHERE r.kind = 'donor_message' AND r.item_id = m.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, donation_id, reference, at, message) in messages {
+            items.push(QueueItem {
+                kind: QueueKind::DonorMessage,
+                id,
+                donation_id,
+                reference,
+                at,
+                detail: message,
                 amount_minor: None,
             });
         }

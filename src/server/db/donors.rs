@@ -242,30 +242,45 @@ impl Database {
         Ok(())
     }
 
+    /// A donor's messages to the charity (gift reference, text, Unix ms), oldest first.
+    pub async fn donor_messages(
+        &self,
+        email_key: &str,
+    ) -> Result<Vec<(Option<String>, String, i64)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT d.reference, m.message, m.created_at FROM donor_messages m \
+             LEFT JOIN donations d ON d.id = m.donation_id WHERE m.email_key = $1 \
+             ORDER BY m.created_at, m.id",
+        )
+        .bind(email_key)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Deletes what is held about a donor: pledges never paid go, paid gifts are anonymised
     /// (the email and names replaced; amounts and dates stay, as do their receipts' records,
     /// which the tax law keeps for its period). Their sign-ins, consents and messages go too.
     pub async fn erase_donor(&self, email_key: &str, now: i64) -> Result<Erased, DbError> {
         let mut tx = self.pool.begin().await?;
-        // Writes first (SQLite's lock). Unpaid pledges with nothing recorded against them:
-        let deleted = sqlx::query(
-            "DELETE FROM donations WHERE email_key = $1 AND status <> 'paid' \
-             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM gift_changes c WHERE c.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM donor_messages m WHERE m.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM statement_lines l WHERE l.donation_id = donations.id)",
-        )
-        .bind(email_key)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        // Writes first (SQLite's lock). What is the donor's alone goes entirely:
         for table in ["donor_messages", "consent_events", "donor_sign_ins"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE email_key = $1"))
                 .bind(email_key)
                 .execute(&mut *tx)
                 .await?;
         }
+        // Unpaid pledges with nothing recorded against them:
+        let deleted = sqlx::query(
+            "DELETE FROM donations WHERE email_key = $1 AND status <> 'paid' \
+             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM gift_changes c WHERE c.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM statement_lines l WHERE l.donation_id = donations.id)",
+        )
+        .bind(email_key)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM donations WHERE email_key = $1")
             .bind(email_key)
             .fetch_all(&mut *tx)
