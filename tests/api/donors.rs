@@ -478,6 +478,20 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
     let reference = gift.reference.as_str().to_string();
     let donor = sign_in(&app, &sink, MEI).await;
     assert!(donor.page(&app).await.contains("HK$200 every month"));
+    // The same page, and its forms, in each language.
+    for (locale, monthly, pause) in [
+        ("zh-hk", "每月HK$200", "暫停捐款"),
+        ("zh-cn", "每月HK$200", "暂停捐款"),
+    ] {
+        let page = donor
+            .get(&app, &format!("/{locale}/my-gifts"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(monthly) && page.contains(pause), "{locale}");
+        assert!(page.contains(&format!("action=\"/{locale}/my-gifts/gifts/{reference}\"")));
+    }
 
     // Pause for two months.
     let seen = fake.subscription_calls().len();
@@ -1064,6 +1078,38 @@ async fn a_donor_downloads_their_data_and_erases_it(backend: Backend) {
         )
         .await;
     assert_eq!(told.headers()["location"], "/en/my-gifts?done=told");
+    // News consent, with its history; the name on future receipts.
+    let csrf = hidden(&page, "csrf");
+    for consent in [Some("yes"), None] {
+        let mut fields = vec![("csrf", csrf.as_str())];
+        if let Some(value) = consent {
+            fields.push(("consent", value));
+        }
+        let saved = donor.post(&app, "/en/my-gifts/consent", &fields).await;
+        assert_eq!(saved.headers()["location"], "/en/my-gifts?done=consent");
+    }
+    let history = app.db.consent_history(MEI).await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|event| event.consent.as_str()).collect();
+    assert_eq!(kinds, ["given", "withdrawn"], "{history:?}");
+    let page = donor.page(&app).await;
+    assert!(page.contains("You agreed on") && page.contains("You said no on"));
+    let (renamed, _) = donor
+        .change(
+            &app,
+            paid.reference.as_str(),
+            &[
+                ("action", "receipt"),
+                ("receipt", "other_name"),
+                ("receipt_name", "陳美"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.headers()["location"], "/en/my-gifts?done=receipt");
+    let renamed = app.db.donation_by_id(&paid.id).await.unwrap().unwrap();
+    assert_eq!(
+        renamed.receipt_name().map(|name| name.as_str()),
+        Some("陳美")
+    );
     let queue = app.state.records.queue().await.unwrap();
     assert!(queue.iter().any(
         |item| item.kind == sharecare::server::db::QueueKind::DonorMessage
