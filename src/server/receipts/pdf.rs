@@ -321,4 +321,26 @@ mod tests {
         .unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
     }
+
+    /// Byte budget: a receipt carries only the glyphs it uses, not the 4 MB font, so it stays
+    /// small enough to attach to every email.
+    #[test]
+    fn a_chinese_receipt_embeds_only_the_glyphs_it_uses() {
+        let text = "捐款收據：ShareCare 兒童基金為根據《稅務條例》第88條獲豁免繳稅的慈善機構。";
+        let pdf = render(&[
+            Block::Title(text.into()),
+            Block::Issuer(vec!["香港九龍旺角彌敦道 100 號".into(), text.into()]),
+            Block::Row("收據編號".into(), "2026-27/000123".into()),
+            Block::Row("捐款人".into(), "陳大文".into()),
+            Block::Row("金額".into(), "港幣參佰元正".into()),
+            Block::Text(text.repeat(3)),
+        ])
+        .unwrap();
+        println!("a Chinese receipt: {} bytes", pdf.len());
+        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
+        assert!(
+            FONT_BYTES.len() > 1_000_000,
+            "the whole subset is far larger"
+        );
+    }
 }
