@@ -234,6 +234,16 @@ pub struct QueueItem {
     pub amount_minor: Option<i64>,
 }
 
+/// A donor's message, as the queue reads it.
+#[derive(sqlx::FromRow)]
+struct DonorMessageRow {
+    id: String,
+    donation_id: Option<String>,
+    reference: Option<String>,
+    created_at: i64,
+    message: String,
+}
+
 /// The kinds of things in the exceptions queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QueueKind {
@@ -648,21 +658,21 @@ impl Database {
                 amount_minor: None,
             });
         }
-        let messages: Vec<(String, Option<String>, Option<String>, i64, String)> = sqlx::query_as(
+        let messages: Vec<DonorMessageRow> = sqlx::query_as(
             "SELECT m.id, m.donation_id, d.reference, m.created_at, m.message FROM donor_messages m \
              LEFT JOIN donations d ON d.id = m.donation_id WHERE NOT EXISTS \
              (SELECT 1 FROM staff_resolutions r WHERE r.kind = 'donor_message' AND r.item_id = m.id)",
         )
         .fetch_all(&self.pool)
         .await?;
-        for (id, donation_id, reference, at, message) in messages {
+        for row in messages {
             items.push(QueueItem {
                 kind: QueueKind::DonorMessage,
-                id,
-                donation_id,
-                reference,
-                at,
-                detail: message,
+                id: row.id,
+                donation_id: row.donation_id,
+                reference: row.reference,
+                at: row.created_at,
+                detail: row.message,
                 amount_minor: None,
             });
         }
