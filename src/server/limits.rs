@@ -197,7 +197,7 @@ impl Limits {
             Store::Shared(db) => {
                 let allowed = u64::from(rule.allowed(&self.settings));
                 match db.count_hit(&key, rule.window(&self.settings)).await {
-                    Ok(hit) if hit.hits > allowed => Err(Refusal::TooMany(TooMany {
+                    Ok(hit) if hit.sliding() > allowed as f64 => Err(Refusal::TooMany(TooMany {
                         retry_after: hit.window_left,
                     })),
                     Ok(_) => Ok(()),

@@ -7,12 +7,25 @@ use super::{non_negative, Database, DbError};
 use crate::server::clock::now_millis;
 
 /// One attempt counted in the current window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
     /// Attempts in this window, this one included.
     pub hits: u64,
+    /// Attempts in the window before.
+    pub previous: u64,
+    /// How much of this window has passed, 0 to 1.
+    pub elapsed: f64,
     /// Until the window ends.
     pub window_left: Duration,
+}
+
+impl Hit {
+    /// Attempts in the last full window's length, estimated (a sliding-window counter): this
+    /// window's, plus the previous window's in proportion to the part of it still within reach.
+    /// Fixed windows alone would let twice the allowance through across a window's edge.
+    pub fn sliding(&self) -> f64 {
+        self.hits as f64 + self.previous as f64 * (1.0 - self.elapsed)
+    }
 }
 
 impl Database {
@@ -33,8 +46,16 @@ impl Database {
         .bind(start)
         .fetch_one(&self.pool)
         .await?;
+        let previous: Option<(i64,)> =
+            sqlx::query_as("SELECT hits FROM rate_limit_hits WHERE key = $1 AND window_start = $2")
+                .bind(key)
+                .bind(start - length)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(Hit {
             hits: non_negative("rate_limit_hits", "hits", hits)?,
+            previous: non_negative("rate_limit_hits", "hits", previous.map_or(0, |(n,)| n))?,
+            elapsed: (now - start) as f64 / length as f64,
             window_left: Duration::from_millis(u64::try_from(start + length - now).unwrap_or(0)),
         })
     }
@@ -78,5 +99,24 @@ impl Database {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_window_counts_in_proportion_to_what_is_left_of_it() {
+        let hit = |hits, previous, elapsed| Hit {
+            hits,
+            previous,
+            elapsed,
+            window_left: Duration::ZERO,
+        };
+        // Five tries just before a window's edge and one just after: still six, not one.
+        assert!((hit(1, 5, 0.05).sliding() - 5.75).abs() < 1e-9);
+        assert!((hit(3, 0, 0.5).sliding() - 3.0).abs() < 1e-9);
+        assert!((hit(2, 4, 1.0).sliding() - 2.0).abs() < 1e-9);
     }
 }
