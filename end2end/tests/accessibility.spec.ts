@@ -4,13 +4,15 @@ import { expect, test } from "@playwright/test";
 import { cardSite, fakeStripe, waitForIslands } from "./helpers";
 
 // axe-core's WCAG 2.0/2.1/2.2 A and AA rules (contrast, names, landmarks, lang, target size...)
-// on every page in every language, with JavaScript on and off, at phone and desktop sizes.
+// and its best-practice rules (one h1, headings in order, unique landmarks...) on every page in
+// every language, with JavaScript on and off, at phone and desktop sizes.
 const pages = ["/en", "/zh-hk", "/zh-cn", "/en/no-such-page", "/en/donate", "/zh-hk/donate", "/zh-cn/privacy", "/en/stories/lele", "/zh-cn/stories/teacher-fang"];
 for (const path of pages) {
-  test(`${path} has no WCAG 2.2 AA violations`, async ({ page }) => {
+  test(`${path} has no WCAG 2.2 AA or best-practice violations`, async ({ page }) => {
     await page.goto(path);
+    await expect(page.locator("h1"), "exactly one h1").toHaveCount(1);
     const results = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
       .analyze();
     const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
     expect(summary).toEqual([]);
@@ -20,7 +22,7 @@ for (const path of pages) {
 test("the donation form with errors and the thank-you page have no WCAG 2.2 AA violations", async ({ page }, testInfo) => {
   const audit = async () => {
     const results = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
       .analyze();
     return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   };
@@ -60,7 +62,7 @@ test("the donation form with errors and the thank-you page have no WCAG 2.2 AA v
 test("the card-payment widget and a card gift's pages have no WCAG 2.2 AA violations", async ({ page }, testInfo) => {
   const audit = async () => {
     const results = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
       .analyze();
     return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   };
@@ -91,7 +93,7 @@ test("the staff admin's pages have no WCAG 2.2 AA violations", async ({ page }, 
   });
   const audit = async () => {
     const results = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
       .analyze();
     return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   };

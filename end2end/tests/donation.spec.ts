@@ -165,11 +165,12 @@ test.describe("the donation widget", () => {
     await expect(page.getByRole("radio", { name: "Once" })).toBeChecked();
   });
 
-  test("the home page's gift section holds the widget, the progress and the privacy notice link", async ({ page }) => {
+  test("the home page shows the progress first and its gift section holds the widget and the privacy notice link", async ({ page }) => {
     await page.goto("/en");
+    const first = page.locator(".first-screen");
+    await expect(first.getByRole("progressbar", { name: "Raised so far" })).toBeVisible();
+    await expect(first.locator("[data-progress-raised]")).toHaveText(/^HK\$[\d,]+$/);
     const give = page.locator("#give");
-    await expect(give.getByRole("progressbar", { name: "Raised so far" })).toBeVisible();
-    await expect(give.locator("[data-progress-raised]")).toHaveText(/^HK\$[\d,]+$/);
     await expect(give.getByRole("button", { name: "Continue to payment details" })).toBeVisible();
     await give.getByRole("link", { name: "Read our privacy notice" }).click();
     await expect(page).toHaveURL(/\/en\/privacy$/);

@@ -23,8 +23,9 @@ test.describe("the campaign page", () => {
     await expect(illustration).toHaveAttribute("alt", /girl of about ten/);
     expect(await illustration.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
 
+    // The first screen's, then the two calls to action's.
     const ctas = page.getByRole("link", { name: "Give today" });
-    await expect(ctas).toHaveCount(2);
+    await expect(ctas).toHaveCount(3);
     await expect(page.getByRole("contentinfo")).toContainText("(852) 3120 5000");
     await expect(page.getByRole("contentinfo")).toContainText("care@sharecare.org.hk");
 

@@ -45,7 +45,7 @@ test.describe("with JavaScript on", () => {
   test("the progress bar updates in an open page when a gift is confirmed", async ({ page, request }, testInfo) => {
     await page.goto("/en");
     await waitForIslands(page, testInfo);
-    const raised = page.locator("#give [data-progress-raised]");
+    const raised = page.locator(".first-screen [data-progress-raised]");
     const before = (await raised.textContent())!;
 
     // Another donor pledges HK$300 (with its own page's token) and staff confirm the payment
@@ -66,7 +66,7 @@ test.describe("with JavaScript on", () => {
     // No reload: the island hears the new total over server-sent events.
     await expect(raised).not.toHaveText(before, { timeout: 15_000 });
     await expect(raised).toHaveText(/^HK\$[\d,]+$/);
-    await expect(page.locator("#give [role=progressbar]")).toHaveAttribute("aria-valuenow", /^\d+$/);
+    await expect(page.locator(".first-screen [role=progressbar]")).toHaveAttribute("aria-valuenow", /^\d+$/);
   });
 
   test("a second click while submitting does not send the form twice", async ({ page }, testInfo) => {

@@ -9,7 +9,7 @@ test("the home page leads to each story's own page, where the widget takes a gif
   await expect(stories.getByRole("link")).toHaveCount(3);
   await stories.getByRole("link", { name: /^Lele:/ }).click();
   await expect(page).toHaveURL(/\/en\/stories\/lele$/);
-  await expect(page.getByRole("heading", { level: 2, name: "His parents are far away; his eyes are on the stars" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "His parents are far away; his eyes are on the stars" })).toBeVisible();
   await expect(page.getByRole("img", { name: /boy sitting on a low wall/ })).toBeVisible();
   await expect(page.locator("[data-progress-raised]")).toBeVisible();
 

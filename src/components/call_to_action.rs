@@ -8,14 +8,15 @@ use crate::domain::Locale;
 #[component]
 pub fn CallToAction(cta: CallToActionContent, locale: Locale, position: u8) -> impl IntoView {
     let heading_id = format!("cta-{position}");
-    let labelled_by = heading_id.clone();
     view! {
-        <aside class="cta" aria-labelledby=labelled_by>
+        // Not a landmark: the appeal appears twice with one heading, and landmarks' names must
+        // be unique (an aside inside `main` would not be top-level either).
+        <div class="cta">
             <div class="wrap">
                 <h2 id=heading_id>{cta.heading.get(locale).clone()}</h2>
                 <p>{cta.text.get(locale).clone()}</p>
                 <a class="button" href="#give">{cta.button.get(locale).clone()}</a>
             </div>
-        </aside>
+        </div>
     }
 }

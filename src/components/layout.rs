@@ -103,7 +103,8 @@ pub fn Layout(
                 <a class="brand" href=paths::home(locale) aria-label=fill(m.home_link_label, &[("org", &org)])>
                     {org.clone()}
                 </a>
-                <LanguageSwitcher locale links=languages.clone()/>
+                <a class="button header-give" href=paths::donate(locale)>{m.give_link}</a>
+                <LanguageSwitcher locale links=languages.clone() label=m.languages_label/>
             </div>
         </header>
         <main id="main" tabindex="-1">{children()}</main>
@@ -165,7 +166,7 @@ fn language_links(page: &Page) -> LanguageLinks {
 
 /// Plain links (they work without JavaScript), wrapped in an island that remembers the choice.
 #[component]
-fn LanguageSwitcher(locale: Locale, links: LanguageLinks) -> impl IntoView {
+fn LanguageSwitcher(locale: Locale, links: LanguageLinks, label: &'static str) -> impl IntoView {
     let items = links
         .into_iter()
         .map(|(l, href)| {
@@ -185,7 +186,8 @@ fn LanguageSwitcher(locale: Locale, links: LanguageLinks) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <nav class="language-switcher" aria-label=t(locale).languages_label>
+        // Header and footer each have one: their labels differ, so each landmark is named once.
+        <nav class="language-switcher" aria-label=label>
             <LanguageMemory>
                 <ul>{items}</ul>
             </LanguageMemory>
@@ -214,7 +216,7 @@ fn Footer(locale: Locale, org: String, links: LanguageLinks) -> impl IntoView {
                         <dd><a href=format!("mailto:{email}")>{email.clone()}</a></dd>
                     </dl>
                 </section>
-                <LanguageSwitcher locale links/>
+                <LanguageSwitcher locale links label=m.languages_label_footer/>
             </div>
             <p class="wrap copyright">{fill(m.footer_copyright, &[("year", &year), ("org", &org)])}</p>
         </footer>

@@ -2,6 +2,7 @@
 
 pub mod call_to_action;
 pub mod donation_form;
+pub mod first_screen;
 pub mod layout;
 pub mod progress;
 pub mod share;

@@ -22,8 +22,10 @@ pub fn CampaignProgress(locale: Locale) -> impl IntoView {
     let supporters = group_thousands(progress.supporters);
     view! {
         <LiveProgress>
-            <div class="progress" aria-labelledby="progress-heading" data-stream=paths::progress_stream()>
-                <h3 id="progress-heading" class="progress-heading">{m.progress_heading}</h3>
+            // A labelled group, not a heading: the total sits under whatever heading the page
+            // puts it (the first screen's, the donate page's), so heading levels stay in order.
+            <div class="progress" role="group" aria-labelledby="progress-heading" data-stream=paths::progress_stream()>
+                <p id="progress-heading" class="progress-heading">{m.progress_heading}</p>
                 <p class="progress-figures">
                     <span class="progress-raised" data-progress-raised>{raised}</span>
                     " "

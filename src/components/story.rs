@@ -7,8 +7,14 @@ use crate::paths;
 use crate::server::state::AppState;
 
 /// A child's story: the contrast that opens it, the illustration, her situation and her words.
+/// On the story's own page (`on_own_page`) the first screen above already shows the headline
+/// and the illustration, so the article carries the text alone, its sections one level up.
 #[component]
-pub fn StoryArticle(story: Story, locale: Locale) -> impl IntoView {
+pub fn StoryArticle(
+    story: Story,
+    locale: Locale,
+    #[prop(optional)] on_own_page: bool,
+) -> impl IntoView {
     let m = t(locale);
     let age = story.age.to_string();
     let meta = fill(
@@ -29,12 +35,34 @@ pub fn StoryArticle(story: Story, locale: Locale) -> impl IntoView {
         .sections
         .iter()
         .map(|section| {
+            let heading = section.heading.get(locale).clone();
+            let heading = if on_own_page {
+                view! { <h2>{heading}</h2> }.into_any()
+            } else {
+                view! { <h3>{heading}</h3> }.into_any()
+            };
             view! {
-                <h3>{section.heading.get(locale).clone()}</h3>
+                {heading}
                 {section.paragraphs.get(locale).iter().map(|p| view! { <p>{p.clone()}</p> }).collect_view()}
             }
         })
         .collect_view();
+    if on_own_page {
+        return view! {
+            <article class="story story-text" aria-labelledby=crate::components::first_screen::HEADING_ID>
+                <div class="wrap story-body">
+                    <p class="lead">{story.summary.get(locale).clone()}</p>
+                    {sections}
+                    <blockquote class="quote">
+                        <p>{story.quote.text.get(locale).clone()}</p>
+                        <footer>{story.quote.attribution.get(locale).clone()}</footer>
+                    </blockquote>
+                    <p class="note">{m.story_names_changed}</p>
+                </div>
+            </article>
+        }
+        .into_any();
+    }
     view! {
         <article class="story" aria-labelledby=labelled_by>
             <div class="wrap story-grid">
@@ -68,6 +96,7 @@ pub fn StoryArticle(story: Story, locale: Locale) -> impl IntoView {
             </div>
         </article>
     }
+    .into_any()
 }
 
 /// Links to every story but `current` (all of them when `current` is empty): how readers

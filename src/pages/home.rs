@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use crate::components::call_to_action::CallToAction;
 use crate::components::donation_form::{DonationWidget, FormState};
+use crate::components::first_screen::{FirstScreen, StickyGive};
 use crate::components::layout::Layout;
-use crate::components::progress::CampaignProgress;
 use crate::components::stat_panel::StatPanel;
 use crate::components::story::{OtherStories, StoryArticle};
 use crate::content::Localized;
@@ -15,7 +15,8 @@ use crate::pages::contact_sentence;
 use crate::paths::Page;
 use crate::server::state::AppState;
 
-/// The campaign told in order: the question, the figures, the work, an appeal, Yiyi's story,
+/// The campaign told in order: the first screen (headline, Yiyi's drawing, the live total, a
+/// way to give), the question, the figures, the work, an appeal, Yiyi's story,
 /// the appeal again, and the gift section.
 #[component]
 pub fn HomePage(locale: Locale, form: FormState) -> impl IntoView {
@@ -47,12 +48,12 @@ pub fn HomePage(locale: Locale, form: FormState) -> impl IntoView {
     let cta = campaign.call_to_action.clone();
 
     let body = view! {
-        <header class="intro">
-            <div class="wrap">
-                <h1>{text(&campaign.title)}</h1>
-                <p class="lead">{text(&campaign.description)}</p>
-            </div>
-        </header>
+        <FirstScreen
+            locale
+            headline=text(&campaign.title)
+            image=content.hero_story().image.clone()
+            lead=text(&campaign.description)
+        />
 
         <section class="explainer" aria-labelledby="explainer-heading">
             <div class="wrap">
@@ -79,11 +80,11 @@ pub fn HomePage(locale: Locale, form: FormState) -> impl IntoView {
             <div class="wrap">
                 <h2 id="give-heading">{text(&campaign.appeal.heading)}</h2>
                 {paragraphs(&campaign.appeal.paragraphs)}
-                <CampaignProgress locale/>
                 <DonationWidget locale state=form/>
                 <p class="give-contact">{contact_sentence(m.give_contact, org)}</p>
             </div>
         </section>
+        <StickyGive locale/>
     };
 
     view! {

@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 
 use crate::components::donation_form::{DonationWidget, FormState};
+use crate::components::first_screen::{FirstScreen, StickyGive};
 use crate::components::layout::{donate_action, json_ld, ArticleMeta, Layout};
-use crate::components::progress::CampaignProgress;
 use crate::components::share::ShareBar;
 use crate::components::stat_panel::StatPanel;
 use crate::components::story::{OtherStories, StoryArticle};
-use crate::content::Story;
+use crate::content::{Story, StoryKind};
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
 use crate::paths::{self, Page};
@@ -78,8 +78,32 @@ pub fn StoryPage(locale: Locale, story: Story, form: FormState) -> impl IntoView
         .collect_view();
     let appeal = content.campaign.appeal.heading.get(locale).clone();
 
+    let age = story.age.to_string();
+    let meta = format!(
+        "{} · {}",
+        story.name.get(locale),
+        fill(
+            m.story_meta,
+            &[
+                ("age", &age),
+                ("grade", story.grade.get(locale)),
+                ("place", story.place.get(locale)),
+            ],
+        )
+    );
+    let eyebrow = match story.kind {
+        StoryKind::Child => m.story_label,
+        StoryKind::Teacher => m.story_label_teacher,
+    };
     let body = view! {
-        <StoryArticle story=story.clone() locale/>
+        <FirstScreen
+            locale
+            headline=story.headline.get(locale).clone()
+            image=story.image.clone()
+            eyebrow=eyebrow.to_string()
+            meta
+        />
+        <StoryArticle story=story.clone() locale on_own_page=true/>
         <section class="explainer" aria-labelledby="figures-heading">
             <div class="wrap">
                 <h2 id="figures-heading">{m.stats_label}</h2>
@@ -89,12 +113,12 @@ pub fn StoryPage(locale: Locale, story: Story, form: FormState) -> impl IntoView
         <section id="give" class="give" aria-labelledby="give-heading" tabindex="-1">
             <div class="wrap">
                 <h2 id="give-heading">{appeal}</h2>
-                <CampaignProgress locale/>
                 <DonationWidget locale state=form/>
             </div>
         </section>
         <ShareBar locale url=url.clone() text=share_text personal_link=story.slug.clone()/>
         <OtherStories locale current=story.slug.clone()/>
+        <StickyGive locale/>
     };
     view! {
         <Layout locale page title description article>

@@ -73,7 +73,7 @@ async fn home_page_in_every_language_carries_its_content_in_the_served_html() {
             "{code}: html lang"
         );
         assert!(
-            html.contains(&format!("<h1>{}</h1>", expected.title)),
+            html.contains(&format!("<h1 id=\"page-heading\">{}</h1>", expected.title)),
             "{code}: title question"
         );
         for figure in expected.figures {
@@ -100,13 +100,21 @@ async fn home_page_in_every_language_carries_its_content_in_the_served_html() {
         );
         assert_eq!(
             html.matches(&format!(">{}</a>", expected.cta)).count(),
-            2,
-            "{code}: two calls to action"
+            3,
+            "{code}: the first screen's button and two calls to action"
         );
         assert_eq!(
             html.matches("href=\"#give\"").count(),
-            2,
-            "{code}: both lead to the gift section"
+            4,
+            "{code}: they and the phone's sticky button lead to the gift section"
+        );
+        assert!(
+            html.contains(&format!("href=\"/{code}/donate\"")),
+            "{code}: the header links to the donate page"
+        );
+        assert!(
+            html.contains("fetchpriority=\"high\""),
+            "{code}: the first screen's illustration is fetched first"
         );
         assert!(html.contains("id=\"give\""), "{code}: gift section");
         assert!(

@@ -108,7 +108,7 @@ pub fn ErrorSummary(
         .collect_view();
     Some(view! {
         <div class="form-summary" role="alert" tabindex="-1" id="donate-summary">
-            <h3>{heading}</h3>
+            <h2>{heading}</h2>
             <ul>{items}</ul>
         </div>
     })

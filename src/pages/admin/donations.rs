@@ -497,7 +497,7 @@ pub fn DonationPage(
             {(!history.exceptions.is_empty()).then(|| view! { <h2>{m.exceptions_title}</h2><ul>{exceptions}</ul> })}
             {confirm}
             <h2>{m.payments_title}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.payments_title>
                 <table class="admin-table">
                     <thead><tr>
                         <th scope="col">{m.column_paid}</th><th scope="col">{m.column_amount}</th>
@@ -508,28 +508,28 @@ pub fn DonationPage(
                 </table>
             </div>
             <h2>{m.events_title}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.events_title>
                 <table class="admin-table">
                     <thead><tr><th scope="col">{m.column_date}</th><th scope="col">{m.column_provider}</th><th scope="col">{m.column_event}</th><th scope="col">{m.column_id}</th></tr></thead>
                     <tbody>{events}</tbody>
                 </table>
             </div>
             <h2>{m.receipts_title}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.receipts_title>
                 <table class="admin-table">
                     <thead><tr><th scope="col">{m.column_date}</th><th scope="col">{m.column_status}</th><th scope="col">{m.column_attempts}</th><th scope="col">{m.column_error}</th></tr></thead>
                     <tbody>{receipts}</tbody>
                 </table>
             </div>
             <h2>{m.refunds_title}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.refunds_title>
                 <table class="admin-table">
                     <thead><tr><th scope="col">{m.column_date}</th><th scope="col">{m.column_amount}</th><th scope="col">{m.column_by}</th><th scope="col">{m.column_result}</th></tr></thead>
                     <tbody>{refunds}</tbody>
                 </table>
             </div>
             <h2>{m.audit_title}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.audit_title>
                 <table class="admin-table">
                     <thead><tr><th scope="col">{m.column_date}</th><th scope="col">{m.column_by}</th><th scope="col">{m.column_action}</th><th scope="col">{m.column_before}</th><th scope="col">{m.column_after}</th></tr></thead>
                     <tbody>{audit}</tbody>

@@ -178,7 +178,7 @@ pub fn UsersPage(
         <AdminLayout locale staff=Some(staff.clone()) title=m.users_title current=Endpoint::AdminUsers>
             {done.as_deref().and_then(|done| done_message(m, done)).map(|text| view! { <Notice text/> })}
             <p>{m.users_intro}</p>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.users_title>
                 <table class="admin-table">
                     <thead><tr>
                         <th scope="col">{m.column_email}</th><th scope="col">{m.column_role}</th>
@@ -189,7 +189,7 @@ pub fn UsersPage(
                 </table>
             </div>
             <h2>{m.policies_title}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=m.table_region>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=m.policies_title>
                 <table class="admin-table">
                     <thead><tr>
                         <th scope="col">{m.column_role}</th><th scope="col">{m.column_totp_required}</th>
