@@ -41,6 +41,8 @@ struct Options {
     database: Option<String>,
     /// `--instances N`: how many instances share the database.
     instances: usize,
+    /// `--page PATH`: read this page (as a browser asking for brotli) instead of giving.
+    page: Option<String>,
 }
 
 fn options() -> Options {
@@ -50,6 +52,7 @@ fn options() -> Options {
         limits: false,
         database: None,
         instances: 1,
+        page: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -62,10 +65,11 @@ fn options() -> Options {
             }
             ("--database", _) if pair.len() == 2 => options.database = Some(pair[1].clone()),
             ("--instances", Some(n)) if n > 0 => options.instances = n as usize,
+            ("--page", _) if pair.len() == 2 => options.page = Some(pair[1].clone()),
             _ => {
                 eprintln!(
                     "usage: bench_donations [--requests N] [--concurrency N] [--limits on] \
-                     [--database URL] [--instances N]"
+                     [--database URL] [--instances N] [--page PATH]"
                 );
                 std::process::exit(2);
             }
@@ -126,6 +130,10 @@ async fn main() {
     let per_instance: Arc<Vec<AtomicU64>> =
         Arc::new((0..options.instances).map(|_| AtomicU64::new(0)).collect());
     let limits_on = options.limits;
+    if let Some(page) = &options.page {
+        read_pages(&client, &addresses[0], page, &options).await;
+        return;
+    }
     let started = Instant::now();
     let workers: Vec<_> = (0..options.concurrency)
         .map(|_| {
@@ -281,5 +289,73 @@ fn redact_password(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+/// `--page PATH`: GETs of one page by `concurrency` clients asking for brotli, as browsers do;
+/// reports pages per second, latency and the bytes on the wire.
+async fn read_pages(client: &reqwest::Client, address: &str, page: &str, options: &Options) {
+    let url = format!("{address}{page}");
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..options.concurrency)
+        .map(|_| {
+            let (client, url, next, total) =
+                (client.clone(), url.clone(), next.clone(), options.requests);
+            tokio::spawn(async move {
+                let (mut latencies, mut failures, mut bytes) = (Vec::new(), 0u64, 0u64);
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    let sent = Instant::now();
+                    match client
+                        .get(&url)
+                        .header("accept-encoding", "br")
+                        .send()
+                        .await
+                    {
+                        Ok(response) if response.status() == 200 => {
+                            bytes = response.bytes().await.map_or(0, |b| b.len() as u64);
+                            latencies.push(sent.elapsed());
+                        }
+                        _ => failures += 1,
+                    }
+                }
+                (latencies, failures, bytes)
+            })
+        })
+        .collect();
+    let (mut latencies, mut failures, mut bytes) = (Vec::new(), 0, 0);
+    for worker in workers {
+        let (l, f, b) = worker.await.unwrap();
+        latencies.extend(l);
+        failures += f;
+        bytes = bytes.max(b);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3
+    };
+    println!(
+        "page reads of {page}, {} clients, brotli",
+        options.concurrency
+    );
+    println!(
+        "  pages served       {} ({failures} failed)",
+        latencies.len()
+    );
+    println!("  body on the wire   {bytes} bytes");
+    println!(
+        "  throughput         {:.0} pages/s",
+        latencies.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!("  latency p50        {:.2} ms", percentile(0.5));
+    println!("  latency p99        {:.2} ms", percentile(0.99));
+    if failures > 0 {
+        std::process::exit(1);
     }
 }

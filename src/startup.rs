@@ -221,6 +221,7 @@ impl Application {
             )),
             records: Arc::new(Records::new(database.clone(), content.clone())),
             donors: donors.clone(),
+            page_cache: Arc::new(crate::server::page_cache::PageCache::default()),
             stopping: stopping_receiver,
             site: Arc::new(SiteInfo {
                 public_base_url: settings.public_base_url.clone(),

@@ -50,7 +50,7 @@ test.describe("with JavaScript on", () => {
 
     // Another donor pledges HK$300 (with its own page's token) and staff confirm the payment
     // from the command line, as they do for FPS and bank transfers.
-    const form = await request.get("/en/donate");
+    const form = await request.get("/en/donate?new_gift=1");
     // The token the server signed for this form (`{id}.{signature}`).
     const token = /name="token" value="([0-9a-f]{32}\.[0-9a-f]{32})"/.exec(await form.text())![1];
     const gift = await request.post("/en/donate", {

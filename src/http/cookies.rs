@@ -20,6 +20,9 @@ pub fn gift(https: bool) -> &'static str {
 pub const GIFT_KEY: &str = "sharecare_key";
 /// The share links a visitor already has, per story (see `referrals`).
 pub const SHARE_LINKS: &str = "sharecare_links";
+/// When a shared (cached) page's donation form was shown, signed: the note the form itself
+/// carries when it is rendered for one reader (see `pages::shared`, `form_guard`).
+pub const SHOWN: &str = "sharecare_shown";
 /// The share code a visit came with (see `referrals`).
 pub const REFERRAL: &str = "sharecare_ref";
 

@@ -42,10 +42,11 @@ pub async fn submit(
     State(state): State<AppState>,
     Path(locale_code): Path<String>,
     ClientAddress(address): ClientAddress,
+    headers: axum::http::HeaderMap,
     form: Result<Form<DonationForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
-    let form = match form {
+    let mut form = match form {
         Ok(Form(form)) => form,
         // Far larger than any donation form: not a donor's mistake to explain field by field.
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -57,6 +58,20 @@ pub async fn submit(
         // form: the donor sees what to fill in.
         Err(_) => DonationForm::default(),
     };
+    // A shared (cached) page's form carries neither its token nor its "shown at" note: the
+    // reader's cookies do (see `pages`).
+    if form.token.is_empty() {
+        if let Some(token) =
+            super::cookies::read(&headers, super::cookies::gift(state.site.is_https()))
+        {
+            form.token = token.to_string();
+        }
+    }
+    if form.shown.is_empty() {
+        if let Some(shown) = super::cookies::read(&headers, super::cookies::SHOWN) {
+            form.shown = shown.to_string();
+        }
+    }
     let again = FormAgain {
         state: &state,
         locale,

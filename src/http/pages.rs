@@ -1,23 +1,136 @@
 //! The content pages: home, donate, privacy and the stories. Pages with the donation form get
 //! the visit's gift session (see `gift_session`).
+//!
+//! Most readers get the page every reader of their language gets, from the page cache (see
+//! `server::page_cache`): rendered once, compressed once, with an ETag. What is theirs alone
+//! travels beside it: the form's token and its "shown at" note in cookies, and a policy that
+//! allows the page's scripts by hash. A reader whose page must differ (a gift already made with
+//! their token, a share code, a prefilled link) gets it rendered for them, as before.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use serde::Deserialize;
 
+use super::cookies;
 use super::gift_session::{gift_session, keep, stamp};
 use super::params::locale;
-use super::render::render;
+use super::render::{render, render_shared};
+use super::security::SharedScripts;
 use super::AppError;
-use crate::components::donation_form::FormState;
+use crate::components::donation_form::{FormState, GiftSession};
+use crate::domain::Locale;
 use crate::pages::donate::DonatePage;
 use crate::pages::home::HomePage;
 use crate::pages::privacy::PrivacyPage;
 use crate::pages::story::StoryPage;
+use crate::server::page_cache::{CachedPage, Encoding};
 use crate::server::state::AppState;
+
+/// How long the "shown at" cookie of a shared page's form lasts (as the gift cookie).
+const SHOWN_MAX_AGE_SECONDS: u32 = 30 * 60;
+
+/// Whether this reader may have the shared page: no query (a prefilled or shared link), no
+/// share code to carry, no gift already made with their token (its notice is theirs).
+fn shared_for(query: Option<&str>, session: &GiftSession) -> bool {
+    query.is_none_or(str::is_empty) && session.previous.is_none() && session.referral.is_none()
+}
+
+/// The form as every reader gets it: no token and no "shown at" note (cookies carry them).
+fn form_for_everyone(mut form: FormState) -> FormState {
+    form.form.token.clear();
+    form.form.shown.clear();
+    form
+}
+
+/// The cached page at `key`, rendered now if it is missing or shows an older total.
+async fn cached<F, V>(
+    state: &AppState,
+    key: String,
+    page: F,
+) -> Result<std::sync::Arc<CachedPage>, AppError>
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let progress = state.donations.progress();
+    if let Some(page) = state.page_cache.get(&key, progress) {
+        return Ok(page);
+    }
+    let html = render_shared(state, page)
+        .await
+        .map_err(AppError::donations_unavailable)?;
+    let cache = state.page_cache.clone();
+    // Compressing at the highest settings takes a moment: off the request threads.
+    let page =
+        tokio::task::spawn_blocking(move || cache.put(&key, CachedPage::new(html, progress)))
+            .await
+            .map_err(AppError::donations_unavailable)?;
+    Ok(page)
+}
+
+/// The shared page as this reader's response: the encoding they accept, 304 when they hold it,
+/// and (for pages with the form) their token and "shown at" note in cookies.
+fn respond(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: &CachedPage,
+    session: Option<&GiftSession>,
+) -> Response {
+    let accepted = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let encoding = Encoding::preferred(accepted);
+    let held = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .map(|tag| tag.trim().trim_start_matches("W/"))
+                .any(|tag| tag == page.etag || tag == "*")
+        });
+    let mut response = if held {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = page.body(encoding).to_vec().into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        if let Some(coding) = encoding.header() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        response
+    };
+    let out = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&page.etag) {
+        out.insert(header::ETAG, etag);
+    }
+    out.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
+        .extensions_mut()
+        .insert(SharedScripts(page.script_hashes.clone()));
+    if let Some(session) = session {
+        keep(&mut response, session, state);
+        cookies::set(
+            &mut response,
+            cookies::SHOWN,
+            &stamp(state),
+            SHOWN_MAX_AGE_SECONDS,
+            state.site.is_https(),
+        );
+    }
+    response
+}
+
+fn key(page: &str, locale: Locale) -> String {
+    format!("{}:{page}", locale.code())
+}
 
 /// `GET /{locale}`: the campaign page.
 pub async fn home(
@@ -28,6 +141,18 @@ pub async fn home(
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
     let session = gift_session(&state, &headers, query.as_deref()).await;
+    if shared_for(query.as_deref(), &session) {
+        let form = form_for_everyone(FormState::fresh(
+            &state.content,
+            session.clone(),
+            String::new(),
+        ));
+        let page = cached(&state, key("home", locale), move || {
+            view! { <HomePage locale form=form.clone()/> }
+        })
+        .await?;
+        return Ok(respond(&state, &headers, &page, Some(&session)));
+    }
     let form = FormState::fresh(&state.content, session.clone(), stamp(&state));
     let mut response = render(
         &state,
@@ -57,14 +182,25 @@ pub async fn donate(
     let locale = locale(&locale_code)?;
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let session = gift_session(&state, &headers, raw_query.as_deref()).await;
-    let form = FormState::prefilled(
-        &state.content,
-        state.donations.giving_rules(),
-        session.clone(),
-        stamp(&state),
-        query.amount.as_deref(),
-        query.frequency.as_deref(),
-    );
+    let prefilled = |session: GiftSession, stamp: String| {
+        FormState::prefilled(
+            &state.content,
+            state.donations.giving_rules(),
+            session,
+            stamp,
+            query.amount.as_deref(),
+            query.frequency.as_deref(),
+        )
+    };
+    if shared_for(raw_query.as_deref(), &session) {
+        let form = form_for_everyone(prefilled(session.clone(), String::new()));
+        let page = cached(&state, key("donate", locale), move || {
+            view! { <DonatePage locale form=form.clone()/> }
+        })
+        .await?;
+        return Ok(respond(&state, &headers, &page, Some(&session)));
+    }
+    let form = prefilled(session.clone(), stamp(&state));
     let mut response = render(
         &state,
         move || view! { <DonatePage locale form=form.clone()/> },
@@ -74,13 +210,18 @@ pub async fn donate(
     Ok(response)
 }
 
-/// `GET /{locale}/privacy`: the privacy notice.
+/// `GET /{locale}/privacy`: the privacy notice, the same for everyone.
 pub async fn privacy(
     State(state): State<AppState>,
     Path(locale_code): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
-    Ok(render(&state, move || view! { <PrivacyPage locale/> }).await)
+    let page = cached(&state, key("privacy", locale), move || {
+        view! { <PrivacyPage locale/> }
+    })
+    .await?;
+    Ok(respond(&state, &headers, &page, None))
 }
 
 /// `GET /{locale}/stories/{slug}`: one story, with the widget.
@@ -97,6 +238,18 @@ pub async fn story(
         .cloned()
         .ok_or(AppError::NotFound)?;
     let session = gift_session(&state, &headers, query.as_deref()).await;
+    if shared_for(query.as_deref(), &session) {
+        let form = form_for_everyone(FormState::fresh(
+            &state.content,
+            session.clone(),
+            String::new(),
+        ));
+        let page = cached(&state, key(&format!("story/{slug}"), locale), move || {
+            view! { <StoryPage locale story=story.clone() form=form.clone()/> }
+        })
+        .await?;
+        return Ok(respond(&state, &headers, &page, Some(&session)));
+    }
     let form = FormState::fresh(&state.content, session.clone(), stamp(&state));
     let mut response = render(&state, move || {
         view! { <StoryPage locale story=story.clone() form=form.clone()/> }

@@ -17,7 +17,34 @@ where
     F: Fn() -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    render_in_shell(state, true, page).await
+    render_in_shell(state, true, true, page).await
+}
+
+/// Renders `page` for every reader alike: no CSP nonce (a shared page's scripts are allowed by
+/// their hashes instead), the whole document as bytes.
+pub async fn render_shared<F, V>(state: &AppState, page: F) -> Result<Vec<u8>, axum::Error>
+where
+    F: Fn() -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let response = render_in_shell(state, true, false, page).await;
+    let bytes = axum::body::to_bytes(response.into_body(), 8 * 1024 * 1024).await?;
+    Ok(without_nonce(&String::from_utf8_lossy(&bytes)).into_bytes())
+}
+
+/// Leptos gives a page without a nonce of ours one of its own; a shared page must carry none
+/// (its policy names its scripts' hashes), so it is taken out again.
+fn without_nonce(html: &str) -> String {
+    let Some(start) = html.find(" nonce=\"") else {
+        return html.to_string();
+    };
+    let value_start = start + " nonce=\"".len();
+    let Some(length) = html[value_start..].find('"') else {
+        return html.to_string();
+    };
+    let nonce = &html[value_start..value_start + length];
+    html.replace(&format!(" nonce=\"{nonce}\""), "")
+        .replace(&format!(" crossorigin=\"{nonce}\""), " crossorigin")
 }
 
 /// Renders a staff admin page: the same shell without the browser bundle.
@@ -26,12 +53,12 @@ where
     F: Fn() -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let mut response = render_in_shell(state, false, page).await;
+    let mut response = render_in_shell(state, false, true, page).await;
     *response.status_mut() = status;
     response
 }
 
-async fn render_in_shell<F, V>(state: &AppState, islands: bool, page: F) -> Response
+async fn render_in_shell<F, V>(state: &AppState, islands: bool, nonced: bool, page: F) -> Response
 where
     F: Fn() -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -41,7 +68,7 @@ where
     let context = state.clone();
     // The response's Content-Security-Policy names this nonce (see `security`); the hydration
     // scripts carry it.
-    let nonce = NONCE.try_with(Clone::clone).ok();
+    let nonce = NONCE.try_with(Clone::clone).ok().filter(|_| nonced);
     let handler = leptos_axum::render_app_to_stream_with_context(
         move || {
             provide_context(context.clone());

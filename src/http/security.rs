@@ -16,6 +16,11 @@ use crate::paths::Endpoint;
 use crate::server::secrets::random_hex;
 use crate::server::state::AppState;
 
+/// On a shared (cached) page's response: its inline scripts' hashes, which its policy allows
+/// instead of a nonce (the same bytes go to every reader, so they can carry no nonce).
+#[derive(Debug, Clone)]
+pub struct SharedScripts(pub Vec<String>);
+
 tokio::task_local! {
     /// This request's CSP nonce, for the page rendered while answering it.
     pub static NONCE: String;
@@ -68,6 +73,10 @@ pub async fn security_headers(
     let nonce = random_hex::<16>();
     let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
     let site = &state.site;
+    let scripts = match response.extensions().get::<SharedScripts>() {
+        Some(SharedScripts(hashes)) => hashes.join(" "),
+        None => format!("'nonce-{nonce}'"),
+    };
     let headers = response.headers_mut();
     let mut set = |name: header::HeaderName, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -76,7 +85,7 @@ pub async fn security_headers(
     };
     set(
         header::CONTENT_SECURITY_POLICY,
-        content_security_policy(&nonce, site.is_https(), site.checkout_origin.as_deref()),
+        content_security_policy(&scripts, site.is_https(), site.checkout_origin.as_deref()),
     );
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
     set(
@@ -102,16 +111,20 @@ pub async fn security_headers(
     response
 }
 
-/// The policy: only the site's own files and the pages' nonced scripts run; WebAssembly may
-/// compile; no plugins, no `<base>`, no framing; forms post to the site (and, through its
-/// redirect, to the card checkout).
-pub fn content_security_policy(nonce: &str, https: bool, checkout_origin: Option<&str>) -> String {
+/// The policy: only the site's own files and the pages' nonced (or, on shared pages, hashed)
+/// scripts run; WebAssembly may compile; no plugins, no `<base>`, no framing; forms post to the
+/// site (and, through its redirect, to the card checkout). `scripts`: `'nonce-…'` or hashes.
+pub fn content_security_policy(
+    scripts: &str,
+    https: bool,
+    checkout_origin: Option<&str>,
+) -> String {
     let form_action = match checkout_origin {
         Some(origin) => format!("'self' {origin}"),
         None => "'self'".to_string(),
     };
     let mut policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self' {scripts} 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; \
          manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
          form-action {form_action}"
@@ -161,7 +174,8 @@ mod tests {
 
     #[test]
     fn the_policy_lets_nonced_scripts_and_wasm_run_and_nothing_frame_the_site() {
-        let policy = content_security_policy("abc", true, Some("https://checkout.stripe.com"));
+        let policy =
+            content_security_policy("'nonce-abc'", true, Some("https://checkout.stripe.com"));
         for part in [
             "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'",
             "object-src 'none'",

@@ -67,12 +67,13 @@ mod browser {
             show(&target_form, &errors, |_| true);
             // Every field has now been shown to the donor: keep them all up to date.
             *touched_fields.borrow_mut() = FIELDS.iter().map(|(field, _, _)| *field).collect();
+            // The token is the server's business (a shared page's form carries it in a cookie).
             if let Some(first) = errors.iter().find(|e| e.field != Field::Token) {
                 event.prevent_default();
                 if let Some((_, _, input)) = FIELDS.iter().find(|(f, _, _)| *f == first.field) {
                     focus(&target_form, input);
                 }
-            } else if errors.is_empty() {
+            } else {
                 submitting_now.set(true);
                 if let Some(button) = by_id(&target_form, "donate-submit") {
                     let _ = button.set_attribute("aria-disabled", "true");

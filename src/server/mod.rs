@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mailer;
 pub mod markup;
 pub mod metrics;
+pub mod page_cache;
 pub mod payment;
 pub mod qr;
 pub mod receipts;

@@ -91,6 +91,8 @@ pub struct AppState {
     pub records: Arc<crate::server::records::Records>,
     /// Donors looking after their own gifts.
     pub donors: Arc<crate::server::donors::Donors>,
+    /// Pages the same for every reader of a language, rendered once and kept compressed.
+    pub page_cache: Arc<crate::server::page_cache::PageCache>,
     /// Flips to `true` when the server begins to stop, so endless responses (the live progress
     /// stream) end and graceful shutdown can finish.
     pub stopping: tokio::sync::watch::Receiver<bool>,

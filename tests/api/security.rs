@@ -232,7 +232,8 @@ async fn honeypot_and_too_fast_submits_store_nothing_and_create_no_checkout() {
         ],
     )
     .await;
-    let page = app.get("/en/donate").await.text().await.unwrap();
+    // A page rendered for one reader carries its token and "shown at" note in the form.
+    let page = app.get("/en/donate?new_gift=1").await.text().await.unwrap();
     let field = |name: &str| {
         let marker = format!("name=\"{name}\" value=\"");
         let start = page
@@ -443,7 +444,10 @@ fn assert_security_headers(response: &reqwest::Response, what: &str) -> String {
     ] {
         assert!(csp.contains(part), "{part} in {what}'s CSP: {csp}");
     }
-    assert!(csp.contains("'nonce-"), "a nonce on {what}");
+    assert!(
+        csp.contains("'nonce-") || csp.contains("'sha256-"),
+        "a nonce (or, on a shared page, its scripts' hashes) on {what}"
+    );
     assert!(!csp.contains("unsafe-inline"), "{what}");
     assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
     assert!(headers.contains_key("referrer-policy"), "{what}");
@@ -472,7 +476,8 @@ fn assert_security_headers(response: &reqwest::Response, what: &str) -> String {
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app_on(Backend::Sqlite).await;
     std::fs::write(app.site_root.join("pkg/sharecare.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    let page = app.get("/en").await;
+    // A page rendered for one reader: a nonce of its own.
+    let page = app.get("/en?new_gift=1").await;
     let csp = assert_security_headers(&page, "a page");
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let nonce = csp
@@ -488,7 +493,7 @@ async fn every_response_carries_the_security_headers() {
         html.contains(&format!("nonce=\"{nonce}\"")),
         "the page's scripts carry the nonce"
     );
-    let next = app.get("/en").await;
+    let next = app.get("/en?new_gift=1").await;
     assert!(
         !next.headers()["content-security-policy"]
             .to_str()
@@ -496,6 +501,11 @@ async fn every_response_carries_the_security_headers() {
             .contains(&nonce),
         "a fresh nonce per response"
     );
+    // The shared page: no nonce in its bytes, its scripts allowed by hash.
+    let shared = app.get("/en").await;
+    let shared_csp = assert_security_headers(&shared, "a shared page");
+    assert!(!shared_csp.contains("'nonce-") && shared_csp.contains("'sha256-"));
+    assert!(!shared.text().await.unwrap().contains(" nonce="));
     let missing = app.get("/en/no-such-page").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_security_headers(&missing, "a 404");
