@@ -43,6 +43,9 @@ struct Options {
     instances: usize,
     /// `--page PATH`: read this page (as a browser asking for brotli) instead of giving.
     page: Option<String>,
+    /// `--url URL`: read this address of another server (nginx serving the same bytes) with
+    /// the same clients, for comparison; no application is started.
+    url: Option<String>,
 }
 
 fn options() -> Options {
@@ -53,6 +56,7 @@ fn options() -> Options {
         database: None,
         instances: 1,
         page: None,
+        url: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -66,10 +70,11 @@ fn options() -> Options {
             ("--database", _) if pair.len() == 2 => options.database = Some(pair[1].clone()),
             ("--instances", Some(n)) if n > 0 => options.instances = n as usize,
             ("--page", _) if pair.len() == 2 => options.page = Some(pair[1].clone()),
+            ("--url", _) if pair.len() == 2 => options.url = Some(pair[1].clone()),
             _ => {
                 eprintln!(
                     "usage: bench_donations [--requests N] [--concurrency N] [--limits on] \
-                     [--database URL] [--instances N] [--page PATH]"
+                     [--database URL] [--instances N] [--page PATH] [--url URL]"
                 );
                 std::process::exit(2);
             }
@@ -81,6 +86,14 @@ fn options() -> Options {
 #[tokio::main]
 async fn main() {
     let options = options();
+    if let Some(url) = &options.url {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(options.concurrency as usize)
+            .build()
+            .unwrap();
+        read_pages(&client, url, "", &options).await;
+        return;
+    }
     let folder = tempfile::tempdir().expect("temp folder");
     let database_url = options.database.clone().unwrap_or_else(|| {
         format!(
@@ -272,6 +285,10 @@ async fn main() {
         }
     }
     println!("  rows stored        {rows} (lost {lost}, extra {extra})");
+    println!(
+        "  peak RSS           {} kB (server and load generator, one process)",
+        peak_rss_kb()
+    );
     if lost > 0 || extra > 0 || failures > 0 {
         eprintln!("FAIL: every accepted submit must be stored exactly once");
         std::process::exit(1);
@@ -341,7 +358,7 @@ async fn read_pages(client: &reqwest::Client, address: &str, page: &str, options
             * 1e3
     };
     println!(
-        "page reads of {page}, {} clients, brotli",
+        "page reads of {url}, {} clients, brotli",
         options.concurrency
     );
     println!(
@@ -355,7 +372,21 @@ async fn read_pages(client: &reqwest::Client, address: &str, page: &str, options
     );
     println!("  latency p50        {:.2} ms", percentile(0.5));
     println!("  latency p99        {:.2} ms", percentile(0.99));
+    println!(
+        "  peak RSS           {} kB (server and load generator, one process)",
+        peak_rss_kb()
+    );
     if failures > 0 {
         std::process::exit(1);
     }
+}
+
+/// The process's peak resident memory (`VmHWM`), in kB: the servers run in this process.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
