@@ -125,9 +125,19 @@ async fn require(
     }
 }
 
-/// A signed-in form's token must be the session's.
-fn csrf_ok(held: &DonorSession, token: &str) -> bool {
-    constant_time_eq(token.as_bytes(), held.csrf.as_bytes())
+/// The signed-in donor for a form, whose token must be the session's: otherwise 401 (no
+/// session) or 403 (another page's form).
+async fn require_form(
+    session: &Session,
+    locale: Locale,
+    csrf: &str,
+) -> Result<DonorSession, Response> {
+    let held = require(session, &Method::POST, locale).await?;
+    if constant_time_eq(csrf.as_bytes(), held.csrf.as_bytes()) {
+        Ok(held)
+    } else {
+        Err(StatusCode::FORBIDDEN.into_response())
+    }
 }
 
 fn issued(state: &AppState, token: &str) -> bool {
@@ -414,13 +424,9 @@ async fn sign_out(
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, AppError> {
     let locale = params::locale(&locale_code)?;
-    let held = match require(&session, &Method::POST, locale).await {
-        Ok(held) => held,
-        Err(response) => return Ok(response),
-    };
     let form = form.map(|Form(form)| form).unwrap_or_default();
-    if !csrf_ok(&held, &form.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+    if let Err(response) = require_form(&session, locale, &form.csrf).await {
+        return Ok(response);
     }
     let _ = session.flush().await;
     Ok(Redirect::to(&paths::my_gifts(locale)).into_response())
@@ -465,14 +471,11 @@ async fn change_gift(
 ) -> Result<Response, AppError> {
     let locale = params::locale(&locale_code)?;
     let reference = params::reference(&reference)?;
-    let held = match require(&session, &Method::POST, locale).await {
+    let form = form.map(|Form(form)| form).unwrap_or_default();
+    let held = match require_form(&session, locale, &form.csrf).await {
         Ok(held) => held,
         Err(response) => return Ok(response),
     };
-    let form = form.map(|Form(form)| form).unwrap_or_default();
-    if !csrf_ok(&held, &form.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
-    }
     let donors = &state.donors;
     // Someone else's gift (or none) is simply not found.
     if donors
@@ -569,14 +572,11 @@ async fn consent(
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, AppError> {
     let locale = params::locale(&locale_code)?;
-    let held = match require(&session, &Method::POST, locale).await {
+    let form = form.map(|Form(form)| form).unwrap_or_default();
+    let held = match require_form(&session, locale, &form.csrf).await {
         Ok(held) => held,
         Err(response) => return Ok(response),
     };
-    let form = form.map(|Form(form)| form).unwrap_or_default();
-    if !csrf_ok(&held, &form.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
-    }
     state
         .donors
         .set_consent(&held.email_key, form.consent.is_some())
@@ -706,14 +706,11 @@ async fn erase(
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, AppError> {
     let locale = params::locale(&locale_code)?;
-    let held = match require(&session, &Method::POST, locale).await {
+    let form = form.map(|Form(form)| form).unwrap_or_default();
+    let held = match require_form(&session, locale, &form.csrf).await {
         Ok(held) => held,
         Err(response) => return Ok(response),
     };
-    let form = form.map(|Form(form)| form).unwrap_or_default();
-    if !csrf_ok(&held, &form.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
-    }
     if form.confirm.is_none() {
         return Ok(back(locale, "problem", "confirm"));
     }

@@ -95,7 +95,7 @@ fn respond(
     let mut response = if held {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut response = page.body(encoding).to_vec().into_response();
+        let mut response = page.body(encoding).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
@@ -114,7 +114,7 @@ fn respond(
     out.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
         .extensions_mut()
-        .insert(SharedScripts(page.script_hashes.clone()));
+        .insert(SharedScripts(page.script_sources.clone()));
     if let Some(session) = session {
         keep(&mut response, session, state);
         cookies::set(

@@ -19,7 +19,7 @@ use crate::server::state::AppState;
 /// On a shared (cached) page's response: its inline scripts' hashes, which its policy allows
 /// instead of a nonce (the same bytes go to every reader, so they can carry no nonce).
 #[derive(Debug, Clone)]
-pub struct SharedScripts(pub Vec<String>);
+pub struct SharedScripts(pub std::sync::Arc<str>);
 
 tokio::task_local! {
     /// This request's CSP nonce, for the page rendered while answering it.
@@ -74,7 +74,7 @@ pub async fn security_headers(
     let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
     let site = &state.site;
     let scripts = match response.extensions().get::<SharedScripts>() {
-        Some(SharedScripts(hashes)) => hashes.join(" "),
+        Some(SharedScripts(sources)) => sources.to_string(),
         None => format!("'nonce-{nonce}'"),
     };
     let headers = response.headers_mut();

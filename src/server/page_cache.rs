@@ -24,11 +24,13 @@ pub struct CachedPage {
     /// The total the page shows: the entry is stale once it changes.
     pub progress: Progress,
     pub etag: String,
-    pub identity: Vec<u8>,
-    pub gzip: Vec<u8>,
-    pub brotli: Vec<u8>,
-    /// `'sha256-...'` for each inline script, for the page's script-src.
-    pub script_hashes: Vec<String>,
+    /// Shared buffers: each response hands out a reference, never a copy.
+    pub identity: bytes::Bytes,
+    pub gzip: bytes::Bytes,
+    pub brotli: bytes::Bytes,
+    /// `'sha256-...'` for each inline script, space-separated: the page's script-src sources,
+    /// joined once here rather than on every response.
+    pub script_sources: std::sync::Arc<str>,
     /// When it was made (a counter), to drop the oldest first.
     made: u64,
 }
@@ -97,19 +99,22 @@ impl CachedPage {
         CachedPage {
             progress,
             etag,
-            script_hashes: inline_script_hashes(&String::from_utf8_lossy(&html)),
-            gzip,
-            brotli,
-            identity: html,
+            script_sources: inline_script_hashes(&String::from_utf8_lossy(&html))
+                .join(" ")
+                .into(),
+            gzip: gzip.into(),
+            brotli: brotli.into(),
+            identity: html.into(),
             made: 0,
         }
     }
 
-    pub fn body(&self, encoding: Encoding) -> &[u8] {
+    /// The body in `encoding` (a cheap, reference-counted handle on the cached bytes).
+    pub fn body(&self, encoding: Encoding) -> bytes::Bytes {
         match encoding {
-            Encoding::Brotli => &self.brotli,
-            Encoding::Gzip => &self.gzip,
-            Encoding::Identity => &self.identity,
+            Encoding::Brotli => self.brotli.clone(),
+            Encoding::Gzip => self.gzip.clone(),
+            Encoding::Identity => self.identity.clone(),
         }
     }
 }
@@ -250,12 +255,12 @@ mod tests {
         let html = "<!DOCTYPE html><p>留守兒童</p>".repeat(50).into_bytes();
         let page = CachedPage::new(html.clone(), progress(1));
         let mut unbrotli = Vec::new();
-        brotli::Decompressor::new(page.body(Encoding::Brotli), 4096)
+        brotli::Decompressor::new(&page.body(Encoding::Brotli)[..], 4096)
             .read_to_end(&mut unbrotli)
             .unwrap();
         assert_eq!(unbrotli, html);
         let mut ungzip = Vec::new();
-        flate2::read::GzDecoder::new(page.body(Encoding::Gzip))
+        flate2::read::GzDecoder::new(&page.body(Encoding::Gzip)[..])
             .read_to_end(&mut ungzip)
             .unwrap();
         assert_eq!(ungzip, html);
