@@ -1,6 +1,6 @@
 # Sourced by scripts/run and scripts/test: installs whatever this machine lacks, idempotently,
 # so both commands work on a fresh Debian machine that has Rust and Node.
-#   ensure_build_tools   wasm32 target, cargo-leptos, wasm-bindgen-cli, npm packages (wasm-opt)
+#   ensure_build_tools   wasm32 target, wasm-bindgen-cli, npm packages (wasm-opt, lightningcss, esbuild)
 #   ensure_chromium      Debian's chromium for Playwright (installed when running as root)
 #   ensure_postgres      a PostgreSQL server for the tests: the machine's own on 127.0.0.1:5432,
 #                        else a throwaway cluster (Debian's postgresql, initdb + pg_ctl)
@@ -9,7 +9,6 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CARGO_LEPTOS_VERSION="0.3.10"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
@@ -28,10 +27,6 @@ ensure_build_tools() {
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once; about 15 minutes on 2 cores)"
-    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
-  fi
   local wbg
   wbg="$(wasm_bindgen_version)"
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
@@ -39,7 +34,8 @@ ensure_build_tools() {
     # Not --locked: the CLI's own lock file pins crates that no longer build here.
     cargo install wasm-bindgen-cli --version "$wbg"
   fi
-  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/lightningcss" ] \
+     || [ ! -x "$ROOT/end2end/node_modules/.bin/esbuild" ] || [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
      || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     log "installing npm packages in end2end/"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
@@ -130,10 +126,46 @@ pg_ready() {
   fi
 }
 
+# The release site, built with plain cargo and three small tools rather than cargo-leptos (whose
+# own compile took 18 of a first run's 33 minutes): the same layout cargo-leptos writes, so
+# `cargo leptos watch` stays a contributor's dev loop.
+#   target/release/sharecare            the server
+#   target/release/hash.txt             `js|wasm|css: <hash>`, read by Leptos and src/server/assets.rs
+#   target/site/pkg/sharecare.<hash>.*  the browser bundle (wasm-bindgen, wasm-opt, esbuild,
+#                                       lightningcss), named by content so it is cached for a year
+#   target/site/...                     public/ copied, every text file precompressed (.br, .gz)
 build_site() {
-  log "building the release site (server + WASM)"
-  (cd "$ROOT" && cargo leptos build --release)
-  node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site"
+  local site="$ROOT/target/site" wasm_dir="$TARGET_DIR/wasm32-unknown-unknown/wasm-release"
+  local work
+  work="$(mktemp -d)"
+  log "building the release server"
+  (cd "$ROOT" && cargo build --release --bin sharecare --no-default-features --features ssr)
+  log "building the browser bundle (WASM)"
+  (cd "$ROOT" && cargo build --lib --profile wasm-release --target wasm32-unknown-unknown \
+    --no-default-features --features hydrate)
+  wasm-bindgen --target web --no-typescript --out-name sharecare --out-dir "$work" "$wasm_dir/sharecare.wasm"
+  # The features rustc's wasm32 target emits; binaryen 132 (npm) rather than Debian's 108, whose
+  # output never hydrates.
+  wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue \
+    "$work/sharecare_bg.wasm" -o "$work/sharecare.wasm"
+  esbuild "$work/sharecare.js" --minify --format=esm --log-level=warning --outfile="$work/sharecare.min.js"
+  lightningcss --minify --targets defaults "$ROOT/style/main.css" -o "$work/sharecare.css"
+
+  rm -rf "$site"
+  mkdir -p "$site/pkg"
+  cp -R "$ROOT/public/." "$site/"
+  local hashes="" kind file hash
+  for kind in js wasm css; do
+    file="$work/sharecare.$kind"
+    [ "$kind" = js ] && file="$work/sharecare.min.js"
+    hash="$(sha256sum "$file" | cut -c1-20)"
+    cp "$file" "$site/pkg/sharecare.$hash.$kind"
+    hashes+="$kind: $hash"$'\n'
+  done
+  printf '%s' "$hashes" > "$TARGET_DIR/release/hash.txt"
+  rm -rf "$work"
+  node "$ROOT/scripts/precompress.mjs" "$site"
 }
 
 # Runs the release server with the built site. Extra environment passes through.
