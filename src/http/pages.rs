@@ -8,8 +8,9 @@
 //! their token, a share code, a prefilled link) gets it rendered for them, as before.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Path, Query, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -18,14 +19,14 @@ use super::cookies;
 use super::gift_session::{gift_session, keep, stamp};
 use super::params::locale;
 use super::render::{render, render_shared};
-use super::security::SharedScripts;
+use super::security::{add_security_headers, SharedScripts};
 use super::AppError;
 use crate::components::donation_form::{FormState, GiftSession};
-use crate::domain::Locale;
 use crate::pages::donate::DonatePage;
 use crate::pages::home::HomePage;
 use crate::pages::privacy::PrivacyPage;
 use crate::pages::story::StoryPage;
+use crate::paths::{self, Endpoint};
 use crate::server::page_cache::{CachedPage, Encoding};
 use crate::server::state::AppState;
 
@@ -49,6 +50,7 @@ fn form_for_everyone(mut form: FormState) -> FormState {
 async fn cached<F, V>(
     state: &AppState,
     key: String,
+    endpoint: Endpoint,
     page: F,
 ) -> Result<std::sync::Arc<CachedPage>, AppError>
 where
@@ -59,15 +61,18 @@ where
     if let Some(page) = state.page_cache.get(&key, progress) {
         return Ok(page);
     }
+    let carries_form = endpoint != Endpoint::Privacy;
     let html = render_shared(state, page)
         .await
         .map_err(AppError::donations_unavailable)?;
     let cache = state.page_cache.clone();
     // Compressing at the highest settings takes a moment: off the request threads.
-    let page =
-        tokio::task::spawn_blocking(move || cache.put(&key, CachedPage::new(html, progress)))
-            .await
-            .map_err(AppError::donations_unavailable)?;
+    let page = tokio::task::spawn_blocking(move || {
+        let page = CachedPage::new(html, progress).for_route(endpoint.pattern(), carries_form);
+        cache.put(&key, page)
+    })
+    .await
+    .map_err(AppError::donations_unavailable)?;
     Ok(page)
 }
 
@@ -128,8 +133,31 @@ fn respond(
     response
 }
 
-fn key(page: &str, locale: Locale) -> String {
-    format!("{}:{page}", locale.code())
+/// Middleware, outermost: the page cache's front door. A first-time reader's GET of a cached
+/// page (no query, no cookies: nothing of theirs can change it) is answered here, from the
+/// cached bytes with a new form token, without passing through the layers and handlers that
+/// every other request takes; that path costs a few microseconds, which is what lets one small
+/// server carry a link shared in a big group chat. Anything else goes in as before.
+pub async fn front_door(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let fresh_reader = request.method() == Method::GET
+        && request.uri().query().is_none()
+        && !request.headers().contains_key(header::COOKIE);
+    if !fresh_reader {
+        return next.run(request).await;
+    }
+    let progress = state.donations.progress();
+    let Some(page) = state.page_cache.get(request.uri().path(), progress) else {
+        return next.run(request).await;
+    };
+    let session = page.carries_form.then(|| GiftSession {
+        token: state.form_guard.issue_token(),
+        previous: None,
+        referral: None,
+    });
+    let mut response = respond(&state, request.headers(), &page, session.as_ref());
+    add_security_headers(&state, response.headers_mut(), &page.script_sources);
+    super::observe::count_request(page.route, response.status());
+    response
 }
 
 /// `GET /{locale}`: the campaign page.
@@ -147,7 +175,7 @@ pub async fn home(
             session.clone(),
             String::new(),
         ));
-        let page = cached(&state, key("home", locale), move || {
+        let page = cached(&state, paths::home(locale), Endpoint::Home, move || {
             view! { <HomePage locale form=form.clone()/> }
         })
         .await?;
@@ -194,7 +222,7 @@ pub async fn donate(
     };
     if shared_for(raw_query.as_deref(), &session) {
         let form = form_for_everyone(prefilled(session.clone(), String::new()));
-        let page = cached(&state, key("donate", locale), move || {
+        let page = cached(&state, paths::donate(locale), Endpoint::Donate, move || {
             view! { <DonatePage locale form=form.clone()/> }
         })
         .await?;
@@ -217,9 +245,14 @@ pub async fn privacy(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
-    let page = cached(&state, key("privacy", locale), move || {
-        view! { <PrivacyPage locale/> }
-    })
+    let page = cached(
+        &state,
+        paths::privacy(locale),
+        Endpoint::Privacy,
+        move || {
+            view! { <PrivacyPage locale/> }
+        },
+    )
     .await?;
     Ok(respond(&state, &headers, &page, None))
 }
@@ -244,9 +277,14 @@ pub async fn story(
             session.clone(),
             String::new(),
         ));
-        let page = cached(&state, key(&format!("story/{slug}"), locale), move || {
-            view! { <StoryPage locale story=story.clone() form=form.clone()/> }
-        })
+        let page = cached(
+            &state,
+            paths::story(locale, &slug),
+            Endpoint::Story,
+            move || {
+                view! { <StoryPage locale story=story.clone() form=form.clone()/> }
+            },
+        )
         .await?;
         return Ok(respond(&state, &headers, &page, Some(&session)));
     }

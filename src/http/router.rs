@@ -106,7 +106,8 @@ pub fn build_router(state: AppState) -> Router {
 /// strings; the security headers (with this request's CSP nonce); a panic answered as a 500
 /// page; cross-site posts refused; load beyond the limit shed with 503; a deadline for each
 /// answer and for the body's arrival (408); compression; one address per page; the visit's
-/// share code; error pages in the reader's language. Public so tests can put the same armour
+/// share code; error pages in the reader's language; and, outside them all, the page cache's front door
+/// (a first-time reader's cached page). Public so tests can put the same armour
 /// around a route of their own.
 pub fn protect(router: Router<AppState>, state: AppState) -> Router {
     // Leptos renders on tokio; its own router would set this up, ours must. A second call
@@ -175,5 +176,9 @@ pub fn protect(router: Router<AppState>, state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(observe::RandomRequestId))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::front_door,
+        ))
         .with_state(state)
 }

@@ -72,12 +72,19 @@ pub async fn security_headers(
 ) -> Response {
     let nonce = random_hex::<16>();
     let mut response = NONCE.scope(nonce.clone(), next.run(request)).await;
-    let site = &state.site;
     let scripts = match response.extensions().get::<SharedScripts>() {
         Some(SharedScripts(sources)) => sources.to_string(),
         None => format!("'nonce-{nonce}'"),
     };
-    let headers = response.headers_mut();
+    add_security_headers(&state, response.headers_mut(), &scripts);
+    response
+}
+
+/// The security headers for a response whose page runs `scripts` (`'nonce-…'` or hashes):
+/// added by the middleware above, and by the page cache's front door (`pages::front_door`),
+/// which answers before the middleware runs.
+pub fn add_security_headers(state: &AppState, headers: &mut HeaderMap, scripts: &str) {
+    let site = &state.site;
     let mut set = |name: header::HeaderName, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
@@ -85,7 +92,7 @@ pub async fn security_headers(
     };
     set(
         header::CONTENT_SECURITY_POLICY,
-        content_security_policy(&scripts, site.is_https(), site.checkout_origin.as_deref()),
+        content_security_policy(scripts, site.is_https(), site.checkout_origin.as_deref()),
     );
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
     set(
@@ -108,7 +115,6 @@ pub async fn security_headers(
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         );
     }
-    response
 }
 
 /// The policy: only the site's own files and the pages' nonced (or, on shared pages, hashed)

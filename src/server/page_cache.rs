@@ -31,6 +31,11 @@ pub struct CachedPage {
     /// `'sha256-...'` for each inline script, space-separated: the page's script-src sources,
     /// joined once here rather than on every response.
     pub script_sources: std::sync::Arc<str>,
+    /// The route it answers (its pattern, for the request metrics).
+    pub route: &'static str,
+    /// Whether it holds the donation form, whose token and "shown at" note each reader gets
+    /// in cookies beside it.
+    pub carries_form: bool,
     /// When it was made (a counter), to drop the oldest first.
     made: u64,
 }
@@ -105,8 +110,17 @@ impl CachedPage {
             gzip: gzip.into(),
             brotli: brotli.into(),
             identity: html.into(),
+            route: "",
+            carries_form: false,
             made: 0,
         }
+    }
+
+    /// Names the route the page answers and whether it holds the donation form.
+    pub fn for_route(mut self, route: &'static str, carries_form: bool) -> CachedPage {
+        self.route = route;
+        self.carries_form = carries_form;
+        self
     }
 
     /// The body in `encoding` (a cheap, reference-counted handle on the cached bytes).
@@ -145,7 +159,8 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-/// The cache, shared by every request of this server.
+/// The cache, shared by every request of this server. Keyed by the page's path (`/en`,
+/// `/zh-hk/stories/lele`): only canonical paths reach the pages, so a path names one page.
 #[derive(Debug, Default)]
 pub struct PageCache {
     entries: Mutex<HashMap<String, Arc<CachedPage>>>,

@@ -247,6 +247,96 @@ async fn a_paid_gift_shows_in_the_next_served_page() {
         .mark_paid(&Reference::parse(&reference).unwrap())
         .await
         .unwrap();
+    // No cookie, no query: the front door's reader, who must not get the old entry either.
     let after = raised(&get(&app, "/en", &[]).await.text().await.unwrap());
     assert_ne!(before, after, "the new total, not the cached one");
+}
+
+/// The headers a reader's browser acts on, with the per-request values (token, "shown at",
+/// request id) left out.
+fn acted_on(response: &reqwest::Response) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| !["date", "x-request-id", "set-cookie"].contains(&name.as_str()))
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_string()))
+        .collect();
+    headers.sort();
+    headers
+}
+
+fn cookie_names(response: &reqwest::Response) -> Vec<String> {
+    let mut names: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| {
+            let value = value.to_str().ok()?;
+            Some(value.split('=').next()?.to_string())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_first_time_reader_gets_the_same_page_and_headers_from_the_front_door() {
+    let app = spawn_app().await;
+    for path in ["/en", "/zh-hk/stories/yiyi", "/en/donate", "/zh-cn/privacy"] {
+        // The first request renders through the page's handler; the next ones, with no cookie
+        // and no query, are answered by the front door from the same entry.
+        let through_handler = get(&app, path, &[("accept-encoding", "br")]).await;
+        let renders = app.state.page_cache.renders();
+        let first_door = get(&app, path, &[("accept-encoding", "br")]).await;
+        let again = get(&app, path, &[("accept-encoding", "br")]).await;
+        // A reader with a cookie of no consequence goes in through the handler.
+        let with_cookie = get(
+            &app,
+            path,
+            &[("accept-encoding", "br"), ("cookie", "unrelated=1")],
+        )
+        .await;
+        assert_eq!(app.state.page_cache.renders(), renders, "{path}: no render");
+
+        assert_eq!(first_door.status(), StatusCode::OK, "{path}");
+        assert_eq!(acted_on(&first_door), acted_on(&through_handler), "{path}");
+        assert_eq!(acted_on(&first_door), acted_on(&with_cookie), "{path}");
+        assert_eq!(
+            cookie_names(&first_door),
+            cookie_names(&through_handler),
+            "{path}"
+        );
+        let csp = first_door.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("'sha256-") && !csp.contains("'nonce-"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+
+        if path.ends_with("privacy") {
+            assert!(cookie_names(&first_door).is_empty(), "no form, no cookies");
+        } else {
+            // Each first-time reader gets a token of their own.
+            let tokens: Vec<String> = [&first_door, &again, &through_handler]
+                .iter()
+                .map(|response| {
+                    cookie(response, "sharecare_gift")
+                        .or_else(|| cookie(response, "__Host-sharecare_gift"))
+                        .expect("a gift token")
+                })
+                .collect();
+            assert_ne!(tokens[0], tokens[1], "{path}");
+            assert_ne!(tokens[0], tokens[2], "{path}");
+        }
+        let bodies = [
+            first_door.bytes().await.unwrap(),
+            through_handler.bytes().await.unwrap(),
+            with_cookie.bytes().await.unwrap(),
+        ];
+        assert_eq!(bodies[0], bodies[1], "{path}: the same bytes");
+        assert_eq!(bodies[0], bodies[2], "{path}: the same bytes");
+    }
 }
