@@ -30,6 +30,7 @@ pub fn shell<V: IntoView + 'static>(
                 <link rel="apple-touch-icon" href=paths::image("icon-192.png")/>
                 <link rel="manifest" href=Endpoint::Manifest.pattern()/>
                 {islands.then(|| view! { <HydrationScripts options islands=true/> })}
+                {islands.then(navigation_script)}
                 <MetaTags/>
             </head>
             <body>
@@ -37,4 +38,21 @@ pub fn shell<V: IntoView + 'static>(
             </body>
         </html>
     }
+}
+
+/// The script that moves between the campaign's pages without a reload (`src/navigation.js`),
+/// told which paths it may take over: the pages served from the page cache, in every language.
+fn navigation_script() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(not(feature = "ssr"))]
+    let nonce = None::<String>;
+    let locales = crate::domain::Locale::ALL
+        .iter()
+        .map(|locale| locale.code())
+        .collect::<Vec<_>>()
+        .join("|");
+    let pages = format!("^/({locales})(/(donate|privacy|stories/[a-z0-9-]+))?$");
+    let script = format!("{}({pages:?});", include_str!("navigation.js").trim_end());
+    view! { <script type="module" nonce=nonce inner_html=script></script> }
 }

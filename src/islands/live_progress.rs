@@ -5,7 +5,7 @@ use crate::islands::live_root;
 /// Wraps the server-rendered campaign progress (see `components::progress`). Once hydrated it
 /// listens to the progress stream the markup names (`data-stream`, server-sent events) and
 /// rewrites the figures and the bar when a gift is confirmed, so an open page never shows a
-/// stale total.
+/// stale total. However many pages the reader moves through, there is one stream.
 #[island]
 pub fn LiveProgress(children: Children) -> impl IntoView {
     live_root("live-progress", children, |root| {
@@ -18,11 +18,26 @@ pub fn LiveProgress(children: Children) -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
     use wasm_bindgen::JsCast;
     use web_sys::{Element, EventSource, MessageEvent};
 
     use crate::domain::money::{group_thousands, Currency, Money};
     use crate::islands::on;
+
+    thread_local! {
+        /// The page's one progress stream and the progress elements it updates. Pages swapped in
+        /// without a reload (`src/navigation.js`) add their own elements to it rather than open
+        /// a second stream; elements no longer in the document are let go on the next event.
+        static SHARED: RefCell<Option<Shared>> = const { RefCell::new(None) };
+    }
+
+    struct Shared {
+        stream: String,
+        roots: Rc<RefCell<Vec<Element>>>,
+    }
 
     pub fn follow(root: &Element) {
         // The progress element names its stream.
@@ -34,10 +49,21 @@ mod browser {
         else {
             return;
         };
+        let joined = SHARED.with_borrow(|shared| match shared {
+            Some(shared) if shared.stream == stream => {
+                shared.roots.borrow_mut().push(root.clone());
+                true
+            }
+            _ => false,
+        });
+        if joined {
+            return;
+        }
         let Ok(source) = EventSource::new(&stream) else {
             return;
         };
-        let root = root.clone();
+        let roots = Rc::new(RefCell::new(vec![root.clone()]));
+        let listeners = roots.clone();
         on(&source, "progress", move |event: web_sys::Event| {
             let Some(data) = event
                 .dyn_ref::<MessageEvent>()
@@ -45,8 +71,13 @@ mod browser {
             else {
                 return;
             };
-            update(&root, &data);
+            let mut roots = listeners.borrow_mut();
+            roots.retain(|root| root.is_connected());
+            for root in roots.iter() {
+                update(root, &data);
+            }
         });
+        SHARED.set(Some(Shared { stream, roots }));
     }
 
     /// Applies one event: "raised_minor supporters goal_minor percent currency".
