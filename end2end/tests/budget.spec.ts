@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page, type Response } from "@playwright/test";
 import { brotliCompressSync, constants } from "node:zlib";
 import { writeFileSync, mkdirSync } from "node:fs";
 
@@ -6,24 +6,52 @@ import { writeFileSync, mkdirSync } from "node:fs";
 // the ceiling. 1 KB = 1000 bytes. The ceiling is never raised; the target is what we aim for.
 const CEILING_BYTES = 120_000;
 const TARGET_BYTES = 60_000;
+const FIRST_ROUND_TRIP_BYTES = 14_600;
 
 const brotli = (bytes: Buffer) =>
   brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }).length;
 
-// The home page and a story page (the page shared links open on).
-for (const [name, pagePath] of [["home", "/en"], ["story", "/en/stories/lele"]]) test(`${name} page stays within the byte budget`, async ({ page, request }) => {
+// Every page the page cache serves (home, donate, privacy and each story, in every language),
+// found in the sitemap so a new story or language is covered without editing this file.
+const CACHED_PAGE = /^\/(en|zh-hk|zh-cn)(\/(donate|privacy|stories\/[a-z0-9-]+))?$/;
+
+test("every cached page stays within the byte budget", async ({ browser, request, baseURL }) => {
+  const sitemap = await (await request.get("/sitemap.xml")).text();
+  const paths = [...sitemap.matchAll(/<loc>([^<]+)<\/loc>/g)]
+    .map((match) => new URL(match[1]).pathname)
+    .filter((path) => CACHED_PAGE.test(path));
+  expect(paths.length, "the sitemap lists the campaign pages").toBeGreaterThanOrEqual(12);
+  for (const kind of ["", "/donate", "/privacy", "/stories/"]) {
+    expect(paths.some((path) => path.includes(kind)), `a ${kind || "home"} page`).toBe(true);
+  }
+  const summary: Record<string, number> = {};
+  for (const pagePath of paths) {
+    const name = pagePath.slice(1).replaceAll("/", "-");
+    // A new context for each page: a first visit, nothing in the browser's cache.
+    const context = await browser.newContext({ baseURL });
+    summary[pagePath] = await measure(await context.newPage(), request, name, pagePath);
+    await context.close();
+  }
+  const largest = Math.max(...Object.values(summary));
+  console.log(`byte budget over ${paths.length} cached pages: largest ${largest} bytes (goal ${TARGET_BYTES}: ${largest <= TARGET_BYTES ? "met" : `over by ${largest - TARGET_BYTES}`})`);
+  writeFileSync("test-results/byte-budget-summary.json", JSON.stringify({ ceiling_bytes: CEILING_BYTES, target_bytes: TARGET_BYTES, pages: summary }, null, 2));
+});
+
+async function measure(page: Page, request: APIRequestContext, name: string, pagePath: string): Promise<number> {
   const assets = new Map<string, { kind: string; raw: number; brotli: number }>();
-  page.on("response", async (response) => {
+  const record = async (response: Response) => {
     const kind = response.request().resourceType();
     const url = new URL(response.url());
     const isWasm = url.pathname.endsWith(".wasm");
     if (!["document", "stylesheet", "script"].includes(kind) && !isWasm) return;
-    const body = await response.body();
+    const body = await response.body().catch(() => null);
+    if (!body) return;
     assets.set(url.pathname, { kind: isWasm ? "wasm" : kind, raw: body.length, brotli: brotli(body) });
-  });
+  };
+  page.on("response", record);
   await page.goto(pagePath);
   await expect(page.locator('[data-hydrated="true"]').first()).toBeAttached();
-
+  page.off("response", record);
   const kinds = new Set([...assets.values()].map((a) => a.kind));
   for (const kind of ["document", "stylesheet", "script", "wasm"]) {
     expect(kinds, `the page loaded no ${kind}`).toContain(kind);
@@ -37,9 +65,16 @@ for (const [name, pagePath] of [["home", "/en"], ["story", "/en/stories/lele"]])
   };
   mkdirSync("test-results", { recursive: true });
   writeFileSync(`test-results/byte-budget-${name}.json`, JSON.stringify(report, null, 2));
-  console.log(`byte budget, ${pagePath}: ${total} bytes brotli (ceiling ${CEILING_BYTES}, target ${TARGET_BYTES})`);
+  console.log(`byte budget, ${pagePath}: ${total} bytes brotli (ceiling ${CEILING_BYTES}, goal ${TARGET_BYTES})`);
   for (const [path, a] of assets) console.log(`  ${a.kind.padEnd(10)} ${String(a.brotli).padStart(7)} B  ${path}`);
   expect(total).toBeLessThanOrEqual(CEILING_BYTES);
+  // The HTML and its stylesheet (all the first screen needs; the WASM only adds behaviour) fit in
+  // what a new connection may send before its first acknowledgement: 10 segments of 1,460 bytes.
+  const firstScreen = [...assets.values()]
+    .filter((a) => a.kind === "document" || a.kind === "stylesheet")
+    .reduce((sum, a) => sum + a.brotli, 0);
+  console.log(`  HTML + CSS ${firstScreen} B brotli (first round trip ${FIRST_ROUND_TRIP_BYTES} B)`);
+  expect(firstScreen, "HTML + CSS within the first 14 KB").toBeLessThanOrEqual(FIRST_ROUND_TRIP_BYTES);
 
   // Hashed bundle files are served precompressed and cached for a year.
   for (const path of [...assets.keys()].filter((p) => p.startsWith("/pkg/"))) {
@@ -49,7 +84,8 @@ for (const [name, pagePath] of [["home", "/en"], ["story", "/en/stories/lele"]])
     expect(response.headers()["cache-control"], path).toContain("immutable");
     expect(path, "bundle file names carry a content hash").toMatch(/\.[0-9A-Za-z_-]{8,}\.(js|wasm|css)$/);
   }
-});
+  return total;
+}
 
 test("no translations or campaign content reach the WASM bundle", async ({ page, request }) => {
   let wasmPath = "";

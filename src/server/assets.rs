@@ -1,6 +1,7 @@
-//! Names of the built browser assets. With `hash-files`, cargo-leptos names them
-//! `sharecare.<hash>.css` (and `.js`, `.wasm`) and writes the hashes to `hash.txt` beside the
-//! server binary; hashed names are what let `/pkg/` be cached for a year.
+//! Names of the built browser assets. The site build (`build_site` in `scripts/setup.sh`, or
+//! cargo-leptos with `hash-files`) names them `sharecare.<hash>.css` (and `.js`, `.wasm`) and
+//! writes the hashes to `hash.txt` beside the server binary; hashed names are what let `/pkg/`
+//! be cached for a year.
 
 use std::path::Path;
 
