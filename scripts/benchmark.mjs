@@ -203,11 +203,13 @@ for (const [name, path] of pages) {
 const firstLoad = {};
 for (const [name, path] of pages) {
   const html = (await rawGet(sitePort, path)).body.toString("utf8");
-  const href = (pattern) => pattern.exec(html)?.[1];
+  // The stylesheet is linked in the head; the JS and WASM are what the island script loads
+  // (named in its call: "sharecare.<hash>").
+  const bundle = /"(sharecare\.[0-9a-f]+)", "(sharecare\.[0-9a-f]+)"/.exec(html);
   const files = {
-    css: href(/<link rel="stylesheet" href="([^"]+\.css)"/),
-    js: href(/<link rel="modulepreload" href="([^"]+\.js)"/),
-    wasm: href(/<link rel="preload" href="([^"]+\.wasm)"/),
+    css: /<link rel="stylesheet" href="([^"]+\.css)"/.exec(html)?.[1],
+    js: bundle && `/pkg/${bundle[1]}.js`,
+    wasm: bundle && `/pkg/${bundle[2]}.wasm`,
   };
   const sizes = { html: variants[path].bytes };
   for (const [kind, file] of Object.entries(files)) {

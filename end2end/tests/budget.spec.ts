@@ -48,10 +48,14 @@ async function measure(page: Page, request: APIRequestContext, name: string, pag
     if (!body) return;
     assets.set(url.pathname, { kind: isWasm ? "wasm" : kind, raw: body.length, brotli: brotli(body) });
   };
-  page.on("response", record);
+  // Bodies are read as they arrive; the JS and WASM come once the island script runs (at idle).
+  const reading: Promise<void>[] = [];
+  const onResponse = (response: Response) => void reading.push(record(response));
+  page.on("response", onResponse);
   await page.goto(pagePath);
   await expect(page.locator('[data-hydrated="true"]').first()).toBeAttached();
-  page.off("response", record);
+  page.off("response", onResponse);
+  await Promise.all(reading);
   const kinds = new Set([...assets.values()].map((a) => a.kind));
   for (const kind of ["document", "stylesheet", "script", "wasm"]) {
     expect(kinds, `the page loaded no ${kind}`).toContain(kind);

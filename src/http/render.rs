@@ -78,7 +78,50 @@ where
         },
         move || shell(options.clone(), css_href.clone(), islands, page.clone()),
     );
-    handler(Request::new(Body::empty())).await.into_response()
+    let response = handler(Request::new(Body::empty())).await.into_response();
+    if !islands {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, PAGE_LIMIT).await {
+        Ok(bytes) => {
+            let html = without_bundle_preloads(&String::from_utf8_lossy(&bytes));
+            Response::from_parts(parts, Body::from(html))
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot render the page");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Far above any page of this site; a page this large is a fault.
+const PAGE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Leptos's hydration scripts put `<link rel="modulepreload">` (the JS) and `<link
+/// rel="preload">` (the WASM) in the head. On a phone's network those 65 KB then share the
+/// first round trips with the stylesheet and the illustration that is the page's largest paint,
+/// which they do not help draw: the islands only add behaviour, and the island script fetches
+/// both itself once the page is idle. Measured with Lighthouse's mobile model on `/en`: LCP
+/// 2.26 s with the preloads, 1.05 s without (same bytes, served by nginx).
+fn without_bundle_preloads(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<link rel=\"") {
+        let tag_end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |end| start + end + 1);
+        let tag = &rest[start..tag_end];
+        let preload = tag.starts_with("<link rel=\"modulepreload\"")
+            || (tag.starts_with("<link rel=\"preload\"") && tag.contains(".wasm\""));
+        out.push_str(&rest[..start]);
+        if !preload {
+            out.push_str(tag);
+        }
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Renders `page` with another status (a form that came back with its mistakes, 422).
@@ -117,4 +160,25 @@ pub fn donors_own_page(response: &mut Response) {
         HeaderValue::from_static("no-referrer"),
     );
     headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_bundle_preloads;
+
+    #[test]
+    fn the_bundle_preloads_go_and_everything_else_stays() {
+        let head = concat!(
+            r#"<link rel="stylesheet" href="/pkg/a.css"><link rel="modulepreload" href="/pkg/a.js" crossorigin>"#,
+            r#"<link rel="preload" href="/pkg/a.wasm" as="fetch" type="application/wasm" crossorigin>"#,
+            r#"<link rel="preload" href="/images/x.svg" as="image"><script type="module">go()</script>"#
+        );
+        assert_eq!(
+            without_bundle_preloads(head),
+            concat!(
+                r#"<link rel="stylesheet" href="/pkg/a.css">"#,
+                r#"<link rel="preload" href="/images/x.svg" as="image"><script type="module">go()</script>"#
+            )
+        );
+    }
 }

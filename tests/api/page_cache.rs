@@ -338,5 +338,13 @@ async fn a_first_time_reader_gets_the_same_page_and_headers_from_the_front_door(
         ];
         assert_eq!(bodies[0], bodies[1], "{path}: the same bytes");
         assert_eq!(bodies[0], bodies[2], "{path}: the same bytes");
+        // The bundle is fetched by the island script once the page is idle, not preloaded
+        // against the first screen's stylesheet and illustration.
+        let html = brotli_text(&bodies[0]);
+        assert!(html.contains("<script type=\"module\""), "{path}");
+        assert!(
+            !html.contains("modulepreload") && !html.contains(".wasm\" as=\"fetch"),
+            "{path}"
+        );
     }
 }
