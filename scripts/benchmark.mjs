@@ -41,6 +41,7 @@ process.on("exit", () => {
   rmSync(work, { recursive: true, force: true });
 });
 process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
 
 const log = (text) => process.stderr.write(`\x1b[1;34m==>\x1b[0m ${text}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -158,14 +159,15 @@ await waitFor(staticPort, pages[0][1]);
 // --- page throughput -------------------------------------------------------------------------
 const wrk = which("wrk");
 function toMs(text) {
-  const [, value, unit] = text.match(/([\d.]+)(us|ms|s)/);
-  return Number(value) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
+  const [, value, unit] = text.match(/([\d.]+)(us|ms|s|m)/);
+  return Number(value) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
 }
 function load(port, path) {
   const url = `http://127.0.0.1:${port}${path}`;
   if (wrk) {
     const run = spawnSync(wrk, ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-H", "Accept-Encoding: br", url], { encoding: "utf8" });
     const out = run.stdout;
+    if (run.status !== 0 || !/Requests\/sec/.test(out)) throw new Error(`wrk failed on ${url}: ${run.stderr || out}`);
     const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
     return {
       tool: `wrk -t2 -c${connections} -d${seconds}s`,
@@ -182,7 +184,7 @@ function load(port, path) {
     requests_per_s: Number(/throughput\s+(\d+)/.exec(out)[1]),
     p50_ms: Number(/latency p50\s+([\d.]+)/.exec(out)[1]),
     p99_ms: Number(/latency p99\s+([\d.]+)/.exec(out)[1]),
-    non_2xx: /pages served\s+\d+ \((\d+) failed\)/.exec(out)?.[1] ?? 0,
+    non_2xx: Number(/pages served\s+\d+ \((\d+) failed\)/.exec(out)?.[1] ?? 0),
   };
 }
 const throughput = {};
@@ -280,7 +282,7 @@ if (lighthouseWanted && process.env.LIGHTHOUSE_BIN && existsSync(process.env.LIG
         best_practices: score("best-practices"),
         seo: score("seo"),
         lcp_ms: Math.round(audit("largest-contentful-paint")),
-        cls: Number(audit("cumulative-layout-shift").toFixed(3)),
+        cls: Number((audit("cumulative-layout-shift") ?? NaN).toFixed(3)),
         tbt_ms: Math.round(audit("total-blocking-time")),
       });
     }

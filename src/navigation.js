@@ -12,7 +12,6 @@
   let navigation = 0;
   let shown = location.pathname;
   let saving = 0;
-  history.scrollRestoration = "manual";
 
   // Leptos's island script exposes `__hydrateIsland` once the WASM module is imported; an
   // island saying `data-hydrated="true"` means the module is also initialised.
@@ -24,6 +23,9 @@
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return null;
     const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
     if (!link || link.target || link.hasAttribute("download")) return null;
+    // Only from a page this script swaps too: other pages (thank-you, My gifts) have streams
+    // and listeners of their own that a page load ends.
+    if (!pagePattern.test(location.pathname)) return null;
     const url = new URL(link.href, location.href);
     if (url.origin !== location.origin || url.search || !pagePattern.test(url.pathname)) return null;
     // A link to a part of this page scrolls there, as a browser does.
@@ -31,43 +33,57 @@
     return url;
   }
 
-  async function go(url, fromHistory) {
+  // `restore`: the scroll position to return to (Back and Forward), or undefined for a new page.
+  async function go(url, restore) {
     const current = ++navigation;
-    let response;
+    clearTimeout(saving);
+    const leave = () => {
+      if (current === navigation) location.assign(url.href);
+    };
+    let response, html;
     try {
       response = await fetch(url.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      const type = response.headers.get("content-type") || "";
+      if (!response.ok || !type.startsWith("text/html") || !pagePattern.test(new URL(response.url).pathname)) {
+        return leave();
+      }
+      html = await response.text();
     } catch {
-      location.assign(url.href);
-      return;
+      return leave();
     }
-    const type = response.headers.get("content-type") || "";
-    const landed = new URL(response.url);
-    if (!response.ok || !type.startsWith("text/html") || !pagePattern.test(landed.pathname)) {
-      location.assign(url.href);
-      return;
-    }
-    const html = await response.text();
     if (current !== navigation) return;
+    const landed = new URL(response.url);
     const next = new DOMParser().parseFromString(html, "text/html");
 
-    if (!fromHistory) {
+    // From the first swap on, this script puts the scroll position back itself.
+    history.scrollRestoration = "manual";
+    if (restore === undefined) {
       history.replaceState({ scroll: scrollY }, "");
       history.pushState({ scroll: 0 }, "", landed.pathname + url.hash);
     }
-    document.title = next.title;
-    document.documentElement.lang = next.documentElement.lang;
-    for (const tag of document.head.querySelectorAll(headTags)) tag.remove();
-    for (const tag of next.head.querySelectorAll(headTags)) document.head.append(document.importNode(tag, true));
-    document.body.replaceChildren(...[...next.body.childNodes].map((node) => document.importNode(node, true)));
-
-    // As the island script does on a first load: every island, in document order.
-    for (const island of document.querySelectorAll("leptos-island")) {
-      await window.__hydrateIsland(island, island.dataset.component);
+    try {
+      document.title = next.title;
+      document.documentElement.lang = next.documentElement.lang;
+      for (const tag of document.head.querySelectorAll(headTags)) tag.remove();
+      for (const tag of next.head.querySelectorAll(headTags)) document.head.append(document.importNode(tag, true));
+      document.body.replaceChildren(...[...next.body.childNodes].map((node) => document.importNode(node, true)));
+      shown = landed.pathname;
+      // As the island script does on a first load: every island, in document order.
+      for (const island of document.querySelectorAll("leptos-island")) {
+        await window.__hydrateIsland(island, island.dataset.component);
+      }
+    } catch (error) {
+      // A page half swapped is worse than a reload.
+      console.error(error);
+      location.reload();
+      return;
     }
-    shown = landed.pathname;
 
-    const anchor = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
-    if (fromHistory) scrollTo(0, history.state?.scroll ?? 0);
+    let anchor = null;
+    try {
+      anchor = url.hash ? document.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
+    } catch {}
+    if (restore !== undefined) scrollTo(0, restore);
     else if (anchor) anchor.scrollIntoView();
     else scrollTo(0, 0);
     // Where a page load leaves a screen reader: at the new page's heading.
@@ -82,12 +98,19 @@
     const url = target(event);
     if (!url || !awake()) return;
     event.preventDefault();
-    go(url, false);
+    go(url, undefined);
   });
-  addEventListener("popstate", () => {
-    // Back from a part of the same page (#give) is the browser's to scroll.
-    if (location.pathname === shown) return;
-    if (pagePattern.test(location.pathname) && !location.search) go(new URL(location.href), true);
+  addEventListener("popstate", (event) => {
+    // Whatever was loading is no longer where the reader is going.
+    navigation++;
+    clearTimeout(saving);
+    const saved = event.state?.scroll;
+    // Back to a part of the same page (#give): only the position changes.
+    if (location.pathname === shown) {
+      if (saved !== undefined && history.scrollRestoration === "manual") scrollTo(0, saved);
+      return;
+    }
+    if (pagePattern.test(location.pathname) && !location.search) go(new URL(location.href), saved ?? 0);
     else location.reload();
   });
   // Where the reader was, for Back and Forward (saved once scrolling settles).

@@ -24,7 +24,7 @@ async function watch(page: Page) {
 
 const loadMark = (page: Page) => page.evaluate(() => (window as any).__loadedAt as number | undefined);
 const openStreams = (page: Page) =>
-  page.evaluate(() => ((window as any).__sources as EventSource[]).filter((s) => s.readyState !== EventSource.CLOSED).map((s) => new URL(s.url).pathname));
+  page.evaluate(() => ((window as any).__sources as EventSource[]).filter((s) => s.readyState !== 2 /* CLOSED */).map((s) => new URL(s.url).pathname));
 const allStreams = (page: Page) => page.evaluate(() => ((window as any).__sources as EventSource[]).length);
 
 test("home → story → donate → Back and Forward: no reloads, one live-total stream, focus on the heading", async ({ page }, testInfo) => {
@@ -147,4 +147,19 @@ test("without JavaScript every link is an ordinary page load", async ({ page }, 
   await page.goBack();
   await expect(page).toHaveURL(/\/en\/stories\/lele$/);
   await expect(page.locator("h1")).toHaveCount(1);
+});
+
+test("a stream the browser gave up on is replaced on the next page, not joined", async ({ page }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "JavaScript on");
+  await watch(page);
+  await page.goto("/en");
+  await waitForIslands(page, testInfo);
+  await expect.poll(() => openStreams(page)).toEqual(["/api/progress"]);
+  // As when a reconnect is refused: the EventSource ends for good.
+  await page.evaluate(() => ((window as any).__sources as EventSource[])[0].close());
+  await page.locator("header.site-header").getByRole("link", { name: "Give", exact: true }).click();
+  await expect(page).toHaveURL(/\/en\/donate$/);
+  await waitForIslands(page, testInfo);
+  expect(await allStreams(page)).toBe(2);
+  expect(await openStreams(page)).toEqual(["/api/progress"]);
 });

@@ -28,7 +28,10 @@ use crate::pages::privacy::PrivacyPage;
 use crate::pages::story::StoryPage;
 use crate::paths::{self, Endpoint};
 use crate::server::page_cache::{CachedPage, Encoding};
+use crate::server::secrets::random_hex;
 use crate::server::state::AppState;
+
+const REQUEST_ID: &str = "x-request-id";
 
 /// How long the "shown at" cookie of a shared page's form lasts (as the gift cookie).
 const SHOWN_MAX_AGE_SECONDS: u32 = 30 * 60;
@@ -156,6 +159,15 @@ pub async fn front_door(State(state): State<AppState>, request: Request, next: N
     });
     let mut response = respond(&state, request.headers(), &page, session.as_ref());
     add_security_headers(&state, response.headers_mut(), &page.script_sources);
+    // The request id, as the layers inside would have set it: the proxy's, or a new one.
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .cloned()
+        .or_else(|| HeaderValue::from_str(&random_hex::<8>()).ok());
+    if let Some(id) = request_id {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
     super::observe::count_request(page.route, response.status());
     response
 }

@@ -36,6 +36,7 @@ mod browser {
 
     struct Shared {
         stream: String,
+        source: EventSource,
         roots: Rc<RefCell<Vec<Element>>>,
     }
 
@@ -50,7 +51,12 @@ mod browser {
             return;
         };
         let joined = SHARED.with_borrow(|shared| match shared {
-            Some(shared) if shared.stream == stream => {
+            // A stream the browser gave up on (the server refused a reconnect) is not joined:
+            // this page opens a new one, as a page load would.
+            Some(shared)
+                if shared.stream == stream
+                    && shared.source.ready_state() != EventSource::CLOSED =>
+            {
                 shared.roots.borrow_mut().push(root.clone());
                 true
             }
@@ -77,7 +83,11 @@ mod browser {
                 update(root, &data);
             }
         });
-        SHARED.set(Some(Shared { stream, roots }));
+        SHARED.set(Some(Shared {
+            stream,
+            source,
+            roots,
+        }));
     }
 
     /// Applies one event: "raised_minor supporters goal_minor percent currency".

@@ -299,6 +299,7 @@ async fn a_first_time_reader_gets_the_same_page_and_headers_from_the_front_door(
         assert_eq!(app.state.page_cache.renders(), renders, "{path}: no render");
 
         assert_eq!(first_door.status(), StatusCode::OK, "{path}");
+        assert!(first_door.headers().contains_key("x-request-id"), "{path}");
         assert_eq!(acted_on(&first_door), acted_on(&through_handler), "{path}");
         assert_eq!(acted_on(&first_door), acted_on(&with_cookie), "{path}");
         assert_eq!(
