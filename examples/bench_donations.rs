@@ -218,12 +218,7 @@ async fn main() {
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or_default()
-    };
+    let latency = |p: f64| percentile(&latencies, p);
     let accepted = latencies.len() as u64;
     let rows = database.count_donations().await.expect("count rows") as u64 - rows_before;
     let lost = accepted.saturating_sub(rows);
@@ -265,15 +260,15 @@ async fn main() {
     );
     println!(
         "  latency p50        {:.2} ms",
-        percentile(0.50).as_secs_f64() * 1e3
+        latency(0.50).as_secs_f64() * 1e3
     );
     println!(
         "  latency p99        {:.2} ms",
-        percentile(0.99).as_secs_f64() * 1e3
+        latency(0.99).as_secs_f64() * 1e3
     );
     println!(
         "  latency max        {:.2} ms",
-        percentile(1.0).as_secs_f64() * 1e3
+        latency(1.0).as_secs_f64() * 1e3
     );
     if options.instances > 1 {
         for (n, count) in per_instance.iter().enumerate() {
@@ -349,14 +344,7 @@ async fn read_pages(client: &reqwest::Client, address: &str, page: &str, options
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1e3
-    };
+    let latency_ms = |p: f64| percentile(&latencies, p).as_secs_f64() * 1e3;
     println!(
         "page reads of {url}, {} clients, brotli",
         options.concurrency
@@ -370,8 +358,8 @@ async fn read_pages(client: &reqwest::Client, address: &str, page: &str, options
         "  throughput         {:.0} pages/s",
         latencies.len() as f64 / elapsed.as_secs_f64()
     );
-    println!("  latency p50        {:.2} ms", percentile(0.5));
-    println!("  latency p99        {:.2} ms", percentile(0.99));
+    println!("  latency p50        {:.2} ms", latency_ms(0.5));
+    println!("  latency p99        {:.2} ms", latency_ms(0.99));
     println!(
         "  peak RSS           {} kB (server and load generator, one process)",
         peak_rss_kb()
@@ -379,6 +367,14 @@ async fn read_pages(client: &reqwest::Client, address: &str, page: &str, options
     if failures > 0 {
         std::process::exit(1);
     }
+}
+
+/// The latency at or below which a share `p` of the sorted `latencies` fall.
+fn percentile(latencies: &[Duration], p: f64) -> Duration {
+    latencies
+        .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// The process's peak resident memory (`VmHWM`), in kB: the servers run in this process.

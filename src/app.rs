@@ -47,18 +47,25 @@ fn navigation_script() -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     #[cfg(not(feature = "ssr"))]
     let nonce = None::<String>;
-    let locales = crate::domain::Locale::ALL
-        .iter()
-        .map(|locale| locale.code())
-        .collect::<Vec<_>>()
-        .join("|");
-    let pages = format!("^/({locales})(/(donate|privacy|stories/[a-z0-9-]+))?$");
-    // Its comments are for readers of the source, not for every page's bytes (~0.6 KB brotli).
-    let source: String = include_str!("navigation.js")
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let script = format!("{}({pages:?});", source.trim_end());
-    view! { <script type="module" nonce=nonce inner_html=script></script> }
+    view! { <script type="module" nonce=nonce inner_html=navigation_source()></script> }
+}
+
+/// The script's text, made once: its comments are for readers of the source, not for every
+/// page's bytes (~0.6 KB brotli).
+fn navigation_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let locales = crate::domain::Locale::ALL
+            .iter()
+            .map(|locale| locale.code())
+            .collect::<Vec<_>>()
+            .join("|");
+        let pages = format!("^/({locales})(/(donate|privacy|stories/[a-z0-9-]+))?$");
+        let source = include_str!("navigation.js")
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        format!("{}({pages:?});", source.trim_end())
+    })
 }

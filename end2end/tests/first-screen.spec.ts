@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { jsEnabled, waitForIslands } from "./helpers";
+import { jsEnabled, layoutShift, waitForIslands } from "./helpers";
 
 // The first screen of the campaign pages, in every project (JavaScript on and off, phone and
 // desktop) and every language: the headline, the illustration, the live total and a way to give
@@ -75,18 +75,7 @@ test("nothing moves while the page loads and hydrates", async ({ page }, testInf
   for (const path of ["/en", "/zh-hk/stories/yiyi"]) {
     await page.goto(path);
     await waitForIslands(page, testInfo);
-    const shift = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          let total = 0;
-          new PerformanceObserver((list) => {
-            for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
-              if (!entry.hadRecentInput) total += entry.value;
-            }
-          }).observe({ type: "layout-shift", buffered: true });
-          setTimeout(() => resolve(total), 500);
-        }),
-    );
+    const shift = await layoutShift(page);
     expect(shift, `cumulative layout shift on ${path}`).toBe(0);
   }
 });

@@ -20,3 +20,19 @@ export const cardSite = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PO
 export const fakeStripe = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 2}`;
 /** The tests' SMTP sink: what the card site mailed, as JSON (see playwright.config.ts). */
 export const mailSink = `http://127.0.0.1:${Number(process.env.SHARECARE_TEST_PORT ?? 3100) + 4}`;
+
+/** The page's cumulative layout shift so far (shifts right after input do not count). */
+export function layoutShift(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        let total = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+            if (!entry.hadRecentInput) total += entry.value;
+          }
+        }).observe({ type: "layout-shift", buffered: true });
+        setTimeout(() => resolve(total), 500);
+      }),
+  );
+}

@@ -1,7 +1,7 @@
 // Runs only in the JavaScript-on projects (see playwright.config.ts).
 import { execFileSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
-import { waitForIslands } from "./helpers";
+import { layoutShift, waitForIslands } from "./helpers";
 
 test.describe("with JavaScript on", () => {
   test("hydrates without console errors or warnings, and the page does not shift", async ({ page }, testInfo) => {
@@ -16,18 +16,7 @@ test.describe("with JavaScript on", () => {
     }
     await page.goto("/en");
     await waitForIslands(page, testInfo);
-    const shift = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          let total = 0;
-          new PerformanceObserver((list) => {
-            for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
-              if (!entry.hadRecentInput) total += entry.value;
-            }
-          }).observe({ type: "layout-shift", buffered: true });
-          requestAnimationFrame(() => requestAnimationFrame(() => resolve(total)));
-        }),
-    );
+    const shift = await layoutShift(page);
     expect(shift, "cumulative layout shift").toBeLessThan(0.01);
     expect(problems).toEqual([]);
   });

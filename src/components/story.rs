@@ -47,18 +47,20 @@ pub fn StoryArticle(
             }
         })
         .collect_view();
+    // The text itself, the same on the story's page and in the teaser.
+    let body = view! {
+        <p class="lead">{story.summary.get(locale).clone()}</p>
+        {sections}
+        <blockquote class="quote">
+            <p>{story.quote.text.get(locale).clone()}</p>
+            <footer>{story.quote.attribution.get(locale).clone()}</footer>
+        </blockquote>
+        <p class="note">{m.story_names_changed}</p>
+    };
     if on_own_page {
         return view! {
             <article class="story story-text" aria-labelledby=crate::components::first_screen::HEADING_ID>
-                <div class="wrap story-body">
-                    <p class="lead">{story.summary.get(locale).clone()}</p>
-                    {sections}
-                    <blockquote class="quote">
-                        <p>{story.quote.text.get(locale).clone()}</p>
-                        <footer>{story.quote.attribution.get(locale).clone()}</footer>
-                    </blockquote>
-                    <p class="note">{m.story_names_changed}</p>
-                </div>
+                <div class="wrap story-body">{body}</div>
             </article>
         }
         .into_any();
@@ -84,15 +86,7 @@ pub fn StoryArticle(
                         decoding="async"
                     />
                 </figure>
-                <div class="story-body">
-                    <p class="lead">{story.summary.get(locale).clone()}</p>
-                    {sections}
-                    <blockquote class="quote">
-                        <p>{story.quote.text.get(locale).clone()}</p>
-                        <footer>{story.quote.attribution.get(locale).clone()}</footer>
-                    </blockquote>
-                    <p class="note">{m.story_names_changed}</p>
-                </div>
+                <div class="story-body">{body}</div>
             </div>
         </article>
     }
