@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { mkdtempSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -28,9 +28,23 @@ const fakeStripeBin = process.env.FAKE_STRIPE_BIN ?? "../target/debug/examples/f
 const mailSmtpPort = port + 3;
 const mailHttpPort = port + 4; // also in tests/helpers.ts
 const mailSinkBin = process.env.MAIL_SINK_BIN ?? "../target/debug/examples/mail_sink";
+// A partner's page for the embed spec, served by the spec itself on another site (`localhost`
+// is a different site from `127.0.0.1`), on a port per project (see tests/embed.js-on.spec.ts):
+// the sites run on a copy of the real content with that partner added, so only its origins
+// may frame the widget.
+const partnerPorts = [port + 6, port + 7];
+if (!process.env.SHARECARE_E2E_CONTENT_DIR) {
+  const copy = mkdtempSync(join(tmpdir(), "sharecare-e2e-content-"));
+  cpSync(process.env.SHARECARE_CONTENT_DIR ?? "../content", copy, { recursive: true });
+  appendFileSync(
+    join(copy, "partners.toml"),
+    `\n[[partners]]\ncode = "test-school"\nname = "Browser tests' school"\norigins = [${partnerPorts.map((p) => `"http://localhost:${p}"`).join(", ")}]\n`,
+  );
+  process.env.SHARECARE_E2E_CONTENT_DIR = copy;
+}
 const siteEnv = {
   LEPTOS_SITE_ROOT: process.env.SHARECARE_SITE_ROOT ?? "../target/site",
-  CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
+  CONTENT_DIR: process.env.SHARECARE_E2E_CONTENT_DIR,
   RUST_LOG: "warn",
   // Confirmed gifts reach open pages within a second (see the live-progress test).
   PROGRESS_REFRESH_SECONDS: "1",

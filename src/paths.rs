@@ -96,6 +96,12 @@ pub enum Endpoint {
     MySummary,
     /// Anyone checks a receipt by its number and code.
     VerifyReceipt,
+    /// The donation widget alone, for partners' `<iframe>`s (framed only by their origins).
+    EmbedDonate,
+    /// The script partners paste, which inserts and sizes that iframe.
+    EmbedScript,
+    /// A transfer's FPS QR code as a PNG to save (a phone cannot scan its own screen).
+    FpsQr,
 }
 
 /// Who may use an endpoint. Checked on the server for every request (`http::admin::guard`).
@@ -128,7 +134,7 @@ impl Methods {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 49] = [
+    pub const ALL: [Endpoint; 52] = [
         Endpoint::Root,
         Endpoint::Healthz,
         Endpoint::Readyz,
@@ -178,6 +184,9 @@ impl Endpoint {
         Endpoint::MyReceipt,
         Endpoint::MySummary,
         Endpoint::VerifyReceipt,
+        Endpoint::EmbedDonate,
+        Endpoint::EmbedScript,
+        Endpoint::FpsQr,
     ];
 
     /// The route pattern, as the router spells it (`{name}` is a path parameter).
@@ -232,6 +241,9 @@ impl Endpoint {
             Endpoint::MyReceipt => "/{locale}/my-gifts/receipts/{receipt}",
             Endpoint::MySummary => "/{locale}/my-gifts/summaries/{year}",
             Endpoint::VerifyReceipt => "/receipts/verify",
+            Endpoint::EmbedDonate => "/embed/{locale}/donate",
+            Endpoint::EmbedScript => "/embed.js",
+            Endpoint::FpsQr => "/{locale}/donations/{reference}/fps-qr.png",
         }
     }
 
@@ -498,6 +510,20 @@ pub fn thank_you_after_checkout(
         returned.as_str()
     )
 }
+
+/// The gift's FPS QR code as a PNG to save (its key cookie is sent here too: the path lies
+/// under the gift's page).
+pub fn fps_qr(locale: Locale, reference: &Reference) -> String {
+    format!("{}/fps-qr.png", gift_page(locale, reference))
+}
+
+/// The donation widget alone, as a partner's iframe shows it.
+pub fn embed_donate(locale: Locale) -> String {
+    format!("/embed/{}/donate", locale.code())
+}
+
+/// The script partners paste.
+pub const EMBED_SCRIPT: &str = "/embed.js";
 
 /// Where "Continue to secure payment" posts.
 pub fn continue_checkout(locale: Locale, reference: &Reference) -> String {

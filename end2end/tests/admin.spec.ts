@@ -1,33 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { financeAccount, signIn } from "./helpers";
 
 // The staff admin, in a browser with JavaScript on and off: sign in, filter donations, import a
 // bank statement and confirm its matches, see the campaign total move, export CSV.
-
-const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
-const password = "a long enough password";
-const siteEnv = () => ({
-  ...process.env,
-  DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!,
-  CONTENT_DIR: process.env.SHARECARE_CONTENT_DIR ?? "../content",
-});
-
-/** A finance account of this test's own, made on the command line as staff would. */
-function financeAccount(name: string): string {
-  const email = `${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}-${Date.now()}@example.org`;
-  execFileSync(bin, ["admin", "add-user", email, "--role", "finance"], { input: `${password}\n`, env: siteEnv() });
-  return email;
-}
-
-export async function signIn(page: Page, email: string) {
-  await page.goto("/admin");
-  await expect(page).toHaveURL(/\/admin\/sign-in$/);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
-}
 
 /** A transfer pledge of a given amount through the public form; its reference. */
 async function pledge(request: APIRequestContext, amount: string, name: string): Promise<string> {

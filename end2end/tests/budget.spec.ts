@@ -91,6 +91,20 @@ async function measure(page: Page, request: APIRequestContext, name: string, pag
   return total;
 }
 
+// The partners' script: "a few KB" at most, brotli (it is a few hundred bytes).
+const EMBED_SCRIPT_BYTES = 2_000;
+
+test("the embeddable widget and the partners' script stay within the budget", async ({ browser, request, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  const total = await measure(await context.newPage(), request, "embed-en-donate", "/embed/en/donate?partner=test-school");
+  await context.close();
+  const script = await request.get("/embed.js");
+  expect(script.status()).toBe(200);
+  const bytes = brotli(await script.body());
+  console.log(`byte budget, /embed.js: ${bytes} bytes brotli (ceiling ${EMBED_SCRIPT_BYTES}); embed page ${total} bytes`);
+  expect(bytes).toBeLessThanOrEqual(EMBED_SCRIPT_BYTES);
+});
+
 test("no translations or campaign content reach the WASM bundle", async ({ page, request }) => {
   let wasmPath = "";
   page.on("response", (response) => {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 
 export const jsEnabled = (testInfo: TestInfo) => testInfo.project.use.javaScriptEnabled !== false;
@@ -35,4 +36,30 @@ export function layoutShift(page: Page): Promise<number> {
         setTimeout(() => resolve(total), 500);
       }),
   );
+}
+
+const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
+const password = "a long enough password";
+
+/** A finance account of the calling test's own on the default site, made on the command line
+ * as staff would. */
+export function financeAccount(name: string): string {
+  const email = `${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}-${Date.now()}@example.org`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: process.env.SHARECARE_TEST_DATABASE_URL!,
+    CONTENT_DIR: process.env.SHARECARE_E2E_CONTENT_DIR ?? process.env.SHARECARE_CONTENT_DIR ?? "../content",
+  };
+  execFileSync(bin, ["admin", "add-user", email, "--role", "finance"], { input: `${password}\n`, env });
+  return email;
+}
+
+/** Signs in to the staff admin (on the page's base URL) with an account from `financeAccount`. */
+export async function signIn(page: Page, email: string) {
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/admin\/sign-in$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
 }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::schema::{
-    Campaign, Giving, Localized, Organisation, Paragraphs, PrivacyNotice, Section, Statistic,
-    StatisticUnit, Story, StoryKind,
+    Campaign, Giving, Localized, Organisation, Paragraphs, Partner, PrivacyNotice, Section,
+    Statistic, StatisticUnit, Story, StoryKind,
 };
 use super::ContentError;
 use crate::domain::money::Currency;
@@ -143,9 +143,73 @@ pub(super) fn check_organisation(org: &Organisation) -> Check {
     Ok(())
 }
 
+/// Partners' codes have the shape gifts record, and their origins are exact origins (scheme,
+/// host, optional port; no path), as `frame-ancestors` needs them.
+pub(super) fn check_partners(partners: &[Partner]) -> Check {
+    let mut codes = HashSet::new();
+    for (i, partner) in partners.iter().enumerate() {
+        let code_ok = crate::domain::attribution::PartnerCode::parse(&partner.code)
+            .is_some_and(|code| code.as_str() == partner.code);
+        if !code_ok || !codes.insert(partner.code.as_str()) {
+            return Err(FieldError::new(
+                format!("partners[{i}].code"),
+                "must be unique, 2 to 40 lower-case letters, digits or hyphens",
+            ));
+        }
+        for (j, origin) in partner.origins.iter().enumerate() {
+            if !is_origin(origin) {
+                return Err(FieldError::new(
+                    format!("partners[{i}].origins[{j}]"),
+                    "must be an origin such as https://www.example.org (no path, no wildcard)",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `https://host[:port]` or `http://host[:port]` and nothing else.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && port.is_none_or(|port| {
+            !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
 pub(super) fn check_giving(giving: &Giving) -> Check {
     // Amounts are stored as signed 64-bit integers in the database.
     let largest = u64::try_from(i64::MAX).unwrap_or(u64::MAX);
+    if giving.card_fee.basis_points > crate::domain::fees::FeeRate::MAX_BASIS_POINTS
+        || giving.card_fee.fixed_minor_units > giving.min_minor_units
+    {
+        return Err(FieldError::new(
+            "card_fee",
+            "basis_points must be at most 2000 (20%) and fixed_minor_units at most the smallest gift",
+        ));
+    }
+    for (i, app) in giving.fps_apps.iter().enumerate() {
+        if !(app.url.starts_with("https://") || app.url.contains("://"))
+            || app.url.contains(char::is_whitespace)
+        {
+            return Err(FieldError::new(
+                format!("fps_apps[{i}].url"),
+                "must be an app or https link without spaces",
+            ));
+        }
+    }
     if giving.min_minor_units == 0 {
         return Err(FieldError::new(
             "min_minor_units",

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use super::checks::{
-    check_campaign, check_giving, check_organisation, check_privacy, check_statistics, check_story,
-    FieldError,
+    check_campaign, check_giving, check_organisation, check_partners, check_privacy,
+    check_statistics, check_story, FieldError,
 };
-use super::schema::{Campaign, Giving, Organisation, PrivacyNotice, StatisticsFile, Story};
+use super::schema::{
+    Campaign, Giving, Organisation, PartnersFile, PrivacyNotice, StatisticsFile, Story,
+};
 use super::{Content, ContentError};
 use crate::domain::Locale;
 
@@ -21,6 +23,14 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
     let StatisticsFile { statistics } = read_toml(&dir.join("statistics.toml"))?;
     let giving: Giving = read_toml(&dir.join("giving.toml"))?;
     let privacy: PrivacyNotice = read_toml(&dir.join("privacy.toml"))?;
+    // Optional: a charity without partners has no file.
+    let partners_file = dir.join("partners.toml");
+    let PartnersFile { partners } = if partners_file.exists() {
+        read_toml(&partners_file)?
+    } else {
+        PartnersFile::default()
+    };
+    check_partners(&partners).map_err(|e| e.in_file(&partners_file))?;
     let stories_dir = dir.join("stories");
     let mut story_files: Vec<PathBuf> = std::fs::read_dir(&stories_dir)
         .map_err(|e| ContentError {
@@ -78,6 +88,7 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
         stories,
         giving,
         privacy,
+        partners,
     })
 }
 

@@ -27,6 +27,7 @@ pub struct Content {
     pub stories: Vec<Story>,
     pub giving: Giving,
     pub privacy: PrivacyNotice,
+    pub partners: Vec<Partner>,
 }
 
 impl Content {
@@ -48,6 +49,13 @@ impl Content {
     /// An amount in the campaign's currency.
     pub fn money(&self, minor: u64) -> Money {
         Money::new(minor, self.organisation.currency())
+    }
+
+    /// Every origin a partner may frame the embeddable widget from.
+    pub fn embed_origins(&self) -> impl Iterator<Item = &str> {
+        self.partners
+            .iter()
+            .flat_map(|partner| partner.origins.iter().map(String::as_str))
     }
 
     pub fn story(&self, slug: &str) -> Option<&Story> {

@@ -214,7 +214,57 @@ pub struct Giving {
     pub offline_supporters: u64,
     /// Receipts for gifts of at least this much carry the tax-deduction note (Hong Kong: HK$100).
     pub tax_deductible_from_minor_units: u64,
+    /// What the card provider charges per payment, for "cover the fee" (transfers cost the
+    /// donor nothing, so they have no rate).
+    pub card_fee: CardFee,
+    /// Banking apps that open an FPS payment from a link on the same phone, if any: `url` may
+    /// hold `{fps_id}`, `{amount}` and `{reference}`. Only apps whose link format the bank
+    /// documents belong here.
+    #[serde(default)]
+    pub fps_apps: Vec<FpsApp>,
     pub presets: Vec<Preset>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardFee {
+    /// The share of each charge, in hundredths of a percent (340 = 3.4%).
+    pub basis_points: u32,
+    pub fixed_minor_units: u64,
+}
+
+impl CardFee {
+    pub fn rate(self) -> crate::domain::fees::FeeRate {
+        crate::domain::fees::FeeRate {
+            basis_points: self.basis_points,
+            fixed_minor: self.fixed_minor_units,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FpsApp {
+    pub name: Localized<String>,
+    pub url: String,
+}
+
+/// Partners who put the donation widget on their own pages (`content/partners.toml`): their
+/// code (recorded on each gift that comes through them) and the origins allowed to frame it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partner {
+    pub code: String,
+    pub name: String,
+    /// Exact origins, e.g. `https://www.stmarys.edu.hk`: scheme, host and any port.
+    pub origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnersFile {
+    #[serde(default)]
+    pub partners: Vec<Partner>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,10 +1,12 @@
 //! A donation as the site knows it once it is stored: every field typed, so pages, payments and
 //! receipts read it without parsing anything again.
 
+use super::attribution::Attribution;
 use super::donor::{Email, PersonName, Receipt};
 use super::identifiers::{Reference, ReferralCode};
 use super::money::Money;
 use super::status::DonationStatus;
+use super::tribute::Tribute;
 use super::Locale;
 
 /// One-off or monthly.
@@ -93,6 +95,10 @@ pub struct Donation {
     pub paused_until: Option<i64>,
     /// When a monthly card gift is next charged, as the provider last said.
     pub next_charge_at: Option<i64>,
+    /// The processing fee the donor covers, charged on top of `amount` (zero if none).
+    pub fee: Money,
+    pub tribute: Option<Tribute>,
+    pub attribution: Attribution,
 }
 
 /// A hosted checkout page made for a donation, so the donor always returns to the same one.
@@ -105,6 +111,11 @@ pub struct Checkout {
 impl Donation {
     pub fn is_monthly(&self) -> bool {
         self.frequency == Frequency::Monthly
+    }
+
+    /// What each payment of this gift charges: the gift and the fee the donor covers.
+    pub fn charged(&self) -> Money {
+        Money::new(self.amount.minor + self.fee.minor, self.amount.currency)
     }
 
     pub fn by_card(&self) -> bool {

@@ -107,11 +107,67 @@ impl PersonName {
     }
 }
 
+/// A business registration number without its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidRegistration;
+
+/// A Hong Kong business registration number, as printed on a company's certificate: the
+/// 8-digit number, optionally followed by the rest of the certificate number
+/// (`12345678-000-08-24-6`). Spaces are dropped; the digits are kept as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessRegistration(String);
+
+impl BusinessRegistration {
+    /// An optional number: empty means none given; anything else must have the shape.
+    pub fn parse_optional(
+        input: &str,
+    ) -> Result<Option<BusinessRegistration>, InvalidRegistration> {
+        let text: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let parts: Vec<&str> = text.split('-').collect();
+        let digits =
+            |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        let shaped = match parts.as_slice() {
+            [number] => digits(number, 8),
+            [number, branch, a, b, check] => {
+                digits(number, 8)
+                    && digits(branch, 3)
+                    && digits(a, 2)
+                    && digits(b, 2)
+                    && check.len() == 1
+                    && check.bytes().all(|b| b.is_ascii_alphanumeric())
+            }
+            _ => false,
+        };
+        if shaped {
+            Ok(Some(BusinessRegistration(text.to_ascii_uppercase())))
+        } else {
+            Err(InvalidRegistration)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A company as its receipt names it: "Harbour Lights Ltd (BR 12345678)".
+pub fn company_with_registration(company: &str, registration: &str) -> String {
+    format!("{company} (BR {registration})")
+}
+
 /// What the donor asked for as a receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
     InDonorName,
     InOtherName(PersonName),
+    /// Issued to a company the donor gives for, with its business registration number if given.
+    InCompanyName {
+        company: PersonName,
+        registration: Option<BusinessRegistration>,
+    },
     NoReceipt,
 }
 
@@ -122,12 +178,15 @@ impl Receipt {
     pub const OTHER_NAME: &'static str = "other_name";
     /// The code of "no receipt, thank you".
     pub const NONE: &'static str = "none";
+    /// The code of a receipt issued to a company, named in the form's `company_name`.
+    pub const COMPANY: &'static str = "company";
 
     /// The stored and submitted code.
     pub fn code(&self) -> &'static str {
         match self {
             Receipt::InDonorName => Receipt::OWN_NAME,
             Receipt::InOtherName(_) => Receipt::OTHER_NAME,
+            Receipt::InCompanyName { .. } => Receipt::COMPANY,
             Receipt::NoReceipt => Receipt::NONE,
         }
     }
@@ -151,8 +210,26 @@ impl Receipt {
     pub fn issued_to<'a>(&'a self, donor_name: Option<&'a PersonName>) -> Option<&'a PersonName> {
         match self {
             Receipt::InOtherName(name) => Some(name),
+            Receipt::InCompanyName { company, .. } => Some(company),
             Receipt::InDonorName | Receipt::NoReceipt => donor_name,
         }
+    }
+
+    /// The company's registration number, for a receipt issued to a company.
+    pub fn registration(&self) -> Option<&BusinessRegistration> {
+        match self {
+            Receipt::InCompanyName { registration, .. } => registration.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Who the receipt is made out to as printed: the name, and a company's registration.
+    pub fn issued_to_line(&self, donor_name: Option<&PersonName>) -> Option<String> {
+        let name = self.issued_to(donor_name)?.as_str();
+        Some(match self.registration() {
+            Some(number) => company_with_registration(name, number.as_str()),
+            None => name.to_string(),
+        })
     }
 }
 
@@ -219,6 +296,38 @@ mod tests {
             Some(&name)
         );
         assert!(!Receipt::NoReceipt.wanted());
+    }
+
+    #[test]
+    fn company_receipts_carry_the_registration_number() {
+        assert_eq!(BusinessRegistration::parse_optional(" "), Ok(None));
+        for good in ["12345678", "1234 5678", "12345678-000-08-24-6"] {
+            assert!(
+                BusinessRegistration::parse_optional(good)
+                    .unwrap()
+                    .is_some(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "1234567",
+            "123456789",
+            "ABCDEFGH",
+            "12345678-0-08-24-6",
+            "12345678--",
+        ] {
+            assert!(BusinessRegistration::parse_optional(bad).is_err(), "{bad}");
+        }
+        let receipt = Receipt::InCompanyName {
+            company: PersonName::parse("Harbour Lights Ltd").unwrap(),
+            registration: BusinessRegistration::parse_optional("12345678").unwrap(),
+        };
+        let donor = PersonName::parse("Chan Mei").unwrap();
+        assert_eq!(receipt.code(), "company");
+        assert_eq!(
+            receipt.issued_to_line(Some(&donor)).unwrap(),
+            "Harbour Lights Ltd (BR 12345678)"
+        );
     }
 
     proptest! {

@@ -6,10 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::attribution::{Attribution, CampaignTag, PartnerCode, StorySlug};
 use super::donation::{Frequency, PaymentMethod};
-use super::donor::{Email, EmailError, NameError, PersonName, Receipt};
+use super::donor::{BusinessRegistration, Email, EmailError, NameError, PersonName, Receipt};
+use super::fees::FeeRate;
 use super::identifiers::{FormToken, ReferralCode};
 use super::money::{parse_amount, AmountError, AmountLimits, Currency, Money};
+use super::tribute::{MessageError, Tribute, TributeKind, TributeMessage, TributeNotice};
 
 /// The donation form exactly as submitted: every field text, every field optional, so that no
 /// input, however odd, is rejected before it can be answered with a helpful message.
@@ -36,6 +39,27 @@ pub struct DonationForm {
     pub shown: String,
     /// A field people never see and programs fill in (a honeypot). Not part of the gift.
     pub homepage: String,
+    /// Present when the donor ticks "cover the fee" (card gifts only).
+    pub cover_fee: Option<String>,
+    /// Empty, or a [`TributeKind`] code: the gift is in someone's honour or memory.
+    pub tribute: String,
+    pub honoree_name: String,
+    pub tribute_message: String,
+    /// Present when the donor wants someone told of the tribute by email.
+    pub notify: Option<String>,
+    pub notify_name: String,
+    pub notify_email: String,
+    /// Present when the notification may say the amount.
+    pub notify_amount: Option<String>,
+    /// For a receipt issued to a company (`receipt` = `company`).
+    pub company_name: String,
+    pub company_registration: String,
+    /// Where the gift came from (see `domain::attribution`): never refused, only cleaned.
+    pub partner: String,
+    pub story: String,
+    pub utm_source: String,
+    pub utm_medium: String,
+    pub utm_campaign: String,
 }
 
 /// A form field, as named in the HTML form.
@@ -50,6 +74,13 @@ pub enum Field {
     ReceiptName,
     PaymentMethod,
     Token,
+    Tribute,
+    HonoreeName,
+    TributeMessage,
+    NotifyName,
+    NotifyEmail,
+    CompanyName,
+    CompanyRegistration,
 }
 
 impl Field {
@@ -64,6 +95,13 @@ impl Field {
             Field::ReceiptName => "receipt_name",
             Field::PaymentMethod => "payment_method",
             Field::Token => "token",
+            Field::Tribute => "tribute",
+            Field::HonoreeName => "honoree_name",
+            Field::TributeMessage => "tribute_message",
+            Field::NotifyName => "notify_name",
+            Field::NotifyEmail => "notify_email",
+            Field::CompanyName => "company_name",
+            Field::CompanyRegistration => "company_registration",
         }
     }
 }
@@ -84,10 +122,21 @@ pub enum Problem {
     /// Card payment was chosen on a site (or at a moment) without a card provider.
     PaymentMethodUnavailable,
     TokenMissing,
+    TributeUnknown,
+    HonoreeName(NameError),
+    TributeMessage(MessageError),
+    NotifyName(NameError),
+    NotifyEmail(EmailError),
+    CompanyName(NameError),
+    CompanyRegistrationInvalid,
 }
 
 impl Problem {
-    pub const ALL: [Problem; 21] = [
+    /// The problems of the quick form (the story pages' widget, the embed): no tribute and
+    /// no company fields.
+    pub const QUICK_FORM: usize = 21;
+
+    pub const ALL: [Problem; 37] = [
         Problem::FrequencyUnknown,
         Problem::Amount(AmountError::Missing),
         Problem::Amount(AmountError::NotANumber),
@@ -109,6 +158,22 @@ impl Problem {
         Problem::PaymentMethodUnknown,
         Problem::PaymentMethodUnavailable,
         Problem::TokenMissing,
+        Problem::TributeUnknown,
+        Problem::HonoreeName(NameError::Missing),
+        Problem::HonoreeName(NameError::TooLong),
+        Problem::HonoreeName(NameError::Invalid),
+        Problem::TributeMessage(MessageError::TooLong),
+        Problem::TributeMessage(MessageError::Invalid),
+        Problem::NotifyName(NameError::Missing),
+        Problem::NotifyName(NameError::TooLong),
+        Problem::NotifyName(NameError::Invalid),
+        Problem::NotifyEmail(EmailError::Missing),
+        Problem::NotifyEmail(EmailError::TooLong),
+        Problem::NotifyEmail(EmailError::Invalid),
+        Problem::CompanyName(NameError::Missing),
+        Problem::CompanyName(NameError::TooLong),
+        Problem::CompanyName(NameError::Invalid),
+        Problem::CompanyRegistrationInvalid,
     ];
 
     pub fn code(self) -> &'static str {
@@ -133,6 +198,22 @@ impl Problem {
             Problem::PaymentMethodUnknown => "payment-method-unknown",
             Problem::PaymentMethodUnavailable => "payment-method-unavailable",
             Problem::TokenMissing => "token-missing",
+            Problem::TributeUnknown => "tribute-unknown",
+            Problem::HonoreeName(NameError::Missing) => "honoree-name-missing",
+            Problem::HonoreeName(NameError::TooLong) => "honoree-name-too-long",
+            Problem::HonoreeName(NameError::Invalid) => "honoree-name-invalid",
+            Problem::TributeMessage(MessageError::TooLong) => "tribute-message-too-long",
+            Problem::TributeMessage(MessageError::Invalid) => "tribute-message-invalid",
+            Problem::NotifyName(NameError::Missing) => "notify-name-missing",
+            Problem::NotifyName(NameError::TooLong) => "notify-name-too-long",
+            Problem::NotifyName(NameError::Invalid) => "notify-name-invalid",
+            Problem::NotifyEmail(EmailError::Missing) => "notify-email-missing",
+            Problem::NotifyEmail(EmailError::TooLong) => "notify-email-too-long",
+            Problem::NotifyEmail(EmailError::Invalid) => "notify-email-invalid",
+            Problem::CompanyName(NameError::Missing) => "company-name-missing",
+            Problem::CompanyName(NameError::TooLong) => "company-name-too-long",
+            Problem::CompanyName(NameError::Invalid) => "company-name-invalid",
+            Problem::CompanyRegistrationInvalid => "company-registration-invalid",
         }
     }
 }
@@ -150,6 +231,8 @@ pub struct GivingRules {
     pub currency: Currency,
     pub limits: AmountLimits,
     pub card_payments: bool,
+    /// What the card provider charges, for "cover the fee" (content).
+    pub card_fee: FeeRate,
 }
 
 /// A gift that passed every check.
@@ -164,6 +247,18 @@ pub struct DonationRequest {
     pub token: FormToken,
     pub referral: Option<ReferralCode>,
     pub payment_method: PaymentMethod,
+    /// The processing fee the donor chose to add (zero if not, and always for transfers):
+    /// charged on top of `amount`.
+    pub fee: Money,
+    pub tribute: Option<Tribute>,
+    pub attribution: Attribution,
+}
+
+impl DonationRequest {
+    /// What the donor is charged: the gift and any fee they cover.
+    pub fn charged(&self) -> Money {
+        Money::new(self.amount.minor + self.fee.minor, self.amount.currency)
+    }
 }
 
 impl DonationForm {
@@ -208,11 +303,32 @@ impl DonationForm {
                 .map_err(|error| fail(Field::ReceiptName, Problem::ReceiptName(error)))
                 .ok(),
             Receipt::NONE => Some(Receipt::NoReceipt),
+            Receipt::COMPANY => {
+                let company = PersonName::parse(&self.company_name)
+                    .map_err(|error| fail(Field::CompanyName, Problem::CompanyName(error)))
+                    .ok();
+                let registration = BusinessRegistration::parse_optional(&self.company_registration)
+                    .map_err(|_| {
+                        fail(
+                            Field::CompanyRegistration,
+                            Problem::CompanyRegistrationInvalid,
+                        )
+                    })
+                    .ok();
+                match (company, registration) {
+                    (Some(company), Some(registration)) => Some(Receipt::InCompanyName {
+                        company,
+                        registration,
+                    }),
+                    _ => None,
+                }
+            }
             _ => {
                 fail(Field::Receipt, Problem::ReceiptUnknown);
                 None
             }
         };
+        let tribute = self.tribute(&mut fail);
         let payment_method = match self.payment_method.trim() {
             "" => Some(PaymentMethod::Offline),
             code => match PaymentMethod::parse(code) {
@@ -231,6 +347,13 @@ impl DonationForm {
         if token.is_none() {
             fail(Field::Token, Problem::TokenMissing);
         }
+        // The fee exists only for card payments; a ticked box on a transfer adds nothing.
+        let fee = match (amount, payment_method) {
+            (Some(amount), Some(PaymentMethod::Card)) if self.cover_fee.is_some() => {
+                rules.card_fee.cover(amount)
+            }
+            _ => Money::new(0, rules.currency),
+        };
 
         match (
             frequency,
@@ -240,6 +363,7 @@ impl DonationForm {
             receipt,
             token,
             payment_method,
+            tribute,
         ) {
             (
                 Some(frequency),
@@ -249,6 +373,7 @@ impl DonationForm {
                 Some(receipt),
                 Some(token),
                 Some(payment_method),
+                Some(tribute),
             ) if errors.is_empty() => Ok(DonationRequest {
                 amount,
                 frequency,
@@ -259,9 +384,76 @@ impl DonationForm {
                 token,
                 referral: ReferralCode::parse(&self.referral),
                 payment_method,
+                fee,
+                tribute,
+                attribution: self.attribution(),
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The tribute, if any: `Some(None)` for none, `None` when a field is wrong (reported
+    /// through `fail`).
+    fn tribute(&self, fail: &mut impl FnMut(Field, Problem)) -> Option<Option<Tribute>> {
+        let kind = match self.tribute.trim() {
+            "" => return Some(None),
+            code => match TributeKind::parse(code) {
+                Some(kind) => Some(kind),
+                None => {
+                    fail(Field::Tribute, Problem::TributeUnknown);
+                    None
+                }
+            },
+        };
+        let honoree = PersonName::parse(&self.honoree_name)
+            .map_err(|error| fail(Field::HonoreeName, Problem::HonoreeName(error)))
+            .ok();
+        let message = TributeMessage::parse_optional(&self.tribute_message)
+            .map_err(|error| fail(Field::TributeMessage, Problem::TributeMessage(error)))
+            .ok();
+        let notify = if self.notify.is_some() {
+            let name = PersonName::parse(&self.notify_name)
+                .map_err(|error| fail(Field::NotifyName, Problem::NotifyName(error)))
+                .ok();
+            let email = Email::parse(&self.notify_email)
+                .map_err(|error| fail(Field::NotifyEmail, Problem::NotifyEmail(error)))
+                .ok();
+            match (name, email) {
+                (Some(name), Some(email)) => Some(Some(TributeNotice {
+                    name,
+                    email,
+                    show_amount: self.notify_amount.is_some(),
+                })),
+                _ => None,
+            }
+        } else {
+            Some(None)
+        };
+        Some(Some(Tribute {
+            kind: kind?,
+            honoree: honoree?,
+            message: message?,
+            notify: notify?,
+        }))
+    }
+
+    /// Where the gift came from, cleaned (never a reason to refuse a gift).
+    pub fn attribution(&self) -> Attribution {
+        Attribution {
+            source: CampaignTag::clean(&self.utm_source),
+            medium: CampaignTag::clean(&self.utm_medium),
+            campaign: CampaignTag::clean(&self.utm_campaign),
+            partner: PartnerCode::parse(&self.partner),
+            story: StorySlug::parse(&self.story),
+        }
+    }
+
+    /// The fee "cover the fee" would add to the amount now chosen, if it parses: what the
+    /// widget shows next to the box, from the same function the server charges with.
+    pub fn fee_preview(&self, rules: GivingRules) -> Option<Money> {
+        parse_amount(self.amount_text(), rules.currency, rules.limits)
+            .ok()
+            .map(|amount| rules.card_fee.cover(amount))
     }
 
     /// The amount the donor chose: the preset, or what they typed for "other".
@@ -285,6 +477,10 @@ mod tests {
             max_minor: 10_000_000,
         },
         card_payments: false,
+        card_fee: FeeRate {
+            basis_points: 340,
+            fixed_minor: 235,
+        },
     };
 
     fn valid_form() -> DonationForm {
@@ -424,6 +620,132 @@ mod tests {
     }
 
     #[test]
+    fn the_fee_is_added_only_to_card_gifts_whose_donor_ticks_the_box() {
+        let cards = GivingRules {
+            card_payments: true,
+            ..RULES
+        };
+        let card = DonationForm {
+            payment_method: "card".into(),
+            cover_fee: Some("yes".into()),
+            ..valid_form()
+        };
+        let request = card.parse(cards).unwrap();
+        assert_eq!(request.fee, RULES.card_fee.cover(request.amount));
+        assert_eq!(request.charged().minor, 30_000 + 1_300);
+        assert_eq!(card.fee_preview(cards), Some(request.fee));
+        let unticked = DonationForm {
+            cover_fee: None,
+            ..card.clone()
+        };
+        assert_eq!(unticked.parse(cards).unwrap().fee.minor, 0);
+        let transfer = DonationForm {
+            payment_method: "offline".into(),
+            ..card
+        };
+        assert_eq!(transfer.parse(cards).unwrap().fee.minor, 0);
+    }
+
+    #[test]
+    fn a_tribute_needs_its_honoree_and_a_notice_its_address() {
+        let tribute = DonationForm {
+            tribute: "memory".into(),
+            honoree_name: "Grandma Wong".into(),
+            tribute_message: "She taught us all to read.".into(),
+            notify: Some("yes".into()),
+            notify_name: "Wong Siu Ming".into(),
+            notify_email: "ming@example.org".into(),
+            ..valid_form()
+        };
+        let parsed = tribute.parse(RULES).unwrap().tribute.unwrap();
+        assert_eq!(parsed.kind, TributeKind::Memory);
+        assert_eq!(parsed.honoree.as_str(), "Grandma Wong");
+        let notice = parsed.notify.unwrap();
+        assert_eq!(notice.email.as_str(), "ming@example.org");
+        assert!(!notice.show_amount, "the amount is left out unless chosen");
+        let bad = DonationForm {
+            honoree_name: " ".into(),
+            notify_email: "ming@".into(),
+            notify_name: String::new(),
+            ..tribute.clone()
+        };
+        assert_eq!(
+            problems(&bad),
+            vec![
+                (Field::HonoreeName, Problem::HonoreeName(NameError::Missing)),
+                (Field::NotifyName, Problem::NotifyName(NameError::Missing)),
+                (
+                    Field::NotifyEmail,
+                    Problem::NotifyEmail(EmailError::Invalid)
+                ),
+            ]
+        );
+        // Without the box ticked, the notice's fields are not read at all.
+        let quiet = DonationForm {
+            notify: None,
+            notify_email: "ming@".into(),
+            ..tribute
+        };
+        assert_eq!(quiet.parse(RULES).unwrap().tribute.unwrap().notify, None);
+        let unknown = DonationForm {
+            tribute: "birthday".into(),
+            ..valid_form()
+        };
+        assert_eq!(
+            problems(&unknown),
+            vec![
+                (Field::Tribute, Problem::TributeUnknown),
+                (Field::HonoreeName, Problem::HonoreeName(NameError::Missing)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_company_receipt_names_the_company() {
+        let company = DonationForm {
+            receipt: "company".into(),
+            company_name: "Harbour Lights Ltd".into(),
+            company_registration: "12345678".into(),
+            ..valid_form()
+        };
+        let receipt = company.parse(RULES).unwrap().receipt;
+        assert_eq!(
+            receipt.issued_to(None).unwrap().as_str(),
+            "Harbour Lights Ltd"
+        );
+        let bad = DonationForm {
+            company_name: String::new(),
+            company_registration: "12-34".into(),
+            ..company
+        };
+        assert_eq!(
+            problems(&bad),
+            vec![
+                (Field::CompanyName, Problem::CompanyName(NameError::Missing)),
+                (
+                    Field::CompanyRegistration,
+                    Problem::CompanyRegistrationInvalid
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_attribution_is_cleaned_never_refused() {
+        let form = DonationForm {
+            utm_source: "<script>alert(1)</script>".repeat(20),
+            utm_medium: "\u{0}\u{7}".into(),
+            partner: "St-Marys".into(),
+            story: "../../etc/passwd".into(),
+            ..valid_form()
+        };
+        let attribution = form.parse(RULES).unwrap().attribution;
+        assert_eq!(attribution.source.unwrap().as_str().chars().count(), 64);
+        assert_eq!(attribution.partner.unwrap().as_str(), "st-marys");
+        assert_eq!(attribution.story, None);
+    }
+
+    #[test]
     fn problem_codes_are_distinct_enough_for_messages() {
         let mut codes: Vec<_> = Problem::ALL.iter().map(|p| p.code()).collect();
         codes.sort_unstable();
@@ -440,10 +762,15 @@ mod tests {
             receipt in ".{0,12}", receipt_name in ".{0,120}", token in ".{0,40}",
             referral in ".{0,40}", marketing in proptest::option::of(".{0,5}"),
             payment_method in ".{0,8}", card_payments: bool,
+            tribute in ".{0,8}", honoree_name in ".{0,120}", notify_email in ".{0,60}",
+            company_name in ".{0,120}", utm_source in "\\PC{0,200}", cover_fee: bool,
         ) {
             let form = DonationForm {
                 frequency, amount, custom_amount: custom, currency, email, name, receipt,
-                receipt_name, marketing, token, referral, payment_method,
+                receipt_name, marketing, token, referral, payment_method, tribute,
+                honoree_name, notify_email, company_name, utm_source,
+                cover_fee: cover_fee.then(|| "yes".to_string()),
+                notify: Some("yes".into()),
                 ..DonationForm::default()
             };
             match form.parse(GivingRules { card_payments, ..RULES }) {
@@ -451,6 +778,7 @@ mod tests {
                     prop_assert!(card_payments || request.payment_method == PaymentMethod::Offline);
                     prop_assert!(request.amount.minor >= RULES.limits.min_minor);
                     prop_assert!(request.amount.minor <= RULES.limits.max_minor);
+                    prop_assert!(request.fee.minor == 0 || request.payment_method == PaymentMethod::Card);
                 }
                 Err(errors) => prop_assert!(!errors.is_empty()),
             }
@@ -462,6 +790,26 @@ mod tests {
             for text in [money.to_string(), money.plain_decimal()] {
                 let parsed = parse_amount(&text, Currency::Hkd, RULES.limits);
                 prop_assert_eq!(parsed, Ok(money), "{}", text);
+            }
+        }
+
+        #[test]
+        fn every_amount_shows_the_fee_it_is_charged(minor in 5_000u64..=10_000_000, preset in 0usize..4) {
+            // The widget's figure (`fee_preview`) and the server's charge (`parse`) come from
+            // the same function, for the presets and for any typed amount.
+            let rules = GivingRules { card_payments: true, ..RULES };
+            let presets = ["150", "300", "600", "1200"];
+            for amount in [presets[preset].to_string(), Money::new(minor, Currency::Hkd).plain_decimal()] {
+                let form = DonationForm {
+                    amount: "other".into(),
+                    custom_amount: amount.clone(),
+                    payment_method: "card".into(),
+                    cover_fee: Some("yes".into()),
+                    ..valid_form()
+                };
+                let request = form.parse(rules).unwrap();
+                prop_assert_eq!(form.fee_preview(rules), Some(request.fee), "{}", amount);
+                prop_assert!(rules.card_fee.net_of(request.charged().minor) >= request.amount.minor);
             }
         }
 

@@ -1,9 +1,11 @@
 //! Pure types shared by the server and the browser. Nothing here does I/O, and nothing here
 //! imports anything from the rest of the crate.
 
+pub mod attribution;
 pub mod changes;
 pub mod donation;
 pub mod donor;
+pub mod fees;
 pub mod form;
 pub mod identifiers;
 pub mod locale;
@@ -11,5 +13,6 @@ pub mod money;
 pub mod number;
 pub mod staff;
 pub mod status;
+pub mod tribute;
 
 pub use locale::Locale;

@@ -25,6 +25,8 @@ pub const SHARE_LINKS: &str = "sharecare_links";
 pub const SHOWN: &str = "sharecare_shown";
 /// The share code a visit came with (see `referrals`).
 pub const REFERRAL: &str = "sharecare_ref";
+/// The campaign tags and partner code a visit came with (see `attribution`).
+pub const CAMPAIGN: &str = "sharecare_from";
 
 /// The staff admin's language (see `admin::guard`).
 pub const ADMIN_LANGUAGE: &str = "sharecare_admin_lang";
@@ -51,8 +53,8 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         })
 }
 
-/// Adds `Set-Cookie` for a site-wide, HttpOnly, SameSite=Lax cookie. `value` is always one
-/// of the site's own tokens or codes, never text from a request.
+/// Adds `Set-Cookie` for a site-wide, HttpOnly, SameSite=Lax cookie. `value` is one of the
+/// site's own tokens or codes, or text from a request cleaned and URL-encoded (`attribution`).
 pub fn set(response: &mut Response, name: &str, value: &str, max_age_seconds: u32, secure: bool) {
     set_on_path(response, name, value, "/", max_age_seconds, secure);
 }

@@ -72,6 +72,12 @@ pub async fn submit(
             form.shown = shown.to_string();
         }
     }
+    // Where the visit came from, if the form does not say (a shared page's form cannot).
+    super::attribution::remembered(&headers).fill(&mut form);
+    // Only the site's own stories are recorded.
+    if state.content.story(form.story.trim()).is_none() {
+        form.story.clear();
+    }
     let again = FormAgain {
         state: &state,
         locale,
@@ -376,6 +382,51 @@ pub async fn thank_you(
         Ok(None) => AppError::NotFound.into_response(),
         Err(error) => AppError::donations_unavailable(error).into_response(),
     };
+    donors_own_page(&mut response);
+    response
+}
+
+/// `GET /{locale}/donations/{reference}/fps-qr.png`: the transfer's FPS QR code as a PNG to
+/// save, for a donor paying from the phone that shows it (banking apps' FPS scanners open a
+/// saved image). The gift's key cookie (sent to this address under the gift's page) is needed,
+/// as for the page itself; without it, a plain 404.
+pub async fn fps_qr(
+    State(state): State<AppState>,
+    Path((locale_code, reference)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let key = cookies::read(&headers, cookies::GIFT_KEY).unwrap_or_default();
+    let found = match (
+        Locale::from_code(&locale_code),
+        Reference::parse(&reference),
+    ) {
+        (Some(_), Some(reference)) => state.donations.find_for_donor(&reference, key).await,
+        _ => Ok(None),
+    };
+    let donation = match found {
+        // Only a transfer still waiting for its money has a code to pay.
+        Ok(Some(donation)) if donation.status.awaits_payment() => donation,
+        Ok(_) => return AppError::NotFound.into_response(),
+        Err(error) => return AppError::donations_unavailable(error).into_response(),
+    };
+    let payload = crate::server::payment::fps::gift_payload(&state.content, &donation);
+    let Some(png) = crate::server::qr::qr_png(&payload) else {
+        return AppError::NotFound.into_response();
+    };
+    let disposition = format!(
+        "attachment; filename=\"fps-{}.png\"",
+        donation.reference.as_str()
+    );
+    let mut response = (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))],
+        png,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
     donors_own_page(&mut response);
     response
 }

@@ -4,10 +4,12 @@
 //! (`crate::pages`) and the services (`crate::server`), which never import it.
 
 pub mod admin;
+pub mod attribution;
 pub mod client;
 pub mod cookies;
 pub mod discovery;
 pub mod donors;
+pub mod embed;
 pub mod error;
 pub mod gift_session;
 pub mod giving;

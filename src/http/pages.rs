@@ -240,7 +240,11 @@ pub async fn donate(
         .await?;
         return Ok(respond(&state, &headers, &page, Some(&session)));
     }
-    let form = prefilled(session.clone(), stamp(&state));
+    let mut form = prefilled(session.clone(), stamp(&state));
+    // A link's campaign tags go into the form itself (the cookie keeps them too).
+    if let Some(query) = raw_query.as_deref() {
+        super::attribution::VisitTags::parse(query).fill(&mut form.form);
+    }
     let mut response = render(
         &state,
         move || view! { <DonatePage locale form=form.clone()/> },

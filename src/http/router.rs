@@ -19,8 +19,8 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::{
-    admin, discovery, donors, giving, observe, pages, panics, referrals, security, share_images,
-    site, streams, webhooks,
+    admin, attribution, discovery, donors, embed, giving, observe, pages, panics, referrals,
+    security, share_images, site, streams, webhooks,
 };
 use crate::paths::{Endpoint, BUNDLE_DIR, IMAGES_DIR};
 use crate::server::state::AppState;
@@ -59,6 +59,9 @@ fn handler(endpoint: Endpoint, site_root: &Path) -> MethodRouter<AppState> {
         Endpoint::Favicon => get_service(ServeFile::new(site_root.join("favicon.ico"))),
         Endpoint::ShareImage => get(share_images::share_image),
         Endpoint::VerifyReceipt => get(donors::verify_receipt),
+        Endpoint::EmbedDonate => get(embed::embed_donate),
+        Endpoint::EmbedScript => get(embed::embed_script),
+        Endpoint::FpsQr => get(giving::fps_qr),
         other => unreachable!("{other:?} is routed by `admin::routes` or `donors::routes`"),
     }
 }
@@ -135,6 +138,10 @@ pub fn protect(router: Router<AppState>, state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             referrals::remember_referral,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            attribution::remember_campaign,
         ))
         .layer(middleware::from_fn(site::redirect_trailing_slash))
         .layer(CompressionLayer::new())

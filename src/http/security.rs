@@ -16,6 +16,11 @@ use crate::paths::Endpoint;
 use crate::server::secrets::random_hex;
 use crate::server::state::AppState;
 
+/// On the embeddable widget's response: the partners' origins, the only pages that may frame
+/// it. Every other response keeps `frame-ancestors 'none'`.
+#[derive(Debug, Clone)]
+pub struct FrameAncestors(pub Vec<String>);
+
 /// On a shared (cached) page's response: its inline scripts' hashes, which its policy allows
 /// instead of a nonce (the same bytes go to every reader, so they can carry no nonce).
 #[derive(Debug, Clone)]
@@ -76,7 +81,21 @@ pub async fn security_headers(
         Some(SharedScripts(sources)) => sources.to_string(),
         None => format!("'nonce-{nonce}'"),
     };
+    let ancestors = response.extensions().get::<FrameAncestors>().cloned();
     add_security_headers(&state, response.headers_mut(), &scripts);
+    if let Some(FrameAncestors(origins)) = ancestors {
+        let framed_by = content_security_policy_framed(
+            &scripts,
+            state.site.is_https(),
+            state.site.checkout_origin.as_deref(),
+            &origins,
+        );
+        if let Ok(value) = HeaderValue::from_str(&framed_by) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     response
 }
 
@@ -115,6 +134,25 @@ pub fn add_security_headers(state: &AppState, headers: &mut HeaderMap, scripts: 
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         );
     }
+}
+
+/// The policy of the embeddable widget: the same, but framed by `origins` (checked as exact
+/// origins when content is loaded) instead of by nothing.
+pub fn content_security_policy_framed(
+    scripts: &str,
+    https: bool,
+    checkout_origin: Option<&str>,
+    origins: &[String],
+) -> String {
+    let ancestors = if origins.is_empty() {
+        "'none'".to_string()
+    } else {
+        origins.join(" ")
+    };
+    content_security_policy(scripts, https, checkout_origin).replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors {ancestors}"),
+    )
 }
 
 /// The policy: only the site's own files and the pages' nonced (or, on shared pages, hashed)
@@ -193,5 +231,23 @@ mod tests {
             assert!(policy.contains(part), "{part} in {policy}");
         }
         assert!(!policy.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn only_the_embed_policy_names_the_partners() {
+        let origins = vec![
+            "https://www.harbour-primary.example".to_string(),
+            "http://localhost:3105".to_string(),
+        ];
+        let policy = content_security_policy_framed("'nonce-abc'", false, None, &origins);
+        assert!(
+            policy.contains(
+                "frame-ancestors https://www.harbour-primary.example http://localhost:3105;"
+            ),
+            "{policy}"
+        );
+        assert!(!policy.contains("'none'; form-action"));
+        let none = content_security_policy_framed("'nonce-abc'", false, None, &[]);
+        assert!(none.contains("frame-ancestors 'none'"));
     }
 }

@@ -5,7 +5,9 @@ use crate::islands::live_root;
 /// Wraps the server-rendered donation form (see `components::donation_form`). The form works
 /// on its own; once hydrated, this checks fields as the donor leaves them, using the same
 /// domain types as the server, shows every problem at once before a submit leaves the page,
-/// selects "other amount" when one is typed, and ignores a second click while submitting.
+/// selects "other amount" when one is typed, keeps the "cover the fee" figure in step with the
+/// amount (the same function the server charges with), and ignores a second click while
+/// submitting.
 #[island]
 pub fn DonationEnhancer(children: Children) -> impl IntoView {
     live_root("donation-widget", children, |root| {
@@ -24,12 +26,13 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
 
+    use crate::domain::fees::FeeRate;
     use crate::domain::form::{DonationForm, Field, FieldError, GivingRules};
     use crate::domain::money::{AmountLimits, Currency};
     use crate::islands::on;
 
     /// The fields the donor can correct, with their error element and their input.
-    const FIELDS: [(Field, &str, &str); 7] = [
+    const FIELDS: [(Field, &str, &str); 14] = [
         (Field::Frequency, "frequency-error", "donate-frequency"),
         (Field::Amount, "amount-error", "donate-custom-amount"),
         (Field::Email, "email-error", "donate-email"),
@@ -41,6 +44,33 @@ mod browser {
             "donate-receipt-name",
         ),
         (Field::PaymentMethod, "method-error", "donate-method"),
+        (
+            Field::CompanyName,
+            "company-name-error",
+            "donate-company-name",
+        ),
+        (
+            Field::CompanyRegistration,
+            "company-registration-error",
+            "donate-company-registration",
+        ),
+        (Field::Tribute, "tribute-error", "donate-tribute"),
+        (
+            Field::HonoreeName,
+            "honoree-name-error",
+            "donate-honoree-name",
+        ),
+        (
+            Field::TributeMessage,
+            "tribute-message-error",
+            "donate-tribute-message",
+        ),
+        (Field::NotifyName, "notify-name-error", "donate-notify-name"),
+        (
+            Field::NotifyEmail,
+            "notify-email-error",
+            "donate-notify-email",
+        ),
     ];
 
     pub fn enhance(root: &Element) {
@@ -102,8 +132,20 @@ mod browser {
                 "amount" | "custom_amount" => &[Field::Amount],
                 "email" => &[Field::Email],
                 "name" => &[Field::Name],
-                "receipt" | "receipt_name" => &[Field::Receipt, Field::ReceiptName, Field::Name],
+                "receipt" | "receipt_name" | "company_name" | "company_registration" => &[
+                    Field::Receipt,
+                    Field::ReceiptName,
+                    Field::Name,
+                    Field::CompanyName,
+                    Field::CompanyRegistration,
+                ],
                 "frequency" => &[Field::Frequency],
+                "tribute" | "honoree_name" | "tribute_message" => {
+                    &[Field::Tribute, Field::HonoreeName, Field::TributeMessage]
+                }
+                "notify" | "notify_name" | "notify_email" => {
+                    &[Field::NotifyName, Field::NotifyEmail]
+                }
                 _ => &[],
             };
             let mut touched = touched_fields.borrow_mut();
@@ -114,6 +156,7 @@ mod browser {
             }
             let errors = problems(&target_form, rules);
             show(&target_form, &errors, |field| touched.contains(&field));
+            show_fee(&target_form, rules);
         });
 
         // While the donor types, a message they have already seen goes away as soon as the
@@ -129,6 +172,7 @@ mod browser {
                     other.set_checked(true);
                 }
             }
+            show_fee(&target_form, rules);
             let touched = touched_fields.borrow();
             let errors = problems(&target_form, rules);
             show(&target_form, &errors, |field| {
@@ -146,7 +190,19 @@ mod browser {
                 max_minor: number("data-max-minor")?,
             },
             card_payments: form.has_attribute("data-card-payments"),
+            card_fee: FeeRate {
+                basis_points: u32::try_from(number("data-fee-bp")?).ok()?,
+                fixed_minor: number("data-fee-fixed")?,
+            },
         })
+    }
+
+    /// The fee "cover the fee" adds to the amount now chosen (blank while it does not parse).
+    fn show_fee(form: &Element, rules: GivingRules) {
+        if let Some(figure) = by_id(form, "fee-figure") {
+            let fee = read(form).fee_preview(rules).map(|fee| fee.to_string());
+            figure.set_text_content(Some(fee.as_deref().unwrap_or("")));
+        }
     }
 
     fn problems(form: &Element, rules: GivingRules) -> Vec<FieldError> {
@@ -154,12 +210,14 @@ mod browser {
     }
 
     fn read(form: &Element) -> DonationForm {
-        let checkbox_on = form
-            .query_selector("input[name=marketing]")
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-            .is_some_and(|input| input.checked());
+        let ticked = |name: &str| {
+            form.query_selector(&format!("input[name={name}]"))
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                .is_some_and(|input| input.checked())
+                .then(|| "yes".to_string())
+        };
         DonationForm {
             frequency: value(form, "input[name=frequency]:checked"),
             amount: value(form, "input[name=amount]:checked"),
@@ -169,7 +227,17 @@ mod browser {
             name: value(form, "input[name=name]"),
             receipt: value(form, "input[name=receipt]:checked"),
             receipt_name: value(form, "input[name=receipt_name]"),
-            marketing: checkbox_on.then(|| "yes".to_string()),
+            marketing: ticked("marketing"),
+            cover_fee: ticked("cover_fee"),
+            tribute: value(form, "input[name=tribute]:checked"),
+            honoree_name: value(form, "input[name=honoree_name]"),
+            tribute_message: text_area(form, "textarea[name=tribute_message]"),
+            notify: ticked("notify"),
+            notify_name: value(form, "input[name=notify_name]"),
+            notify_email: value(form, "input[name=notify_email]"),
+            notify_amount: ticked("notify_amount"),
+            company_name: value(form, "input[name=company_name]"),
+            company_registration: value(form, "input[name=company_registration]"),
             token: value(form, "input[name=token]"),
             referral: value(form, "input[name=referral]"),
             payment_method: value(form, "input[name=payment_method]:checked"),
@@ -212,6 +280,15 @@ mod browser {
             .flatten()
             .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
             .map(|input| input.value())
+            .unwrap_or_default()
+    }
+
+    fn text_area(form: &Element, selector: &str) -> String {
+        form.query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+            .map(|area| area.value())
             .unwrap_or_default()
     }
 

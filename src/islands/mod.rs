@@ -2,12 +2,14 @@
 //! already-translated text from the server (as props or server-rendered children), so no
 //! translation tables or content parsing ever reach the browser.
 
+mod copy_buttons;
 mod donation_enhancer;
 mod language_memory;
 mod live_progress;
 mod payment_watcher;
 mod share_enhancer;
 
+pub use copy_buttons::CopyButtons;
 pub use donation_enhancer::DonationEnhancer;
 pub use language_memory::LanguageMemory;
 pub use live_progress::LiveProgress;

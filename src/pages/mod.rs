@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod donate;
+pub mod embed;
 pub mod home;
 pub mod my_gifts;
 pub mod not_found;

@@ -18,7 +18,9 @@ use crate::server::share_images::{self, ShareImages};
 use crate::server::state::AppState;
 
 #[component]
-pub fn StoryPage(locale: Locale, story: Story, form: FormState) -> impl IntoView {
+pub fn StoryPage(locale: Locale, story: Story, mut form: FormState) -> impl IntoView {
+    // A gift given here records the story it followed (the same for every reader).
+    form.form.story = story.slug.clone();
     let state = expect_context::<AppState>();
     let content = &state.content;
     let m = t(locale);
@@ -113,7 +115,7 @@ pub fn StoryPage(locale: Locale, story: Story, form: FormState) -> impl IntoView
         <section id="give" class="give" aria-labelledby="give-heading" tabindex="-1">
             <div class="wrap">
                 <h2 id="give-heading">{appeal}</h2>
-                <DonationWidget locale state=form/>
+                <DonationWidget locale state=form quick=true/>
             </div>
         </section>
         <ShareBar locale url=url.clone() text=share_text personal_link=story.slug.clone()/>

@@ -10,10 +10,10 @@ use crate::domain::donation::Donation;
 use crate::domain::status::DonationStatus;
 use crate::domain::Locale;
 use crate::i18n::{fill, t};
-use crate::islands::PaymentWatcher;
+use crate::islands::{CopyButtons, PaymentWatcher};
 use crate::pages::contact_sentence;
 use crate::paths::{self, CheckoutReturn, Page};
-use crate::server::payment::fps::fps_payload;
+use crate::server::payment::fps::gift_payload;
 use crate::server::qr::qr_svg;
 use crate::server::state::AppState;
 
@@ -30,6 +30,18 @@ pub fn ThankYouPage(
     let org = &content.organisation;
     let m = t(locale);
     let amount = donation.amount;
+    // What each payment is: the gift and any card fee the donor chose to cover.
+    let charged = donation.charged();
+    let fee_line = (donation.fee.minor > 0).then(|| {
+        view! {
+            <p class="fee-line">
+                {fill(
+                    m.thanks_fee_line,
+                    &[("fee", &donation.fee.to_string()), ("total", &charged.to_string())],
+                )}
+            </p>
+        }
+    });
     let monthly = donation.is_monthly();
     let status = donation.status;
     let paid = status == DonationStatus::Paid;
@@ -47,12 +59,22 @@ pub fn ThankYouPage(
         },
         &[("amount", &amount.to_string())],
     );
-    let qr = qr_svg(&fps_payload(
-        &org.fps_id,
-        &org.bank.account_name,
-        amount,
-        &donation.reference,
-    ));
+    let qr = qr_svg(&gift_payload(content, &donation));
+    let qr_png = paths::fps_qr(locale, &donation.reference);
+    let qr_file = format!("fps-{}.png", donation.reference.as_str());
+    let plain_amount = charged.plain_decimal();
+    let apps = fps_app_links(locale, &donation, &content.giving.fps_apps, &org.fps_id);
+    let copyable = move |value: String| {
+        view! {
+            <dd>
+                <span class="copy-value">{value.clone()}</span>
+                " "
+                <button type="button" class="copy-button" data-copy=value data-copied=m.thanks_copied hidden>
+                    {m.thanks_copy}
+                </button>
+            </dd>
+        }
+    };
     let page = Page::Gift(donation.reference.clone());
     // Donors share the campaign, never their own gift's secret address.
     let share_url = paths::absolute(&state.site.public_base_url, &paths::home(locale));
@@ -60,6 +82,11 @@ pub fn ThankYouPage(
     // Transfer details for a pending gift, also offered when a card payment was not completed;
     // not while a card payment is being confirmed.
     let confirming = by_card && returned == Some(CheckoutReturn::Success);
+    let (fps_id_cell, amount_cell, reference_cell) = (
+        copyable(org.fps_id.clone()),
+        copyable(plain_amount),
+        copyable(reference.clone()),
+    );
     let how_to_pay = (status == DonationStatus::Pending && donation.flag.is_none() && !confirming).then(|| {
         view! {
             <section class="pay" aria-labelledby="pay-heading">
@@ -73,11 +100,18 @@ pub fn ThankYouPage(
                             <div class="qr" role="img" aria-label=m.thanks_fps_qr_label inner_html=qr></div>
                             <figcaption>{m.thanks_fps_qr_caption}</figcaption>
                         </figure>
-                        <dl class="pay-details">
-                            <dt>{m.thanks_fps_id}</dt><dd>{org.fps_id.clone()}</dd>
-                            <dt>{m.thanks_amount}</dt><dd>{amount.to_string()}</dd>
-                            <dt>{m.thanks_reference}</dt><dd>{reference.clone()}</dd>
-                        </dl>
+                        <p class="fps-save">
+                            <a class="button button-secondary" href=qr_png download=qr_file>{m.thanks_fps_save}</a>
+                            <span class="hint">{m.thanks_fps_save_hint}</span>
+                        </p>
+                        {apps}
+                        <CopyButtons>
+                            <dl class="pay-details">
+                                <dt>{m.thanks_fps_id}</dt>{fps_id_cell}
+                                <dt>{m.thanks_amount}</dt>{amount_cell}
+                                <dt>{m.thanks_reference}</dt>{reference_cell}
+                            </dl>
+                        </CopyButtons>
                     </section>
                     <section class="pay-method" aria-labelledby="bank-heading">
                         <h3 id="bank-heading">{m.thanks_bank_heading}</h3>
@@ -85,7 +119,7 @@ pub fn ThankYouPage(
                             <dt>{m.thanks_bank_name}</dt><dd>{org.bank.bank_name.get(locale).clone()}</dd>
                             <dt>{m.thanks_account_name}</dt><dd>{org.bank.account_name.clone()}</dd>
                             <dt>{m.thanks_account_number}</dt><dd>{org.bank.account_number.clone()}</dd>
-                            <dt>{m.thanks_amount}</dt><dd>{amount.to_string()}</dd>
+                            <dt>{m.thanks_amount}</dt><dd>{charged.to_string()}</dd>
                             <dt>{m.thanks_reference}</dt><dd>{reference.clone()}</dd>
                         </dl>
                     </section>
@@ -127,6 +161,7 @@ pub fn ThankYouPage(
                 <div class="wrap">
                     <h1 id="thanks-heading">{heading}</h1>
                     <p class="lead">{gift_line}</p>
+                    {fee_line}
                     <p class="reference-line">
                         {m.thanks_reference_intro}" "
                         <strong class="reference" data-reference>{reference.clone()}</strong>
@@ -147,6 +182,46 @@ pub fn ThankYouPage(
             {body}
         </Layout>
     }
+}
+
+/// Links that open the payment in a banking app on the same phone, for the apps content lists
+/// (their documented link formats, with the gift's details filled in).
+fn fps_app_links(
+    locale: Locale,
+    donation: &Donation,
+    apps: &[crate::content::FpsApp],
+    fps_id: &str,
+) -> Option<impl IntoView> {
+    if apps.is_empty() {
+        return None;
+    }
+    let m = t(locale);
+    let amount = donation.charged().plain_decimal();
+    let links = apps
+        .iter()
+        .map(|app| {
+            let href = app
+                .url
+                .replace("{fps_id}", &percent_encode(fps_id))
+                .replace("{amount}", &amount)
+                .replace("{reference}", donation.reference.as_str());
+            let label = fill(m.thanks_fps_open_app, &[("app", app.name.get(locale))]);
+            view! { <li><a href=href>{label}</a></li> }
+        })
+        .collect_view();
+    Some(view! { <ul class="fps-apps">{links}</ul> })
+}
+
+/// Percent-encodes everything but unreserved characters (an FPS ID may be an email or phone).
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Where a card gift stands while it is not yet paid: being confirmed (the donor just paid),

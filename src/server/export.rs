@@ -9,7 +9,7 @@ use crate::server::db::AdminDonation;
 /// The byte-order mark that starts the file.
 pub const BOM: &str = "\u{feff}";
 
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 23] = [
     "date",
     "reference",
     "amount",
@@ -25,6 +25,14 @@ pub const HEADER: [&str; 15] = [
     "story",
     "marketing_consent",
     "paid_date",
+    "fee_covered",
+    "company_registration",
+    "tribute",
+    "honoree",
+    "partner",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
 ];
 
 /// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return
@@ -40,6 +48,10 @@ pub fn neutralise(cell: &str) -> String {
 
 fn date(unix_millis: i64) -> String {
     iso_date(hong_kong_date(unix_millis))
+}
+
+fn tag(value: Option<&str>) -> String {
+    value.unwrap_or_default().to_string()
 }
 
 /// One donation's cells, in `HEADER`'s order.
@@ -77,6 +89,34 @@ pub fn cells(row: &AdminDonation) -> Vec<String> {
         }
         .to_string(),
         donation.paid_at.map(date).unwrap_or_default(),
+        if donation.fee.minor > 0 {
+            donation.fee.plain_decimal()
+        } else {
+            String::new()
+        },
+        donation
+            .receipt
+            .registration()
+            .map(|number| number.as_str().to_string())
+            .unwrap_or_default(),
+        donation
+            .tribute
+            .as_ref()
+            .map(|tribute| tribute.kind.as_str().to_string())
+            .unwrap_or_default(),
+        donation
+            .tribute
+            .as_ref()
+            .map(|tribute| tribute.honoree.as_str().to_string())
+            .unwrap_or_default(),
+        tag(donation
+            .attribution
+            .partner
+            .as_ref()
+            .map(|code| code.as_str())),
+        tag(donation.attribution.source.as_ref().map(|t| t.as_str())),
+        tag(donation.attribution.medium.as_ref().map(|t| t.as_str())),
+        tag(donation.attribution.campaign.as_ref().map(|t| t.as_str())),
     ]
 }
 

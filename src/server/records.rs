@@ -22,6 +22,8 @@ use crate::server::staff::actions;
 pub struct History {
     pub donation: Donation,
     pub story: Option<String>,
+    /// The name content gives the partner the gift came through, if it lists them.
+    pub partner_name: Option<String>,
     pub events: Vec<EventRecord>,
     pub payments: Vec<PaymentRecord>,
     pub receipts: Vec<ReceiptRecord>,
@@ -41,6 +43,11 @@ pub struct Figures {
     pub loyalty: DonorLoyalty,
     pub top_stories: Vec<Bucket>,
     pub top_links: Vec<Bucket>,
+    /// Where gifts came from: the links' campaign tags and the partners' embeds.
+    pub by_source: Vec<Bucket>,
+    pub by_medium: Vec<Bucket>,
+    pub by_campaign: Vec<Bucket>,
+    pub by_partner: Vec<Bucket>,
 }
 
 /// How many days the dashboard's bar chart covers.
@@ -110,6 +117,13 @@ impl Records {
             audit: self.db.audit_for_donation(&id).await?,
             exceptions: self.db.exceptions_for_donation(&id).await?,
             story,
+            partner_name: donation.attribution.partner.as_ref().and_then(|code| {
+                self.content
+                    .partners
+                    .iter()
+                    .find(|partner| partner.code == code.as_str())
+                    .map(|partner| partner.name.clone())
+            }),
             donation,
         }))
     }
@@ -196,7 +210,24 @@ impl Records {
             loyalty: self.db.donor_loyalty().await?,
             top_stories: self.db.received_by(Breakdown::Story).await?,
             top_links: self.db.received_by(Breakdown::ReferralCode).await?,
+            by_source: self.db.received_by(Breakdown::Source).await?,
+            by_medium: self.db.received_by(Breakdown::Medium).await?,
+            by_campaign: self.db.received_by(Breakdown::Campaign).await?,
+            by_partner: self.partner_names(self.db.received_by(Breakdown::Partner).await?),
         })
+    }
+
+    /// Partners' codes as staff know them: "Name (code)" for the partners content lists.
+    fn partner_names(&self, buckets: Vec<Bucket>) -> Vec<Bucket> {
+        buckets
+            .into_iter()
+            .map(|mut bucket| {
+                if let Some(partner) = self.content.partners.iter().find(|p| p.code == bucket.key) {
+                    bucket.key = format!("{} ({})", partner.name, partner.code);
+                }
+                bucket
+            })
+            .collect()
     }
 
     /// The content's campaign goal, for the progress figure.

@@ -14,6 +14,7 @@ mod donors;
 mod fake_stripe;
 mod faults;
 mod instances;
+mod more_ways_to_give;
 mod page_cache;
 mod pages;
 mod payments;

@@ -8,6 +8,7 @@ use crate::content::Content;
 use crate::domain::donor::{EmailError, NameError};
 use crate::domain::form::{Field, FieldError, Problem};
 use crate::domain::money::{AmountError, AmountLimits};
+use crate::domain::tribute::MessageError;
 use crate::i18n::{fill, Messages};
 
 use super::FormProblem;
@@ -33,11 +34,26 @@ pub fn problem_message(m: &Messages, problem: Problem, content: &Content) -> Str
         Problem::Email(EmailError::Missing) => m.error_email_missing,
         Problem::Email(EmailError::TooLong) => m.error_email_too_long,
         Problem::Email(EmailError::Invalid) => m.error_email_invalid,
-        Problem::Name(NameError::TooLong) | Problem::ReceiptName(NameError::TooLong) => {
-            m.error_name_too_long
-        }
+        Problem::Name(NameError::TooLong)
+        | Problem::ReceiptName(NameError::TooLong)
+        | Problem::HonoreeName(NameError::TooLong)
+        | Problem::NotifyName(NameError::TooLong)
+        | Problem::CompanyName(NameError::TooLong) => m.error_name_too_long,
         Problem::Name(NameError::Invalid | NameError::Missing)
-        | Problem::ReceiptName(NameError::Invalid) => m.error_name_invalid,
+        | Problem::ReceiptName(NameError::Invalid)
+        | Problem::HonoreeName(NameError::Invalid)
+        | Problem::NotifyName(NameError::Invalid)
+        | Problem::CompanyName(NameError::Invalid) => m.error_name_invalid,
+        Problem::TributeUnknown => m.error_tribute,
+        Problem::HonoreeName(NameError::Missing) => m.error_honoree_name_missing,
+        Problem::TributeMessage(MessageError::TooLong) => m.error_tribute_message_too_long,
+        Problem::TributeMessage(MessageError::Invalid) => m.error_tribute_message_invalid,
+        Problem::NotifyName(NameError::Missing) => m.error_notify_name_missing,
+        Problem::NotifyEmail(EmailError::Missing) => m.error_notify_email_missing,
+        Problem::NotifyEmail(EmailError::TooLong) => m.error_email_too_long,
+        Problem::NotifyEmail(EmailError::Invalid) => m.error_notify_email_invalid,
+        Problem::CompanyName(NameError::Missing) => m.error_company_name_missing,
+        Problem::CompanyRegistrationInvalid => m.error_company_registration,
         Problem::NameNeededForReceipt => m.error_name_needed_for_receipt,
         Problem::ReceiptUnknown => m.error_receipt,
         Problem::ReceiptName(NameError::Missing) => m.error_receipt_name_missing,
@@ -59,13 +75,30 @@ pub fn field_id(field: Field) -> &'static str {
         Field::ReceiptName => "donate-receipt-name",
         Field::PaymentMethod => "donate-method",
         Field::Token => "donate-submit",
+        Field::Tribute => "donate-tribute",
+        Field::HonoreeName => "donate-honoree-name",
+        Field::TributeMessage => "donate-tribute-message",
+        Field::NotifyName => "donate-notify-name",
+        Field::NotifyEmail => "donate-notify-email",
+        Field::CompanyName => "donate-company-name",
+        Field::CompanyRegistration => "donate-company-registration",
     }
 }
 
-/// Every message the browser may need, keyed by problem code (see the island), hidden.
+/// Every message the browser may need, keyed by problem code (see the island), hidden. The
+/// quick form (`full` false) has no tribute or company fields, so needs none of their messages.
 #[component]
-pub fn HiddenMessages(m: &'static Messages, content: std::sync::Arc<Content>) -> impl IntoView {
-    let messages = Problem::ALL
+pub fn HiddenMessages(
+    m: &'static Messages,
+    content: std::sync::Arc<Content>,
+    full: bool,
+) -> impl IntoView {
+    let count = if full {
+        Problem::ALL.len()
+    } else {
+        Problem::QUICK_FORM
+    };
+    let messages = Problem::ALL[..count]
         .iter()
         .map(|problem| {
             view! { <span data-code=problem.code()>{problem_message(m, *problem, &content)}</span> }

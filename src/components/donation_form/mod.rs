@@ -16,8 +16,9 @@ use crate::domain::donor::Receipt;
 use crate::domain::form::{DonationForm, Field, FieldError, GivingRules, Problem};
 use crate::domain::identifiers::{FormToken, ReferralCode};
 use crate::domain::money::parse_amount;
+use crate::domain::tribute::TributeKind;
 use crate::domain::Locale;
-use crate::i18n::{t, Messages};
+use crate::i18n::{fill, t, Messages};
 use crate::islands::DonationEnhancer;
 use crate::paths;
 use crate::server::state::AppState;
@@ -129,8 +130,18 @@ impl FormState {
     }
 }
 
+/// The donation widget. The donate page shows it whole; a story page and a partner's embed show
+/// the quick form (`quick`: no tribute or company fields, which the donate page has). An
+/// embedded form (`embedded`) submits to the top window, so the checkout and the donor's gift
+/// page open as the site itself, never inside a partner's frame.
 #[component]
-pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
+pub fn DonationWidget(
+    locale: Locale,
+    state: FormState,
+    #[prop(optional)] quick: bool,
+    #[prop(optional)] embedded: bool,
+) -> impl IntoView {
+    let quick = quick || embedded;
     let app = expect_context::<AppState>();
     let content = app.content.clone();
     let rules = app.donations.giving_rules();
@@ -163,16 +174,54 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
             })
             .collect(),
     );
-    let receipt_options = radio_choices(
-        "receipt",
-        "donate-receipt",
-        &form.receipt,
-        vec![
-            (Receipt::OWN_NAME, m.form_receipt_own, None),
-            (Receipt::OTHER_NAME, m.form_receipt_other, None),
-            (Receipt::NONE, m.form_receipt_none, None),
-        ],
-    );
+    let mut receipts = vec![
+        (Receipt::OWN_NAME, m.form_receipt_own, None),
+        (Receipt::OTHER_NAME, m.form_receipt_other, None),
+    ];
+    if !quick {
+        receipts.push((Receipt::COMPANY, m.form_receipt_company, None));
+    }
+    receipts.push((Receipt::NONE, m.form_receipt_none, None));
+    let receipt_options = radio_choices("receipt", "donate-receipt", &form.receipt, receipts);
+    let company_fields = (!quick).then(|| {
+        view! {
+            <TextField
+                id="donate-company-name"
+                name="company_name"
+                autocomplete="organization"
+                max_length=100
+                label=m.form_company_name_label
+                value=form.company_name.clone()
+                error=error_text(Field::CompanyName)
+            />
+            <TextField
+                id="donate-company-registration"
+                name="company_registration"
+                autocomplete="off"
+                max_length=24
+                label=m.form_company_registration_label
+                value=form.company_registration.clone()
+                error=error_text(Field::CompanyRegistration)
+            />
+        }
+    });
+    let tribute = (!quick).then(|| tribute_fields(m, &form, &error_text));
+    let cover_fee = rules
+        .card_payments
+        .then(|| cover_fee_field(m, &form, rules));
+    // Where the gift came from, when this rendering knows (a story page, an embed, a link's
+    // tags): the server also fills them from the visit's cookie.
+    let attribution = [
+        ("story", &form.story),
+        ("partner", &form.partner),
+        ("utm_source", &form.utm_source),
+        ("utm_medium", &form.utm_medium),
+        ("utm_campaign", &form.utm_campaign),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(name, value)| view! { <input type="hidden" name=name value=value.clone()/> })
+    .collect_view();
     let receipt_name_error = error_text(Field::ReceiptName);
     let method_error = error_text(Field::PaymentMethod);
     let method = form.payment_method.clone();
@@ -203,23 +252,28 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                 class="donation-form"
                 method="post"
                 action=paths::donate(locale)
+                target=embedded.then_some("_top")
                 novalidate
                 data-min-minor=rules.limits.min_minor.to_string()
                 data-max-minor=rules.limits.max_minor.to_string()
                 data-card-payments=rules.card_payments.then_some("")
+                data-fee-bp=rules.card_fee.basis_points.to_string()
+                data-fee-fixed=rules.card_fee.fixed_minor.to_string()
             >
-                <HiddenMessages m content=content.clone()/>
+                <HiddenMessages m content=content.clone() full=!quick/>
                 <ErrorSummary m content=content.clone() errors problem/>
                 <input type="hidden" name="token" value=form.token.clone()/>
                 <input type="hidden" name="shown" value=form.shown.clone()/>
                 <input type="hidden" name="currency" value=currency.code()/>
                 <input type="hidden" name="referral" value=form.referral.clone()/>
+                {attribution}
 
                 <ChoiceGroup legend=m.form_frequency_legend layout="choice-row" error_id="frequency-error" error=frequency_error>
                     {frequency_options}
                 </ChoiceGroup>
 
                 <AmountChoices m locale content=content.clone() form=form.clone() error=amount_error/>
+                {cover_fee}
 
                 <TextField
                     id="donate-email"
@@ -258,7 +312,10 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                         value=form.receipt_name.clone()
                         error=receipt_name_error
                     />
+                    {company_fields}
                 </fieldset>
+
+                {tribute}
 
                 <div class="field checkbox">
                     <input
@@ -288,6 +345,120 @@ pub fn DonationWidget(locale: Locale, state: FormState) -> impl IntoView {
                 <p class="field-error" id="token-error" aria-live="polite">{token_error}</p>
             </form>
         </DonationEnhancer>
+    }
+}
+
+/// "Cover the fee": a box, unticked, with the exact fee for the amount chosen (the island
+/// keeps the figure up to date as the amount changes, with the same function the server
+/// charges with) and the rate.
+fn cover_fee_field(
+    m: &'static Messages,
+    form: &DonationForm,
+    rules: GivingRules,
+) -> impl IntoView + use<> {
+    let fee = form
+        .fee_preview(rules)
+        .map(|fee| fee.to_string())
+        .unwrap_or_default();
+    let (before, after) = m
+        .form_cover_fee_label
+        .split_once("{fee}")
+        .unwrap_or((m.form_cover_fee_label, ""));
+    let rate = fill(
+        m.form_cover_fee_hint,
+        &[("rate", &rules.card_fee.describe(rules.currency))],
+    );
+    view! {
+        <div class="field checkbox cover-fee">
+            <input
+                type="checkbox"
+                id="donate-cover-fee"
+                name="cover_fee"
+                value="yes"
+                checked=form.cover_fee.is_some()
+                aria-describedby="cover-fee-hint"
+            />
+            <label for="donate-cover-fee">{before}<strong id="fee-figure">{fee}</strong>{after}</label>
+            <p class="hint" id="cover-fee-hint">{rate}</p>
+        </div>
+    }
+}
+
+/// In honour or in memory of someone, and whom to tell: folded away until opened (open when
+/// the form comes back with a tribute).
+fn tribute_fields(
+    m: &'static Messages,
+    form: &DonationForm,
+    error_text: &dyn Fn(Field) -> Option<String>,
+) -> impl IntoView + use<> {
+    let mut kinds = vec![("", m.form_tribute_none, None)];
+    for kind in TributeKind::ALL {
+        let label = match kind {
+            TributeKind::Honour => m.form_tribute_honour,
+            TributeKind::Memory => m.form_tribute_memory,
+        };
+        kinds.push((kind.as_str(), label, None));
+    }
+    let chosen = form.tribute.trim().to_string();
+    let open = !chosen.is_empty();
+    let message_error = error_text(Field::TributeMessage);
+    let message_invalid = message_error.is_some().then_some("true");
+    view! {
+        <details class="extra" open=open>
+            <summary>{m.form_tribute_summary}</summary>
+            <ChoiceGroup legend=m.form_tribute_legend layout="choice-column" error_id="tribute-error" error=error_text(Field::Tribute)>
+                {radio_choices("tribute", "donate-tribute", &chosen, kinds)}
+            </ChoiceGroup>
+            <TextField
+                id="donate-honoree-name"
+                name="honoree_name"
+                autocomplete="off"
+                max_length=100
+                label=m.form_honoree_label
+                value=form.honoree_name.clone()
+                error=error_text(Field::HonoreeName)
+            />
+            <div class="field">
+                <label for="donate-tribute-message">{m.form_tribute_message_label}</label>
+                <textarea
+                    id="donate-tribute-message"
+                    name="tribute_message"
+                    rows="3"
+                    maxlength="500"
+                    aria-describedby="tribute-message-error"
+                    aria-invalid=message_invalid
+                >{form.tribute_message.clone()}</textarea>
+                <p class="field-error" id="tribute-message-error" aria-live="polite">{message_error}</p>
+            </div>
+            <div class="field checkbox">
+                <input type="checkbox" id="donate-notify" name="notify" value="yes" checked=form.notify.is_some() aria-describedby="notify-hint"/>
+                <label for="donate-notify">{m.form_notify_label}</label>
+                <p class="hint" id="notify-hint">{m.form_notify_hint}</p>
+            </div>
+            <TextField
+                id="donate-notify-name"
+                name="notify_name"
+                autocomplete="off"
+                max_length=100
+                label=m.form_notify_name_label
+                value=form.notify_name.clone()
+                error=error_text(Field::NotifyName)
+            />
+            <TextField
+                id="donate-notify-email"
+                name="notify_email"
+                input_type="email"
+                autocomplete="off"
+                max_length=254
+                label=m.form_notify_email_label
+                value=form.notify_email.clone()
+                error=error_text(Field::NotifyEmail)
+            />
+            <div class="field checkbox">
+                <input type="checkbox" id="donate-notify-amount" name="notify_amount" value="yes" checked=form.notify_amount.is_some()/>
+                <label for="donate-notify-amount">{m.form_notify_amount_label}</label>
+            </div>
+        </details>
     }
 }
 

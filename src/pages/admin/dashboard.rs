@@ -51,6 +51,11 @@ pub fn DashboardPage(
     let by_frequency = named(&figures.by_frequency, &frequency_name);
     let stories = named(&figures.top_stories, &|key: &str| key.to_string());
     let links = named(&figures.top_links, &|key: &str| key.to_string());
+    let as_is = |key: &str| key.to_string();
+    let sources = named(&figures.by_source, &as_is);
+    let media = named(&figures.by_medium, &as_is);
+    let campaigns = named(&figures.by_campaign, &as_is);
+    let partners = named(&figures.by_partner, &as_is);
     let loyalty = vec![
         (m.donors_once.to_string(), figures.loyalty.once),
         (m.donors_repeat.to_string(), figures.loyalty.repeat),
@@ -79,6 +84,10 @@ pub fn DashboardPage(
                 <Figure id="loyalty" title=m.figure_loyalty.to_string() rows=loyalty currency locale counts=true/>
                 <Figure id="stories" title=m.figure_stories.to_string() rows=stories currency locale/>
                 <Figure id="links" title=m.figure_links.to_string() rows=links currency locale/>
+                <Figure id="partners" title=m.figure_partners.to_string() rows=partners currency locale/>
+                <Figure id="sources" title=m.figure_sources.to_string() rows=sources currency locale/>
+                <Figure id="media" title=m.figure_media.to_string() rows=media currency locale/>
+                <Figure id="campaigns" title=m.figure_campaigns.to_string() rows=campaigns currency locale/>
             </div>
         </AdminLayout>
     }

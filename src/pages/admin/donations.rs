@@ -290,9 +290,36 @@ pub fn DonationsPage(
     }
 }
 
+/// The partner a gift came through: its name as content lists it, and its code.
+fn partner_text(donation: &crate::domain::donation::Donation, name: &Option<String>) -> String {
+    match (&donation.attribution.partner, name) {
+        (Some(code), Some(name)) => format!("{name} ({})", code.as_str()),
+        (Some(code), None) => code.as_str().to_string(),
+        (None, _) => String::new(),
+    }
+}
+
+/// The link's campaign tags, as `source / medium / campaign` (only those present).
+fn campaign_tags(donation: &crate::domain::donation::Donation) -> String {
+    let a = &donation.attribution;
+    [&a.source, &a.medium, &a.campaign]
+        .into_iter()
+        .map(|tag| tag.as_ref().map_or("-", |tag| tag.as_str()))
+        .collect::<Vec<_>>()
+        .join(" / ")
+        .replace("- / - / -", "")
+}
+
 fn receipt_text(donation: &crate::domain::donation::Donation, m: &'static AdminMessages) -> String {
     match donation.receipt.code() {
         "none" => m.receipt_none.to_string(),
+        "company" => fill(
+            m.receipt_other_name,
+            &[(
+                "name",
+                &donation.receipt.issued_to_line(None).unwrap_or_default(),
+            )],
+        ),
         "other_name" => fill(
             m.receipt_other_name,
             &[(
@@ -364,7 +391,45 @@ pub fn DonationPage(
                 .map(|c| c.as_str().to_string())
                 .unwrap_or_default(),
         ),
-        (m.column_story, history.story.clone().unwrap_or_default()),
+        (
+            m.column_story,
+            d.attribution
+                .story
+                .as_ref()
+                .map(|story| story.as_str().to_string())
+                .or_else(|| history.story.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            m.column_fee,
+            if d.fee.minor > 0 {
+                money(d.fee.minor as i64, currency)
+            } else {
+                String::new()
+            },
+        ),
+        (
+            m.column_tribute,
+            d.tribute
+                .as_ref()
+                .map(|tribute| {
+                    let notify = tribute
+                        .notify
+                        .as_ref()
+                        .map(|notice| {
+                            format!(" → {} <{}>", notice.name.as_str(), notice.email.as_str())
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "{}: {}{notify}",
+                        tribute.kind.as_str(),
+                        tribute.honoree.as_str()
+                    )
+                })
+                .unwrap_or_default(),
+        ),
+        (m.column_partner, partner_text(&d, &history.partner_name)),
+        (m.column_campaign_tags, campaign_tags(&d)),
         (
             m.column_marketing,
             if d.marketing_consent { m.yes } else { m.no }.to_string(),

@@ -768,8 +768,13 @@ impl Database {
         let column = match by {
             Breakdown::Method => "d.payment_method",
             Breakdown::Frequency => "d.frequency",
-            Breakdown::Story => "r.story_slug",
+            // The story read before giving; else the story of the share link that brought them.
+            Breakdown::Story => "COALESCE(d.story_slug, r.story_slug)",
             Breakdown::ReferralCode => "d.referral_code",
+            Breakdown::Source => "d.utm_source",
+            Breakdown::Medium => "d.utm_medium",
+            Breakdown::Campaign => "d.utm_campaign",
+            Breakdown::Partner => "d.partner_code",
         };
         let sql = format!(
             "SELECT {column}, CAST(SUM({NET}) AS BIGINT), CAST(COUNT(DISTINCT d.id) AS BIGINT) \
@@ -808,4 +813,9 @@ pub enum Breakdown {
     Frequency,
     Story,
     ReferralCode,
+    /// Where the gift came from (see `domain::attribution`).
+    Source,
+    Medium,
+    Campaign,
+    Partner,
 }

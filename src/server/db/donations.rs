@@ -2,12 +2,14 @@
 //! still-unpaid gift may take.
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
+use crate::domain::attribution::{Attribution, CampaignTag, PartnerCode, StorySlug};
 use crate::domain::donation::{Checkout, Donation, Frequency, PaymentMethod};
-use crate::domain::donor::{Email, PersonName, Receipt};
+use crate::domain::donor::{BusinessRegistration, Email, PersonName, Receipt};
 use crate::domain::form::DonationRequest;
 use crate::domain::identifiers::{FormToken, Reference, ReferralCode};
 use crate::domain::money::{Currency, Money};
 use crate::domain::status::DonationStatus;
+use crate::domain::tribute::{Tribute, TributeKind, TributeMessage, TributeNotice};
 use crate::domain::Locale;
 
 /// A checked gift about to be stored, with what the server adds to it.
@@ -60,13 +62,36 @@ pub(super) struct DonationRow {
     flag: Option<String>,
     paused_until: Option<i64>,
     next_charge_at: Option<i64>,
+    fee_minor: i64,
+    tribute_kind: Option<String>,
+    honoree_name: Option<String>,
+    tribute_message: Option<String>,
+    notify_name: Option<String>,
+    notify_email: Option<String>,
+    notify_amount: Option<String>,
+    receipt_holder: Option<String>,
+    company_registration: Option<String>,
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
+    partner_code: Option<String>,
+    story_slug: Option<String>,
 }
 
 pub(super) const DONATION_COLUMNS: &str =
     "id, reference, access_key, status, amount_minor, currency, \
      frequency, payment_method, email, donor_name, receipt, receipt_name, marketing_consent, \
      consent_recorded_at, locale, referral_code, created_at, paid_at, checkout_session_id, \
-     checkout_url, subscription_id, ended_at, flag, paused_until, next_charge_at";
+     checkout_url, subscription_id, ended_at, flag, paused_until, next_charge_at, fee_minor, \
+     tribute_kind, honoree_name, tribute_message, notify_name, notify_email, notify_amount, \
+     receipt_holder, company_registration, utm_source, utm_medium, utm_campaign, partner_code, \
+     story_slug";
+
+/// The stored form of "the tribute email may say the amount".
+const AMOUNT_SHOWN: &str = "shown";
+const AMOUNT_HIDDEN: &str = "hidden";
+/// The stored mark of a receipt issued to a company.
+const COMPANY_HOLDER: &str = "company";
 
 /// The stored form of the donor's answer to the marketing question.
 const CONSENT_GIVEN: &str = "given";
@@ -95,6 +120,50 @@ impl TryFrom<DonationRow> for Donation {
             (Some(session_id), Some(url)) => Some(Checkout { session_id, url }),
             _ => None,
         };
+        let mut receipt = Receipt::from_code(&row.receipt, receipt_name)
+            .ok_or_else(|| bad("receipt", &row.receipt))?;
+        if row.receipt_holder.as_deref() == Some(COMPANY_HOLDER) {
+            let Receipt::InOtherName(company) = receipt else {
+                return Err(bad("receipt_holder", COMPANY_HOLDER));
+            };
+            let registration = row.company_registration.as_deref().unwrap_or_default();
+            receipt = Receipt::InCompanyName {
+                company,
+                registration: BusinessRegistration::parse_optional(registration)
+                    .map_err(|_| bad("company_registration", registration))?,
+            };
+        }
+        let tribute = match row.tribute_kind.as_deref() {
+            None => None,
+            Some(kind) => {
+                let notify = match (row.notify_name, row.notify_email) {
+                    (Some(name), Some(email)) => Some(TributeNotice {
+                        name: PersonName::parse(&name).map_err(|_| bad("notify_name", &name))?,
+                        email: Email::parse(&email).map_err(|_| bad("notify_email", &email))?,
+                        show_amount: row.notify_amount.as_deref() == Some(AMOUNT_SHOWN),
+                    }),
+                    _ => None,
+                };
+                let honoree = row.honoree_name.unwrap_or_default();
+                let message = row.tribute_message.unwrap_or_default();
+                Some(Tribute {
+                    kind: TributeKind::parse(kind).ok_or_else(|| bad("tribute_kind", kind))?,
+                    honoree: PersonName::parse(&honoree)
+                        .map_err(|_| bad("honoree_name", &honoree))?,
+                    message: TributeMessage::parse_optional(&message)
+                        .map_err(|_| bad("tribute_message", &message))?,
+                    notify,
+                })
+            }
+        };
+        // Attribution is cleaned on the way in; read back the same way, it never fails a row.
+        let attribution = Attribution {
+            source: row.utm_source.as_deref().and_then(CampaignTag::clean),
+            medium: row.utm_medium.as_deref().and_then(CampaignTag::clean),
+            campaign: row.utm_campaign.as_deref().and_then(CampaignTag::clean),
+            partner: row.partner_code.as_deref().and_then(PartnerCode::parse),
+            story: row.story_slug.as_deref().and_then(StorySlug::parse),
+        };
         Ok(Donation {
             reference: Reference::parse(&row.reference)
                 .ok_or_else(|| bad("reference", &row.reference))?,
@@ -108,8 +177,13 @@ impl TryFrom<DonationRow> for Donation {
             payment_method: PaymentMethod::parse(&row.payment_method)
                 .ok_or_else(|| bad("payment_method", &row.payment_method))?,
             email: Email::parse(&row.email).map_err(|_| bad("email", &row.email))?,
-            receipt: Receipt::from_code(&row.receipt, receipt_name)
-                .ok_or_else(|| bad("receipt", &row.receipt))?,
+            receipt,
+            fee: Money::new(
+                non_negative("donations", "fee_minor", row.fee_minor)?,
+                currency,
+            ),
+            tribute,
+            attribution,
             marketing_consent: match row.marketing_consent.as_str() {
                 CONSENT_GIVEN => true,
                 CONSENT_DECLINED => false,
@@ -154,15 +228,32 @@ impl Database {
             "INSERT INTO donations (id, reference, idempotency_key, access_key, status, \
              amount_minor, currency, frequency, payment_method, email, email_key, donor_name, \
              receipt, receipt_name, marketing_consent, consent_recorded_at, locale, \
-             referral_code, created_at) \
+             referral_code, created_at, fee_minor, tribute_kind, honoree_name, tribute_message, \
+             notify_name, notify_email, notify_amount, receipt_holder, company_registration, \
+             utm_source, utm_medium, utm_campaign, partner_code, story_slug) \
              VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             $15, $16, $17, $18) \
+             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, \
+             $31, $32) \
              ON CONFLICT (idempotency_key) DO NOTHING";
         let request = new.request;
-        let receipt_name = match &request.receipt {
-            Receipt::InOtherName(name) => Some(name.as_str()),
-            Receipt::InDonorName | Receipt::NoReceipt => None,
+        // A company's receipt is stored as one in another name, marked (see the migration).
+        let (receipt_code, receipt_name, holder, registration) = match &request.receipt {
+            Receipt::InOtherName(name) => (Receipt::OTHER_NAME, Some(name.as_str()), None, None),
+            Receipt::InCompanyName {
+                company,
+                registration,
+            } => (
+                Receipt::OTHER_NAME,
+                Some(company.as_str()),
+                Some(COMPANY_HOLDER),
+                registration.as_ref().map(BusinessRegistration::as_str),
+            ),
+            other => (other.code(), None, None, None),
         };
+        let tribute = request.tribute.as_ref();
+        let notice = tribute.and_then(|tribute| tribute.notify.as_ref());
+        let attribution = &request.attribution;
+        let tag = |tag: &Option<CampaignTag>| tag.as_ref().map(|tag| tag.as_str().to_string());
         let consent = if request.marketing_opt_in {
             CONSENT_GIVEN
         } else {
@@ -180,13 +271,33 @@ impl Database {
             .bind(request.email.as_str())
             .bind(request.email.normalized())
             .bind(request.name.as_ref().map(PersonName::as_str))
-            .bind(request.receipt.code())
+            .bind(receipt_code)
             .bind(receipt_name)
             .bind(consent)
             .bind(new.created_at)
             .bind(new.locale.code())
             .bind(request.referral.as_ref().map(ReferralCode::as_str))
             .bind(new.created_at)
+            .bind(to_column(request.fee.minor))
+            .bind(tribute.map(|tribute| tribute.kind.as_str()))
+            .bind(tribute.map(|tribute| tribute.honoree.as_str()))
+            .bind(tribute.and_then(|tribute| tribute.message.as_ref().map(TributeMessage::as_str)))
+            .bind(notice.map(|notice| notice.name.as_str()))
+            .bind(notice.map(|notice| notice.email.as_str()))
+            .bind(notice.map(|notice| {
+                if notice.show_amount {
+                    AMOUNT_SHOWN
+                } else {
+                    AMOUNT_HIDDEN
+                }
+            }))
+            .bind(holder)
+            .bind(registration)
+            .bind(tag(&attribution.source))
+            .bind(tag(&attribution.medium))
+            .bind(tag(&attribution.campaign))
+            .bind(attribution.partner.as_ref().map(PartnerCode::as_str))
+            .bind(attribution.story.as_ref().map(StorySlug::as_str))
             .execute(&self.pool)
             .await?;
         let donation = self
@@ -248,11 +359,20 @@ impl Database {
 
     /// Switches a still-pending donation to another payment method (the donor submitted the
     /// same form again with the other choice, e.g. after the card service failed).
-    pub async fn set_payment_method(&self, id: &str, method: PaymentMethod) -> Result<(), DbError> {
+    /// A still-unpaid gift follows the donor's latest method, with that method's covered fee
+    /// (none for a transfer).
+    pub async fn set_payment_method(
+        &self,
+        id: &str,
+        method: PaymentMethod,
+        fee: Money,
+    ) -> Result<(), DbError> {
         sqlx::query(
-            "UPDATE donations SET payment_method = $1 WHERE id = $2 AND status = 'pending'",
+            "UPDATE donations SET payment_method = $1, fee_minor = $2 \
+             WHERE id = $3 AND status = 'pending'",
         )
         .bind(method.as_str())
+        .bind(to_column(fee.minor))
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -373,7 +493,56 @@ mod tests {
             flag: None,
             paused_until: None,
             next_charge_at: None,
+            fee_minor: 0,
+            tribute_kind: None,
+            honoree_name: None,
+            tribute_message: None,
+            notify_name: None,
+            notify_email: None,
+            notify_amount: None,
+            receipt_holder: None,
+            company_registration: None,
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            partner_code: None,
+            story_slug: None,
         }
+    }
+
+    #[test]
+    fn a_company_receipt_tribute_fee_and_attribution_read_back() {
+        let donation = Donation::try_from(DonationRow {
+            receipt_holder: Some("company".into()),
+            company_registration: Some("12345678".into()),
+            fee_minor: 1_300,
+            tribute_kind: Some("memory".into()),
+            honoree_name: Some("Grandma Wong".into()),
+            notify_name: Some("Wong Siu Ming".into()),
+            notify_email: Some("ming@example.org".into()),
+            notify_amount: Some("hidden".into()),
+            utm_source: Some("newsletter".into()),
+            partner_code: Some("harbour-school".into()),
+            ..row()
+        })
+        .unwrap();
+        assert_eq!(
+            donation.receipt_name().unwrap().as_str(),
+            "Lee Family Trust"
+        );
+        assert_eq!(
+            donation.receipt.registration().unwrap().as_str(),
+            "12345678"
+        );
+        assert_eq!(donation.charged(), Money::new(31_300, Currency::Hkd));
+        let tribute = donation.tribute.unwrap();
+        assert_eq!(tribute.kind, TributeKind::Memory);
+        assert!(!tribute.notify.unwrap().show_amount);
+        assert_eq!(donation.attribution.source.unwrap().as_str(), "newsletter");
+        assert_eq!(
+            donation.attribution.partner.unwrap().as_str(),
+            "harbour-school"
+        );
     }
 
     #[test]

@@ -292,7 +292,10 @@ impl Database {
                 "UPDATE donations SET email = $1, email_key = $1, donor_name = NULL, \
                  receipt = CASE WHEN receipt = 'none' THEN 'none' ELSE 'own_name' END, \
                  receipt_name = NULL, marketing_consent = 'declined', consent_recorded_at = $2, \
-                 referral_code = NULL, flag = NULL WHERE id = $3",
+                 referral_code = NULL, flag = NULL, receipt_holder = NULL, \
+                 company_registration = NULL, tribute_kind = NULL, honoree_name = NULL, \
+                 tribute_message = NULL, notify_name = NULL, \
+                 notify_email = NULL, notify_amount = NULL WHERE id = $3",
             )
             .bind(&placeholder)
             .bind(now)

@@ -366,10 +366,18 @@ async fn apply_subscription_state(
     next_charge_at: Option<i64>,
     now: i64,
 ) -> Result<bool, DbError> {
+    // The provider reports what each month charges: the gift plus any fee the donor covers.
+    // The same charge changes nothing; a new one (the donor changed the amount) is the new
+    // gift, and the fee cover ends with the old amount.
     let changed = sqlx::query(
-        "UPDATE donations SET amount_minor = COALESCE($1, amount_minor), paused_until = $2, \
+        "UPDATE donations SET \
+         amount_minor = CASE WHEN COALESCE($1, amount_minor + fee_minor) = amount_minor + fee_minor \
+             THEN amount_minor ELSE $1 END, \
+         fee_minor = CASE WHEN COALESCE($1, amount_minor + fee_minor) = amount_minor + fee_minor \
+             THEN fee_minor ELSE 0 END, \
+         paused_until = $2, \
          next_charge_at = COALESCE($3, next_charge_at) WHERE id = $4 AND frequency = 'monthly' \
-         AND NOT (amount_minor = COALESCE($1, amount_minor) \
+         AND NOT (COALESCE($1, amount_minor + fee_minor) = amount_minor + fee_minor \
              AND COALESCE(paused_until, -1) = COALESCE($2, -1) \
              AND COALESCE(next_charge_at, -1) = COALESCE($3, next_charge_at, -1))",
     )

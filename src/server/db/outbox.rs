@@ -44,6 +44,10 @@ pub enum OutboxJob {
         year_start: i64,
         donation: Box<crate::domain::donation::Donation>,
     },
+    /// Telling a tribute gift's contact, once the gift is paid.
+    TributeNotice {
+        donation: Box<crate::domain::donation::Donation>,
+    },
 }
 
 /// A receipt claimed for sending, with everything it says.
@@ -64,6 +68,8 @@ pub struct ReceiptJob {
     pub locale: Locale,
     /// The numbered tax receipt it sends.
     pub tax_receipt: Option<super::TaxReceipt>,
+    /// The processing fee the donor covered within `amount` (zero if none).
+    pub fee: Money,
 }
 
 /// An outbox row's id, attempts, kind, tax receipt, donation, donor, payload and dedupe key.
@@ -92,6 +98,9 @@ struct OutboxRow {
     receipt: String,
     receipt_name: Option<String>,
     locale: String,
+    fee_minor: i64,
+    receipt_holder: Option<String>,
+    company_registration: Option<String>,
 }
 
 impl TryFrom<OutboxRow> for ReceiptJob {
@@ -121,14 +130,42 @@ impl TryFrom<OutboxRow> for ReceiptJob {
             frequency: Frequency::parse(&row.frequency)
                 .ok_or_else(|| bad("frequency", &row.frequency))?,
             email: Email::parse(&row.email).map_err(|_| bad("email", &row.email))?,
-            receipt: Receipt::from_code(&row.receipt, name("receipt_name", row.receipt_name)?)
-                .ok_or_else(|| bad("receipt", &row.receipt))?,
+            receipt: company_receipt(
+                Receipt::from_code(&row.receipt, name("receipt_name", row.receipt_name)?)
+                    .ok_or_else(|| bad("receipt", &row.receipt))?,
+                row.receipt_holder.as_deref(),
+                row.company_registration.as_deref(),
+            )
+            .ok_or_else(|| bad("receipt_holder", "company"))?,
+            fee: Money::new(
+                non_negative("donations", "fee_minor", row.fee_minor)?,
+                currency,
+            ),
             donor_name: name("donor_name", row.donor_name)?,
             locale: Locale::from_code(&row.locale).ok_or_else(|| bad("locale", &row.locale))?,
             id: row.id,
             paid_at: row.paid_at,
             tax_receipt: None,
         })
+    }
+}
+
+/// A receipt stored as "in another name" and marked as a company's (see the migration).
+pub(super) fn company_receipt(
+    receipt: Receipt,
+    holder: Option<&str>,
+    registration: Option<&str>,
+) -> Option<Receipt> {
+    match (receipt, holder) {
+        (Receipt::InOtherName(company), Some("company")) => Some(Receipt::InCompanyName {
+            company,
+            registration: crate::domain::donor::BusinessRegistration::parse_optional(
+                registration.unwrap_or_default(),
+            )
+            .ok()?,
+        }),
+        (_, Some(_)) => None,
+        (receipt, None) => Some(receipt),
     }
 }
 
@@ -193,7 +230,8 @@ impl Database {
                 let row: OutboxRow = sqlx::query_as(
                     "SELECT o.id, o.attempts, COALESCE(r.amount_minor, p.amount_minor) AS amount_minor, \
                      p.currency, p.paid_at, d.reference, d.frequency, d.email, d.donor_name, \
-                     d.receipt, d.receipt_name, d.locale \
+                     d.receipt, d.receipt_name, d.locale, d.fee_minor, d.receipt_holder, \
+                     d.company_registration \
                      FROM outbox o JOIN payments p ON p.id = o.payment_id \
                      JOIN donations d ON d.id = o.donation_id \
                      LEFT JOIN tax_receipts r ON r.id = o.tax_receipt_id WHERE o.claim = $1",
@@ -217,6 +255,17 @@ impl Database {
                 OutboxJob::GiftChange {
                     donation: Box::new(donation),
                     notice: payload.unwrap_or_default(),
+                }
+            }
+            "tribute_notice" => {
+                let donation_id =
+                    donation_id.ok_or_else(|| unreadable("donation_id", "missing"))?;
+                let donation = self
+                    .donation_by_id(&donation_id)
+                    .await?
+                    .ok_or_else(|| unreadable("donation_id", "no such donation"))?;
+                OutboxJob::TributeNotice {
+                    donation: Box::new(donation),
                 }
             }
             "yearly_summary" => {

@@ -180,5 +180,18 @@ pub(super) async fn record_payment(
         .execute(&mut **tx)
         .await?;
     }
+    // A gift in someone's honour or memory tells the contact the donor named, once: with the
+    // first payment (never for a pledge still unpaid), not with each month's.
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, donation_id, dedupe_key, created_at, next_attempt_at) \
+         SELECT $1, 'tribute_notice', id, 'tribute:' || id, $2, $2 FROM donations \
+         WHERE id = $3 AND notify_email IS NOT NULL \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(crate::server::secrets::random_hex::<16>())
+    .bind(payment.paid_at)
+    .bind(&payment.donation_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(true)
 }

@@ -116,15 +116,26 @@ pub(super) async fn issue_receipt(
     .await?;
     // Made out to the name the donor asked for, as it is now (a later change does not edit
     // an issued receipt).
-    let (receipt, receipt_name, donor_name): (String, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT receipt, receipt_name, donor_name FROM donations WHERE id = $1")
-            .bind(donation_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    let issued_to = if receipt == "other_name" {
-        receipt_name
-    } else {
-        donor_name
+    // A company's receipt names the company and its business registration number.
+    let (receipt, receipt_name, donor_name, holder, registration): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT receipt, receipt_name, donor_name, receipt_holder, company_registration \
+         FROM donations WHERE id = $1",
+    )
+    .bind(donation_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let issued_to = match (receipt.as_str(), holder.as_deref(), registration) {
+        ("other_name", Some("company"), Some(number)) => {
+            receipt_name.map(|name| crate::domain::donor::company_with_registration(&name, &number))
+        }
+        ("other_name", _, _) => receipt_name,
+        _ => donor_name,
     };
     let id = random_hex::<16>();
     sqlx::query(

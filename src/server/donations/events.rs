@@ -252,7 +252,7 @@ fn mismatch(
     currency: Option<&str>,
     source_id: &str,
 ) -> Option<EventChange> {
-    let expected = donation.amount;
+    let expected = donation.charged();
     let amount_ok = amount.and_then(|a| u64::try_from(a).ok()) == Some(expected.minor);
     let currency_ok = currency.is_some_and(|c| c.eq_ignore_ascii_case(expected.currency.code()));
     if amount_ok && currency_ok {

@@ -130,6 +130,7 @@ impl Donations {
             currency: self.content.organisation.currency(),
             limits: self.content.amount_limits(),
             card_payments: self.payments.card_payments() && !self.cards_paused(),
+            card_fee: self.content.giving.card_fee.rate(),
         }
     }
 
@@ -240,7 +241,7 @@ impl Donations {
             return Ok(donation);
         }
         self.db
-            .set_payment_method(&donation.id, request.payment_method)
+            .set_payment_method(&donation.id, request.payment_method, request.fee)
             .await?;
         Ok(self
             .db
@@ -350,7 +351,7 @@ impl Donations {
         let actor = crate::server::db::Actor::command_line();
         self.confirm_transfer(Transfer {
             reference,
-            received: donation.amount,
+            received: donation.charged(),
             received_at: now_millis(),
             statement_line: None,
             accept_difference: false,
@@ -453,7 +454,7 @@ fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
         donation_id: donation.id.clone(),
         source_id,
         payment_intent_id: None,
-        amount: donation.amount,
+        amount: donation.charged(),
         paid_at: now_millis(),
         subscription_id: None,
         receipt_id: donation.receipt.wanted().then(random_hex::<16>),
@@ -480,6 +481,9 @@ mod tests {
             token: FormToken::parse(&format!("{}.{}", "a".repeat(32), "b".repeat(32))).unwrap(),
             referral: None,
             payment_method: crate::domain::donation::PaymentMethod::Card,
+            fee: Money::new(0, Currency::Hkd),
+            tribute: None,
+            attribution: Default::default(),
         };
         let donation = Donation {
             id: "d".into(),
@@ -504,6 +508,9 @@ mod tests {
             flag: None,
             paused_until: None,
             next_charge_at: None,
+            fee: Money::new(0, Currency::Hkd),
+            tribute: None,
+            attribution: Default::default(),
         };
         assert!(
             same_gift(&donation, &request),

@@ -123,9 +123,9 @@ impl Donations {
         if transfer.received.currency != donation.amount.currency {
             return Err(ConfirmError::Currency(donation.amount.currency.code()));
         }
-        if transfer.received != donation.amount && !transfer.accept_difference {
+        if transfer.received != donation.charged() && !transfer.accept_difference {
             return Err(ConfirmError::AmountDiffers {
-                expected: donation.amount,
+                expected: donation.charged(),
                 received: transfer.received,
             });
         }

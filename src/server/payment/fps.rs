@@ -14,6 +14,21 @@ fn field(id: &str, value: &str) -> String {
 }
 
 /// The text encoded in an FPS QR code for one gift.
+/// The FPS payload for a gift: the charity's FPS ID and name, what the gift charges and its
+/// reference. One place, so the page's QR code and the saved image carry the same.
+pub fn gift_payload(
+    content: &crate::content::Content,
+    donation: &crate::domain::donation::Donation,
+) -> String {
+    let org = &content.organisation;
+    fps_payload(
+        &org.fps_id,
+        &org.bank.account_name,
+        donation.charged(),
+        &donation.reference,
+    )
+}
+
 pub fn fps_payload(
     fps_id: &str,
     merchant_name: &str,

@@ -42,10 +42,7 @@ pub fn compose(
     let amount_minor = job.amount.minor;
     let amount = job.amount.to_string();
     let monthly = job.frequency == Frequency::Monthly;
-    let issued_to = job
-        .receipt
-        .issued_to(job.donor_name.as_ref())
-        .map(|name| name.as_str().to_string());
+    let issued_to = job.receipt.issued_to_line(job.donor_name.as_ref());
     let greeting = match &job.donor_name {
         Some(name) => fill(m.receipt_greeting, &[("name", name.as_str())]),
         None => m.receipt_greeting_anonymous.to_string(),
@@ -72,16 +69,23 @@ pub fn compose(
         (m.receipt_reference, job.reference.as_str().to_string()),
         (m.receipt_date, date),
         (m.receipt_amount, amount),
-        (
-            m.receipt_frequency,
-            if monthly {
-                m.receipt_monthly
-            } else {
-                m.receipt_one_off
-            }
-            .to_string(),
-        ),
     ]);
+    // A donor who covered the processing fee sees their gift and the fee within the amount.
+    if job.fee.minor > 0 && job.fee.minor < job.amount.minor {
+        let gift =
+            crate::domain::money::Money::new(job.amount.minor - job.fee.minor, job.fee.currency);
+        rows.push((m.receipt_gift, gift.to_string()));
+        rows.push((m.receipt_fee_covered, job.fee.to_string()));
+    }
+    rows.push((
+        m.receipt_frequency,
+        if monthly {
+            m.receipt_monthly
+        } else {
+            m.receipt_one_off
+        }
+        .to_string(),
+    ));
     if let Some(name) = issued_to {
         rows.push((m.receipt_issued_to, name));
     }

@@ -124,3 +124,65 @@ pub fn summary_mail(
         attachment: Some((format!("donations-{year}.pdf"), pdf)),
     }
 }
+
+/// The email telling a tribute's contact that a gift was made in their loved one's honour or
+/// memory: in the donor's language, from the charity, naming the donor only as they gave their
+/// name, with the amount only if the donor chose so. `None` when the gift has no one to tell.
+pub fn tribute_mail(content: &Content, donation: &Donation, site_url: &str) -> Option<Mail> {
+    use crate::domain::tribute::TributeKind;
+    let tribute = donation.tribute.as_ref()?;
+    let notice = tribute.notify.as_ref()?;
+    let locale = donation.locale;
+    let m = t(locale);
+    let org = &content.organisation;
+    let org_name = org.name.get(locale);
+    let donor = donation
+        .donor_name
+        .as_ref()
+        .map_or(m.tribute_mail_someone, |name| name.as_str());
+    let honoree = tribute.honoree.as_str();
+    let subject = fill(
+        match tribute.kind {
+            TributeKind::Honour => m.tribute_mail_subject_honour,
+            TributeKind::Memory => m.tribute_mail_subject_memory,
+        },
+        &[("honoree", honoree), ("org", org_name)],
+    );
+    let told = match (tribute.kind, notice.show_amount) {
+        (TributeKind::Honour, false) => m.tribute_mail_body_honour,
+        (TributeKind::Memory, false) => m.tribute_mail_body_memory,
+        (TributeKind::Honour, true) => m.tribute_mail_body_honour_amount,
+        (TributeKind::Memory, true) => m.tribute_mail_body_memory_amount,
+    };
+    let amount = donation.amount.to_string();
+    let mut paragraphs = vec![
+        fill(m.tribute_mail_greeting, &[("name", notice.name.as_str())]),
+        fill(
+            told,
+            &[
+                ("donor", donor),
+                ("honoree", honoree),
+                ("org", org_name),
+                ("amount", &amount),
+            ],
+        ),
+    ];
+    if let Some(message) = &tribute.message {
+        paragraphs.push(fill(
+            m.tribute_mail_message,
+            &[("donor", donor), ("message", message.as_str())],
+        ));
+    }
+    paragraphs.push(fill(
+        m.tribute_mail_about,
+        &[("org", org_name), ("url", site_url)],
+    ));
+    paragraphs.push(fill(m.receipt_signoff, &[("org", org_name)]));
+    let (plain, html) = bodies(locale.code(), &subject, &paragraphs);
+    Some(Mail {
+        subject,
+        plain,
+        html,
+        attachment: None,
+    })
+}

@@ -7,7 +7,7 @@ use tokio::sync::{watch, Notify};
 
 use super::compose;
 use super::documents::{self, ReceiptFacts, ReceiptSeal, SummaryFacts};
-use super::notices::{change_mail, summary_mail, ChangeNotice, Mail};
+use super::notices::{change_mail, summary_mail, tribute_mail, ChangeNotice, Mail};
 use crate::content::Content;
 use crate::domain::donor::Email;
 use crate::paths;
@@ -250,6 +250,21 @@ impl ReceiptSender {
                 Ok(Prepared {
                     to: donation.email.clone(),
                     mail: summary_mail(&self.content, donation, year_start, &manage, pdf),
+                })
+            }
+            OutboxJob::TributeNotice { donation } => {
+                tracing::Span::current().record("reference", donation.reference.as_str());
+                let home = paths::absolute(&base, &paths::home(donation.locale));
+                let notice = donation
+                    .tribute
+                    .as_ref()
+                    .and_then(|tribute| tribute.notify.as_ref())
+                    .ok_or_else(|| "the gift no longer names anyone to tell".to_string())?;
+                let mail = tribute_mail(&self.content, donation, &home)
+                    .ok_or_else(|| "the gift no longer names anyone to tell".to_string())?;
+                Ok(Prepared {
+                    to: notice.email.clone(),
+                    mail,
                 })
             }
         }

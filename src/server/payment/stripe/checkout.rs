@@ -136,7 +136,8 @@ pub fn idempotency_key(donation: &Donation) -> String {
 fn session_params(request: &CheckoutRequest<'_>) -> Vec<(String, String)> {
     let donation = request.donation;
     let monthly = donation.is_monthly();
-    let amount = donation.amount.minor.to_string();
+    // The charge: the gift and any processing fee the donor chose to cover.
+    let amount = donation.charged().minor.to_string();
     let currency = donation.amount.currency.code();
     let mut params: Vec<(String, String)> = vec![
         (
@@ -170,6 +171,7 @@ fn session_params(request: &CheckoutRequest<'_>) -> Vec<(String, String)> {
         ("reference", donation.reference.as_str().to_string()),
         ("amount_minor", amount),
         ("currency", currency.to_string()),
+        ("fee_minor", donation.fee.minor.to_string()),
     ];
     for (key, value) in &metadata {
         params.push((format!("metadata[{key}]"), value.clone()));
