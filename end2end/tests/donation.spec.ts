@@ -99,6 +99,12 @@ test.describe("the donation widget", () => {
     await page.keyboard.press("Tab");
     await expect(page.locator("#donate-receipt-name")).toBeFocused();
     await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-company-name")).toBeFocused();
+    await page.keyboard.press("Tab");
+    await expect(page.locator("#donate-company-registration")).toBeFocused();
+    await page.keyboard.press("Tab"); // the folded tribute: its summary, then past it
+    await expect(page.locator("details.extra > summary")).toBeFocused();
+    await page.keyboard.press("Tab");
     await expect(page.locator("#donate-marketing")).toBeFocused();
     await expect(page.locator("#donate-marketing")).not.toBeChecked(); // consent starts unticked
     await page.keyboard.press("Space");

@@ -216,10 +216,13 @@ pub(super) fn check_giving(giving: &Giving) -> Check {
             "must be greater than zero",
         ));
     }
-    if giving.max_minor_units < giving.min_minor_units || giving.max_minor_units > largest {
+    if giving.max_minor_units < giving.min_minor_units
+        || giving.max_minor_units > largest
+        || giving.max_minor_units > crate::domain::fees::FeeRate::EXACT_UP_TO
+    {
         return Err(FieldError::new(
             "max_minor_units",
-            "must be at least min_minor_units and fit a 64-bit signed integer",
+            "must be at least min_minor_units and at most 10^15 (the card fee is exact up to there)",
         ));
     }
     if giving.offline_raised_minor_units > largest {

@@ -21,6 +21,9 @@ impl FeeRate {
         fixed_minor: 0,
     };
 
+    /// The largest gift whose cover is computed exactly (10^15 minor units).
+    pub const EXACT_UP_TO: u64 = 1_000_000_000_000_000;
+
     /// The highest share content may set: a rate near 100% would make the cover unbounded.
     pub const MAX_BASIS_POINTS: u32 = 2_000;
 
@@ -43,9 +46,11 @@ impl FeeRate {
     /// The provider's fee on a charge of `charged` minor units, its share rounded up (so the
     /// cover is never a cent short, whichever way the provider rounds).
     pub fn fee_on(self, charged: u64) -> u64 {
-        let share = (u128::from(charged) * u128::from(self.basis_points)).div_ceil(10_000);
-        u64::try_from(share)
-            .unwrap_or(u64::MAX)
+        // 64-bit arithmetic (no 128-bit division in the browser's bundle): exact for any
+        // charge below 10^15 minor units, far above the largest gift content may allow.
+        charged
+            .saturating_mul(u64::from(self.basis_points))
+            .div_ceil(10_000)
             .saturating_add(self.fixed_minor)
     }
 
@@ -60,14 +65,17 @@ impl FeeRate {
     }
 
     fn cover_minor(self, gift: u64) -> u64 {
-        if self.is_none() || gift == 0 {
+        // Beyond 10^15 minor units the arithmetic below is no longer exact; no gift comes near.
+        if self.is_none() || gift == 0 || gift > Self::EXACT_UP_TO {
             return 0;
         }
-        let keep = 10_000 - u128::from(self.basis_points.min(Self::MAX_BASIS_POINTS));
+        let keep = 10_000 - u64::from(self.basis_points.min(Self::MAX_BASIS_POINTS));
         // The exact gross-up, then a step or two to the smallest charge that nets the gift
         // under the rounded-up fee.
-        let estimate = ((u128::from(gift) + u128::from(self.fixed_minor)) * 10_000).div_ceil(keep);
-        let mut charged = u64::try_from(estimate).unwrap_or(u64::MAX / 2);
+        let mut charged = gift
+            .saturating_add(self.fixed_minor)
+            .saturating_mul(10_000)
+            .div_ceil(keep);
         while self.net_of(charged) < gift {
             charged += 1;
         }
@@ -111,7 +119,7 @@ mod tests {
     proptest! {
         #[test]
         fn the_cover_is_the_least_that_delivers_the_whole_gift(
-            gift in 1u64..=100_000_000, basis_points in 0u32..=FeeRate::MAX_BASIS_POINTS,
+            gift in prop_oneof![1u64..=100_000_000, 1u64..=FeeRate::EXACT_UP_TO], basis_points in 0u32..=FeeRate::MAX_BASIS_POINTS,
             fixed_minor in 0u64..=10_000,
         ) {
             let rate = FeeRate { basis_points, fixed_minor };

@@ -597,3 +597,51 @@ async fn attribution_is_stored_cleaned_and_broken_down_for_staff(backend: Backen
         "Tsuen Wan community church (tsuen-wan-church)"
     );
 }
+
+/// Banking apps content lists open the payment from the gift's page, with its details filled in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_banking_apps_open_the_payment_with_its_details() {
+    let content = tempfile::tempdir().unwrap();
+    crate::helpers::copy_dir(&content_dir(), content.path());
+    let giving = content.path().join("giving.toml");
+    let mut text = std::fs::read_to_string(&giving).unwrap();
+    text.push_str(
+        "\n[[fps_apps]]\nurl = \"https://bank.example/fps/pay?proxy={fps_id}&amount={amount}&ref={reference}\"\n\
+         [fps_apps.name]\nen = \"Example Bank\"\nzh-hk = \"示例銀行\"\nzh-cn = \"示例银行\"\n",
+    );
+    std::fs::write(&giving, text).unwrap();
+    let app = crate::helpers::spawn_app_with_content(content.path()).await;
+    let token = token();
+    let response = app
+        .post_form(
+            "/en/donate",
+            &card_gift("250", &token, &[("payment_method", "offline")]),
+        )
+        .await;
+    let gift_page = location(&response);
+    let reference = gift_page
+        .split('/')
+        .nth(3)
+        .and_then(|part| part.split('?').next())
+        .unwrap()
+        .to_string();
+    let page = app.open_gift_page(&gift_page).await.text().await.unwrap();
+    let fps_id = &app.state.content.organisation.fps_id;
+    let encoded: String = fps_id
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let href = format!(
+        "https://bank.example/fps/pay?proxy={encoded}&amp;amount=250.00&amp;ref={reference}"
+    );
+    assert!(
+        page.contains(&format!("href=\"{href}\">Pay with Example Bank</a>")),
+        "{href} in the page"
+    );
+}
