@@ -39,6 +39,15 @@ test("the fee shown beside the box is the fee the checkout charges", async ({ pa
     const gift = Math.round(Number(amount) * 100);
     await expect(page.locator("#amount")).toHaveText(`${gift + fee} hkd`);
   }
+  if (jsEnabled(testInfo)) {
+    // A transfer costs nothing: the box goes while one is chosen.
+    await page.goto(`${cardSite}/en/donate`);
+    await waitForIslands(page, testInfo);
+    await page.getByLabel("FPS or bank transfer").check();
+    await expect(page.getByLabel(/to cover the card fee/)).toBeHidden();
+    await page.getByLabel("Card, Alipay or WeChat Pay").check();
+    await expect(page.getByLabel(/to cover the card fee/)).toBeVisible();
+  }
 });
 
 test("a gift in memory tells the person named once it is paid; a bad address is a field error", async ({ page, request }, testInfo) => {

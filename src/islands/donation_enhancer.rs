@@ -80,6 +80,7 @@ mod browser {
         let Some(rules) = rules_of(&form) else {
             return;
         };
+        show_fee(&form, rules);
         let touched: Rc<RefCell<Vec<Field>>> = Rc::default();
         let submitting = Rc::new(Cell::new(false));
 
@@ -197,11 +198,20 @@ mod browser {
         })
     }
 
-    /// The fee "cover the fee" adds to the amount now chosen (blank while it does not parse).
+    /// The fee "cover the fee" adds to the amount now chosen (blank while it does not parse);
+    /// the box goes away while a transfer, which costs nothing, is chosen.
     fn show_fee(form: &Element, rules: GivingRules) {
         if let Some(figure) = by_id(form, "fee-figure") {
             let fee = read(form).fee_preview(rules).map(|fee| fee.to_string());
             figure.set_text_content(Some(fee.as_deref().unwrap_or("")));
+        }
+        if let Ok(Some(block)) = form.query_selector(".cover-fee") {
+            let transfer = value(form, "input[name=payment_method]:checked") == "offline";
+            let _ = if transfer {
+                block.set_attribute("hidden", "")
+            } else {
+                block.remove_attribute("hidden")
+            };
         }
     }
 

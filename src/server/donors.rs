@@ -684,6 +684,7 @@ impl Donors {
                     locale: donation.locale,
                     verify_url,
                     code,
+                    fee: donation.fee,
                 },
             )
         })

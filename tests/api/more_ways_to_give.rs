@@ -132,6 +132,26 @@ async fn a_covered_fee_is_charged_with_the_gift_and_the_receipt_says_so(backend:
     assert!(text.contains("Amount: HK$313"), "{text}");
     assert!(text.contains("Your gift: HK$300"), "{text}");
     assert!(text.contains("Card fee you covered: HK$13"), "{text}");
+    // The numbered tax receipt's PDF says the same.
+    let email_key = paid.email.normalized();
+    let receipts = app.db.receipts_of_donor(&email_key).await.unwrap();
+    let (_, pdf) = app
+        .state
+        .donors
+        .receipt_pdf(&email_key, &receipts[0].id)
+        .await
+        .unwrap()
+        .expect("the donor's receipt");
+    let pdf: String = pdf_extract::extract_text_from_mem(&pdf)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(pdf.contains("Yourgift") && pdf.contains("HK$300"), "{pdf}");
+    assert!(
+        pdf.contains("Cardfeeyoucovered") && pdf.contains("HK$13"),
+        "{pdf}"
+    );
 }
 
 async fn a_paid_tribute_tells_its_contact_once_and_a_pledge_tells_no_one(backend: Backend) {

@@ -137,6 +137,15 @@ pub struct ReceiptFacts<'a> {
     /// Where the receipt can be checked (absolute), and its code.
     pub verify_url: String,
     pub code: String,
+    /// The processing fee the donor covered within each payment (zero if none).
+    pub fee: Money,
+}
+
+/// The gift and the covered fee within a receipt's amount, when the donor covered one (and the
+/// receipt is for the whole charge, not what a refund left).
+pub fn gift_and_fee(amount: Money, fee: Money) -> Option<(Money, Money)> {
+    (fee.minor > 0 && fee.minor < amount.minor)
+        .then(|| (Money::new(amount.minor - fee.minor, amount.currency), fee))
 }
 
 /// The receipt's blocks.
@@ -170,6 +179,12 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
             m.receipt_in_words.into(),
             amount_in_words(receipt.amount, locale),
         ),
+    ];
+    if let Some((gift, fee)) = gift_and_fee(receipt.amount, facts.fee) {
+        blocks.push(Block::Row(m.receipt_gift.into(), gift.to_string()));
+        blocks.push(Block::Row(m.receipt_fee_covered.into(), fee.to_string()));
+    }
+    blocks.extend([
         Block::Row(
             m.receipt_reference.into(),
             facts.reference.as_str().to_string(),
@@ -183,7 +198,7 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
             .to_string(),
         ),
         Block::Rule,
-    ];
+    ]);
     if qualifies(content, receipt.amount) {
         blocks.push(Block::Text(tax_note(content, locale)));
     }

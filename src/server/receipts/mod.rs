@@ -71,11 +71,9 @@ pub fn compose(
         (m.receipt_amount, amount),
     ]);
     // A donor who covered the processing fee sees their gift and the fee within the amount.
-    if job.fee.minor > 0 && job.fee.minor < job.amount.minor {
-        let gift =
-            crate::domain::money::Money::new(job.amount.minor - job.fee.minor, job.fee.currency);
+    if let Some((gift, fee)) = documents::gift_and_fee(job.amount, job.fee) {
         rows.push((m.receipt_gift, gift.to_string()));
-        rows.push((m.receipt_fee_covered, job.fee.to_string()));
+        rows.push((m.receipt_fee_covered, fee.to_string()));
     }
     rows.push((
         m.receipt_frequency,

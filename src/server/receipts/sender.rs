@@ -279,7 +279,7 @@ impl ReceiptSender {
         let content = self.content.clone();
         let receipt = receipt.clone();
         let reference = job.reference.clone();
-        let (frequency, locale) = (job.frequency, job.locale);
+        let (frequency, locale, fee) = (job.frequency, job.locale, job.fee);
         let code = self.context.seal.code(&receipt);
         let verify_url = paths::absolute(&self.context.public_base_url, paths::verify_receipt());
         let file_name = format!("receipt-{}.pdf", receipt.number_text().replace('/', "-"));
@@ -293,6 +293,7 @@ impl ReceiptSender {
                     locale,
                     verify_url,
                     code,
+                    fee,
                 },
             )
         })
