@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { expect, test } from "@playwright/test";
-import { financeAccount, signIn } from "./helpers";
+import { chromium, financeAccount, signIn } from "./helpers";
 
 // A partner's page on another site (`localhost`, not the site's `127.0.0.1`) pastes the two
 // lines of the embed snippet; a visitor whose browser blocks third-party cookies gives through
@@ -10,22 +10,8 @@ import { financeAccount, signIn } from "./helpers";
 const port = Number(process.env.SHARECARE_TEST_PORT ?? 3100);
 const site = `http://127.0.0.1:${port}`;
 
-test.use({
-  launchOptions: {
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // Third-party cookies blocked, as more and more browsers do.
-      "--test-third-party-cookie-phaseout",
-    ],
-  },
-});
+// Third-party cookies blocked, as more and more browsers do.
+test.use({ launchOptions: chromium("--test-third-party-cookie-phaseout") });
 
 let server: Server;
 let partner: string;

@@ -1,6 +1,24 @@
 import { execFileSync } from "node:child_process";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 
+/** Debian's Chromium (Playwright's own browser download needs the internet), with `extra`
+ * switches besides the ones every run uses. */
+export function chromium(...extra: string[]) {
+  return {
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      ...extra,
+    ],
+  };
+}
+
 export const jsEnabled = (testInfo: TestInfo) => testInfo.project.use.javaScriptEnabled !== false;
 
 /**

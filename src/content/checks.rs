@@ -201,9 +201,7 @@ pub(super) fn check_giving(giving: &Giving) -> Check {
         ));
     }
     for (i, app) in giving.fps_apps.iter().enumerate() {
-        if !(app.url.starts_with("https://") || app.url.contains("://"))
-            || app.url.contains(char::is_whitespace)
-        {
+        if !app.url.contains("://") || app.url.contains(char::is_whitespace) {
             return Err(FieldError::new(
                 format!("fps_apps[{i}].url"),
                 "must be an app or https link without spaces",

@@ -51,11 +51,22 @@ impl Content {
         Money::new(minor, self.organisation.currency())
     }
 
-    /// Every origin a partner may frame the embeddable widget from.
-    pub fn embed_origins(&self) -> impl Iterator<Item = &str> {
+    /// Every origin a partner may frame the embeddable widget from, space-separated (as
+    /// `frame-ancestors` and the widget's page list them); empty without partners.
+    pub fn embed_origins(&self) -> String {
         self.partners
             .iter()
             .flat_map(|partner| partner.origins.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// A partner as staff know it, "Name (code)"; a code content does not list, as it is.
+    pub fn partner_label(&self, code: &str) -> String {
+        match self.partners.iter().find(|partner| partner.code == code) {
+            Some(partner) => format!("{} ({})", partner.name, partner.code),
+            None => code.to_string(),
+        }
     }
 
     pub fn story(&self, slug: &str) -> Option<&Story> {

@@ -153,11 +153,6 @@ impl BusinessRegistration {
     }
 }
 
-/// A company as its receipt names it: "Harbour Lights Ltd (BR 12345678)".
-pub fn company_with_registration(company: &str, registration: &str) -> String {
-    format!("{company} (BR {registration})")
-}
-
 /// What the donor asked for as a receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
@@ -223,11 +218,12 @@ impl Receipt {
         }
     }
 
-    /// Who the receipt is made out to as printed: the name, and a company's registration.
+    /// Who the receipt is made out to as printed: the name, and a company's registration
+    /// ("Harbour Lights Ltd (BR 12345678)").
     pub fn issued_to_line(&self, donor_name: Option<&PersonName>) -> Option<String> {
         let name = self.issued_to(donor_name)?.as_str();
         Some(match self.registration() {
-            Some(number) => company_with_registration(name, number.as_str()),
+            Some(number) => format!("{name} (BR {})", number.as_str()),
             None => name.to_string(),
         })
     }

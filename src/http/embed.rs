@@ -39,8 +39,9 @@ pub async fn embed_donate(
     )
     .await;
     private_page(&mut response);
-    let origins: Vec<String> = state.content.embed_origins().map(str::to_string).collect();
-    response.extensions_mut().insert(FrameAncestors(origins));
+    response
+        .extensions_mut()
+        .insert(FrameAncestors(state.content.embed_origins()));
     Ok(response)
 }
 

@@ -342,17 +342,7 @@ pub async fn thank_you(
     } else {
         key_in_address.clone()
     };
-    let found = match (
-        Locale::from_code(&locale_code),
-        Reference::parse(&reference),
-    ) {
-        (Some(locale), Some(reference)) => state
-            .donations
-            .find_for_donor(&reference, &key)
-            .await
-            .map(|donation| donation.map(|donation| (locale, donation))),
-        _ => Ok(None),
-    };
+    let found = donors_gift(&state, &locale_code, &reference, &key).await;
     let returned = CheckoutReturn::parse(&checkout);
     let mut response = match found {
         Ok(Some((locale, donation))) if !key_in_address.is_empty() => {
@@ -386,6 +376,23 @@ pub async fn thank_you(
     response
 }
 
+/// The gift behind a donor's address, with its language, when the address reads and `key` is
+/// the gift's; `None` for anything else (the same 404 for a wrong key as for no gift).
+async fn donors_gift(
+    state: &AppState,
+    locale_code: &str,
+    reference: &str,
+    key: &str,
+) -> Result<Option<(Locale, crate::domain::donation::Donation)>, crate::server::db::DbError> {
+    let (Some(locale), Some(reference)) =
+        (Locale::from_code(locale_code), Reference::parse(reference))
+    else {
+        return Ok(None);
+    };
+    let donation = state.donations.find_for_donor(&reference, key).await?;
+    Ok(donation.map(|donation| (locale, donation)))
+}
+
 /// `GET /{locale}/donations/{reference}/fps-qr.png`: the transfer's FPS QR code as a PNG to
 /// save, for a donor paying from the phone that shows it (banking apps' FPS scanners open a
 /// saved image). The gift's key cookie (sent to this address under the gift's page) is needed,
@@ -396,16 +403,9 @@ pub async fn fps_qr(
     headers: HeaderMap,
 ) -> Response {
     let key = cookies::read(&headers, cookies::GIFT_KEY).unwrap_or_default();
-    let found = match (
-        Locale::from_code(&locale_code),
-        Reference::parse(&reference),
-    ) {
-        (Some(_), Some(reference)) => state.donations.find_for_donor(&reference, key).await,
-        _ => Ok(None),
-    };
-    let donation = match found {
+    let donation = match donors_gift(&state, &locale_code, &reference, key).await {
         // Only a transfer still waiting for its money has a code to pay.
-        Ok(Some(donation)) if donation.status.awaits_payment() => donation,
+        Ok(Some((_, donation))) if donation.status.awaits_payment() => donation,
         Ok(_) => return AppError::NotFound.into_response(),
         Err(error) => return AppError::donations_unavailable(error).into_response(),
     };

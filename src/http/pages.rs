@@ -19,7 +19,7 @@ use super::cookies;
 use super::gift_session::{gift_session, keep, stamp};
 use super::params::locale;
 use super::render::{render, render_shared};
-use super::security::{add_security_headers, SharedScripts};
+use super::security::{add_security_headers, SharedScripts, NO_FRAMING};
 use super::AppError;
 use crate::components::donation_form::{FormState, GiftSession};
 use crate::pages::donate::DonatePage;
@@ -158,7 +158,12 @@ pub async fn front_door(State(state): State<AppState>, request: Request, next: N
         referral: None,
     });
     let mut response = respond(&state, request.headers(), &page, session.as_ref());
-    add_security_headers(&state, response.headers_mut(), &page.script_sources);
+    add_security_headers(
+        &state,
+        response.headers_mut(),
+        &page.script_sources,
+        NO_FRAMING,
+    );
     // The request id, as the layers inside would have set it: the proxy's, or a new one.
     let request_id = request
         .headers()

@@ -16,10 +16,10 @@ use crate::paths::Endpoint;
 use crate::server::secrets::random_hex;
 use crate::server::state::AppState;
 
-/// On the embeddable widget's response: the partners' origins, the only pages that may frame
-/// it. Every other response keeps `frame-ancestors 'none'`.
+/// On the embeddable widget's response: the partners' origins (space-separated), the only pages
+/// that may frame it. Every other response keeps `frame-ancestors 'none'`.
 #[derive(Debug, Clone)]
-pub struct FrameAncestors(pub Vec<String>);
+pub struct FrameAncestors(pub String);
 
 /// On a shared (cached) page's response: its inline scripts' hashes, which its policy allows
 /// instead of a nonce (the same bytes go to every reader, so they can carry no nonce).
@@ -81,28 +81,40 @@ pub async fn security_headers(
         Some(SharedScripts(sources)) => sources.to_string(),
         None => format!("'nonce-{nonce}'"),
     };
-    let ancestors = response.extensions().get::<FrameAncestors>().cloned();
-    add_security_headers(&state, response.headers_mut(), &scripts);
-    if let Some(FrameAncestors(origins)) = ancestors {
-        let framed_by = content_security_policy_framed(
-            &scripts,
-            state.site.is_https(),
-            state.site.checkout_origin.as_deref(),
-            &origins,
-        );
-        if let Ok(value) = HeaderValue::from_str(&framed_by) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
+    let ancestors = response
+        .extensions()
+        .get::<FrameAncestors>()
+        .map(|FrameAncestors(origins)| frame_ancestors(origins));
+    add_security_headers(
+        &state,
+        response.headers_mut(),
+        &scripts,
+        ancestors.as_deref().unwrap_or(NO_FRAMING),
+    );
     response
 }
 
-/// The security headers for a response whose page runs `scripts` (`'nonce-…'` or hashes):
-/// added by the middleware above, and by the page cache's front door (`pages::front_door`),
-/// which answers before the middleware runs.
-pub fn add_security_headers(state: &AppState, headers: &mut HeaderMap, scripts: &str) {
+/// `frame-ancestors` of every response but the embeddable widget's.
+pub const NO_FRAMING: &str = "'none'";
+
+/// `frame-ancestors` for the partners' space-separated origins (none listed: no framing).
+pub fn frame_ancestors(origins: &str) -> String {
+    if origins.trim().is_empty() {
+        NO_FRAMING.to_string()
+    } else {
+        origins.to_string()
+    }
+}
+
+/// The security headers for a response whose page runs `scripts` (`'nonce-…'` or hashes) and
+/// may be framed by `ancestors`: added by the middleware above, and by the page cache's front
+/// door (`pages::front_door`), which answers before the middleware runs.
+pub fn add_security_headers(
+    state: &AppState,
+    headers: &mut HeaderMap,
+    scripts: &str,
+    ancestors: &str,
+) {
     let site = &state.site;
     let mut set = |name: header::HeaderName, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -111,7 +123,12 @@ pub fn add_security_headers(state: &AppState, headers: &mut HeaderMap, scripts: 
     };
     set(
         header::CONTENT_SECURITY_POLICY,
-        content_security_policy(scripts, site.is_https(), site.checkout_origin.as_deref()),
+        content_security_policy(
+            scripts,
+            site.is_https(),
+            site.checkout_origin.as_deref(),
+            ancestors,
+        ),
     );
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
     set(
@@ -136,32 +153,15 @@ pub fn add_security_headers(state: &AppState, headers: &mut HeaderMap, scripts: 
     }
 }
 
-/// The policy of the embeddable widget: the same, but framed by `origins` (checked as exact
-/// origins when content is loaded) instead of by nothing.
-pub fn content_security_policy_framed(
-    scripts: &str,
-    https: bool,
-    checkout_origin: Option<&str>,
-    origins: &[String],
-) -> String {
-    let ancestors = if origins.is_empty() {
-        "'none'".to_string()
-    } else {
-        origins.join(" ")
-    };
-    content_security_policy(scripts, https, checkout_origin).replace(
-        "frame-ancestors 'none'",
-        &format!("frame-ancestors {ancestors}"),
-    )
-}
-
 /// The policy: only the site's own files and the pages' nonced (or, on shared pages, hashed)
-/// scripts run; WebAssembly may compile; no plugins, no `<base>`, no framing; forms post to the
-/// site (and, through its redirect, to the card checkout). `scripts`: `'nonce-…'` or hashes.
+/// scripts run; WebAssembly may compile; no plugins, no `<base>`; framed only by `ancestors`
+/// (`'none'` but on the embeddable widget); forms post to the site (and, through its
+/// redirect, to the card checkout). `scripts`: `'nonce-…'` or hashes.
 pub fn content_security_policy(
     scripts: &str,
     https: bool,
     checkout_origin: Option<&str>,
+    ancestors: &str,
 ) -> String {
     let form_action = match checkout_origin {
         Some(origin) => format!("'self' {origin}"),
@@ -170,7 +170,7 @@ pub fn content_security_policy(
     let mut policy = format!(
         "default-src 'self'; script-src 'self' {scripts} 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; \
-         manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+         manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}; \
          form-action {form_action}"
     );
     if https {
@@ -218,8 +218,12 @@ mod tests {
 
     #[test]
     fn the_policy_lets_nonced_scripts_and_wasm_run_and_nothing_frame_the_site() {
-        let policy =
-            content_security_policy("'nonce-abc'", true, Some("https://checkout.stripe.com"));
+        let policy = content_security_policy(
+            "'nonce-abc'",
+            true,
+            Some("https://checkout.stripe.com"),
+            NO_FRAMING,
+        );
         for part in [
             "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'",
             "object-src 'none'",
@@ -235,11 +239,8 @@ mod tests {
 
     #[test]
     fn only_the_embed_policy_names_the_partners() {
-        let origins = vec![
-            "https://www.harbour-primary.example".to_string(),
-            "http://localhost:3105".to_string(),
-        ];
-        let policy = content_security_policy_framed("'nonce-abc'", false, None, &origins);
+        let origins = "https://www.harbour-primary.example http://localhost:3105";
+        let policy = content_security_policy("'nonce-abc'", false, None, &frame_ancestors(origins));
         assert!(
             policy.contains(
                 "frame-ancestors https://www.harbour-primary.example http://localhost:3105;"
@@ -247,7 +248,7 @@ mod tests {
             "{policy}"
         );
         assert!(!policy.contains("'none'; form-action"));
-        let none = content_security_policy_framed("'nonce-abc'", false, None, &[]);
+        let none = content_security_policy("'nonce-abc'", false, None, &frame_ancestors(""));
         assert!(none.contains("frame-ancestors 'none'"));
     }
 }

@@ -24,7 +24,7 @@ pub fn EmbedPage(locale: Locale, form: FormState) -> impl IntoView {
     let state = expect_context::<AppState>();
     let m = t(locale);
     let org = state.content.organisation.name.get(locale).clone();
-    let origins = state.content.embed_origins().collect::<Vec<_>>().join(" ");
+    let origins = state.content.embed_origins();
     #[cfg(feature = "ssr")]
     let nonce = leptos::nonce::use_nonce();
     #[cfg(not(feature = "ssr"))]

@@ -22,8 +22,8 @@ use crate::server::staff::actions;
 pub struct History {
     pub donation: Donation,
     pub story: Option<String>,
-    /// The name content gives the partner the gift came through, if it lists them.
-    pub partner_name: Option<String>,
+    /// The partner the gift came through, as staff know it (`Content::partner_label`).
+    pub partner: Option<String>,
     pub events: Vec<EventRecord>,
     pub payments: Vec<PaymentRecord>,
     pub receipts: Vec<ReceiptRecord>,
@@ -117,13 +117,11 @@ impl Records {
             audit: self.db.audit_for_donation(&id).await?,
             exceptions: self.db.exceptions_for_donation(&id).await?,
             story,
-            partner_name: donation.attribution.partner.as_ref().and_then(|code| {
-                self.content
-                    .partners
-                    .iter()
-                    .find(|partner| partner.code == code.as_str())
-                    .map(|partner| partner.name.clone())
-            }),
+            partner: donation
+                .attribution
+                .partner
+                .as_ref()
+                .map(|code| self.content.partner_label(code.as_str())),
             donation,
         }))
     }
@@ -217,15 +215,13 @@ impl Records {
         })
     }
 
-    /// Partners' codes as staff know them: "Name (code)" for the partners content lists.
+    /// Partners' codes as staff know them (`Content::partner_label`).
     fn partner_names(&self, buckets: Vec<Bucket>) -> Vec<Bucket> {
         buckets
             .into_iter()
-            .map(|mut bucket| {
-                if let Some(partner) = self.content.partners.iter().find(|p| p.code == bucket.key) {
-                    bucket.key = format!("{} ({})", partner.name, partner.code);
-                }
-                bucket
+            .map(|bucket| Bucket {
+                key: self.content.partner_label(&bucket.key),
+                ..bucket
             })
             .collect()
     }

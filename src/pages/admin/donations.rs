@@ -290,24 +290,16 @@ pub fn DonationsPage(
     }
 }
 
-/// The partner a gift came through: its name as content lists it, and its code.
-fn partner_text(donation: &crate::domain::donation::Donation, name: &Option<String>) -> String {
-    match (&donation.attribution.partner, name) {
-        (Some(code), Some(name)) => format!("{name} ({})", code.as_str()),
-        (Some(code), None) => code.as_str().to_string(),
-        (None, _) => String::new(),
-    }
-}
-
-/// The link's campaign tags, as `source / medium / campaign` (only those present).
+/// The link's campaign tags, as `source / medium / campaign` (`-` for one missing); empty
+/// when the link had none.
 fn campaign_tags(donation: &crate::domain::donation::Donation) -> String {
     let a = &donation.attribution;
-    [&a.source, &a.medium, &a.campaign]
-        .into_iter()
-        .map(|tag| tag.as_ref().map_or("-", |tag| tag.as_str()))
-        .collect::<Vec<_>>()
+    let tags = [&a.source, &a.medium, &a.campaign];
+    if tags.iter().all(|tag| tag.is_none()) {
+        return String::new();
+    }
+    tags.map(|tag| tag.as_ref().map_or("-", |tag| tag.as_str()))
         .join(" / ")
-        .replace("- / - / -", "")
 }
 
 fn receipt_text(donation: &crate::domain::donation::Donation, m: &'static AdminMessages) -> String {
@@ -428,7 +420,10 @@ pub fn DonationPage(
                 })
                 .unwrap_or_default(),
         ),
-        (m.column_partner, partner_text(&d, &history.partner_name)),
+        (
+            m.column_partner,
+            history.partner.clone().unwrap_or_default(),
+        ),
         (m.column_campaign_tags, campaign_tags(&d)),
         (
             m.column_marketing,

@@ -120,19 +120,15 @@ impl TryFrom<DonationRow> for Donation {
             (Some(session_id), Some(url)) => Some(Checkout { session_id, url }),
             _ => None,
         };
-        let mut receipt = Receipt::from_code(&row.receipt, receipt_name)
+        let receipt = Receipt::from_code(&row.receipt, receipt_name)
+            .and_then(|receipt| {
+                company_receipt(
+                    receipt,
+                    row.receipt_holder.as_deref(),
+                    row.company_registration.as_deref(),
+                )
+            })
             .ok_or_else(|| bad("receipt", &row.receipt))?;
-        if row.receipt_holder.as_deref() == Some(COMPANY_HOLDER) {
-            let Receipt::InOtherName(company) = receipt else {
-                return Err(bad("receipt_holder", COMPANY_HOLDER));
-            };
-            let registration = row.company_registration.as_deref().unwrap_or_default();
-            receipt = Receipt::InCompanyName {
-                company,
-                registration: BusinessRegistration::parse_optional(registration)
-                    .map_err(|_| bad("company_registration", registration))?,
-            };
-        }
         let tribute = match row.tribute_kind.as_deref() {
             None => None,
             Some(kind) => {
@@ -208,6 +204,23 @@ impl TryFrom<DonationRow> for Donation {
             paused_until: row.paused_until,
             next_charge_at: row.next_charge_at,
         })
+    }
+}
+
+/// A receipt stored as "in another name" and marked as a company's (see the migration): how every reader of a donation row gets it back..
+pub(super) fn company_receipt(
+    receipt: Receipt,
+    holder: Option<&str>,
+    registration: Option<&str>,
+) -> Option<Receipt> {
+    match (receipt, holder) {
+        (Receipt::InOtherName(company), Some(COMPANY_HOLDER)) => Some(Receipt::InCompanyName {
+            company,
+            registration: BusinessRegistration::parse_optional(registration.unwrap_or_default())
+                .ok()?,
+        }),
+        (_, Some(_)) => None,
+        (receipt, None) => Some(receipt),
     }
 }
 

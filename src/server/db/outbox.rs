@@ -130,7 +130,7 @@ impl TryFrom<OutboxRow> for ReceiptJob {
             frequency: Frequency::parse(&row.frequency)
                 .ok_or_else(|| bad("frequency", &row.frequency))?,
             email: Email::parse(&row.email).map_err(|_| bad("email", &row.email))?,
-            receipt: company_receipt(
+            receipt: super::donations::company_receipt(
                 Receipt::from_code(&row.receipt, name("receipt_name", row.receipt_name)?)
                     .ok_or_else(|| bad("receipt", &row.receipt))?,
                 row.receipt_holder.as_deref(),
@@ -147,25 +147,6 @@ impl TryFrom<OutboxRow> for ReceiptJob {
             paid_at: row.paid_at,
             tax_receipt: None,
         })
-    }
-}
-
-/// A receipt stored as "in another name" and marked as a company's (see the migration).
-pub(super) fn company_receipt(
-    receipt: Receipt,
-    holder: Option<&str>,
-    registration: Option<&str>,
-) -> Option<Receipt> {
-    match (receipt, holder) {
-        (Receipt::InOtherName(company), Some("company")) => Some(Receipt::InCompanyName {
-            company,
-            registration: crate::domain::donor::BusinessRegistration::parse_optional(
-                registration.unwrap_or_default(),
-            )
-            .ok()?,
-        }),
-        (_, Some(_)) => None,
-        (receipt, None) => Some(receipt),
     }
 }
 

@@ -4,6 +4,7 @@
 //! what remains.
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
+use crate::domain::donor::{PersonName, Receipt};
 use crate::domain::money::{Currency, Money};
 use crate::server::calendar::tax_year_of;
 use crate::server::secrets::random_hex;
@@ -130,13 +131,12 @@ pub(super) async fn issue_receipt(
     .bind(donation_id)
     .fetch_one(&mut **tx)
     .await?;
-    let issued_to = match (receipt.as_str(), holder.as_deref(), registration) {
-        ("other_name", Some("company"), Some(number)) => {
-            receipt_name.map(|name| crate::domain::donor::company_with_registration(&name, &number))
-        }
-        ("other_name", _, _) => receipt_name,
-        _ => donor_name,
-    };
+    let name = |name: Option<String>| name.and_then(|name| PersonName::parse(&name).ok());
+    let issued_to = Receipt::from_code(&receipt, name(receipt_name))
+        .and_then(|receipt| {
+            super::donations::company_receipt(receipt, holder.as_deref(), registration.as_deref())
+        })
+        .and_then(|receipt| receipt.issued_to_line(name(donor_name).as_ref()));
     let id = random_hex::<16>();
     sqlx::query(
         "INSERT INTO tax_receipts (id, series, number, payment_id, donation_id, amount_minor, \
