@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext, type Page, type Response } from "@playwright/test";
 import { brotliCompressSync, constants } from "node:zlib";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 // The home page's HTML + CSS + JS + WASM, brotli-compressed at maximum quality, must stay under
 // the ceiling. 1 KB = 1000 bytes. The ceiling is never raised; the target is what we aim for.
@@ -12,30 +13,58 @@ const brotli = (bytes: Buffer) =>
   brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }).length;
 
 // Every page the page cache serves (home, donate, privacy and each story, in every language),
-// found in the sitemap so a new story or language is covered without editing this file.
+// one test each so that no test's time grows with the content. The list is read from the
+// languages and content the site runs on; a test holds it to the sitemap, so a new story or
+// language is measured without editing this file.
 const CACHED_PAGE = /^\/(en|zh-hk|zh-cn)(\/(donate|privacy|stories\/[a-z0-9-]+))?$/;
+const contentDir = process.env.SHARECARE_E2E_CONTENT_DIR ?? process.env.SHARECARE_CONTENT_DIR ?? "../content";
+const languages = readdirSync("../locales")
+  .filter((file) => file.endsWith(".json"))
+  .map((file) => file.replace(/\.json$/, ""));
+const stories = readdirSync(join(contentDir, "stories"))
+  .filter((file) => file.endsWith(".toml"))
+  .map((file) => readFileSync(join(contentDir, "stories", file), "utf8").match(/^slug\s*=\s*"([^"]+)"/m)?.[1] ?? file);
+const cachedPages = languages
+  .flatMap((language) => [
+    `/${language}`,
+    `/${language}/donate`,
+    `/${language}/privacy`,
+    ...stories.map((slug) => `/${language}/stories/${slug}`),
+  ])
+  .sort();
 
-test("every cached page stays within the byte budget", async ({ browser, request, baseURL }) => {
+test("the pages measured are every cached page in the sitemap", async ({ request }) => {
   const sitemap = await (await request.get("/sitemap.xml")).text();
-  const paths = [...sitemap.matchAll(/<loc>([^<]+)<\/loc>/g)]
+  const listed = [...sitemap.matchAll(/<loc>([^<]+)<\/loc>/g)]
     .map((match) => new URL(match[1]).pathname)
     .filter((path) => CACHED_PAGE.test(path));
-  expect(paths.length, "the sitemap lists the campaign pages").toBeGreaterThanOrEqual(12);
+  expect(listed.length, "the sitemap lists the campaign pages").toBeGreaterThanOrEqual(12);
   for (const kind of ["", "/donate", "/privacy", "/stories/"]) {
-    expect(paths.some((path) => path.includes(kind)), `a ${kind || "home"} page`).toBe(true);
+    expect(listed.some((path) => path.includes(kind)), `a ${kind || "home"} page`).toBe(true);
   }
-  const summary: Record<string, number> = {};
-  for (const pagePath of paths) {
+  expect([...new Set(listed)].sort()).toEqual(cachedPages);
+});
+
+for (const pagePath of cachedPages) {
+  test(`${pagePath} stays within the byte budget`, async ({ browser, request, baseURL }) => {
     const name = pagePath.slice(1).replaceAll("/", "-");
     // A new context for each page: a first visit, nothing in the browser's cache.
     const context = await browser.newContext({ baseURL });
-    summary[pagePath] = await measure(await context.newPage(), request, name, pagePath);
+    const total = await measure(await context.newPage(), request, name, pagePath);
     await context.close();
-  }
-  const largest = Math.max(...Object.values(summary));
-  console.log(`byte budget over ${paths.length} cached pages: largest ${largest} bytes (goal ${TARGET_BYTES}: ${largest <= TARGET_BYTES ? "met" : `over by ${largest - TARGET_BYTES}`})`);
-  writeFileSync("test-results/byte-budget-summary.json", JSON.stringify({ ceiling_bytes: CEILING_BYTES, target_bytes: TARGET_BYTES, pages: summary }, null, 2));
-});
+    console.log(`byte budget, ${pagePath}: ${total} B (goal ${TARGET_BYTES}: ${total <= TARGET_BYTES ? "met" : `over by ${total - TARGET_BYTES}`})`);
+  });
+}
+
+// Brotli at maximum quality is the slow part, and the bundle's files are the same on every page:
+// each is compressed once per worker (keyed by its hashed name and size).
+const compressed = new Map<string, number>();
+function brotliOnce(path: string, body: Buffer): number {
+  const key = `${path} ${body.length}`;
+  if (!path.startsWith("/pkg/")) return brotli(body);
+  if (!compressed.has(key)) compressed.set(key, brotli(body));
+  return compressed.get(key)!;
+}
 
 async function measure(page: Page, request: APIRequestContext, name: string, pagePath: string): Promise<number> {
   const assets = new Map<string, { kind: string; raw: number; brotli: number }>();
@@ -46,7 +75,7 @@ async function measure(page: Page, request: APIRequestContext, name: string, pag
     if (!["document", "stylesheet", "script"].includes(kind) && !isWasm) return;
     const body = await response.body().catch(() => null);
     if (!body) return;
-    assets.set(url.pathname, { kind: isWasm ? "wasm" : kind, raw: body.length, brotli: brotli(body) });
+    assets.set(url.pathname, { kind: isWasm ? "wasm" : kind, raw: body.length, brotli: brotliOnce(url.pathname, body) });
   };
   // Bodies are read as they arrive; the JS and WASM come once the island script runs (at idle).
   const reading: Promise<void>[] = [];

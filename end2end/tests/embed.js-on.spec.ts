@@ -49,8 +49,20 @@ test("a partner's visitor gives through the embedded widget, and staff see the p
   // The widget sized its frame, through a message only the site's origin may send.
   await expect.poll(() => iframe.evaluate((el: HTMLIFrameElement) => el.style.height)).not.toBe("960px");
   const sized = await iframe.evaluate((el: HTMLIFrameElement) => el.style.height);
-  await page.evaluate(() => window.postMessage({ sharecare: "height", height: 4321 }, "*"));
-  await page.waitForTimeout(300);
+  // Messages to a window are handled in the order sent: once the marker after it has arrived,
+  // the forged message has been through every listener (the script's sets heights at once).
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        addEventListener("message", function handled(event) {
+          if (event.data !== "forged message handled") return;
+          removeEventListener("message", handled);
+          resolve();
+        });
+        window.postMessage({ sharecare: "height", height: 4321 }, "*");
+        window.postMessage("forged message handled", "*");
+      }),
+  );
   expect(await iframe.evaluate((el: HTMLIFrameElement) => el.style.height)).toBe(sized);
 
   await frame.getByLabel("Email address (required)").fill("school.parent@example.org");

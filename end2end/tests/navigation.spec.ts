@@ -86,7 +86,8 @@ test("scroll comes back with Back, as after a page load", async ({ page }, testI
   await link.scrollIntoViewIfNeeded();
   const scrolled = await page.evaluate(() => scrollY);
   expect(scrolled).toBeGreaterThan(0);
-  await page.waitForTimeout(300); // the position is saved once scrolling settles
+  // The position is saved once scrolling settles: wait for that, not for a time.
+  await expect.poll(() => page.evaluate(() => history.state?.scroll)).toBe(scrolled);
   await link.click();
   await expect(page).toHaveURL(/\/en\/stories\/lele$/);
   await expect.poll(() => page.evaluate(() => scrollY)).toBe(0);
