@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sharecare::server::config::Settings;
-use sharecare::server::form_guard::FormGuard;
-use sharecare::startup::Application;
+use sharecare_services::config::Settings;
+use sharecare_services::form_guard::FormGuard;
+use sharecare_web::startup::Application;
 
 /// The key the benchmark's server signs form tokens with, so the clients can make their own.
 const FORM_SECRET: &str = "benchmark-form-secret-0123456789abcdef-0123";

@@ -11,11 +11,10 @@
 //! Passwords are asked for on the terminal (not echoed), or read as one line from standard
 //! input when it is not a terminal; never from arguments or configuration files.
 
-#[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    use sharecare::server::{config::Settings, telemetry};
-    use sharecare::startup::Application;
+    use sharecare_services::{config::Settings, telemetry};
+    use sharecare_web::startup::Application;
     use std::process::ExitCode;
 
     telemetry::init();
@@ -68,23 +67,24 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Staff tasks from the command line, until the admin pages exist.
-#[cfg(feature = "ssr")]
 mod staff {
     use std::process::ExitCode;
     use std::sync::Arc;
 
-    use sharecare::content;
-    use sharecare::domain::identifiers::Reference;
-    use sharecare::domain::status::Transition;
-    use sharecare::server::changes::Changes;
-    use sharecare::server::config::Settings;
-    use sharecare::server::db::Database;
-    use sharecare::server::donations::Donations;
-    use sharecare::server::limits::Limits;
-    use sharecare::server::payment::Payments;
+    use sharecare_content as content;
+    use sharecare_db::Database;
+    use sharecare_domain::identifiers::Reference;
+    use sharecare_domain::status::Transition;
+    use sharecare_services::changes::Changes;
+    use sharecare_services::config::Settings;
+    use sharecare_services::donations::Donations;
+    use sharecare_services::limits::Limits;
+    use sharecare_services::payment::Payments;
 
     /// The staff service on the configured database.
-    async fn staff_service(settings: &Settings) -> Result<sharecare::server::staff::Staff, String> {
+    async fn staff_service(
+        settings: &Settings,
+    ) -> Result<sharecare_services::staff::Staff, String> {
         let content =
             content::load(&settings.content_dir).map_err(|e| format!("content error in {e}"))?;
         let database = Database::connect(&settings.database_url)
@@ -98,9 +98,9 @@ mod staff {
         let issuer = content
             .organisation
             .name
-            .get(sharecare::domain::Locale::DEFAULT)
+            .get(sharecare_domain::Locale::DEFAULT)
             .clone();
-        Ok(sharecare::server::staff::Staff::new(
+        Ok(sharecare_services::staff::Staff::new(
             database, limits, &issuer,
         ))
     }
@@ -141,7 +141,7 @@ mod staff {
     }
 
     pub async fn add_user(settings: &Settings, email: &str, role: &str) -> ExitCode {
-        let Some(role) = sharecare::domain::staff::Role::parse(role) else {
+        let Some(role) = sharecare_domain::staff::Role::parse(role) else {
             eprintln!("sharecare: the role is viewer, finance or admin (not \"{role}\")");
             return ExitCode::from(2);
         };
@@ -149,7 +149,7 @@ mod staff {
             async {
                 let staff = staff_service(settings).await?;
                 let password = read_new_password()?;
-                let actor = sharecare::server::db::Actor::command_line();
+                let actor = sharecare_db::Actor::command_line();
                 let user = staff
                     .add_user(email, role, password, &actor)
                     .await
@@ -165,7 +165,7 @@ mod staff {
             async {
                 let staff = staff_service(settings).await?;
                 let password = read_new_password()?;
-                let actor = sharecare::server::db::Actor::command_line();
+                let actor = sharecare_db::Actor::command_line();
                 staff
                     .reset_password(email, password, &actor)
                     .await
@@ -180,7 +180,7 @@ mod staff {
         finish(
             async {
                 let staff = staff_service(settings).await?;
-                let actor = sharecare::server::db::Actor::command_line();
+                let actor = sharecare_db::Actor::command_line();
                 staff
                     .disable(email, &actor)
                     .await
@@ -248,9 +248,4 @@ mod staff {
             }
         }
     }
-}
-
-#[cfg(not(feature = "ssr"))]
-fn main() {
-    // The browser build is a library (see lib.rs); the binary needs `--features ssr`.
 }

@@ -11,7 +11,7 @@ use crate::payments::{
     donation_of, eventually, give_by_card, payment_count, stripe_app, stripe_settings, Gift,
 };
 use crate::smtp_sink::SmtpSink;
-use sharecare::server::payment::stripe::API_VERSION;
+use sharecare_services::payment::stripe::API_VERSION;
 
 on_both_databases!(
     a_later_months_refund_comes_off_the_total,

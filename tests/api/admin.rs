@@ -3,10 +3,10 @@
 //! (confirm a transfer, import a bank statement, refund a card payment, export CSV).
 
 use reqwest::StatusCode;
-use sharecare::domain::identifiers::Reference;
-use sharecare::domain::staff::Role;
-use sharecare::paths::{Access, Endpoint};
-use sharecare::server::db::Actor;
+use sharecare_content::paths::{Access, Endpoint};
+use sharecare_db::Actor;
+use sharecare_domain::identifiers::Reference;
+use sharecare_domain::staff::Role;
 
 use crate::fake_stripe::FakeStripe;
 use crate::helpers::{cookies_from, signed_token, spawn_app_on, spawn_app_with, Backend, TestApp};
@@ -352,7 +352,7 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
         .totp_secret
         .expect("a secret while enrolling");
     assert!(page.contains(&secret), "and can be typed in");
-    let now = || sharecare::server::clock::now_seconds() as u64;
+    let now = || sharecare_domain::clock::now_seconds() as u64;
     let wrong = ops
         .post(
             &app,
@@ -361,7 +361,7 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
         )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let code = sharecare::server::staff::totp::code_at(&secret, now()).unwrap();
+    let code = sharecare_services::staff::totp::code_at(&secret, now()).unwrap();
     let enabled = ops
         .post(
             &app,
@@ -379,7 +379,7 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
         "the code is asked for"
     );
     // The next step's code (the one used to enrol cannot be used again).
-    let next = sharecare::server::staff::totp::code_at(&secret, now() + 30).unwrap();
+    let next = sharecare_services::staff::totp::code_at(&secret, now() + 30).unwrap();
     let with = post_sign_in(&app, "ops@example.org", PASSWORD, &next, None).await;
     assert_eq!(with.status(), StatusCode::SEE_OTHER);
     let replayed = post_sign_in(&app, "ops@example.org", PASSWORD, &next, None).await;
@@ -562,7 +562,7 @@ async fn a_different_amount_needs_an_explicit_confirmation(backend: Backend) {
     let payment = &app.db.payments_for_donation(&donation.id).await.unwrap()[0];
     assert_eq!(
         Some(payment.paid_at),
-        sharecare::server::calendar::hong_kong_midnight(2026, 11, 29),
+        sharecare_domain::calendar::hong_kong_midnight(2026, 11, 29),
         "paid on the day staff said it arrived"
     );
 }
@@ -611,8 +611,8 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
         "I"
     };
     let confusable = format!("{}{misread}{}", &code[..at], &code[at + 1..]);
-    let today = sharecare::server::calendar::iso_date(sharecare::server::calendar::hong_kong_date(
-        sharecare::server::clock::now_millis(),
+    let today = sharecare_domain::calendar::iso_date(sharecare_domain::calendar::hong_kong_date(
+        sharecare_domain::clock::now_millis(),
     ));
     let sloppy_text = sloppy.as_str()[4..].to_lowercase();
     let csv = format!(
@@ -659,7 +659,7 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    use sharecare::server::statements::{Doubt, Proposal};
+    use sharecare_services::statements::{Doubt, Proposal};
     let proposals: Vec<String> = review
         .lines
         .iter()
@@ -997,26 +997,26 @@ async fn a_hundred_thousand_row_export_streams_in_flat_memory() {
     use crate::processes::ServerProcess;
     const ROWS: usize = 100_000;
     let database = crate::helpers::TestDatabase::new(Backend::Sqlite).await;
-    let db = sharecare::server::db::Database::connect(&database.url)
+    let db = sharecare_db::Database::connect(&database.url)
         .await
         .unwrap();
     fill_donations(&database.url, ROWS).await;
-    let content = sharecare::content::load(&crate::helpers::content_dir()).unwrap();
-    let limits = std::sync::Arc::new(sharecare::server::limits::Limits::new(
+    let content = sharecare_content::load(&crate::helpers::content_dir()).unwrap();
+    let limits = std::sync::Arc::new(sharecare_services::limits::Limits::new(
         &db,
-        sharecare::server::config::Settings::from_pairs::<&str>(&[])
+        sharecare_services::config::Settings::from_pairs::<&str>(&[])
             .unwrap()
             .protection
             .limits,
-        sharecare::server::config::Settings::from_pairs::<&str>(&[])
+        sharecare_services::config::Settings::from_pairs::<&str>(&[])
             .unwrap()
             .protection
             .breaker,
     ));
-    let staff_service = sharecare::server::staff::Staff::new(
+    let staff_service = sharecare_services::staff::Staff::new(
         db.clone(),
         limits,
-        content.organisation.name.get(sharecare::domain::Locale::En),
+        content.organisation.name.get(sharecare_domain::Locale::En),
     );
     staff_service
         .add_user(

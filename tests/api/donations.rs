@@ -3,9 +3,9 @@
 
 use crate::helpers::{spawn_app_on, Backend, TestApp};
 use reqwest::StatusCode;
-use sharecare::domain::identifiers::{FormToken, Reference};
-use sharecare::domain::status::{DonationStatus, Transition};
-use sharecare::server::donations::MarkPaidError;
+use sharecare_domain::identifiers::{FormToken, Reference};
+use sharecare_domain::status::{DonationStatus, Transition};
+use sharecare_services::donations::MarkPaidError;
 
 on_both_databases!(
     a_submit_stores_one_donation_and_leads_to_its_thank_you_page,

@@ -11,11 +11,11 @@ use crate::helpers::{
 use crate::payments::{donation_of, eventually, stripe_app, stripe_settings, token};
 use crate::smtp_sink::{Received, SmtpSink};
 use reqwest::StatusCode;
-use sharecare::domain::donation::Donation;
-use sharecare::domain::identifiers::Reference;
-use sharecare::server::calendar::hong_kong_midnight;
-use sharecare::server::clock::now_millis;
-use sharecare::server::db::{NewPayment, TaxReceipt};
+use sharecare_db::{NewPayment, TaxReceipt};
+use sharecare_domain::calendar::hong_kong_midnight;
+use sharecare_domain::clock::now_millis;
+use sharecare_domain::donation::Donation;
+use sharecare_domain::identifiers::Reference;
 
 on_both_databases!(
     a_code_and_a_link_each_sign_in_once_and_nothing_else_does,
@@ -597,7 +597,7 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
         .await;
     let calls = calls_since(&fake, seen);
     let trial_end: i64 = calls[0].param("trial_end").unwrap().parse().unwrap();
-    let (_, _, day) = sharecare::server::calendar::hong_kong_date(trial_end * 1000);
+    let (_, _, day) = sharecare_domain::calendar::hong_kong_date(trial_end * 1000);
     assert_eq!(day, 15);
     until_donation(&app, &gift.id, "the new day is confirmed", |d| {
         d.next_charge_at == Some(trial_end * 1000)
@@ -815,7 +815,7 @@ async fn each_receipt_pdf_states_what_the_tax_office_needs_in_the_donors_languag
             );
         }
         assert!(
-            sharecare::server::receipts::pdf::missing_glyphs(name).is_empty(),
+            sharecare_services::receipts::pdf::missing_glyphs(name).is_empty(),
             "the bundled font has every character of {name}"
         );
         // The same PDF from My gifts.
@@ -961,7 +961,7 @@ async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: i64) -> Donation 
             amount: pledge.amount,
             paid_at,
             subscription_id: None,
-            receipt_id: Some(sharecare::server::secrets::random_hex::<16>()),
+            receipt_id: Some(sharecare_domain::secrets::random_hex::<16>()),
         })
         .await
         .unwrap();
@@ -1111,11 +1111,11 @@ async fn a_donor_downloads_their_data_and_erases_it(backend: Backend) {
         Some("陳美")
     );
     let queue = app.state.records.queue().await.unwrap();
-    assert!(queue.iter().any(
-        |item| item.kind == sharecare::server::db::QueueKind::DonorMessage
+    assert!(queue
+        .iter()
+        .any(|item| item.kind == sharecare_db::QueueKind::DonorMessage
             && item.reference.as_deref() == Some(pledge.reference.as_str())
-            && item.detail == "I have stopped my standing order."
-    ));
+            && item.detail == "I have stopped my standing order."));
 
     let json = donor.get(&app, "/en/my-gifts/data/my-data.json").await;
     assert_eq!(json.status(), StatusCode::OK);

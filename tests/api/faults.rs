@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use sharecare::domain::identifiers::Reference;
-use sharecare::server::db::Database;
+use sharecare_db::Database;
+use sharecare_domain::identifiers::Reference;
 
 use crate::fake_stripe::FakeStripe;
 use crate::helpers::{spawn_app_on_url, spawn_app_with, Backend, TestApp, TestDatabase};

@@ -24,10 +24,10 @@ macro_rules! on_both_databases {
 
 use std::path::{Path, PathBuf};
 
-use sharecare::server::config::Settings;
-use sharecare::server::db::Database;
-use sharecare::server::state::AppState;
-use sharecare::startup::Application;
+use sharecare_db::Database;
+use sharecare_services::config::Settings;
+use sharecare_services::state::AppState;
+use sharecare_web::startup::Application;
 use sqlx::{Connection, Executor};
 
 pub const PUBLIC_BASE_URL: &str = "https://give.example.org";
@@ -47,7 +47,7 @@ pub const RELAXED_DEFENCES: [(&str, &str); 6] = [
 
 /// A form token the test servers accept, as a form they rendered would carry.
 pub fn signed_token() -> String {
-    sharecare::server::form_guard::FormGuard::with_key(
+    sharecare_services::form_guard::FormGuard::with_key(
         FORM_SECRET.as_bytes(),
         std::time::Duration::ZERO,
     )

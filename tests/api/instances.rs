@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use sharecare::domain::identifiers::Reference;
-use sharecare::server::db::Database;
+use sharecare_db::Database;
+use sharecare_domain::identifiers::Reference;
 
 use crate::fake_stripe::{FakeStripe, Session};
 use crate::helpers::{Backend, TestDatabase};

@@ -7,10 +7,10 @@ use crate::helpers::{content_dir, cookies_from, Backend, TestApp};
 use crate::payments::{donation_of, eventually, location, stripe_app, token};
 use crate::smtp_sink::SmtpSink;
 use reqwest::StatusCode;
-use sharecare::domain::donation::Donation;
-use sharecare::domain::identifiers::Reference;
-use sharecare::domain::money::{Currency, Money};
-use sharecare::server::db::Breakdown;
+use sharecare_db::Breakdown;
+use sharecare_domain::donation::Donation;
+use sharecare_domain::identifiers::Reference;
+use sharecare_domain::money::{Currency, Money};
 
 on_both_databases!(
     a_covered_fee_is_charged_with_the_gift_and_the_receipt_says_so,
@@ -81,7 +81,7 @@ async fn mail_settles(app: &TestApp, sink: &SmtpSink, count: usize) {
 }
 
 fn content_fee(gift_minor: u64) -> Money {
-    let content = sharecare::content::load(&content_dir()).unwrap();
+    let content = sharecare_content::load(&content_dir()).unwrap();
     content
         .giving
         .card_fee
@@ -482,7 +482,7 @@ async fn the_saved_fps_image_needs_the_key_and_scans_to_the_same_payload(backend
         .await
         .unwrap()
         .unwrap();
-    let expected = sharecare::server::payment::fps::gift_payload(&app.state.content, &donation);
+    let expected = sharecare_services::payment::fps::gift_payload(&app.state.content, &donation);
     assert_eq!(
         decode_qr(&png),
         expected,

@@ -7,7 +7,7 @@ use std::io::Read;
 use crate::helpers::{cookies_from, spawn_app, TestApp};
 use reqwest::header;
 use reqwest::StatusCode;
-use sharecare::domain::identifiers::Reference;
+use sharecare_domain::identifiers::Reference;
 
 async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut request = app.client.get(app.url(path));
@@ -134,7 +134,7 @@ async fn cached_and_rendered_pages_differ_only_in_what_is_per_request() {
     assert_eq!(neutral(&shared), neutral(&rendered));
 
     // The shared page's policy allows exactly its inline scripts, by hash.
-    let hashes = sharecare::server::page_cache::inline_script_hashes(&shared);
+    let hashes = sharecare_services::page_cache::inline_script_hashes(&shared);
     assert!(hashes.len() >= 2, "{hashes:?}");
     for hash in &hashes {
         assert!(csp.contains(hash.as_str()), "{hash} in {csp}");

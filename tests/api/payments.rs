@@ -9,17 +9,17 @@ use crate::helpers::{spawn_app_with, Backend, TestApp, TestDatabase, PUBLIC_BASE
 use crate::smtp_sink::SmtpSink;
 use reqwest::StatusCode;
 use serde_json::Value;
-use sharecare::domain::donation::Donation;
-use sharecare::domain::form::DonationForm;
-use sharecare::domain::identifiers::{FormToken, Reference};
-use sharecare::domain::Locale;
-use sharecare::server::changes::Changes;
-use sharecare::server::config::Settings;
-use sharecare::server::db::Database;
-use sharecare::server::donations::Donations;
-use sharecare::server::limits::Limits;
-use sharecare::server::payment::Payments;
-use sharecare::server::receipts::{OutboxSettings, ReceiptSender};
+use sharecare_db::Database;
+use sharecare_domain::donation::Donation;
+use sharecare_domain::form::DonationForm;
+use sharecare_domain::identifiers::{FormToken, Reference};
+use sharecare_domain::Locale;
+use sharecare_services::changes::Changes;
+use sharecare_services::config::Settings;
+use sharecare_services::donations::Donations;
+use sharecare_services::limits::Limits;
+use sharecare_services::payment::Payments;
+use sharecare_services::receipts::{OutboxSettings, ReceiptSender};
 
 on_both_databases!(
     a_card_gift_goes_to_checkout_and_only_a_signed_webhook_marks_it_paid,
@@ -837,7 +837,7 @@ async fn a_refused_receipt_is_sent_again(backend: Backend) {
 async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
     let test_database = TestDatabase::new(backend).await;
     let database = Database::connect(&test_database.url).await.unwrap();
-    let content = Arc::new(sharecare::content::load(&crate::helpers::content_dir()).unwrap());
+    let content = Arc::new(sharecare_content::load(&crate::helpers::content_dir()).unwrap());
     let limits = Arc::new(Limits::new(
         &database,
         Settings::from_pairs::<&str>(&[]).unwrap().protection.limits,
@@ -880,7 +880,7 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
             database.clone(),
             content.clone(),
             Arc::new(
-                sharecare::server::mailer::Mailer::new(&content, Some(&sink.url()), None).unwrap(),
+                sharecare_services::mailer::Mailer::new(&content, Some(&sink.url()), None).unwrap(),
             ),
             OutboxSettings {
                 retry_base: Duration::from_secs(1),
@@ -888,8 +888,8 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
                 max_attempts: 10,
             },
             Arc::new(tokio::sync::Notify::new()),
-            sharecare::server::receipts::MailContext {
-                seal: sharecare::server::receipts::ReceiptSeal::new(b"test seal key"),
+            sharecare_services::receipts::MailContext {
+                seal: sharecare_services::receipts::ReceiptSeal::new(b"test seal key"),
                 public_base_url: PUBLIC_BASE_URL.to_string(),
             },
         ))

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use sharecare::paths::Endpoint;
-use sharecare::server::clock::now_millis;
-use sharecare::server::retention::Retention;
+use sharecare_content::paths::Endpoint;
+use sharecare_domain::clock::now_millis;
+use sharecare_services::retention::Retention;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::fake_stripe::FakeStripe;
@@ -534,7 +534,7 @@ async fn panicking_app(app: &TestApp) -> String {
             "never"
         }),
     );
-    let router = sharecare::http::protect(router, app.state.clone());
+    let router = sharecare_web::http::protect(router, app.state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -727,7 +727,7 @@ async fn a_paid_donations_stream_ends() {
         first_event(&mut stream).await,
         "event: status\ndata: pending"
     );
-    let reference = sharecare::domain::identifiers::Reference::parse(&reference).unwrap();
+    let reference = sharecare_domain::identifiers::Reference::parse(&reference).unwrap();
     app.state.donations.mark_paid(&reference).await.unwrap();
     let mut rest = String::new();
     // The stream ends by itself once the status is final.
@@ -790,8 +790,8 @@ async fn the_retention_job_deletes_old_unpaid_pledges_and_keeps_paid_gifts() {
     let app = spawn_app_on(Backend::Sqlite).await;
     let (unpaid, _) = pending_gift(&app).await;
     let (paid, _) = pending_gift(&app).await;
-    let paid = sharecare::domain::identifiers::Reference::parse(&paid).unwrap();
-    let unpaid = sharecare::domain::identifiers::Reference::parse(&unpaid).unwrap();
+    let paid = sharecare_domain::identifiers::Reference::parse(&paid).unwrap();
+    let unpaid = sharecare_domain::identifiers::Reference::parse(&unpaid).unwrap();
     app.state.donations.mark_paid(&paid).await.unwrap();
     let retention = Retention {
         db: app.db.clone(),

@@ -134,7 +134,7 @@ async fn every_story_has_a_page_in_every_language_with_a_full_link_preview() {
     assert!(content.stories.len() >= 3, "at least three stories");
     for story in &content.stories {
         for (code, html_lang, og_locale) in LOCALES {
-            let locale = sharecare::domain::Locale::from_code(code).unwrap();
+            let locale = sharecare_domain::Locale::from_code(code).unwrap();
             let path = format!("/{code}/stories/{}", story.slug);
             let html = page(&app, &path).await;
             let url = format!("{PUBLIC_BASE_URL}{path}");
@@ -446,7 +446,7 @@ async fn a_gift_through_a_share_link_is_counted_on_its_page_without_naming_anyon
         .split('?')
         .next()
         .unwrap();
-    let reference = sharecare::domain::identifiers::Reference::parse(reference).unwrap();
+    let reference = sharecare_domain::identifiers::Reference::parse(reference).unwrap();
     let html = page(&app, &page_of(&code)).await;
     assert!(
         html.contains("Number of gifts: 0"),
@@ -552,16 +552,16 @@ async fn share_images_are_drawn_once_and_old_addresses_move_on() {
     let app = spawn_app().await;
     let content = app.state.content.clone();
     let story = content.story("yiyi").unwrap();
-    let locale = sharecare::domain::Locale::ZhHk;
-    let path = sharecare::server::share_images::ShareImages::path(&content, story, locale);
+    let locale = sharecare_domain::Locale::ZhHk;
+    let path = sharecare_services::share_images::ShareImages::path(&content, story, locale);
     let first = app.get(&path).await.bytes().await.unwrap();
     let second = app.get(&path).await.bytes().await.unwrap();
     assert_eq!(first, second, "the kept copy is served again");
     // An image of another language is another image.
-    let english = sharecare::server::share_images::ShareImages::path(
+    let english = sharecare_services::share_images::ShareImages::path(
         &content,
         story,
-        sharecare::domain::Locale::En,
+        sharecare_domain::Locale::En,
     );
     assert_ne!(app.get(&english).await.bytes().await.unwrap(), first);
 
@@ -584,16 +584,16 @@ async fn share_images_are_drawn_once_and_old_addresses_move_on() {
 #[test]
 fn the_bundled_font_draws_every_name_and_headline() {
     // Fails when a story brings characters the bundled font lacks: run scripts/subset-font.
-    let content = sharecare::content::load(&crate::helpers::content_dir()).unwrap();
+    let content = sharecare_content::load(&crate::helpers::content_dir()).unwrap();
     for story in &content.stories {
-        for locale in sharecare::domain::Locale::ALL {
+        for locale in sharecare_domain::Locale::ALL {
             for text in [
                 story.name.get(locale),
                 story.headline.get(locale),
                 content.organisation.name.get(locale),
             ] {
                 assert!(
-                    sharecare::server::share_images::ShareImages::bundled_font_covers(text),
+                    sharecare_services::share_images::ShareImages::bundled_font_covers(text),
                     "{text:?} needs glyphs the bundled font lacks: run scripts/subset-font"
                 );
             }

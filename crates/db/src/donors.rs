@@ -1,0 +1,360 @@
+//! Donors looking after their own gifts: sign-in codes and links (kept as keyed hashes), the
+//! changes they ask for on monthly gifts, the receipt name and news consent they set, what they
+//! tell the charity, everything held about them (to download), and deleting it.
+
+use super::donations::{DonationRow, DONATION_COLUMNS};
+use super::{Database, DbError};
+use sharecare_domain::donation::Donation;
+
+/// A sign-in about to be stored: the hashes of its code and link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignIn {
+    pub id: String,
+    pub email_key: String,
+    pub code_hash: String,
+    pub link_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A change a donor asked for on a monthly gift.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct GiftChange {
+    pub id: String,
+    pub donation_id: String,
+    /// `pause`, `resume`, `amount`, `day`, `cancel`, `card`.
+    pub kind: String,
+    /// What it asked for (ms for a date, minor units for an amount, a reason for a cancel).
+    pub detail: Option<String>,
+    pub requested_at: i64,
+    pub error: Option<String>,
+    pub confirmed_at: Option<i64>,
+}
+
+/// A consent given or withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ConsentEvent {
+    pub consent: String,
+    pub at: i64,
+    pub source: String,
+}
+
+/// What deleting a donor's data did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Pledges never paid, deleted.
+    pub deleted: u64,
+    /// Paid gifts, anonymised (their receipts' records kept, as the tax law requires).
+    pub anonymised: u64,
+}
+
+impl Database {
+    pub async fn insert_sign_in(&self, sign_in: &NewSignIn) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO donor_sign_ins (id, email_key, code_hash, link_hash, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&sign_in.id)
+        .bind(&sign_in.email_key)
+        .bind(&sign_in.code_hash)
+        .bind(&sign_in.link_hash)
+        .bind(sign_in.created_at)
+        .bind(sign_in.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Uses a sign-in by its code: the newest unused, unexpired one of this email whose code
+    /// hash matches. Its use is recorded in the same statement, so a code works once.
+    pub async fn use_sign_in_code(
+        &self,
+        email_key: &str,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "UPDATE donor_sign_ins SET used_at = $1 WHERE id = (SELECT id FROM donor_sign_ins \
+             WHERE email_key = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > $1 \
+             ORDER BY created_at DESC LIMIT 1) AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(email_key)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Uses a sign-in by its link; the email it was for.
+    pub async fn use_sign_in_link(
+        &self,
+        link_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "UPDATE donor_sign_ins SET used_at = $1 WHERE link_hash = $2 AND used_at IS NULL \
+             AND expires_at > $1 RETURNING email_key",
+        )
+        .bind(now)
+        .bind(link_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(email_key,)| email_key))
+    }
+
+    /// Forgets sign-ins that expired before `before`.
+    pub async fn delete_old_sign_ins(&self, before: i64) -> Result<u64, DbError> {
+        Ok(
+            sqlx::query("DELETE FROM donor_sign_ins WHERE expires_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// Whether anyone gave with this email.
+    pub async fn has_gifts(&self, email_key: &str) -> Result<bool, DbError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM donations WHERE email_key = $1 LIMIT 1")
+                .bind(email_key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Stores a donor's request once per id; `false` if the same request came before.
+    pub async fn insert_gift_change(&self, change: &GiftChange) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "INSERT INTO gift_changes (id, donation_id, kind, detail, requested_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&change.id)
+        .bind(&change.donation_id)
+        .bind(&change.kind)
+        .bind(&change.detail)
+        .bind(change.requested_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    pub async fn set_gift_change_error(&self, id: &str, error: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE gift_changes SET error = $1 WHERE id = $2")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A donation's requested changes, newest first.
+    pub async fn gift_changes(&self, donation_id: &str) -> Result<Vec<GiftChange>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, donation_id, kind, detail, requested_at, error, confirmed_at \
+             FROM gift_changes WHERE donation_id = $1 ORDER BY requested_at DESC, id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The receipt's name on every future receipt of a donor's gift.
+    pub async fn set_receipt_name(
+        &self,
+        donation_id: &str,
+        receipt: &str,
+        receipt_name: Option<&str>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE donations SET receipt = $1, receipt_name = $2 WHERE id = $3")
+            .bind(receipt)
+            .bind(receipt_name)
+            .bind(donation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A donor's answer about news by email, on all their gifts, with its history.
+    pub async fn set_consent(
+        &self,
+        email_key: &str,
+        given: bool,
+        now: i64,
+        source: &str,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        let value = if given { "given" } else { "declined" };
+        sqlx::query(
+            "UPDATE donations SET marketing_consent = $1, consent_recorded_at = $2 \
+             WHERE email_key = $3",
+        )
+        .bind(value)
+        .bind(now)
+        .bind(email_key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO consent_events (id, email_key, consent, at, source) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sharecare_domain::secrets::random_hex::<16>())
+        .bind(email_key)
+        .bind(if given { "given" } else { "withdrawn" })
+        .bind(now)
+        .bind(source)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn consent_history(&self, email_key: &str) -> Result<Vec<ConsentEvent>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT consent, at, source FROM consent_events WHERE email_key = $1 ORDER BY at, id",
+        )
+        .bind(email_key)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn insert_donor_message(
+        &self,
+        donation_id: &str,
+        email_key: &str,
+        message: &str,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO donor_messages (id, donation_id, email_key, message, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sharecare_domain::secrets::random_hex::<16>())
+        .bind(donation_id)
+        .bind(email_key)
+        .bind(message)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A donor's messages to the charity (gift reference, text, Unix ms), oldest first.
+    pub async fn donor_messages(
+        &self,
+        email_key: &str,
+    ) -> Result<Vec<(Option<String>, String, i64)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT d.reference, m.message, m.created_at FROM donor_messages m \
+             LEFT JOIN donations d ON d.id = m.donation_id WHERE m.email_key = $1 \
+             ORDER BY m.created_at, m.id",
+        )
+        .bind(email_key)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Deletes what is held about a donor: pledges never paid go, paid gifts are anonymised
+    /// (the email and names replaced; amounts and dates stay, as do their receipts' records,
+    /// which the tax law keeps for its period). Their sign-ins, consents and messages go too.
+    pub async fn erase_donor(&self, email_key: &str, now: i64) -> Result<Erased, DbError> {
+        let mut tx = self.pool.begin().await?;
+        // Writes first (SQLite's lock). What is the donor's alone goes entirely:
+        for table in ["donor_messages", "consent_events", "donor_sign_ins"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE email_key = $1"))
+                .bind(email_key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Unpaid pledges with nothing recorded against them:
+        let deleted = sqlx::query(
+            "DELETE FROM donations WHERE email_key = $1 AND status <> 'paid' \
+             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM gift_changes c WHERE c.donation_id = donations.id) \
+             AND NOT EXISTS (SELECT 1 FROM statement_lines l WHERE l.donation_id = donations.id)",
+        )
+        .bind(email_key)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM donations WHERE email_key = $1")
+            .bind(email_key)
+            .fetch_all(&mut *tx)
+            .await?;
+        for (id,) in &ids {
+            // A valid address no one owns (the `.invalid` top-level domain), one per gift.
+            let placeholder = format!("erased-{id}@erased.invalid");
+            sqlx::query(
+                "UPDATE donations SET email = $1, email_key = $1, donor_name = NULL, \
+                 receipt = CASE WHEN receipt = 'none' THEN 'none' ELSE 'own_name' END, \
+                 receipt_name = NULL, marketing_consent = 'declined', consent_recorded_at = $2, \
+                 referral_code = NULL, flag = NULL, receipt_holder = NULL, \
+                 company_registration = NULL, tribute_kind = NULL, honoree_name = NULL, \
+                 tribute_message = NULL, notify_name = NULL, \
+                 notify_email = NULL, notify_amount = NULL WHERE id = $3",
+            )
+            .bind(&placeholder)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Erased {
+            deleted,
+            anonymised: ids.len() as u64,
+        })
+    }
+
+    /// Receipts' names kept past the tax law's period are cleared (the retention job).
+    pub async fn clear_old_receipt_names(&self, paid_before: i64) -> Result<u64, DbError> {
+        Ok(sqlx::query(
+            "UPDATE tax_receipts SET issued_to = NULL WHERE paid_at < $1 AND issued_to IS NOT NULL",
+        )
+        .bind(paid_before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Donors (by email) with valid receipts of at least `threshold` for gifts in `[from, to)`
+    /// who asked for receipts: who gets a yearly summary.
+    pub async fn donors_for_summary(
+        &self,
+        from: i64,
+        to: i64,
+        threshold: i64,
+    ) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT d.email_key FROM tax_receipts r JOIN donations d ON d.id = r.donation_id \
+             WHERE r.voided_at IS NULL AND r.paid_at >= $1 AND r.paid_at < $2 \
+             AND r.amount_minor >= $3 AND d.receipt <> 'none' ORDER BY d.email_key",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(threshold)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(email_key,)| email_key).collect())
+    }
+
+    /// A donor's gift by its reference, only if it is theirs.
+    pub async fn donors_gift(
+        &self,
+        email_key: &str,
+        reference: &str,
+    ) -> Result<Option<Donation>, DbError> {
+        let row: Option<DonationRow> = sqlx::query_as(&format!(
+            "SELECT {DONATION_COLUMNS} FROM donations WHERE email_key = $1 AND reference = $2"
+        ))
+        .bind(email_key)
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Donation::try_from).transpose()?)
+    }
+}

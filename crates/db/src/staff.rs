@@ -1,0 +1,361 @@
+//! Staff accounts, their roles' sign-in rules, and their sessions (the records the session
+//! layer keeps; see `server::staff::sessions`).
+
+use super::audit::{write_audit, AuditEntry};
+use super::{Database, DbError, UnreadableRow};
+use sharecare_domain::staff::Role;
+
+/// A member of staff as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUser {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    /// Argon2id, as a PHC string.
+    pub password_hash: String,
+    /// The TOTP secret (base32), once enrolment began.
+    pub totp_secret: Option<String>,
+    /// Whether a second factor is checked at sign-in (enrolment was confirmed with a code).
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: String,
+    email: String,
+    role: String,
+    password_hash: String,
+    totp_secret: Option<String>,
+    totp_enabled_at: Option<i64>,
+    disabled_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<StaffRow> for StaffUser {
+    type Error = UnreadableRow;
+
+    fn try_from(row: StaffRow) -> Result<StaffUser, UnreadableRow> {
+        Ok(StaffUser {
+            role: Role::parse(&row.role).ok_or_else(|| {
+                UnreadableRow::new(
+                    "staff_users",
+                    "role",
+                    format!("unknown role {:?}", row.role),
+                )
+            })?,
+            id: row.id,
+            email: row.email,
+            password_hash: row.password_hash,
+            totp_secret: row.totp_secret,
+            totp_enabled: row.totp_enabled_at.is_some(),
+            disabled: row.disabled_at.is_some(),
+            created_at: row.created_at,
+        })
+    }
+}
+
+const STAFF_COLUMNS: &str = "id, email, role, password_hash, totp_secret, totp_enabled_at, \
+     disabled_at, created_at";
+
+/// Which sessions: staff's or donors' (kept apart, with their own cookies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionTable {
+    Staff,
+    Donor,
+}
+
+impl SessionTable {
+    fn name(self) -> &'static str {
+        match self {
+            SessionTable::Staff => "staff_sessions",
+            SessionTable::Donor => "donor_sessions",
+        }
+    }
+}
+
+/// A stored session: its data (JSON) and when it expires (seconds since 1970).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub data: String,
+    pub expires_at: i64,
+}
+
+impl Database {
+    /// Adds a member of staff; `false` if the email already has an account.
+    pub async fn insert_staff_user(
+        &self,
+        user: &StaffUser,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO staff_users (id, email, role, password_hash, created_at, \
+             password_changed_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(user.created_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            write_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<StaffUser>, DbError> {
+        self.staff_user_where("email", email).await
+    }
+
+    pub async fn staff_user_by_id(&self, id: &str) -> Result<Option<StaffUser>, DbError> {
+        self.staff_user_where("id", id).await
+    }
+
+    async fn staff_user_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<StaffUser>, DbError> {
+        let row: Option<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_users WHERE {column} = $1"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(StaffUser::try_from).transpose()?)
+    }
+
+    /// Every member of staff, by email.
+    pub async fn staff_users(&self) -> Result<Vec<StaffUser>, DbError> {
+        let rows: Vec<StaffRow> = sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_users ORDER BY email"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| Ok(StaffUser::try_from(row)?))
+            .collect()
+    }
+
+    /// A new password (and the account enabled again); `false` if no such account.
+    pub async fn set_staff_password(
+        &self,
+        email: &str,
+        password_hash: &str,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let query = sqlx::query(
+            "UPDATE staff_users SET password_hash = $1, password_changed_at = $2, \
+             disabled_at = NULL WHERE email = $3",
+        )
+        .bind(password_hash.to_string())
+        .bind(now)
+        .bind(email.to_string());
+        self.change_with_audit(query, audit).await
+    }
+
+    /// Disables an account: it can no longer sign in, and its open sessions are refused from
+    /// their next request (the session check reads the account each time). `false` if no
+    /// such account.
+    pub async fn disable_staff_user(
+        &self,
+        email: &str,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let query = sqlx::query("UPDATE staff_users SET disabled_at = $1 WHERE email = $2")
+            .bind(now)
+            .bind(email.to_string());
+        self.change_with_audit(query, audit).await
+    }
+
+    /// Runs `query` and, if it changed a row, writes `audit` in the same transaction.
+    async fn change_with_audit<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = query.execute(&mut *tx).await?.rows_affected() == 1;
+        if changed {
+            write_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Starts (or restarts) TOTP enrolment with a new secret; not checked until confirmed.
+    pub async fn begin_totp(&self, user_id: &str, secret: &str) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE staff_users SET totp_secret = $1, totp_enabled_at = NULL, \
+             totp_last_step = NULL WHERE id = $2",
+        )
+        .bind(secret)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Turns TOTP on once a code from the new secret was right (and uses that code's step).
+    pub async fn enable_totp(
+        &self,
+        user_id: &str,
+        step: i64,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE staff_users SET totp_enabled_at = $1, totp_last_step = $2 \
+             WHERE id = $3 AND totp_secret IS NOT NULL",
+        )
+        .bind(now)
+        .bind(step)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            write_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Takes a TOTP code's time step for this account, once: a code already used (or an
+    /// older one) is refused, so a code seen over a shoulder cannot be replayed.
+    pub async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "UPDATE staff_users SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Whether members of `role` must use a second factor.
+    pub async fn totp_required(&self, role: Role) -> Result<bool, DbError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT totp_required FROM staff_role_policies WHERE role = $1")
+                .bind(role.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some_and(|(required,)| required == "yes"))
+    }
+
+    pub async fn set_totp_required(
+        &self,
+        role: Role,
+        required: bool,
+        audit: &AuditEntry,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO staff_role_policies (role, totp_required) VALUES ($1, $2) \
+             ON CONFLICT (role) DO UPDATE SET totp_required = excluded.totp_required",
+        )
+        .bind(role.as_str())
+        .bind(if required { "yes" } else { "no" })
+        .execute(&mut *tx)
+        .await?;
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a new session; `false` if the id is taken (the caller makes another).
+    pub async fn create_session(
+        &self,
+        table: SessionTable,
+        id: &str,
+        record: &SessionRecord,
+    ) -> Result<bool, DbError> {
+        Ok(sqlx::query(&format!(
+            "INSERT INTO {} (id, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+            table.name()
+        ))
+        .bind(id)
+        .bind(&record.data)
+        .bind(record.expires_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    pub async fn save_session(
+        &self,
+        table: SessionTable,
+        id: &str,
+        record: &SessionRecord,
+    ) -> Result<(), DbError> {
+        sqlx::query(&format!(
+            "INSERT INTO {} (id, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            table.name()
+        ))
+        .bind(id)
+        .bind(&record.data)
+        .bind(record.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A session that has not expired by `now` (seconds).
+    pub async fn load_session(
+        &self,
+        table: SessionTable,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<SessionRecord>, DbError> {
+        let row: Option<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT data, expires_at FROM {} WHERE id = $1 AND expires_at > $2",
+            table.name()
+        ))
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(data, expires_at)| SessionRecord { data, expires_at }))
+    }
+
+    pub async fn delete_session(&self, table: SessionTable, id: &str) -> Result<(), DbError> {
+        sqlx::query(&format!("DELETE FROM {} WHERE id = $1", table.name()))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets sessions that expired before `now` (seconds).
+    pub async fn delete_expired_sessions(
+        &self,
+        table: SessionTable,
+        now: i64,
+    ) -> Result<u64, DbError> {
+        Ok(sqlx::query(&format!(
+            "DELETE FROM {} WHERE expires_at <= $1",
+            table.name()
+        ))
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+}

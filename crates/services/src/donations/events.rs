@@ -1,0 +1,297 @@
+//! Applying what a payment provider reports. The provider's adapter has already translated its
+//! event into a [`PaymentEvent`]; here the service finds the donation it is about and decides
+//! what changes, and the database applies that atomically with the event's record, once.
+
+use super::{payment_for, Donations};
+use crate::limits::CardEvent;
+use crate::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+use sharecare_db::{
+    DbError, DisputeState, EventChange, EventOutcome, ExpectedPayment, NewException, PaymentChange,
+    ProviderEvent,
+};
+use sharecare_domain::clock::now_millis;
+use sharecare_domain::donation::Donation;
+use sharecare_domain::secrets::random_hex;
+
+impl Donations {
+    /// Applies a provider's event once: a redelivery (even a concurrent one) changes nothing.
+    /// Any database failure is an error, so the provider delivers the event again.
+    #[tracing::instrument(name = "apply_event", skip_all, fields(event = %received.id, kind = %received.kind, reference))]
+    pub async fn apply_provider_event(
+        &self,
+        received: &ReceivedEvent,
+    ) -> Result<EventOutcome, DbError> {
+        let change = self.change_for(received).await?;
+        let record = ProviderEvent {
+            provider: received.provider,
+            event_id: &received.id,
+            event_type: &received.kind,
+            received_at: now_millis(),
+        };
+        let outcome = self.db.apply_provider_event(&record, &change).await?;
+        match outcome {
+            EventOutcome::Applied { changed } => {
+                tracing::info!(changed, "payment event handled");
+                // The event is stored: what follows must not make the provider deliver it
+                // again (it would find it handled). Changes still waiting are applied by the
+                // reconciliation sweep if this fails.
+                if changed {
+                    if let Err(error) = self.changed_by(&change).await {
+                        crate::warn_throttled!("after-event", %error, "cannot apply waiting changes after an event; the sweep will");
+                    }
+                }
+            }
+            EventOutcome::Waiting => {
+                tracing::info!("payment event kept until its payment is recorded");
+            }
+            EventOutcome::AlreadyHandled => {}
+        }
+        Ok(outcome)
+    }
+
+    /// What follows a change: totals and pages learn of it, receipts go out, and changes that
+    /// waited for a payment now recorded (or now linked) are applied.
+    async fn changed_by(&self, change: &EventChange) -> Result<(), DbError> {
+        match change {
+            EventChange::Payment(payment) => {
+                metrics::counter!("sharecare_payments_total").increment(1);
+                self.payment_recorded(&payment.donation_id).await;
+                self.apply_waiting_changes().await?;
+            }
+            EventChange::ToPayment(PaymentChange::Link { .. }) => {
+                self.apply_waiting_changes().await?;
+            }
+            EventChange::ToPayment(payment_change) => {
+                let kind = match payment_change {
+                    PaymentChange::Refund { .. } => "refund",
+                    _ => "dispute",
+                };
+                metrics::counter!("sharecare_payment_changes_total", "kind" => kind).increment(1);
+                self.totals_changed().await;
+            }
+            EventChange::Expire { donation_id }
+            | EventChange::EndSubscription { donation_id, .. }
+            | EventChange::SubscriptionState { donation_id, .. } => {
+                self.receipts_due.notify_one();
+                self.status_changed(donation_id).await;
+            }
+            EventChange::Exception(exception) => {
+                if let Some(donation_id) = exception.donation_id() {
+                    self.status_changed(donation_id).await;
+                }
+            }
+            EventChange::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// Applies the changes that waited for a payment which is now recorded.
+    pub async fn apply_waiting_changes(&self) -> Result<u64, DbError> {
+        let mut applied = 0;
+        for waiting in self.db.waiting_changes().await? {
+            if let Some(changed) = self.db.apply_waiting_change(&waiting, now_millis()).await? {
+                tracing::info!(event = %waiting.event_id, changed, "a payment event that waited is applied");
+                applied += 1;
+            }
+        }
+        if applied > 0 {
+            self.totals_changed().await;
+        }
+        Ok(applied)
+    }
+
+    /// Decides what an event changes. Reads the donation it is about (amount and currency
+    /// never change, so reading outside the event's transaction is safe).
+    async fn change_for(&self, received: &ReceivedEvent) -> Result<EventChange, DbError> {
+        Ok(match &received.event {
+            PaymentEvent::Paid {
+                donation,
+                source_id,
+                payment_intent_id,
+                subscription_id,
+                amount_minor,
+                currency,
+            } => {
+                let Some(donation) = self.donation_of(received, donation).await? else {
+                    // Money taken for no gift of ours (another site on the same account, a
+                    // test, a deleted pledge): never dropped, kept for staff to look into.
+                    return Ok(exception(
+                        "unknown_donation",
+                        None,
+                        *amount_minor,
+                        currency.as_deref(),
+                        Some(source_id.clone()),
+                    ));
+                };
+                if let Some(flag) =
+                    mismatch(&donation, *amount_minor, currency.as_deref(), source_id)
+                {
+                    return Ok(flag);
+                }
+                let mut payment = payment_for(&donation, source_id.clone());
+                payment.payment_intent_id = payment_intent_id.clone();
+                payment.subscription_id = subscription_id.clone();
+                EventChange::Payment(payment)
+            }
+            PaymentEvent::CheckoutExpired { donation } => {
+                match self.donation_of(received, donation).await? {
+                    Some(donation) => {
+                        if donation.by_card() && donation.status.awaits_payment() {
+                            // Card-testing runs leave many lapsed checkouts behind.
+                            self.limits
+                                .breaker()
+                                .record(CardEvent::PaymentFailed, now_millis())
+                                .await;
+                        }
+                        EventChange::Expire {
+                            donation_id: donation.id,
+                        }
+                    }
+                    None => EventChange::Nothing,
+                }
+            }
+            PaymentEvent::SubscriptionUpdated {
+                donation,
+                amount_minor,
+                paused_until,
+                next_charge_at,
+            } => match self.donation_of(received, donation).await? {
+                Some(donation) => EventChange::SubscriptionState {
+                    donation_id: donation.id,
+                    amount_minor: *amount_minor,
+                    paused_until: *paused_until,
+                    next_charge_at: *next_charge_at,
+                },
+                None => EventChange::Nothing,
+            },
+            PaymentEvent::SubscriptionEnded { donation } => {
+                match self.donation_of(received, donation).await? {
+                    Some(donation) => EventChange::EndSubscription {
+                        donation_id: donation.id,
+                        at: now_millis(),
+                    },
+                    None => EventChange::Nothing,
+                }
+            }
+            PaymentEvent::Refunded {
+                payment_intent_id,
+                refunded_minor,
+            } => EventChange::ToPayment(PaymentChange::Refund {
+                payment_intent_id: payment_intent_id.clone(),
+                refunded_minor: *refunded_minor,
+            }),
+            PaymentEvent::InvoicePaidBy {
+                invoice_id,
+                payment_intent_id,
+            } => EventChange::ToPayment(PaymentChange::Link {
+                invoice_id: invoice_id.clone(),
+                payment_intent_id: payment_intent_id.clone(),
+            }),
+            PaymentEvent::Disputed {
+                payment_intent_id,
+                dispute_id,
+                amount_minor,
+                outcome,
+            } => EventChange::ToPayment(PaymentChange::Dispute {
+                payment_intent_id: payment_intent_id.clone(),
+                dispute_id: dispute_id.clone(),
+                amount_minor: *amount_minor,
+                state: match outcome {
+                    DisputeOutcome::Open => DisputeState::Open,
+                    DisputeOutcome::Won => DisputeState::Won,
+                    DisputeOutcome::Lost => DisputeState::Lost,
+                },
+            }),
+            PaymentEvent::Ignored => EventChange::Nothing,
+        })
+    }
+
+    /// The donation an event names: by id, then by reference, then by subscription.
+    async fn donation_of(
+        &self,
+        received: &ReceivedEvent,
+        lookup: &DonationLookup,
+    ) -> Result<Option<Donation>, DbError> {
+        let mut found = None;
+        if let Some(id) = &lookup.id {
+            found = self.db.donation_by_id(id).await?;
+        }
+        if found.is_none() {
+            if let Some(reference) = lookup
+                .reference
+                .as_deref()
+                .and_then(sharecare_domain::identifiers::Reference::parse)
+            {
+                found = self.db.donation_by_reference(&reference).await?;
+            }
+        }
+        if found.is_none() {
+            if let Some(subscription_id) = &lookup.subscription_id {
+                found = self.db.donation_by_subscription_id(subscription_id).await?;
+            }
+        }
+        match &found {
+            Some(donation) => {
+                tracing::Span::current().record("reference", donation.reference.as_str());
+            }
+            None => tracing::warn!(
+                event = %received.id,
+                kind = %received.kind,
+                "payment event for no known donation"
+            ),
+        }
+        Ok(found)
+    }
+}
+
+/// A payment whose amount or currency differs from the donation's is not taken as paying it:
+/// it becomes an exception for staff, with the amounts.
+fn mismatch(
+    donation: &Donation,
+    amount: Option<i64>,
+    currency: Option<&str>,
+    source_id: &str,
+) -> Option<EventChange> {
+    let expected = donation.charged();
+    let amount_ok = amount.and_then(|a| u64::try_from(a).ok()) == Some(expected.minor);
+    let currency_ok = currency.is_some_and(|c| c.eq_ignore_ascii_case(expected.currency.code()));
+    if amount_ok && currency_ok {
+        return None;
+    }
+    let kind = if currency_ok {
+        "amount_mismatch"
+    } else {
+        "currency_mismatch"
+    };
+    Some(exception(
+        kind,
+        Some(ExpectedPayment {
+            donation_id: donation.id.clone(),
+            amount: expected,
+        }),
+        amount,
+        currency,
+        Some(source_id.to_string()),
+    ))
+}
+
+/// A payment kept for staff instead of recorded; logged and counted.
+fn exception(
+    kind: &'static str,
+    expected: Option<ExpectedPayment>,
+    received_minor: Option<i64>,
+    received_currency: Option<&str>,
+    source_id: Option<String>,
+) -> EventChange {
+    tracing::warn!(kind, "a payment is kept for staff instead of recorded");
+    metrics::counter!("sharecare_payment_exceptions_total", "kind" => kind).increment(1);
+    EventChange::Exception(NewException {
+        id: random_hex::<16>(),
+        kind,
+        expected,
+        received_minor,
+        received_currency: received_currency.map(str::to_ascii_uppercase),
+        source_id,
+        created_at: now_millis(),
+    })
+}

@@ -1,0 +1,208 @@
+//! Creating a Checkout Session: the form Stripe wants, the idempotency key, and retries.
+
+use serde::Deserialize;
+
+use super::{StripeSettings, API_VERSION};
+use crate::payment::{CheckoutRequest, NextStep, ProviderError};
+use sharecare_domain::donation::{Checkout, Donation};
+use sharecare_domain::Locale;
+
+#[derive(Debug, Deserialize)]
+struct CreatedSession {
+    id: String,
+    url: String,
+}
+
+/// Creates (or, for a retried request, finds again) the donation's Checkout Session. The
+/// `Idempotency-Key` is the donation's id, so every retry, and every resubmit of the same form,
+/// gets the one session Stripe made first.
+#[tracing::instrument(name = "stripe_checkout", skip_all, fields(reference = %request.donation.reference.as_str()))]
+pub(super) async fn create_session(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    request: &CheckoutRequest<'_>,
+) -> Result<NextStep, ProviderError> {
+    let params = session_params(request);
+    let key = idempotency_key(request.donation);
+    let answer = post_form(http, settings, "/v1/checkout/sessions", &key, &params).await?;
+    let session: CreatedSession = serde_json::from_value(answer)
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))?;
+    Ok(NextStep::Checkout(Checkout {
+        session_id: session.id,
+        url: session.url,
+    }))
+}
+
+/// POSTs a form to Stripe with an idempotency key, retrying what Stripe says may be retried
+/// (409: the same key in flight; 429: rate limited; 5xx) after each of the configured delays,
+/// always with the same key. Anything else is an answer to act on.
+pub(super) async fn post_form(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    path: &str,
+    key: &str,
+    params: &[(String, String)],
+) -> Result<serde_json::Value, ProviderError> {
+    let url = format!("{}{path}", settings.api_base);
+    let mut delays = settings.retry_delays.iter();
+    loop {
+        let outcome = http
+            .post(&url)
+            .bearer_auth(&settings.secret_key)
+            .header("Stripe-Version", API_VERSION)
+            .header("Idempotency-Key", key)
+            .form(params)
+            .send()
+            .await;
+        let retry_reason = match outcome {
+            Ok(response) if response.status().is_success() => {
+                return response.json().await.map_err(|error| {
+                    ProviderError::Unavailable(format!("unreadable answer: {error}"))
+                });
+            }
+            Ok(response) => {
+                let status = response.status();
+                let should_retry = response
+                    .headers()
+                    .get("stripe-should-retry")
+                    .and_then(|value| value.to_str().ok())
+                    .map(|value| value == "true");
+                let body = response.text().await.unwrap_or_default();
+                let transient =
+                    status.as_u16() == 409 || status.as_u16() == 429 || status.is_server_error();
+                if !should_retry.unwrap_or(transient) {
+                    return Err(ProviderError::Rejected(format!(
+                        "{status}: {}",
+                        first_line(&body)
+                    )));
+                }
+                format!("{status}")
+            }
+            Err(error) => error.to_string(),
+        };
+        match delays.next() {
+            Some(delay) => {
+                tracing::warn!(reason = %retry_reason, path, "a Stripe request failed; retrying");
+                tokio::time::sleep(*delay).await;
+            }
+            None => return Err(ProviderError::Unavailable(retry_reason)),
+        }
+    }
+}
+
+/// A Checkout Session as Stripe has it now.
+pub(super) async fn retrieve_session(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    session_id: &str,
+) -> Result<serde_json::Value, ProviderError> {
+    // A session id is Stripe's own `cs_...`; anything else never reaches the URL.
+    if !session_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(ProviderError::Rejected(format!(
+            "not a session id: {session_id:?}"
+        )));
+    }
+    let response = http
+        .get(format!(
+            "{}/v1/checkout/sessions/{session_id}",
+            settings.api_base
+        ))
+        .bearer_auth(&settings.secret_key)
+        .header("Stripe-Version", API_VERSION)
+        .send()
+        .await
+        .map_err(|error| ProviderError::Unavailable(error.to_string()))?;
+    if !response.status().is_success() {
+        return Err(ProviderError::Unavailable(format!(
+            "{} retrieving a session",
+            response.status()
+        )));
+    }
+    response
+        .json()
+        .await
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))
+}
+
+/// One key per donation: Stripe answers a repeat with the session it made the first time.
+pub fn idempotency_key(donation: &Donation) -> String {
+    format!("sharecare-checkout-{}", donation.id)
+}
+
+/// The form fields of a Checkout Session for a donation, in Stripe's bracket notation.
+fn session_params(request: &CheckoutRequest<'_>) -> Vec<(String, String)> {
+    let donation = request.donation;
+    let monthly = donation.is_monthly();
+    // The charge: the gift and any processing fee the donor chose to cover.
+    let amount = donation.charged().minor.to_string();
+    let currency = donation.amount.currency.code();
+    let mut params: Vec<(String, String)> = vec![
+        (
+            "mode".into(),
+            if monthly { "subscription" } else { "payment" }.into(),
+        ),
+        ("success_url".into(), request.success_url.clone()),
+        ("cancel_url".into(), request.cancel_url.clone()),
+        (
+            "client_reference_id".into(),
+            donation.reference.as_str().into(),
+        ),
+        ("customer_email".into(), donation.email.as_str().into()),
+        ("locale".into(), checkout_locale(request.locale).into()),
+        ("line_items[0][quantity]".into(), "1".into()),
+        (
+            "line_items[0][price_data][currency]".into(),
+            currency.to_ascii_lowercase(),
+        ),
+        (
+            "line_items[0][price_data][unit_amount]".into(),
+            amount.clone(),
+        ),
+        (
+            "line_items[0][price_data][product_data][name]".into(),
+            request.description.clone(),
+        ),
+    ];
+    let metadata = [
+        ("donation_id", donation.id.clone()),
+        ("reference", donation.reference.as_str().to_string()),
+        ("amount_minor", amount),
+        ("currency", currency.to_string()),
+        ("fee_minor", donation.fee.minor.to_string()),
+    ];
+    for (key, value) in &metadata {
+        params.push((format!("metadata[{key}]"), value.clone()));
+    }
+    // The payment (one-off) or subscription (monthly) carries the donation too, so later
+    // events about it (refunds, each month's invoice) lead back to the donation.
+    let carrier = if monthly {
+        params.push((
+            "line_items[0][price_data][recurring][interval]".into(),
+            "month".into(),
+        ));
+        "subscription_data"
+    } else {
+        params.push(("submit_type".into(), "donate".into()));
+        "payment_intent_data"
+    };
+    for (key, value) in &metadata[..2] {
+        params.push((format!("{carrier}[metadata][{key}]"), value.clone()));
+    }
+    params
+}
+
+/// Stripe Checkout's language for ours.
+fn checkout_locale(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "en",
+        Locale::ZhHk => "zh-HK",
+        Locale::ZhCn => "zh",
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}

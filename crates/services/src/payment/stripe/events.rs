@@ -1,0 +1,294 @@
+//! Stripe's webhook events, read in the shapes of the pinned API version ([`API_VERSION`],
+//! 2025-03-31.basil: invoices carry no payment intent and charges no invoice; an
+//! `invoice_payment.paid` event links the two), and translated into provider-neutral
+//! [`PaymentEvent`]s. Nothing here reads the database: finding the donation and deciding what
+//! changes is the donations service's job.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{API_VERSION, PROVIDER};
+use crate::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+
+/// A webhook event, as much of it as we read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The API version the event was rendered in (the webhook endpoint's).
+    #[serde(default)]
+    pub api_version: Option<String>,
+    pub data: EventData,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventData {
+    pub object: Value,
+}
+/// Translates a Stripe event into the site's terms, reading only the event itself.
+pub fn translate(event: &StripeEvent) -> ReceivedEvent {
+    if let Some(version) = event.api_version.as_deref().filter(|v| *v != API_VERSION) {
+        // The webhook endpoint must be set to the pinned version (README): other shapes may
+        // not be read right.
+        crate::warn_throttled!(
+            "stripe-version",
+            version,
+            expected = API_VERSION,
+            "a Stripe event in another API version"
+        );
+    }
+    ReceivedEvent {
+        provider: PROVIDER,
+        id: event.id.clone(),
+        kind: event.kind.clone(),
+        event: payment_event(event),
+    }
+}
+
+fn payment_event(event: &StripeEvent) -> PaymentEvent {
+    let object = &event.data.object;
+    match event.kind.as_str() {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            // Some methods (bank debits) complete the session before the money arrives; the
+            // async_payment_succeeded event follows when it does.
+            if text(object, "payment_status") != Some("paid") {
+                return PaymentEvent::Ignored;
+            }
+            let payment_intent = owned(object, "payment_intent");
+            let invoice = owned(object, "invoice");
+            let session_id = text(object, "id").unwrap_or(&event.id).to_string();
+            // A monthly gift's first charge is its first invoice, which `invoice.paid` reports
+            // too: both name the invoice, so it is recorded once.
+            let source_id = invoice
+                .or_else(|| payment_intent.clone())
+                .unwrap_or(session_id);
+            PaymentEvent::Paid {
+                donation: session_donation(object),
+                source_id,
+                payment_intent_id: payment_intent,
+                subscription_id: owned(object, "subscription"),
+                amount_minor: object.get("amount_total").and_then(Value::as_i64),
+                currency: owned(object, "currency"),
+            }
+        }
+        "checkout.session.expired" => PaymentEvent::CheckoutExpired {
+            donation: session_donation(object),
+        },
+        "invoice.paid" => {
+            let amount = object.get("amount_paid").and_then(Value::as_i64);
+            // A free first month (a trial, a coupon) pays nothing.
+            if amount == Some(0) {
+                return PaymentEvent::Ignored;
+            }
+            let subscription = invoice_subscription(object).map(str::to_string);
+            PaymentEvent::Paid {
+                donation: DonationLookup {
+                    id: metadata_donation_id(invoice_metadata(object)),
+                    reference: None,
+                    subscription_id: subscription.clone(),
+                },
+                source_id: text(object, "id").unwrap_or(&event.id).to_string(),
+                payment_intent_id: owned(object, "payment_intent"),
+                subscription_id: subscription,
+                amount_minor: amount,
+                currency: owned(object, "currency"),
+            }
+        }
+        "customer.subscription.updated" => {
+            // In 2025-03-31.basil the billing period lives on the items.
+            let item = object.pointer("/items/data/0");
+            let seconds = |value: Option<&Value>| value.and_then(Value::as_i64).map(|s| s * 1000);
+            let next_charge_at = if text(object, "status") == Some("trialing") {
+                seconds(object.get("trial_end"))
+            } else {
+                seconds(item.and_then(|item| item.get("current_period_end")))
+            };
+            PaymentEvent::SubscriptionUpdated {
+                donation: DonationLookup {
+                    id: metadata_donation_id(object.get("metadata")),
+                    reference: None,
+                    subscription_id: owned(object, "id"),
+                },
+                amount_minor: item
+                    .and_then(|item| item.pointer("/price/unit_amount"))
+                    .and_then(Value::as_u64),
+                paused_until: object
+                    .get("pause_collection")
+                    .filter(|pause| !pause.is_null())
+                    .map(|pause| seconds(pause.get("resumes_at")).unwrap_or(i64::MAX)),
+                next_charge_at,
+            }
+        }
+        "customer.subscription.deleted" => PaymentEvent::SubscriptionEnded {
+            donation: DonationLookup {
+                id: metadata_donation_id(object.get("metadata")),
+                reference: None,
+                subscription_id: owned(object, "id"),
+            },
+        },
+        // A charge names its payment intent; a monthly payment's is learnt from
+        // `invoice_payment.paid`.
+        "charge.refunded" => match owned(object, "payment_intent") {
+            Some(payment_intent_id) => PaymentEvent::Refunded {
+                payment_intent_id,
+                refunded_minor: object
+                    .get("amount_refunded")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            },
+            None => PaymentEvent::Ignored,
+        },
+        "invoice_payment.paid" => match (
+            owned(object, "invoice"),
+            object
+                .pointer("/payment/payment_intent")
+                .and_then(Value::as_str),
+        ) {
+            (Some(invoice_id), Some(payment_intent_id)) => PaymentEvent::InvoicePaidBy {
+                invoice_id,
+                payment_intent_id: payment_intent_id.to_string(),
+            },
+            _ => PaymentEvent::Ignored,
+        },
+        "charge.dispute.created" | "charge.dispute.closed" => {
+            let outcome = match (event.kind.as_str(), text(object, "status")) {
+                ("charge.dispute.created", _) => Some(DisputeOutcome::Open),
+                (_, Some("won")) => Some(DisputeOutcome::Won),
+                (_, Some("lost")) => Some(DisputeOutcome::Lost),
+                // `warning_closed` and the like: no money moved.
+                _ => None,
+            };
+            match (
+                outcome,
+                owned(object, "payment_intent"),
+                owned(object, "id"),
+            ) {
+                (Some(outcome), Some(payment_intent_id), Some(dispute_id)) => {
+                    PaymentEvent::Disputed {
+                        payment_intent_id,
+                        dispute_id,
+                        amount_minor: object.get("amount").and_then(Value::as_u64).unwrap_or(0),
+                        outcome,
+                    }
+                }
+                _ => PaymentEvent::Ignored,
+            }
+        }
+        _ => PaymentEvent::Ignored,
+    }
+}
+
+/// A Checkout Session names its donation in its metadata, and by reference.
+fn session_donation(session: &Value) -> DonationLookup {
+    DonationLookup {
+        id: metadata_donation_id(session.get("metadata")),
+        reference: owned(session, "client_reference_id"),
+        subscription_id: None,
+    }
+}
+
+/// Where an invoice carries its subscription's metadata: `parent.subscription_details` in
+/// current API versions, `subscription_details` in older ones.
+fn invoice_metadata(invoice: &Value) -> Option<&Value> {
+    invoice
+        .pointer("/parent/subscription_details/metadata")
+        .or_else(|| invoice.pointer("/subscription_details/metadata"))
+}
+
+fn invoice_subscription(invoice: &Value) -> Option<&str> {
+    invoice
+        .pointer("/parent/subscription_details/subscription")
+        .and_then(Value::as_str)
+        .or_else(|| text(invoice, "subscription"))
+}
+
+fn metadata_donation_id(metadata: Option<&Value>) -> Option<String> {
+    Some(metadata?.get("donation_id")?.as_str()?.to_string())
+}
+
+fn text<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+    object.get(key).and_then(Value::as_str)
+}
+
+fn owned(object: &Value, key: &str) -> Option<String> {
+    text(object, key).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(kind: &str, object: Value) -> StripeEvent {
+        serde_json::from_value(json!({ "id": "evt_1", "type": kind, "data": { "object": object } }))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_paid_session_is_a_payment_of_its_donation() {
+        let received = translate(&event(
+            "checkout.session.completed",
+            json!({
+                "id": "cs_1", "payment_status": "paid", "payment_intent": "pi_1",
+                "amount_total": 30000, "currency": "hkd", "client_reference_id": "LBC-7K3Q9X",
+                "metadata": { "donation_id": "d1" },
+            }),
+        ));
+        assert_eq!(
+            (received.provider, received.id.as_str()),
+            ("stripe", "evt_1")
+        );
+        assert_eq!(
+            received.event,
+            PaymentEvent::Paid {
+                donation: DonationLookup {
+                    id: Some("d1".into()),
+                    reference: Some("LBC-7K3Q9X".into()),
+                    subscription_id: None,
+                },
+                source_id: "pi_1".into(),
+                payment_intent_id: Some("pi_1".into()),
+                subscription_id: None,
+                amount_minor: Some(30_000),
+                currency: Some("hkd".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn unpaid_sessions_free_invoices_and_other_events_change_nothing() {
+        let unpaid = event(
+            "checkout.session.completed",
+            json!({ "id": "cs_1", "payment_status": "unpaid" }),
+        );
+        let free = event("invoice.paid", json!({ "id": "in_1", "amount_paid": 0 }));
+        let other = event("customer.created", json!({ "id": "cus_1" }));
+        for event in [unpaid, free, other] {
+            assert_eq!(translate(&event).event, PaymentEvent::Ignored);
+        }
+    }
+
+    #[test]
+    fn invoices_lead_back_through_the_subscription() {
+        let received = translate(&event(
+            "invoice.paid",
+            json!({
+                "id": "in_2", "amount_paid": 30000, "currency": "hkd",
+                "parent": { "subscription_details": {
+                    "subscription": "sub_1", "metadata": { "donation_id": "d1" } } },
+            }),
+        ));
+        let PaymentEvent::Paid {
+            donation,
+            source_id,
+            ..
+        } = received.event
+        else {
+            panic!("an invoice payment is a payment");
+        };
+        assert_eq!(source_id, "in_2");
+        assert_eq!(donation.id.as_deref(), Some("d1"));
+        assert_eq!(donation.subscription_id.as_deref(), Some("sub_1"));
+    }
+}

@@ -1,0 +1,200 @@
+//! Stripe Checkout over Stripe's REST API: hosted payment pages for one-off gifts (`payment`
+//! mode) and monthly gifts (`subscription` mode), and the signed webhook that confirms them.
+//!
+//! A donation is only ever marked paid by a verified webhook, never by the donor's return to
+//! the success page. This adapter reads no database: `checkout` creates sessions,
+//! `signature` checks webhooks, and `events` translates them into the site's own terms.
+
+mod checkout;
+mod events;
+mod refunds;
+mod signature;
+mod subscriptions;
+
+pub use checkout::idempotency_key;
+pub use events::translate;
+pub use signature::{signature_header, verify_signature, SignatureError};
+pub use subscriptions::{Subscription, SubscriptionChange};
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use super::{CheckoutRequest, NextStep, PaymentProvider, ProviderError, ReceivedEvent};
+use sharecare_domain::donation::PaymentMethod;
+
+/// Stripe's API address; tests point `STRIPE_API_BASE` at a fake.
+pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+/// The API version every call names (`Stripe-Version`) and every event is read in. The webhook
+/// endpoint in Stripe's dashboard must be set to the same version (README).
+pub const API_VERSION: &str = "2025-03-31.basil";
+/// How far a webhook's signed timestamp may be from our clock (Stripe's own default).
+pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
+/// The provider name stored with each handled event.
+pub const PROVIDER: &str = "stripe";
+
+#[derive(Clone)]
+pub struct StripeSettings {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    /// No trailing slash.
+    pub api_base: String,
+    /// Waits between attempts when Stripe answers 429/5xx or not at all.
+    pub retry_delays: Vec<Duration>,
+    /// The longest a donor waits for a checkout, every attempt and wait included
+    /// (`STRIPE_DEADLINE_SECONDS`, default 10): a hung Stripe never holds a submit longer.
+    pub deadline: Duration,
+}
+
+impl std::fmt::Debug for StripeSettings {
+    // Secrets never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeSettings")
+            .field("api_base", &self.api_base)
+            .field("retry_delays", &self.retry_delays)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StripeSettings {
+    /// The production retry schedule: about 3.5 s in all, so a donor hears back quickly.
+    pub fn default_retry_delays() -> Vec<Duration> {
+        vec![
+            Duration::from_millis(250),
+            Duration::from_millis(1_000),
+            Duration::from_millis(2_250),
+        ]
+    }
+}
+
+/// The Stripe Checkout provider.
+pub struct StripeCheckout {
+    settings: StripeSettings,
+    http: reqwest::Client,
+}
+
+impl StripeCheckout {
+    pub fn new(settings: StripeSettings) -> StripeCheckout {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .expect("an HTTP client with timeouts builds");
+        StripeCheckout { settings, http }
+    }
+
+    /// Checks a webhook's `Stripe-Signature` header against the raw body (see
+    /// [`verify_signature`]), with this site's endpoint secret.
+    pub fn verify(
+        &self,
+        header: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        verify_signature(header, body, &self.settings.webhook_secret, now)
+    }
+
+    /// Reads a verified webhook body as an event in the site's terms.
+    pub fn read_event(&self, body: &[u8]) -> Result<ReceivedEvent, serde_json::Error> {
+        Ok(translate(&serde_json::from_slice(body)?))
+    }
+
+    /// What Stripe knows of a Checkout Session now, as the event its webhook would have sent
+    /// (the reconciliation sweep asks when a webhook may have been missed): paid or expired, or
+    /// `None` while it is neither. The event's id is the session's and its state, so asking
+    /// twice is the same event, and a webhook's own event records no second payment.
+    pub async fn session_news(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<ReceivedEvent>, ProviderError> {
+        let session = checkout::retrieve_session(&self.http, &self.settings, session_id).await?;
+        let status = session.get("status").and_then(serde_json::Value::as_str);
+        let paid = session
+            .get("payment_status")
+            .and_then(serde_json::Value::as_str)
+            == Some("paid");
+        let kind = match (status, paid) {
+            (Some("complete"), true) => "checkout.session.completed",
+            (Some("expired"), _) => "checkout.session.expired",
+            _ => return Ok(None),
+        };
+        let event: events::StripeEvent = serde_json::from_value(serde_json::json!({
+            "id": format!("sweep:{session_id}:{kind}"),
+            "type": kind,
+            "api_version": API_VERSION,
+            "data": { "object": session },
+        }))
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))?;
+        Ok(Some(translate(&event)))
+    }
+}
+
+impl StripeCheckout {
+    /// Changes a monthly gift's subscription (see `subscriptions`); `key` is the donor's
+    /// request id, the idempotency key at Stripe.
+    pub async fn change_subscription(
+        &self,
+        subscription_id: &str,
+        change: &SubscriptionChange,
+        key: &str,
+    ) -> Result<(), ProviderError> {
+        subscriptions::update(&self.http, &self.settings, subscription_id, change, key).await
+    }
+
+    pub async fn cancel_subscription(
+        &self,
+        subscription_id: &str,
+        reason: &str,
+        key: &str,
+    ) -> Result<(), ProviderError> {
+        subscriptions::cancel(&self.http, &self.settings, subscription_id, reason, key).await
+    }
+
+    /// Where the donor updates the card a monthly gift is paid with.
+    pub async fn card_update_url(
+        &self,
+        subscription_id: &str,
+        return_url: &str,
+        key: &str,
+    ) -> Result<String, ProviderError> {
+        subscriptions::card_update_url(&self.http, &self.settings, subscription_id, return_url, key)
+            .await
+    }
+
+    /// Asks Stripe to refund part or all of a payment (see `refunds`); the refund's id.
+    pub async fn refund(
+        &self,
+        payment_intent_id: &str,
+        amount_minor: u64,
+        request_id: &str,
+        donation_id: &str,
+    ) -> Result<String, ProviderError> {
+        refunds::create_refund(
+            &self.http,
+            &self.settings,
+            payment_intent_id,
+            amount_minor,
+            request_id,
+            donation_id,
+        )
+        .await
+    }
+}
+
+impl PaymentProvider for StripeCheckout {
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::Card
+    }
+
+    fn begin<'a>(
+        &'a self,
+        request: &'a CheckoutRequest<'a>,
+    ) -> BoxFuture<'a, Result<NextStep, ProviderError>> {
+        Box::pin(checkout::create_session(
+            &self.http,
+            &self.settings,
+            request,
+        ))
+    }
+}

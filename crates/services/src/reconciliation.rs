@@ -1,0 +1,92 @@
+//! Catching up with what webhooks missed: every few minutes, Stripe is asked about card gifts
+//! still pending whose checkout is older than a few minutes, and what it says is applied by the
+//! same code as a webhook (so a webhook arriving later changes nothing). Changes that wait for
+//! their payment are tried again too.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
+
+use crate::donations::Donations;
+use crate::payment::Payments;
+use sharecare_db::{Database, DbError};
+use sharecare_domain::clock::now_millis;
+
+/// At most this many gifts are asked about in one sweep.
+const PER_SWEEP: i64 = 100;
+
+pub struct Reconciler {
+    pub db: Database,
+    pub donations: Arc<Donations>,
+    pub payments: Arc<Payments>,
+    /// A checkout younger than this is left to its webhook.
+    pub after: Duration,
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub asked: usize,
+    pub applied: usize,
+}
+
+impl Reconciler {
+    /// Applies waiting changes, then asks Stripe about stale checkouts. Sets the lag gauge:
+    /// the age of the oldest checkout the sweep had to ask about (0 when none).
+    pub async fn sweep(&self, now: i64) -> Result<Sweep, DbError> {
+        let mut sweep = Sweep::default();
+        self.donations.apply_waiting_changes().await?;
+        let Some(stripe) = self.payments.stripe() else {
+            metrics::gauge!("sharecare_reconciliation_lag_seconds").set(0.0);
+            return Ok(sweep);
+        };
+        let before = now - i64::try_from(self.after.as_millis()).unwrap_or(i64::MAX / 2);
+        let stale = self.db.stale_checkouts(before, PER_SWEEP).await?;
+        let lag = stale
+            .iter()
+            .map(|(_, created_at)| now - created_at)
+            .max()
+            .unwrap_or(0);
+        metrics::gauge!("sharecare_reconciliation_lag_seconds").set(lag as f64 / 1_000.0);
+        for (session_id, _) in stale {
+            sweep.asked += 1;
+            match stripe.session_news(&session_id).await {
+                Ok(Some(event)) => {
+                    self.donations.apply_provider_event(&event).await?;
+                    sweep.applied += 1;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    crate::warn_throttled!("reconcile", %error, "cannot ask Stripe about a checkout; the next sweep will");
+                    break;
+                }
+            }
+        }
+        if sweep.applied > 0 {
+            tracing::info!(
+                asked = sweep.asked,
+                applied = sweep.applied,
+                "reconciliation applied what webhooks missed"
+            );
+        }
+        Ok(sweep)
+    }
+
+    pub async fn run(self: Arc<Self>, every: Duration, mut stopping: watch::Receiver<bool>) {
+        // The first tick is at once: a start (after downtime, a deploy) catches up first.
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    if let Err(error) = self.sweep(now_millis()).await {
+                        crate::warn_throttled!("reconcile", %error, "the reconciliation sweep failed; it runs again later");
+                    }
+                }
+                _ = stopping.changed() => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Staff accounts and signing in: accounts made on the command line, Argon2id passwords,
+//! sign-in throttled per account and per address with one answer for every failure, and an
+//! optional TOTP second factor that an admin can require for a role.
+
+pub mod password;
+pub mod sessions;
+pub mod totp;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::limits::{Limits, Refusal, Rule};
+use sharecare_db::{Actor, AuditEntry, Database, DbError, StaffUser};
+use sharecare_domain::clock::now_millis;
+use sharecare_domain::donor::Email;
+use sharecare_domain::secrets::random_hex;
+use sharecare_domain::staff::Role;
+
+pub use password::PasswordError;
+
+/// What staff did, as the audit log names it.
+pub mod actions {
+    pub const SIGN_IN: &str = "sign_in";
+    pub const SIGN_IN_FAILED: &str = "sign_in_failed";
+    pub const SIGN_OUT: &str = "sign_out";
+    pub const USER_ADDED: &str = "user_added";
+    pub const PASSWORD_RESET: &str = "password_reset";
+    pub const USER_DISABLED: &str = "user_disabled";
+    pub const TOTP_ENABLED: &str = "totp_enabled";
+    pub const TOTP_POLICY: &str = "totp_policy";
+    pub const CONFIRM_TRANSFER: &str = "confirm_transfer";
+    pub const STATEMENT_IMPORTED: &str = "statement_imported";
+    pub const STATEMENT_LINE_SET_ASIDE: &str = "statement_line_set_aside";
+    pub const REFUND_REQUESTED: &str = "refund_requested";
+    pub const EXPORT: &str = "export";
+    pub const RESOLVED: &str = "resolved";
+    pub const RECEIPT_RETRY: &str = "receipt_retry";
+}
+
+/// Why an account could not be made or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("\"{0}\" is not an email address")]
+    Email(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error("{0} already has an account")]
+    Exists(String),
+    #[error("{0} has no account")]
+    NoSuchAccount(String),
+    #[error(transparent)]
+    Database(#[from] DbError),
+}
+
+/// Why signing in failed. Staff see one message for `Refused`, whatever the reason (no such
+/// account, wrong password, wrong or missing code, account disabled).
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the email, password or code is not right")]
+    Refused,
+    #[error("too many attempts")]
+    TooMany(crate::limits::TooMany),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("the sign-in limits cannot be counted")]
+    Unavailable,
+}
+
+/// A member of staff who signed in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: StaffUser,
+    /// Their role requires a second factor they have not set up: until they do, they may
+    /// only set it up.
+    pub must_enrol: bool,
+}
+
+/// An enrolment in progress: the secret (for typing in) and its `otpauth://` address (for
+/// the QR code).
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub secret: String,
+    pub url: String,
+}
+
+pub struct Staff {
+    db: Database,
+    limits: Arc<Limits>,
+    /// Shown by authenticator apps beside the account (the organisation's name).
+    issuer: String,
+}
+
+impl Staff {
+    pub fn new(db: Database, limits: Arc<Limits>, issuer: &str) -> Staff {
+        Staff {
+            db,
+            limits,
+            issuer: issuer.to_string(),
+        }
+    }
+
+    fn email(input: &str) -> Result<String, AccountError> {
+        Email::parse(input)
+            .map(|email| email.normalized())
+            .map_err(|_| AccountError::Email(input.trim().to_string()))
+    }
+
+    /// Adds a member of staff (the command line).
+    pub async fn add_user(
+        &self,
+        email: &str,
+        role: Role,
+        new_password: String,
+        actor: &Actor,
+    ) -> Result<StaffUser, AccountError> {
+        let email = Staff::email(email)?;
+        password::check_new(&new_password)?;
+        let now = now_millis();
+        let user = StaffUser {
+            id: random_hex::<16>(),
+            email: email.clone(),
+            role,
+            password_hash: password::hash(new_password).await,
+            totp_secret: None,
+            totp_enabled: false,
+            disabled: false,
+            created_at: now,
+        };
+        let audit = AuditEntry::new(actor, actions::USER_ADDED)
+            .subject(email.clone())
+            .change(None, Some(role.as_str().to_string()));
+        if self.db.insert_staff_user(&user, &audit).await? {
+            Ok(user)
+        } else {
+            Err(AccountError::Exists(email))
+        }
+    }
+
+    /// A new password for an account (which is enabled again).
+    pub async fn reset_password(
+        &self,
+        email: &str,
+        new_password: String,
+        actor: &Actor,
+    ) -> Result<(), AccountError> {
+        let email = Staff::email(email)?;
+        password::check_new(&new_password)?;
+        let hash = password::hash(new_password).await;
+        let audit = AuditEntry::new(actor, actions::PASSWORD_RESET).subject(email.clone());
+        if self
+            .db
+            .set_staff_password(&email, &hash, now_millis(), &audit)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AccountError::NoSuchAccount(email))
+        }
+    }
+
+    pub async fn disable(&self, email: &str, actor: &Actor) -> Result<(), AccountError> {
+        let email = Staff::email(email)?;
+        let audit = AuditEntry::new(actor, actions::USER_DISABLED).subject(email.clone());
+        if self
+            .db
+            .disable_staff_user(&email, now_millis(), &audit)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AccountError::NoSuchAccount(email))
+        }
+    }
+
+    /// Checks a sign-in. Attempts count against the account and the address before anything
+    /// is checked, so guessing is slow whether or not the account exists.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        code: &str,
+        address: IpAddr,
+    ) -> Result<SignedIn, SignInError> {
+        let key = email.trim().to_lowercase();
+        for (rule, subject) in [
+            (Rule::SignInPerAccount, key.as_str()),
+            (Rule::SignInPerAddress, &address.to_string()),
+        ] {
+            match self.limits.check(rule, subject).await {
+                Ok(()) => {}
+                Err(Refusal::TooMany(too_many)) => return Err(SignInError::TooMany(too_many)),
+                Err(Refusal::Unavailable) => return Err(SignInError::Unavailable),
+            }
+        }
+        let user = match Email::parse(email) {
+            Ok(email) => self.db.staff_user_by_email(&email.normalized()).await?,
+            Err(_) => None,
+        };
+        let stored = user.as_ref().map(|user| user.password_hash.clone());
+        let password_ok = password::verify(password.to_string(), stored).await;
+        let Some(user) = user.filter(|_| password_ok) else {
+            return Err(self.refuse(&key, "password").await);
+        };
+        if user.disabled {
+            return Err(self.refuse(&key, "disabled").await);
+        }
+        if user.totp_enabled {
+            let secret = user.totp_secret.clone().unwrap_or_default();
+            let now = u64::try_from(now_millis() / 1000).unwrap_or(0);
+            let Some(step) = totp::check(&secret, code, now) else {
+                return Err(self.refuse(&key, "code").await);
+            };
+            if !self.db.use_totp_step(&user.id, step).await? {
+                return Err(self.refuse(&key, "code used").await);
+            }
+        }
+        let must_enrol = !user.totp_enabled && self.db.totp_required(user.role).await?;
+        let audit = AuditEntry::new(&actor_of(&user), actions::SIGN_IN);
+        self.db.write_audit(&audit).await?;
+        Ok(SignedIn { user, must_enrol })
+    }
+
+    /// A refused sign-in, written to the audit log (with what was wrong: staff never see
+    /// that, the log's readers do).
+    async fn refuse(&self, email: &str, reason: &'static str) -> SignInError {
+        let actor = Actor {
+            id: None,
+            email: email.to_string(),
+        };
+        let audit =
+            AuditEntry::new(&actor, actions::SIGN_IN_FAILED).change(None, Some(reason.to_string()));
+        if let Err(error) = self.db.write_audit(&audit).await {
+            tracing::warn!(%error, "cannot write a refused sign-in to the audit log");
+        }
+        tracing::warn!(reason, "a staff sign-in was refused");
+        SignInError::Refused
+    }
+
+    /// The account behind a session, if it may still be used (it exists and is not disabled).
+    pub async fn active_user(&self, id: &str) -> Result<Option<StaffUser>, DbError> {
+        Ok(self
+            .db
+            .staff_user_by_id(id)
+            .await?
+            .filter(|user| !user.disabled))
+    }
+
+    /// Whether this member of staff must set up a second factor before anything else.
+    pub async fn must_enrol(&self, user: &StaffUser) -> Result<bool, DbError> {
+        Ok(!user.totp_enabled && self.db.totp_required(user.role).await?)
+    }
+
+    /// Starts setting up a second factor: a new secret, not used until confirmed.
+    pub async fn begin_enrolment(&self, user: &StaffUser) -> Result<Enrolment, DbError> {
+        let secret = totp::new_secret();
+        self.db.begin_totp(&user.id, &secret).await?;
+        Ok(Enrolment {
+            url: totp::enrolment_url(&secret, &self.issuer, &user.email).unwrap_or_default(),
+            secret,
+        })
+    }
+
+    /// The enrolment in progress, to show again (the page reloaded).
+    pub fn enrolment_for(&self, user: &StaffUser) -> Option<Enrolment> {
+        let secret = user.totp_secret.clone().filter(|_| !user.totp_enabled)?;
+        Some(Enrolment {
+            url: totp::enrolment_url(&secret, &self.issuer, &user.email)?,
+            secret,
+        })
+    }
+
+    /// Confirms enrolment with a code from the app; `false` if the code is not right.
+    pub async fn confirm_enrolment(&self, user: &StaffUser, code: &str) -> Result<bool, DbError> {
+        let Some(secret) = user.totp_secret.as_deref() else {
+            return Ok(false);
+        };
+        let now = u64::try_from(now_millis() / 1000).unwrap_or(0);
+        let Some(step) = totp::check(secret, code, now) else {
+            return Ok(false);
+        };
+        let audit = AuditEntry::new(&actor_of(user), actions::TOTP_ENABLED);
+        self.db
+            .enable_totp(&user.id, step, now_millis(), &audit)
+            .await
+    }
+
+    pub async fn users(&self) -> Result<Vec<StaffUser>, DbError> {
+        self.db.staff_users().await
+    }
+
+    pub async fn totp_required(&self, role: Role) -> Result<bool, DbError> {
+        self.db.totp_required(role).await
+    }
+
+    pub async fn set_totp_required(
+        &self,
+        role: Role,
+        required: bool,
+        actor: &Actor,
+    ) -> Result<(), DbError> {
+        let before = self.db.totp_required(role).await?;
+        let audit = AuditEntry::new(actor, actions::TOTP_POLICY)
+            .subject(role.as_str())
+            .change(Some(before.to_string()), Some(required.to_string()));
+        self.db.set_totp_required(role, required, &audit).await
+    }
+
+    /// Where staff sessions are kept (the session layer's store).
+    pub fn session_store(&self) -> sessions::DatabaseSessionStore {
+        sessions::DatabaseSessionStore::new(self.db.clone(), sharecare_db::SessionTable::Staff)
+    }
+
+    pub async fn write_audit(&self, entry: &AuditEntry) -> Result<(), DbError> {
+        self.db.write_audit(entry).await
+    }
+}
+
+/// The audit log's name for a member of staff.
+pub fn actor_of(user: &StaffUser) -> Actor {
+    Actor {
+        id: Some(user.id.clone()),
+        email: user.email.clone(),
+    }
+}

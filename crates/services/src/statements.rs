@@ -1,0 +1,449 @@
+//! Bank statements: reading a CSV export from any bank (its columns mapped once per layout),
+//! and proposing which pending pledge each incoming transfer pays, by the `LBC-` reference in
+//! its text, then by amount and date.
+
+use std::collections::{HashMap, HashSet};
+
+use sha2::{Digest, Sha256};
+
+use sharecare_db::{NewStatementLine, StatementLine, StatementMapping};
+use sharecare_domain::calendar::{hong_kong_date, hong_kong_midnight, iso_date};
+use sharecare_domain::donation::{Donation, Frequency};
+use sharecare_domain::identifiers::Reference;
+use sharecare_domain::money::Currency;
+use sharecare_domain::secrets::random_hex;
+
+/// The largest statement accepted: a year of a busy account is far smaller.
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// How dates are written in a statement's date column.
+pub const DATE_FORMATS: [&str; 3] = ["dmy", "ymd", "mdy"];
+
+/// Why a file could not be read as a statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatementError {
+    #[error("the file is not UTF-8 text (export the statement as CSV)")]
+    NotText,
+    #[error("the file has no header row and lines (export the statement as CSV)")]
+    Empty,
+    #[error("line {line} cannot be read as CSV: {problem}")]
+    Csv { line: usize, problem: String },
+    #[error("the file is larger than a statement ({MAX_BYTES} bytes at most)")]
+    TooLarge,
+}
+
+/// A statement's rows, as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The header row, normalised: the same bank's exports share it, so its mapping is
+    /// remembered under it.
+    pub fn signature(&self) -> String {
+        self.headers
+            .iter()
+            .map(|header| header.trim().to_lowercase())
+            .collect::<Vec<_>>()
+            .join("|")
+    }
+}
+
+/// Reads CSV text (a byte-order mark, `,` `;` or tab separators, quoted fields).
+pub fn read(bytes: &[u8]) -> Result<Table, StatementError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(StatementError::TooLarge);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| StatementError::NotText)?;
+    let text = text.trim_start_matches('\u{feff}');
+    let first_line = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("");
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|error| StatementError::Csv {
+            line: index + 1,
+            problem: error.to_string(),
+        })?;
+        let fields: Vec<String> = record
+            .iter()
+            .map(|field| field.trim().to_string())
+            .collect();
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        records.push(fields);
+    }
+    let mut records = records.into_iter();
+    let headers = records.next().ok_or(StatementError::Empty)?;
+    let rows: Vec<Vec<String>> = records.collect();
+    if rows.is_empty() {
+        return Err(StatementError::Empty);
+    }
+    Ok(Table { headers, rows })
+}
+
+/// A first guess at a layout from its header names, for staff to confirm.
+pub fn guess_mapping(table: &Table) -> StatementMapping {
+    let find = |words: &[&str]| {
+        table.headers.iter().position(|header| {
+            let header = header.to_lowercase();
+            words.iter().any(|word| header.contains(word))
+        })
+    };
+    let date_column = find(&["date", "日期"]).unwrap_or(0);
+    let amount_column = find(&["credit", "deposit", "amount", "存入", "金額", "金额"]).unwrap_or(1);
+    let text_column = find(&[
+        "description",
+        "details",
+        "particulars",
+        "reference",
+        "narrative",
+        "摘要",
+        "說明",
+        "说明",
+    ])
+    .unwrap_or(2);
+    let date_format = table
+        .rows
+        .iter()
+        .filter_map(|row| row.get(date_column))
+        .find_map(|date| {
+            let starts_with_year = date
+                .split(['-', '/', '.'])
+                .next()
+                .is_some_and(|part| part.len() == 4);
+            starts_with_year.then_some("ymd")
+        })
+        .unwrap_or("dmy");
+    StatementMapping {
+        signature: table.signature(),
+        date_column,
+        amount_column,
+        text_column,
+        date_format: date_format.to_string(),
+    }
+}
+
+/// A row that could not be read with the mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The row's number in the file (the header is row 1).
+    pub row: usize,
+    pub problem: &'static str,
+}
+
+/// The statement's lines under a mapping, each with its fingerprint: its date, amount and
+/// text, and how many identical lines came before it in the file. The same line in a later
+/// import (the same file again, or an overlapping period) has the same fingerprint.
+pub fn lines(
+    table: &Table,
+    mapping: &StatementMapping,
+    currency: Currency,
+) -> Result<Vec<NewStatementLine>, Vec<RowProblem>> {
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, row) in table.rows.iter().enumerate() {
+        let cell = |column: usize| row.get(column).map(String::as_str).unwrap_or("");
+        let Some(date) = parse_date(cell(mapping.date_column), &mapping.date_format) else {
+            problems.push(RowProblem {
+                row: index + 2,
+                problem: "date",
+            });
+            continue;
+        };
+        let Some(amount) = parse_amount(cell(mapping.amount_column), currency) else {
+            problems.push(RowProblem {
+                row: index + 2,
+                problem: "amount",
+            });
+            continue;
+        };
+        let description = cell(mapping.text_column)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let booked_on = iso_date(date);
+        let identity = format!("{booked_on}|{amount}|{}|{description}", currency.code());
+        let occurrence = seen.entry(identity.clone()).or_insert(0);
+        *occurrence += 1;
+        let digest = Sha256::digest(format!("{identity}|{occurrence}").as_bytes());
+        lines.push(NewStatementLine {
+            id: random_hex::<16>(),
+            position: index,
+            fingerprint: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            booked_on,
+            amount_minor: amount,
+            currency: currency.code().to_string(),
+            description,
+        });
+    }
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A date as a bank writes it, in the given order (`dmy`, `ymd`, `mdy`), with `-`, `/` or
+/// `.` between the parts; a two-digit year is this century's.
+pub fn parse_date(text: &str, format: &str) -> Option<(i64, u32, u32)> {
+    // Some banks add a time: keep the date.
+    let text = text.split_whitespace().next()?;
+    let parts: Vec<&str> = text.split(['-', '/', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let number = |part: &str| part.parse::<i64>().ok();
+    let (year, month, day) = match format {
+        "ymd" => (number(a)?, number(b)?, number(c)?),
+        "mdy" => (number(c)?, number(a)?, number(b)?),
+        _ => (number(c)?, number(b)?, number(a)?),
+    };
+    let year = if year < 100 { 2000 + year } else { year };
+    let (month, day) = (u32::try_from(month).ok()?, u32::try_from(day).ok()?);
+    hong_kong_midnight(year, month, day)?;
+    Some((year, month, day))
+}
+
+/// An amount as a bank writes it, in minor units: "1,234.50", "HK$300", "300.00 CR" (money
+/// in), "-300.00", "(300.00)" or "300.00 DR" (money out, negative).
+pub fn parse_amount(text: &str, currency: Currency) -> Option<i64> {
+    let mut text = text.trim().to_uppercase();
+    let mut negative = false;
+    if let Some(inner) = text
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        negative = true;
+        text = inner.to_string();
+    }
+    for (suffix, out) in [("CR", false), ("DR", true)] {
+        if let Some(rest) = text.strip_suffix(suffix) {
+            negative |= out;
+            text = rest.trim().to_string();
+        }
+    }
+    if let Some(rest) = text.strip_prefix('-') {
+        negative = true;
+        text = rest.to_string();
+    }
+    let text = text
+        .trim_start_matches(currency.code())
+        .trim_start_matches(&currency.symbol().to_uppercase())
+        .trim_start_matches('$')
+        .trim();
+    let limits = sharecare_domain::money::AmountLimits {
+        min_minor: 0,
+        max_minor: u64::MAX / 4,
+    };
+    let money = sharecare_domain::money::parse_amount(text, currency, limits).ok()?;
+    let minor = i64::try_from(money.minor).ok()?;
+    Some(if negative { -minor } else { minor })
+}
+
+/// What a statement line seems to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proposal {
+    /// Its reference names a pledge awaiting exactly this amount: confirm with the others.
+    Clear(Donation),
+    /// A likely pledge that a person should look at first.
+    Check(Donation, Doubt),
+    /// No pledge found (or several equally likely).
+    Unmatched,
+    /// Money going out: not a gift.
+    NotAGift,
+    /// Applied as a payment already, or set aside.
+    Done,
+}
+
+/// Why a proposed pledge needs a person's look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doubt {
+    /// The reference matches, the amount does not.
+    AmountDiffers,
+    /// The text holds a code like the reference, with a confusable character.
+    ResemblesReference,
+    /// No reference; the only pledge of this amount made shortly before the transfer.
+    AmountAndDate,
+}
+
+/// Pledges are looked for this long before a transfer without a reference.
+const AMOUNT_MATCH_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// Proposes a pledge for each line. A one-off pledge is proposed for one line at most (the
+/// first that names it); a monthly gift may be paid by several lines.
+pub fn propose(lines: &[StatementLine], candidates: &[Donation]) -> Vec<Proposal> {
+    let mut taken: HashSet<String> = HashSet::new();
+    lines
+        .iter()
+        .map(|line| {
+            let proposal = propose_one(line, candidates, &taken);
+            if let Proposal::Clear(donation) | Proposal::Check(donation, _) = &proposal {
+                if donation.frequency == Frequency::OneOff {
+                    taken.insert(donation.id.clone());
+                }
+            }
+            proposal
+        })
+        .collect()
+}
+
+fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<String>) -> Proposal {
+    if line.payment_id.is_some() || line.ignored_at.is_some() {
+        return Proposal::Done;
+    }
+    if line.amount_minor <= 0 {
+        return Proposal::NotAGift;
+    }
+    let open: Vec<&Donation> = candidates
+        .iter()
+        .filter(|donation| {
+            donation.amount.currency.code() == line.currency && !taken.contains(&donation.id)
+        })
+        .collect();
+    let amount = u64::try_from(line.amount_minor).unwrap_or(0);
+    let references = Reference::find_in(&line.description);
+    if let Some(donation) = open
+        .iter()
+        .find(|donation| references.contains(&donation.reference))
+    {
+        return if donation.amount.minor == amount {
+            Proposal::Clear((*donation).clone())
+        } else {
+            Proposal::Check((*donation).clone(), Doubt::AmountDiffers)
+        };
+    }
+    if !references.is_empty() {
+        // A reference, but to nothing awaiting payment (paid already, or not ours).
+        return Proposal::Unmatched;
+    }
+    let codes = Reference::codes_in(&line.description);
+    let resembling: Vec<&&Donation> = open
+        .iter()
+        .filter(|donation| codes.iter().any(|code| donation.reference.resembles(code)))
+        .collect();
+    if let [donation] = resembling.as_slice() {
+        return Proposal::Check((**donation).clone(), Doubt::ResemblesReference);
+    }
+    let Some(booked) = parse_date(&line.booked_on, "ymd")
+        .and_then(|(year, month, day)| hong_kong_midnight(year, month, day))
+    else {
+        return Proposal::Unmatched;
+    };
+    let same_amount: Vec<&&Donation> = open
+        .iter()
+        .filter(|donation| {
+            donation.amount.minor == amount
+                && donation.paid_at.is_none()
+                && donation.created_at <= booked + 86_400_000
+                && donation.created_at >= booked - AMOUNT_MATCH_WINDOW_MS
+        })
+        .collect();
+    match same_amount.as_slice() {
+        [donation] => Proposal::Check((**donation).clone(), Doubt::AmountAndDate),
+        _ => Proposal::Unmatched,
+    }
+}
+
+/// The payment's source id for a transfer: one per one-off pledge (so it is never counted
+/// twice, whether confirmed by hand or from a statement), and one per calendar month (Hong
+/// Kong) for a monthly gift.
+pub fn transfer_source_id(donation: &Donation, received_at: i64) -> String {
+    match donation.frequency {
+        Frequency::OneOff => format!("offline:{}", donation.reference.as_str()),
+        Frequency::Monthly => {
+            let (year, month, _) = hong_kong_date(received_at);
+            format!(
+                "offline:{}:{year:04}-{month:02}",
+                donation.reference.as_str()
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_read_whatever_the_separator() {
+        let table = read(
+            "\u{feff}Date;Description;Amount\n01/11/2026;FPS LBC-7K3Q9X;300.00\n\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(table.headers, vec!["Date", "Description", "Amount"]);
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.signature(), "date|description|amount");
+        let mapping = guess_mapping(&table);
+        assert_eq!(
+            (
+                mapping.date_column,
+                mapping.text_column,
+                mapping.amount_column
+            ),
+            (0, 1, 2)
+        );
+        assert_eq!(mapping.date_format, "dmy");
+        assert_eq!(read(b"only a header\n"), Err(StatementError::Empty));
+        assert_eq!(read(&[0xff, 0xfe, 0x00]), Err(StatementError::NotText));
+    }
+
+    #[test]
+    fn bank_amounts_and_dates() {
+        let hkd = Currency::Hkd;
+        assert_eq!(parse_amount("1,234.50", hkd), Some(123_450));
+        assert_eq!(parse_amount("HK$300", hkd), Some(30_000));
+        assert_eq!(parse_amount("HKD 300", hkd), Some(30_000));
+        assert_eq!(parse_amount("300.00 CR", hkd), Some(30_000));
+        assert_eq!(parse_amount("300.00 DR", hkd), Some(-30_000));
+        assert_eq!(parse_amount("(12.00)", hkd), Some(-1_200));
+        assert_eq!(parse_amount("-5", hkd), Some(-500));
+        assert_eq!(parse_amount("abc", hkd), None);
+        assert_eq!(parse_date("01/11/2026", "dmy"), Some((2026, 11, 1)));
+        assert_eq!(parse_date("2026-11-01", "ymd"), Some((2026, 11, 1)));
+        assert_eq!(parse_date("11/01/26", "mdy"), Some((2026, 11, 1)));
+        assert_eq!(parse_date("31/02/2026", "dmy"), None);
+        assert_eq!(parse_date("2026-11-01 09:30", "ymd"), Some((2026, 11, 1)));
+    }
+
+    #[test]
+    fn identical_lines_in_one_file_are_two_lines_and_the_same_two_next_time() {
+        let table = read(
+            "date,text,amount\n2026-11-01,FPS,300\n2026-11-01,FPS,300\n2026-11-02,FPS,300\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let mapping = StatementMapping {
+            signature: table.signature(),
+            date_column: 0,
+            amount_column: 2,
+            text_column: 1,
+            date_format: "ymd".into(),
+        };
+        let first = lines(&table, &mapping, Currency::Hkd).unwrap();
+        let again = lines(&table, &mapping, Currency::Hkd).unwrap();
+        let prints = |lines: &[NewStatementLine]| {
+            lines
+                .iter()
+                .map(|l| l.fingerprint.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(prints(&first), prints(&again));
+        let unique: HashSet<_> = prints(&first).into_iter().collect();
+        assert_eq!(unique.len(), 3);
+    }
+}

@@ -1,0 +1,28 @@
+//! The note above a form whose token already made a gift: what was given, a link to it, and a
+//! way to start another.
+
+use leptos::prelude::*;
+
+use sharecare_content::i18n::{fill, t};
+use sharecare_content::paths;
+use sharecare_domain::donation::Donation;
+use sharecare_domain::Locale;
+
+#[component]
+pub fn PreviousGift(locale: Locale, gift: Donation) -> impl IntoView {
+    let m = t(locale);
+    let amount = gift.amount.to_string();
+    view! {
+        <div class="previous-gift" role="status">
+            <p>
+                {fill(m.previous_gift, &[("amount", &amount), ("reference", gift.reference.as_str())])}
+                " "
+                <a href=paths::thank_you(locale, &gift.reference, &gift.access_key)>{m.previous_gift_view}</a>
+            </p>
+            <p>
+                {m.previous_gift_again}" "
+                <a href=paths::new_gift(locale)>{m.previous_gift_new}</a>
+            </p>
+        </div>
+    }
+}

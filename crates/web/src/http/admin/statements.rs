@@ -1,0 +1,310 @@
+//! Bank statements: upload (multipart, with the CSRF token as one of its fields), map a new
+//! layout's columns, review the proposals, confirm them together or one by one.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use leptos::prelude::*;
+use serde::Deserialize;
+
+use super::guard::{check_csrf, CurrentStaff, StaffForm};
+use crate::http::render::render_admin;
+use sharecare_content::i18n::{admin_t, fill};
+use sharecare_content::paths;
+use sharecare_db::StatementMapping;
+use sharecare_domain::identifiers::Reference;
+use sharecare_services::donations::{ConfirmError, MappingError};
+use sharecare_services::state::AppState;
+use sharecare_services::statements::{self, DATE_FORMATS};
+use sharecare_views::pages::admin::statements::{Mapping, MappingPage, ReviewPage, StatementsPage};
+
+/// Ids in these addresses are the server's own 32-digit hex.
+fn is_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `GET /admin/statements`.
+pub async fn statements_page(
+    State(state): State<AppState>,
+    Extension(staff): Extension<CurrentStaff>,
+) -> Response {
+    list(&state, &staff, None, StatusCode::OK).await
+}
+
+async fn list(
+    state: &AppState,
+    staff: &CurrentStaff,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let imports = match state.records.imports().await {
+        Ok(imports) => imports,
+        Err(error) => return super::unavailable(error),
+    };
+    let view_staff = staff.view();
+    render_admin(state, status, move || {
+        view! { <StatementsPage staff=view_staff.clone() imports=imports.clone() problem=problem.clone()/> }
+    })
+    .await
+}
+
+/// `POST /admin/statements`: a statement uploaded. Read at once if its bank's layout is
+/// known; otherwise its columns are mapped first.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(staff): Extension<CurrentStaff>,
+    mut multipart: Multipart,
+) -> Response {
+    let m = admin_t(staff.locale);
+    let mut csrf = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("csrf") => csrf = field.text().await.ok(),
+                Some("statement") => {
+                    let name = field.file_name().unwrap_or("statement.csv").to_string();
+                    match field.bytes().await {
+                        Ok(bytes) => file = Some((name, bytes.to_vec())),
+                        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    if let Err(refused) = check_csrf(&staff, csrf.as_deref()) {
+        return *refused;
+    }
+    let Some((name, bytes)) = file else {
+        let problem = fill(m.problem_statement, &[("error", "no file")]);
+        return list(
+            &state,
+            &staff,
+            Some(problem),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match state
+        .donations
+        .import_statement(&name, &bytes, &staff.actor())
+        .await
+    {
+        Ok(sharecare_services::donations::Imported::Read { import_id })
+        | Ok(sharecare_services::donations::Imported::NeedsMapping { import_id }) => {
+            Redirect::to(&paths::admin::statement(&import_id)).into_response()
+        }
+        Err(MappingError::Database(error)) => super::unavailable(error),
+        Err(error) => {
+            let problem = fill(m.problem_statement, &[("error", &error.to_string())]);
+            list(
+                &state,
+                &staff,
+                Some(problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    confirmed: Option<u32>,
+    #[serde(default)]
+    problem: Option<String>,
+}
+
+/// `GET /admin/statements/{import}`: the columns to map, or the lines and their matches.
+pub async fn statement(
+    State(state): State<AppState>,
+    Extension(staff): Extension<CurrentStaff>,
+    Path(import): Path<String>,
+    query: Result<Query<ReviewQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if !is_id(&import) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let query = query.ok().map(|Query(query)| query).unwrap_or_default();
+    let m = admin_t(staff.locale);
+    let view_staff = staff.view();
+    let review = match state.donations.review_statement(&import).await {
+        Ok(Some(review)) => review,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return super::unavailable(error),
+    };
+    if review.import.read_at.is_none() {
+        return mapping_page(&state, &staff, &import, Vec::new(), StatusCode::OK).await;
+    }
+    let currency = state.content.organisation.currency();
+    // Problems come back from a line's form by a closed name, never as text from the query.
+    let problem = match query.problem.as_deref() {
+        Some("reference") => Some(m.problem_reference.to_string()),
+        Some("amount") => Some(m.problem_amount_differs_short.to_string()),
+        Some("closed") => Some(m.problem_closed.to_string()),
+        Some("not_transfer") => Some(m.problem_not_transfer.to_string()),
+        _ => None,
+    };
+    render_admin(&state, StatusCode::OK, move || {
+        view! {
+            <ReviewPage staff=view_staff.clone() review=review.clone() currency
+                confirmed=query.confirmed problem=problem.clone()/>
+        }
+    })
+    .await
+}
+
+async fn mapping_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    import: &str,
+    problems: Vec<statements::RowProblem>,
+    status: StatusCode,
+) -> Response {
+    let (import, table, proposed) = match state.donations.statement_mapping_for(import).await {
+        Ok(found) => found,
+        Err(MappingError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return super::unavailable(error),
+    };
+    let mapping = Mapping {
+        import,
+        headers: table.headers.clone(),
+        sample: table.rows.iter().take(5).cloned().collect(),
+        proposed,
+        problems,
+    };
+    let view_staff = staff.view();
+    render_admin(state, status, move || {
+        view! { <MappingPage staff=view_staff.clone() mapping=mapping.clone()/> }
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ColumnsForm {
+    date_column: usize,
+    amount_column: usize,
+    text_column: usize,
+    date_format: String,
+}
+
+/// `POST /admin/statements/{import}/columns`.
+pub async fn columns(
+    State(state): State<AppState>,
+    Path(import): Path<String>,
+    StaffForm(staff, form): StaffForm<ColumnsForm>,
+) -> Response {
+    if !is_id(&import) || !DATE_FORMATS.contains(&form.date_format.as_str()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mapping = StatementMapping {
+        signature: String::new(),
+        date_column: form.date_column,
+        amount_column: form.amount_column,
+        text_column: form.text_column,
+        date_format: form.date_format,
+    };
+    match state.donations.map_statement(&import, mapping).await {
+        Ok(()) => Redirect::to(&paths::admin::statement(&import)).into_response(),
+        Err(MappingError::Rows(problems)) => {
+            mapping_page(
+                &state,
+                &staff,
+                &import,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(MappingError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => super::unavailable(error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Nothing {}
+
+/// `POST /admin/statements/{import}/confirm`: every clear match recorded, once.
+pub async fn confirm_clear(
+    State(state): State<AppState>,
+    Path(import): Path<String>,
+    StaffForm(staff, Nothing {}): StaffForm<Nothing>,
+) -> Response {
+    if !is_id(&import) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match state
+        .donations
+        .confirm_clear_matches(&import, &staff.actor())
+        .await
+    {
+        Ok(count) => Redirect::to(&format!(
+            "{}?confirmed={count}",
+            paths::admin::statement(&import)
+        ))
+        .into_response(),
+        Err(ConfirmError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => super::unavailable(error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LineForm {
+    import: String,
+    action: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    accept_difference: Option<String>,
+}
+
+/// `POST /admin/statement-lines/{line}`: confirm one line for a pledge, or set it aside.
+pub async fn line(
+    State(state): State<AppState>,
+    Path(line): Path<String>,
+    StaffForm(staff, form): StaffForm<LineForm>,
+) -> Response {
+    if !is_id(&line) || !is_id(&form.import) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let back = |extra: &str| {
+        Redirect::to(&format!("{}{extra}", paths::admin::statement(&form.import))).into_response()
+    };
+    let actor = staff.actor();
+    match form.action.as_str() {
+        "set_aside" => match state
+            .donations
+            .set_aside_statement_line(&line, &actor)
+            .await
+        {
+            Ok(_) => back(""),
+            Err(error) => super::unavailable(error),
+        },
+        "confirm" => {
+            let Some(reference) = Reference::parse(&form.reference) else {
+                return back("?problem=reference");
+            };
+            match state
+                .donations
+                .confirm_statement_line(&line, &reference, form.accept_difference.is_some(), &actor)
+                .await
+            {
+                Ok(sharecare_domain::status::Transition::Changed) => back("?confirmed=1"),
+                Ok(sharecare_domain::status::Transition::Unchanged) => back("?confirmed=0"),
+                Err(ConfirmError::NotFound) => back("?problem=reference"),
+                Err(ConfirmError::AmountDiffers { .. }) => back("?problem=amount"),
+                Err(ConfirmError::Closed(_)) => back("?problem=closed"),
+                Err(ConfirmError::NotATransfer) | Err(ConfirmError::Currency(_)) => {
+                    back("?problem=not_transfer")
+                }
+                Err(ConfirmError::Database(error)) => super::unavailable(error),
+            }
+        }
+        _ => back(""),
+    }
+}
