@@ -1,5 +1,6 @@
-//! The whole HTTP surface, registered from one list: every [`Endpoint`] with its handler, the
-//! static folders, the fallback and the layers around them all.
+//! The whole HTTP surface, registered from the table in `paths`: every [`SiteEndpoint`] with its
+//! handler (the admin's and My gifts' parts merged in), the static folders, the fallback and the
+//! layers around them all.
 
 use std::path::{Path, PathBuf};
 
