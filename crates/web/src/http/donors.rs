@@ -19,7 +19,7 @@ use super::client::ClientAddress;
 use super::params;
 use super::render::{donors_own_page, render_with_status};
 use super::AppError;
-use sharecare_content::paths::{self, Endpoint};
+use sharecare_content::paths::{self, DonorEndpoint};
 use sharecare_db::SessionTable;
 use sharecare_domain::clock::now_millis;
 use sharecare_domain::donor::PersonName;
@@ -53,8 +53,8 @@ struct DonorSession {
 /// The routes of "My gifts", behind the donors' session layer.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();
-    for endpoint in Endpoint::ALL.into_iter().filter(|e| e.is_donor()) {
-        router = router.route(endpoint.pattern(), handler(endpoint));
+    for endpoint in DonorEndpoint::ALL {
+        router = router.route(endpoint.endpoint().pattern(), handler(endpoint));
     }
     let https = state.site.is_https();
     let store = DatabaseSessionStore::new(state.donors.database(), SessionTable::Donor);
@@ -76,20 +76,21 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(middleware::from_fn(private_headers))
 }
 
-fn handler(endpoint: Endpoint) -> MethodRouter<AppState> {
+/// A My gifts endpoint's handler; no default arm, so one added to the table without a handler
+/// does not compile.
+fn handler(endpoint: DonorEndpoint) -> MethodRouter<AppState> {
     let form = axum::extract::DefaultBodyLimit::max(16 * 1024);
     match endpoint {
-        Endpoint::MyGifts => get(my_gifts).post(request_code).layer(form),
-        Endpoint::MyGiftsCode => post(enter_code).layer(form),
-        Endpoint::MyGiftsLink => get(link_page).post(use_link).layer(form),
-        Endpoint::MyGiftsSignOut => post(sign_out).layer(form),
-        Endpoint::MyGift => post(change_gift).layer(form),
-        Endpoint::MyConsent => post(consent).layer(form),
-        Endpoint::MyData => get(data),
-        Endpoint::MyErase => post(erase).layer(form),
-        Endpoint::MyReceipt => get(receipt),
-        Endpoint::MySummary => get(summary),
-        other => unreachable!("{other:?} is not one of My gifts' routes"),
+        DonorEndpoint::MyGifts => get(my_gifts).post(request_code).layer(form),
+        DonorEndpoint::MyGiftsCode => post(enter_code).layer(form),
+        DonorEndpoint::MyGiftsLink => get(link_page).post(use_link).layer(form),
+        DonorEndpoint::MyGiftsSignOut => post(sign_out).layer(form),
+        DonorEndpoint::MyGift => post(change_gift).layer(form),
+        DonorEndpoint::MyConsent => post(consent).layer(form),
+        DonorEndpoint::MyData => get(data),
+        DonorEndpoint::MyErase => post(erase).layer(form),
+        DonorEndpoint::MyReceipt => get(receipt),
+        DonorEndpoint::MySummary => get(summary),
     }
 }
 
