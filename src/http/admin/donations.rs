@@ -19,13 +19,15 @@ use crate::domain::money::{parse_amount, AmountLimits};
 use crate::http::render::render_admin;
 use crate::i18n::{admin_t, fill};
 use crate::pages::admin::dashboard::DashboardPage;
-use crate::pages::admin::donations::{DonationPage, DonationsPage, ListQuery, Outcome};
+use crate::pages::admin::donation::{DonationPage, Outcome};
+use crate::pages::admin::donations::DonationsPage;
 use crate::pages::admin::{date, money};
 use crate::paths;
 use crate::server::calendar::hong_kong_midnight;
 use crate::server::clock::now_millis;
 use crate::server::donations::{ConfirmError, RefundError, Transfer};
 use crate::server::export;
+use crate::server::records::ListingQuery;
 use crate::server::secrets::random_hex;
 use crate::server::state::AppState;
 use crate::server::statements::parse_date;
@@ -55,32 +57,17 @@ pub async fn dashboard(
 pub async fn donations(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
-    let filter = query.filter();
-    let rows = state
-        .records
-        .donations(
-            &filter,
-            query.sort(),
-            query.descending(),
-            query.page,
-            PER_PAGE,
-        )
-        .await;
-    let totals = state.records.totals(&filter).await;
-    let (rows, totals) = match (rows, totals) {
-        (Ok(rows), Ok(totals)) => (rows, totals),
-        (Err(error), _) | (_, Err(error)) => return super::unavailable(error),
+    let listing = match state.records.listing(query, PER_PAGE).await {
+        Ok(listing) => listing,
+        Err(error) => return super::unavailable(error),
     };
     let currency = state.content.organisation.currency();
     let view_staff = staff.view();
     render_admin(&state, StatusCode::OK, move || {
-        view! {
-            <DonationsPage staff=view_staff.clone() query=query.clone() rows=rows.clone() totals
-                per_page=PER_PAGE currency/>
-        }
+        view! { <DonationsPage staff=view_staff.clone() listing=listing.clone() currency/> }
     })
     .await
 }
@@ -90,15 +77,11 @@ pub async fn donations(
 pub async fn export_csv(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
     let (sender, receiver) = tokio::sync::mpsc::channel(64);
-    if let Err(error) = state
-        .records
-        .export(query.filter(), &staff.actor(), query.filters_only(), sender)
-        .await
-    {
+    if let Err(error) = state.records.export(&query, &staff.actor(), sender).await {
         return super::unavailable(error);
     }
     let head = futures_util::stream::iter([
