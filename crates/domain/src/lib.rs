@@ -3,6 +3,7 @@
 //! I/O except `clock` (the one place that reads the wall clock) and, on the server, `secrets`
 //! (the operating system's random numbers).
 
+pub mod admin;
 pub mod attribution;
 pub mod calendar;
 pub mod changes;

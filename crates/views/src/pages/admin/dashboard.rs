@@ -6,11 +6,9 @@ use leptos::prelude::*;
 use super::{money, AdminLayout, StaffView};
 use sharecare_content::i18n::{admin_t, fill, AdminLocale};
 use sharecare_content::paths::Endpoint;
-use sharecare_db::Bucket;
-use sharecare_domain::calendar::{hong_kong_date, iso_date};
 use sharecare_domain::money::Currency;
 use sharecare_services::donations::Progress;
-use sharecare_services::records::Figures;
+use sharecare_services::records::{FigureBucket, Figures};
 
 #[component]
 pub fn DashboardPage(
@@ -21,15 +19,10 @@ pub fn DashboardPage(
 ) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
-    let day_label = |key: &str| {
-        key.parse::<i64>()
-            .map(|day| iso_date(hong_kong_date(day * 86_400_000)))
-            .unwrap_or_default()
-    };
     let days: Vec<(String, u64)> = figures
         .by_day
         .iter()
-        .map(|bucket| (day_label(&bucket.key), bucket.amount_minor))
+        .map(|bucket| (bucket.key.clone(), bucket.amount_minor))
         .collect();
     let method_name = |key: &str| match key {
         "card" => m.method_card.to_string(),
@@ -41,7 +34,7 @@ pub fn DashboardPage(
         "monthly" => m.frequency_monthly.to_string(),
         other => other.to_string(),
     };
-    let named = |buckets: &[Bucket], name: &dyn Fn(&str) -> String| -> Vec<(String, u64)> {
+    let named = |buckets: &[FigureBucket], name: &dyn Fn(&str) -> String| -> Vec<(String, u64)> {
         buckets
             .iter()
             .map(|bucket| (name(&bucket.key), bucket.amount_minor))

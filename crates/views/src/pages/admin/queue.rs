@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use super::{date_time, done_message, money, role_name, AdminLayout, Csrf, Notice, StaffView};
 use sharecare_content::i18n::{admin_t, AdminMessages};
 use sharecare_content::paths::{self, Endpoint};
-use sharecare_db::{AuditRecord, QueueItem, QueueKind, StaffUser};
+use sharecare_domain::admin::QueueKind;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Currency;
 use sharecare_domain::staff::Role;
+use sharecare_services::records::{AuditLine, QueueEntry};
+use sharecare_services::staff::StaffAccount;
 
 fn kind_name(kind: QueueKind, m: &'static AdminMessages) -> &'static str {
     match kind {
@@ -24,7 +26,7 @@ fn kind_name(kind: QueueKind, m: &'static AdminMessages) -> &'static str {
 #[component]
 pub fn ExceptionsPage(
     staff: StaffView,
-    items: Vec<QueueItem>,
+    items: Vec<QueueEntry>,
     currency: Currency,
     done: Option<String>,
 ) -> impl IntoView {
@@ -90,7 +92,7 @@ pub fn ExceptionsPage(
 }
 
 #[component]
-pub fn AuditPage(staff: StaffView, entries: Vec<AuditRecord>, older: Option<i64>) -> impl IntoView {
+pub fn AuditPage(staff: StaffView, entries: Vec<AuditLine>, older: Option<i64>) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
     let rows = entries
@@ -131,7 +133,7 @@ pub fn AuditPage(staff: StaffView, entries: Vec<AuditRecord>, older: Option<i64>
 #[component]
 pub fn UsersPage(
     staff: StaffView,
-    users: Vec<StaffUser>,
+    users: Vec<StaffAccount>,
     /// Whether each role must use a second factor.
     policies: Vec<(Role, bool)>,
     done: Option<String>,

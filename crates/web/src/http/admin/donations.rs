@@ -24,10 +24,12 @@ use sharecare_domain::money::{parse_amount, AmountLimits};
 use sharecare_domain::secrets::random_hex;
 use sharecare_services::donations::{ConfirmError, RefundError, Transfer};
 use sharecare_services::export;
+use sharecare_services::records::ListingQuery;
 use sharecare_services::state::AppState;
 use sharecare_services::statements::parse_date;
 use sharecare_views::pages::admin::dashboard::DashboardPage;
-use sharecare_views::pages::admin::donations::{DonationPage, DonationsPage, ListQuery, Outcome};
+use sharecare_views::pages::admin::donation::{DonationPage, Outcome};
+use sharecare_views::pages::admin::donations::DonationsPage;
 use sharecare_views::pages::admin::{date, money};
 
 /// Rows per page of the donations table.
@@ -55,32 +57,17 @@ pub async fn dashboard(
 pub async fn donations(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
-    let filter = query.filter();
-    let rows = state
-        .records
-        .donations(
-            &filter,
-            query.sort(),
-            query.descending(),
-            query.page,
-            PER_PAGE,
-        )
-        .await;
-    let totals = state.records.totals(&filter).await;
-    let (rows, totals) = match (rows, totals) {
-        (Ok(rows), Ok(totals)) => (rows, totals),
-        (Err(error), _) | (_, Err(error)) => return super::unavailable(error),
+    let listing = match state.records.listing(query, PER_PAGE).await {
+        Ok(listing) => listing,
+        Err(error) => return super::unavailable(error),
     };
     let currency = state.content.organisation.currency();
     let view_staff = staff.view();
     render_admin(&state, StatusCode::OK, move || {
-        view! {
-            <DonationsPage staff=view_staff.clone() query=query.clone() rows=rows.clone() totals
-                per_page=PER_PAGE currency/>
-        }
+        view! { <DonationsPage staff=view_staff.clone() listing=listing.clone() currency/> }
     })
     .await
 }
@@ -90,15 +77,11 @@ pub async fn donations(
 pub async fn export_csv(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
     let (sender, receiver) = tokio::sync::mpsc::channel(64);
-    if let Err(error) = state
-        .records
-        .export(query.filter(), &staff.actor(), query.filters_only(), sender)
-        .await
-    {
+    if let Err(error) = state.records.export(&query, &staff.actor(), sender).await {
         return super::unavailable(error);
     }
     let head = futures_util::stream::iter([

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::guard::{CurrentStaff, StaffForm};
 use crate::http::render::render_admin;
 use sharecare_content::paths;
-use sharecare_db::QueueKind;
+use sharecare_domain::admin::QueueKind;
 use sharecare_domain::staff::Role;
 use sharecare_services::state::AppState;
 use sharecare_views::pages::admin::queue::{AuditPage, ExceptionsPage, UsersPage};

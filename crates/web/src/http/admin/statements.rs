@@ -12,12 +12,11 @@ use super::guard::{check_csrf, CurrentStaff, StaffForm};
 use crate::http::render::render_admin;
 use sharecare_content::i18n::{admin_t, fill};
 use sharecare_content::paths;
-use sharecare_db::StatementMapping;
 use sharecare_domain::identifiers::Reference;
 use sharecare_services::donations::{ConfirmError, MappingError};
 use sharecare_services::state::AppState;
-use sharecare_services::statements::{self, DATE_FORMATS};
-use sharecare_views::pages::admin::statements::{Mapping, MappingPage, ReviewPage, StatementsPage};
+use sharecare_services::statements::{self, Columns, Mapping, DATE_FORMATS};
+use sharecare_views::pages::admin::statements::{MappingPage, ReviewPage, StatementsPage};
 
 /// Ids in these addresses are the server's own 32-digit hex.
 fn is_id(id: &str) -> bool {
@@ -166,17 +165,10 @@ async fn mapping_page(
     problems: Vec<statements::RowProblem>,
     status: StatusCode,
 ) -> Response {
-    let (import, table, proposed) = match state.donations.statement_mapping_for(import).await {
-        Ok(found) => found,
+    let mapping = match state.donations.statement_mapping_for(import).await {
+        Ok(found) => Mapping { problems, ..found },
         Err(MappingError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => return super::unavailable(error),
-    };
-    let mapping = Mapping {
-        import,
-        headers: table.headers.clone(),
-        sample: table.rows.iter().take(5).cloned().collect(),
-        proposed,
-        problems,
     };
     let view_staff = staff.view();
     render_admin(state, status, move || {
@@ -202,14 +194,13 @@ pub async fn columns(
     if !is_id(&import) || !DATE_FORMATS.contains(&form.date_format.as_str()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let mapping = StatementMapping {
-        signature: String::new(),
+    let columns = Columns {
         date_column: form.date_column,
         amount_column: form.amount_column,
         text_column: form.text_column,
         date_format: form.date_format,
     };
-    match state.donations.map_statement(&import, mapping).await {
+    match state.donations.map_statement(&import, columns).await {
         Ok(()) => Redirect::to(&paths::admin::statement(&import)).into_response(),
         Err(MappingError::Rows(problems)) => {
             mapping_page(
