@@ -25,6 +25,7 @@ pub mod records;
 pub mod referrals;
 pub mod retention;
 pub mod secrets;
+pub mod sessions;
 pub mod share_images;
 pub mod staff;
 pub mod state;
