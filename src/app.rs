@@ -55,12 +55,7 @@ fn navigation_script() -> impl IntoView {
 fn navigation_source() -> &'static str {
     static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SOURCE.get_or_init(|| {
-        let locales = crate::domain::Locale::ALL
-            .iter()
-            .map(|locale| locale.code())
-            .collect::<Vec<_>>()
-            .join("|");
-        let pages = format!("^/({locales})(/(donate|privacy|stories/[a-z0-9-]+))?$");
+        let pages = paths::cached_pages_regex();
         let source = include_str!("navigation.js")
             .lines()
             .filter(|line| !line.trim_start().starts_with("//"))

@@ -1,5 +1,6 @@
-//! The whole HTTP surface, registered from one list: every [`Endpoint`] with its handler, the
-//! static folders, the fallback and the layers around them all.
+//! The whole HTTP surface, registered from the table in `paths`: every [`SiteEndpoint`] with its
+//! handler (the admin's and My gifts' parts merged in), the static folders, the fallback and the
+//! layers around them all.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +23,7 @@ use super::{
     admin, attribution, discovery, donors, embed, giving, observe, pages, panics, referrals,
     security, share_images, site, streams, webhooks,
 };
-use crate::paths::{Endpoint, BUNDLE_DIR, IMAGES_DIR};
+use crate::paths::{SiteEndpoint, BUNDLE_DIR, IMAGES_DIR};
 use crate::server::state::AppState;
 
 /// A donation form is well under 2 KB; anything far larger is not one.
@@ -30,39 +31,38 @@ const FORM_BODY_LIMIT: usize = 16 * 1024;
 /// Stripe events are a few KB; a megabyte leaves room without inviting abuse.
 const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 
-/// Each public endpoint's handler (the staff admin's are in `admin`). The match is exhaustive,
-/// so an endpoint added to the list without a handler does not compile; the methods registered
-/// are the ones `Endpoint::methods` names.
-fn handler(endpoint: Endpoint, site_root: &Path) -> MethodRouter<AppState> {
+/// Each public endpoint's handler (the staff admin's are in `admin`, My gifts' in `donors`).
+/// The match has no default, so an endpoint added to the table without a handler does not
+/// compile; the methods registered must be the ones its line names (a test walks them all).
+fn handler(endpoint: SiteEndpoint, site_root: &Path) -> MethodRouter<AppState> {
     let form_limit = DefaultBodyLimit::max(FORM_BODY_LIMIT);
     match endpoint {
-        Endpoint::Root => get(site::redirect_to_reader_language),
-        Endpoint::Healthz => get(site::healthz),
-        Endpoint::Readyz => get(observe::readyz),
-        Endpoint::Home => get(pages::home),
+        SiteEndpoint::Root => get(site::redirect_to_reader_language),
+        SiteEndpoint::Healthz => get(site::healthz),
+        SiteEndpoint::Readyz => get(observe::readyz),
+        SiteEndpoint::Home => get(pages::home),
         // The form's POST shares its address with the page it re-renders on a mistake.
-        Endpoint::Donate => get(pages::donate).post(giving::submit).layer(form_limit),
-        Endpoint::Privacy => get(pages::privacy),
-        Endpoint::Story => get(pages::story),
-        Endpoint::ShareLink => post(referrals::create_share_link).layer(form_limit),
-        Endpoint::Referral => get(referrals::referral_page),
-        Endpoint::ThankYou => get(giving::thank_you),
-        Endpoint::ContinueCheckout => post(giving::continue_checkout).layer(form_limit),
-        Endpoint::DonationStatus => get(streams::donation_status),
-        Endpoint::Progress => get(streams::progress),
-        Endpoint::StripeWebhook => {
+        SiteEndpoint::Donate => get(pages::donate).post(giving::submit).layer(form_limit),
+        SiteEndpoint::Privacy => get(pages::privacy),
+        SiteEndpoint::Story => get(pages::story),
+        SiteEndpoint::ShareLink => post(referrals::create_share_link).layer(form_limit),
+        SiteEndpoint::Referral => get(referrals::referral_page),
+        SiteEndpoint::ThankYou => get(giving::thank_you),
+        SiteEndpoint::ContinueCheckout => post(giving::continue_checkout).layer(form_limit),
+        SiteEndpoint::DonationStatus => get(streams::donation_status),
+        SiteEndpoint::Progress => get(streams::progress),
+        SiteEndpoint::StripeWebhook => {
             post(webhooks::stripe_webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
         }
-        Endpoint::Sitemap => get(discovery::sitemap),
-        Endpoint::Robots => get(discovery::robots),
-        Endpoint::Manifest => get(discovery::manifest),
-        Endpoint::Favicon => get_service(ServeFile::new(site_root.join("favicon.ico"))),
-        Endpoint::ShareImage => get(share_images::share_image),
-        Endpoint::VerifyReceipt => get(donors::verify_receipt),
-        Endpoint::EmbedDonate => get(embed::embed_donate),
-        Endpoint::EmbedScript => get(embed::embed_script),
-        Endpoint::FpsQr => get(giving::fps_qr),
-        other => unreachable!("{other:?} is routed by `admin::routes` or `donors::routes`"),
+        SiteEndpoint::Sitemap => get(discovery::sitemap),
+        SiteEndpoint::Robots => get(discovery::robots),
+        SiteEndpoint::Manifest => get(discovery::manifest),
+        SiteEndpoint::Favicon => get_service(ServeFile::new(site_root.join("favicon.ico"))),
+        SiteEndpoint::ShareImage => get(share_images::share_image),
+        SiteEndpoint::VerifyReceipt => get(donors::verify_receipt),
+        SiteEndpoint::EmbedDonate => get(embed::embed_donate),
+        SiteEndpoint::EmbedScript => get(embed::embed_script),
+        SiteEndpoint::FpsQr => get(giving::fps_qr),
     }
 }
 
@@ -82,17 +82,21 @@ fn static_folder(folder: PathBuf, cache: &'static str) -> Router {
 
 /// The application's router. Kept separate from binding so tests can drive it directly.
 pub fn build_router(state: AppState) -> Router {
+    protect(routes(&state), state)
+}
+
+/// Every endpoint with its handler (each part of the site with its own session and headers),
+/// the static folders and the fallback, without the layers [`protect`] adds. Public so tests
+/// can see which route a request reaches.
+pub fn routes(state: &AppState) -> Router<AppState> {
     let site_root = PathBuf::from(state.leptos_options.site_root.as_ref());
     let mut router = Router::new();
-    for endpoint in Endpoint::ALL
-        .into_iter()
-        .filter(|e| !e.is_admin() && !e.is_donor())
-    {
-        router = router.route(endpoint.pattern(), handler(endpoint, &site_root));
+    for endpoint in SiteEndpoint::ALL {
+        router = router.route(endpoint.endpoint().pattern(), handler(endpoint, &site_root));
     }
-    let router = router
-        .merge(admin::routes(&state))
-        .merge(donors::routes(&state))
+    router
+        .merge(admin::routes(state))
+        .merge(donors::routes(state))
         .nest_service(
             BUNDLE_DIR,
             static_folder(site_root.join("pkg"), site::CACHE_IMMUTABLE),
@@ -101,8 +105,7 @@ pub fn build_router(state: AppState) -> Router {
             IMAGES_DIR,
             static_folder(site_root.join("images"), site::CACHE_ONE_DAY),
         )
-        .fallback(site::no_such_page);
-    protect(router, state)
+        .fallback(site::no_such_page)
 }
 
 /// The layers every response passes through, outermost last: request logs without query

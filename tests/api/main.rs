@@ -19,6 +19,7 @@ mod page_cache;
 mod pages;
 mod payments;
 mod processes;
+mod routes;
 mod security;
 mod smtp_sink;
 mod startup;

@@ -1,4 +1,4 @@
-//! The staff admin over HTTP: its routes (from `Endpoint::ALL`, each guarded by the role it
+//! The staff admin over HTTP: its routes (from `AdminEndpoint::ALL`, each guarded by the role it
 //! names), its session layer and headers, and its handlers.
 
 mod auth;
@@ -12,42 +12,41 @@ use axum::middleware;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
-use crate::paths::{Access, Endpoint};
+use crate::paths::{Access, AdminEndpoint};
 use crate::server::state::AppState;
 
 /// Admin forms are small; a statement upload is at most a few megabytes.
 const FORM_BODY_LIMIT: usize = 64 * 1024;
 const UPLOAD_BODY_LIMIT: usize = crate::server::statements::MAX_BYTES + 64 * 1024;
 
-/// An admin endpoint's handler. Exhaustive over the admin endpoints; the public ones are
-/// `http::router`'s.
-fn handler(endpoint: Endpoint) -> MethodRouter<AppState> {
+/// An admin endpoint's handler. The match has no default, so an admin endpoint added to the
+/// table without a handler does not compile; the public ones are `http::router`'s.
+fn handler(endpoint: AdminEndpoint) -> MethodRouter<AppState> {
     let form = DefaultBodyLimit::max(FORM_BODY_LIMIT);
     match endpoint {
-        Endpoint::AdminSignIn => get(auth::sign_in_page).post(auth::sign_in).layer(form),
-        Endpoint::AdminSignOut => post(auth::sign_out).layer(form),
-        Endpoint::AdminLanguage => post(auth::language).layer(form),
-        Endpoint::AdminDashboard => get(donations::dashboard),
-        Endpoint::AdminDonations => get(donations::donations),
-        Endpoint::AdminExport => get(donations::export_csv),
-        Endpoint::AdminDonation => get(donations::donation),
-        Endpoint::AdminConfirm => post(donations::confirm).layer(form),
-        Endpoint::AdminRefund => post(donations::refund).layer(form),
-        Endpoint::AdminStatements => get(statements::statements_page)
+        AdminEndpoint::AdminSignIn => get(auth::sign_in_page).post(auth::sign_in).layer(form),
+        AdminEndpoint::AdminSignOut => post(auth::sign_out).layer(form),
+        AdminEndpoint::AdminLanguage => post(auth::language).layer(form),
+        AdminEndpoint::AdminDashboard => get(donations::dashboard),
+        AdminEndpoint::AdminDonations => get(donations::donations),
+        AdminEndpoint::AdminExport => get(donations::export_csv),
+        AdminEndpoint::AdminDonation => get(donations::donation),
+        AdminEndpoint::AdminConfirm => post(donations::confirm).layer(form),
+        AdminEndpoint::AdminRefund => post(donations::refund).layer(form),
+        AdminEndpoint::AdminStatements => get(statements::statements_page)
             .post(statements::upload)
             .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        Endpoint::AdminStatement => get(statements::statement),
-        Endpoint::AdminStatementColumns => post(statements::columns).layer(form),
-        Endpoint::AdminStatementConfirm => post(statements::confirm_clear).layer(form),
-        Endpoint::AdminStatementLine => post(statements::line).layer(form),
-        Endpoint::AdminExceptions => get(queue::exceptions),
-        Endpoint::AdminResolve => post(queue::resolve).layer(form),
-        Endpoint::AdminAudit => get(queue::audit),
-        Endpoint::AdminAccount => get(auth::account_page)
+        AdminEndpoint::AdminStatement => get(statements::statement),
+        AdminEndpoint::AdminStatementColumns => post(statements::columns).layer(form),
+        AdminEndpoint::AdminStatementConfirm => post(statements::confirm_clear).layer(form),
+        AdminEndpoint::AdminStatementLine => post(statements::line).layer(form),
+        AdminEndpoint::AdminExceptions => get(queue::exceptions),
+        AdminEndpoint::AdminResolve => post(queue::resolve).layer(form),
+        AdminEndpoint::AdminAudit => get(queue::audit),
+        AdminEndpoint::AdminAccount => get(auth::account_page)
             .post(auth::account_action)
             .layer(form),
-        Endpoint::AdminUsers => get(queue::users).post(queue::set_policy).layer(form),
-        public => unreachable!("{public:?} is not an admin endpoint"),
+        AdminEndpoint::AdminUsers => get(queue::users).post(queue::set_policy).layer(form),
     }
 }
 
@@ -55,8 +54,9 @@ fn handler(endpoint: Endpoint) -> MethodRouter<AppState> {
 /// still a plain 405), all of them behind the session layer and the admin's headers.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();
-    for endpoint in Endpoint::ALL.into_iter().filter(|e| e.is_admin()) {
-        let mut route = handler(endpoint);
+    for admin in AdminEndpoint::ALL {
+        let endpoint = admin.endpoint();
+        let mut route = handler(admin);
         if let Access::Staff(_) = endpoint.access() {
             route = route.route_layer(middleware::from_fn_with_state(
                 (state.clone(), endpoint),
