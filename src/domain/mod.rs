@@ -1,6 +1,7 @@
 //! Pure types shared by the server and the browser. Nothing here does I/O, and nothing here
 //! imports anything from the rest of the crate.
 
+pub mod admin;
 pub mod attribution;
 pub mod changes;
 pub mod donation;

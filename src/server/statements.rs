@@ -10,7 +10,7 @@ use crate::domain::donation::{Donation, Frequency};
 use crate::domain::identifiers::Reference;
 use crate::domain::money::Currency;
 use crate::server::calendar::{hong_kong_date, hong_kong_midnight, iso_date};
-use crate::server::db::{NewStatementLine, StatementLine, StatementMapping};
+use crate::server::db::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
 use crate::server::secrets::random_hex;
 
 /// The largest statement accepted: a year of a busy account is far smaller.
@@ -48,6 +48,109 @@ impl Table {
             .map(|header| header.trim().to_lowercase())
             .collect::<Vec<_>>()
             .join("|")
+    }
+}
+
+/// An uploaded statement as the admin shows it (its text stays in the database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub id: String,
+    pub file_name: String,
+    pub uploaded_by: String,
+    /// Unix ms.
+    pub uploaded_at: i64,
+    pub lines_read: i64,
+    /// Of the lines read, those an earlier import had already stored.
+    pub lines_known: i64,
+    /// When its lines were read (its columns known); `None` until then.
+    pub read_at: Option<i64>,
+}
+
+impl From<StatementImport> for ImportSummary {
+    fn from(import: StatementImport) -> ImportSummary {
+        ImportSummary {
+            id: import.id,
+            file_name: import.file_name,
+            uploaded_by: import.uploaded_by,
+            uploaded_at: import.uploaded_at,
+            lines_read: import.lines_read,
+            lines_known: import.lines_known,
+            read_at: import.read_at,
+        }
+    }
+}
+
+/// Which of a bank's columns hold the date, the amount and the text, and how its dates are
+/// written (one of `DATE_FORMATS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    pub date_column: usize,
+    pub amount_column: usize,
+    pub text_column: usize,
+    pub date_format: String,
+}
+
+impl Columns {
+    /// These columns, remembered for the layout with this header `signature`.
+    pub fn for_layout(self, signature: String) -> StatementMapping {
+        StatementMapping {
+            signature,
+            date_column: self.date_column,
+            amount_column: self.amount_column,
+            text_column: self.text_column,
+            date_format: self.date_format,
+        }
+    }
+}
+
+impl From<StatementMapping> for Columns {
+    fn from(mapping: StatementMapping) -> Columns {
+        Columns {
+            date_column: mapping.date_column,
+            amount_column: mapping.amount_column,
+            text_column: mapping.text_column,
+            date_format: mapping.date_format,
+        }
+    }
+}
+
+/// A statement not read yet: its columns, to map.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub import: ImportSummary,
+    pub headers: Vec<String>,
+    /// The first rows, as a sample.
+    pub sample: Vec<Vec<String>>,
+    pub proposed: Columns,
+    /// Rows the last columns tried could not read.
+    pub problems: Vec<RowProblem>,
+}
+
+/// A statement line as its review shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewLine {
+    pub id: String,
+    /// `YYYY-MM-DD`.
+    pub booked_on: String,
+    /// Money in (positive) or out (negative), in minor units.
+    pub amount_minor: i64,
+    pub description: String,
+    /// The reference of the donation it was applied to, if it was.
+    pub reference: Option<String>,
+    /// Staff set it aside as not a gift.
+    pub set_aside: bool,
+}
+
+impl From<&StatementLine> for ReviewLine {
+    fn from(line: &StatementLine) -> ReviewLine {
+        ReviewLine {
+            id: line.id.clone(),
+            booked_on: line.booked_on.clone(),
+            amount_minor: line.amount_minor,
+            description: line.description.clone(),
+            reference: line.reference.clone(),
+            set_aside: line.ignored_at.is_some(),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use crate::helpers::{
 use crate::payments::{donation_of, eventually, stripe_app, stripe_settings, token};
 use crate::smtp_sink::{Received, SmtpSink};
 use reqwest::StatusCode;
+use sharecare::domain::admin::QueueKind;
 use sharecare::domain::donation::Donation;
 use sharecare::domain::identifiers::Reference;
 use sharecare::server::calendar::hong_kong_midnight;
@@ -1111,11 +1112,9 @@ async fn a_donor_downloads_their_data_and_erases_it(backend: Backend) {
         Some("陳美")
     );
     let queue = app.state.records.queue().await.unwrap();
-    assert!(queue.iter().any(
-        |item| item.kind == sharecare::server::db::QueueKind::DonorMessage
-            && item.reference.as_deref() == Some(pledge.reference.as_str())
-            && item.detail == "I have stopped my standing order."
-    ));
+    assert!(queue.iter().any(|item| item.kind == QueueKind::DonorMessage
+        && item.reference.as_deref() == Some(pledge.reference.as_str())
+        && item.detail == "I have stopped my standing order."));
 
     let json = donor.get(&app, "/en/my-gifts/data/my-data.json").await;
     assert_eq!(json.status(), StatusCode::OK);

@@ -20,13 +20,15 @@ use crate::http::render::render_admin;
 use crate::http::AppError;
 use crate::i18n::{admin_t, fill};
 use crate::pages::admin::dashboard::DashboardPage;
-use crate::pages::admin::donations::{DonationPage, DonationsPage, ListQuery, Outcome};
+use crate::pages::admin::donation::{DonationPage, Outcome};
+use crate::pages::admin::donations::DonationsPage;
 use crate::pages::admin::{date, money};
 use crate::paths;
 use crate::server::calendar::hong_kong_midnight;
 use crate::server::clock::now_millis;
 use crate::server::donations::{ConfirmError, RefundError, Transfer};
 use crate::server::export;
+use crate::server::records::ListingQuery;
 use crate::server::secrets::random_hex;
 use crate::server::state::AppState;
 use crate::server::statements::parse_date;
@@ -54,28 +56,14 @@ pub async fn dashboard(
 pub async fn donations(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
-    let filter = query.filter();
-    let rows = state
-        .records
-        .donations(
-            &filter,
-            query.sort(),
-            query.descending(),
-            query.page,
-            PER_PAGE,
-        )
-        .await?;
-    let totals = state.records.totals(&filter).await?;
+    let listing = state.records.listing(query, PER_PAGE).await?;
     let currency = state.content.organisation.currency();
     let view_staff = staff.view();
     Ok(render_admin(&state, StatusCode::OK, move || {
-        view! {
-            <DonationsPage staff=view_staff.clone() query=query.clone() rows=rows.clone() totals
-                per_page=PER_PAGE currency/>
-        }
+        view! { <DonationsPage staff=view_staff.clone() listing=listing.clone() currency/> }
     })
     .await)
 }
@@ -85,14 +73,11 @@ pub async fn donations(
 pub async fn export_csv(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
     let (sender, receiver) = tokio::sync::mpsc::channel(64);
-    state
-        .records
-        .export(query.filter(), &staff.actor(), query.filters_only(), sender)
-        .await?;
+    state.records.export(&query, &staff.actor(), sender).await?;
     let head = futures_util::stream::iter([
         Ok::<_, Infallible>(bytes::Bytes::from(export::BOM.as_bytes().to_vec())),
         Ok(bytes::Bytes::from(export::record(&export::HEADER))),

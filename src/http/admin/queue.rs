@@ -8,12 +8,12 @@ use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::guard::{CurrentStaff, StaffForm};
+use crate::domain::admin::QueueKind;
 use crate::domain::staff::Role;
 use crate::http::render::render_admin;
 use crate::http::AppError;
 use crate::pages::admin::queue::{AuditPage, ExceptionsPage, UsersPage};
 use crate::paths;
-use crate::server::db::QueueKind;
 use crate::server::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,12 +13,11 @@ use crate::domain::identifiers::Reference;
 use crate::http::render::render_admin;
 use crate::http::AppError;
 use crate::i18n::{admin_t, fill};
-use crate::pages::admin::statements::{Mapping, MappingPage, ReviewPage, StatementsPage};
+use crate::pages::admin::statements::{MappingPage, ReviewPage, StatementsPage};
 use crate::paths;
-use crate::server::db::StatementMapping;
 use crate::server::donations::{ConfirmError, MappingError};
 use crate::server::state::AppState;
-use crate::server::statements::{self, DATE_FORMATS};
+use crate::server::statements::{self, Columns, Mapping, DATE_FORMATS};
 
 /// Ids in these addresses are the server's own 32-digit hex.
 fn is_id(id: &str) -> bool {
@@ -162,17 +161,10 @@ async fn mapping_page(
     problems: Vec<statements::RowProblem>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (import, table, proposed) = match state.donations.statement_mapping_for(import).await {
-        Ok(found) => found,
+    let mapping = match state.donations.statement_mapping_for(import).await {
+        Ok(found) => Mapping { problems, ..found },
         Err(MappingError::NotFound) => return Err(AppError::NotFound),
         Err(error) => return Err(AppError::donations_unavailable(error)),
-    };
-    let mapping = Mapping {
-        import,
-        headers: table.headers.clone(),
-        sample: table.rows.iter().take(5).cloned().collect(),
-        proposed,
-        problems,
     };
     let view_staff = staff.view();
     Ok(render_admin(state, status, move || {
@@ -198,14 +190,13 @@ pub async fn columns(
     if !is_id(&import) || !DATE_FORMATS.contains(&form.date_format.as_str()) {
         return Err(AppError::NotFound);
     }
-    let mapping = StatementMapping {
-        signature: String::new(),
+    let columns = Columns {
         date_column: form.date_column,
         amount_column: form.amount_column,
         text_column: form.text_column,
         date_format: form.date_format,
     };
-    match state.donations.map_statement(&import, mapping).await {
+    match state.donations.map_statement(&import, columns).await {
         Ok(()) => Ok(Redirect::to(&paths::admin::statement(&import)).into_response()),
         Err(MappingError::Rows(problems)) => {
             mapping_page(

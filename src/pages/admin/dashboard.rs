@@ -7,10 +7,8 @@ use super::{money, AdminLayout, StaffView};
 use crate::domain::money::Currency;
 use crate::i18n::{admin_t, fill, AdminLocale};
 use crate::paths::Endpoint;
-use crate::server::calendar::{hong_kong_date, iso_date};
-use crate::server::db::Bucket;
 use crate::server::donations::Progress;
-use crate::server::records::Figures;
+use crate::server::records::{FigureBucket, Figures};
 
 #[component]
 pub fn DashboardPage(
@@ -21,15 +19,10 @@ pub fn DashboardPage(
 ) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
-    let day_label = |key: &str| {
-        key.parse::<i64>()
-            .map(|day| iso_date(hong_kong_date(day * 86_400_000)))
-            .unwrap_or_default()
-    };
     let days: Vec<(String, u64)> = figures
         .by_day
         .iter()
-        .map(|bucket| (day_label(&bucket.key), bucket.amount_minor))
+        .map(|bucket| (bucket.key.clone(), bucket.amount_minor))
         .collect();
     let method_name = |key: &str| match key {
         "card" => m.method_card.to_string(),
@@ -41,7 +34,7 @@ pub fn DashboardPage(
         "monthly" => m.frequency_monthly.to_string(),
         other => other.to_string(),
     };
-    let named = |buckets: &[Bucket], name: &dyn Fn(&str) -> String| -> Vec<(String, u64)> {
+    let named = |buckets: &[FigureBucket], name: &dyn Fn(&str) -> String| -> Vec<(String, u64)> {
         buckets
             .iter()
             .map(|bucket| (name(&bucket.key), bucket.amount_minor))

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod donation;
 pub mod donations;
 pub mod queue;
 pub mod statements;

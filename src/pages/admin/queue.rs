@@ -4,12 +4,14 @@
 use leptos::prelude::*;
 
 use super::{date_time, done_message, money, role_name, AdminLayout, Csrf, Notice, StaffView};
+use crate::domain::admin::QueueKind;
 use crate::domain::identifiers::Reference;
 use crate::domain::money::Currency;
 use crate::domain::staff::Role;
 use crate::i18n::{admin_t, AdminMessages};
 use crate::paths::{self, Endpoint};
-use crate::server::db::{AuditRecord, QueueItem, QueueKind, StaffUser};
+use crate::server::records::{AuditLine, QueueEntry};
+use crate::server::staff::StaffAccount;
 
 fn kind_name(kind: QueueKind, m: &'static AdminMessages) -> &'static str {
     match kind {
@@ -24,7 +26,7 @@ fn kind_name(kind: QueueKind, m: &'static AdminMessages) -> &'static str {
 #[component]
 pub fn ExceptionsPage(
     staff: StaffView,
-    items: Vec<QueueItem>,
+    items: Vec<QueueEntry>,
     currency: Currency,
     done: Option<String>,
 ) -> impl IntoView {
@@ -90,7 +92,7 @@ pub fn ExceptionsPage(
 }
 
 #[component]
-pub fn AuditPage(staff: StaffView, entries: Vec<AuditRecord>, older: Option<i64>) -> impl IntoView {
+pub fn AuditPage(staff: StaffView, entries: Vec<AuditLine>, older: Option<i64>) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
     let rows = entries
@@ -131,7 +133,7 @@ pub fn AuditPage(staff: StaffView, entries: Vec<AuditRecord>, older: Option<i64>
 #[component]
 pub fn UsersPage(
     staff: StaffView,
-    users: Vec<StaffUser>,
+    users: Vec<StaffAccount>,
     /// Whether each role must use a second factor.
     policies: Vec<(Role, bool)>,
     done: Option<String>,

@@ -8,14 +8,13 @@ use super::{date_time, money, AdminLayout, Csrf, Notice, StaffView};
 use crate::domain::money::Currency;
 use crate::i18n::{admin_t, fill, AdminMessages};
 use crate::paths::{self, Endpoint};
-use crate::server::db::{StatementImport, StatementMapping};
 use crate::server::donations::Review;
-use crate::server::statements::{Doubt, Proposal, RowProblem, DATE_FORMATS};
+use crate::server::statements::{Doubt, ImportSummary, Mapping, Proposal, DATE_FORMATS};
 
 #[component]
 pub fn StatementsPage(
     staff: StaffView,
-    imports: Vec<StatementImport>,
+    imports: Vec<ImportSummary>,
     problem: Option<String>,
 ) -> impl IntoView {
     let locale = staff.locale;
@@ -57,17 +56,6 @@ pub fn StatementsPage(
             </div>
         </AdminLayout>
     }
-}
-
-/// A statement not read yet: its columns, to map.
-#[derive(Debug, Clone)]
-pub struct Mapping {
-    pub import: StatementImport,
-    pub headers: Vec<String>,
-    /// The first rows, as a sample.
-    pub sample: Vec<Vec<String>>,
-    pub proposed: StatementMapping,
-    pub problems: Vec<RowProblem>,
 }
 
 #[component]
@@ -230,9 +218,9 @@ pub fn ReviewPage(
                 ),
                 Proposal::NotAGift => (m.proposal_not_gift.to_string(), "proposal-none", None),
                 Proposal::Done => (
-                    match (&line.reference, line.ignored_at) {
+                    match (&line.reference, line.set_aside) {
                         (Some(reference), _) => fill(m.proposal_done, &[("reference", reference)]),
-                        (None, Some(_)) => m.proposal_set_aside.to_string(),
+                        (None, true) => m.proposal_set_aside.to_string(),
                         _ => m.proposal_done_elsewhere.to_string(),
                     },
                     "proposal-done",

@@ -24,7 +24,7 @@ mod tax_receipts;
 
 pub use admin::{
     AdminDonation, Breakdown, Bucket, DonationFilter, DonorLoyalty, EventRecord, FilteredTotals,
-    NewRefundRequest, QueueItem, QueueKind, ReceiptRecord, RefundRequestRecord, SortBy,
+    NewRefundRequest, QueueItem, ReceiptRecord, RefundRequestRecord,
 };
 pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use donors::{ConsentEvent, Erased, GiftChange, NewSignIn};

@@ -15,7 +15,9 @@ use crate::server::db::{
 use crate::server::payment::ProviderError;
 use crate::server::secrets::random_hex;
 use crate::server::staff::actions;
-use crate::server::statements::{self, Proposal, RowProblem, StatementError};
+use crate::server::statements::{
+    self, Columns, ImportSummary, Mapping, Proposal, ReviewLine, RowProblem, StatementError,
+};
 
 /// A transfer staff confirm.
 #[derive(Debug, Clone)]
@@ -91,9 +93,12 @@ pub enum MappingError {
 /// A statement's lines with what each seems to be.
 #[derive(Debug, Clone)]
 pub struct Review {
-    pub import: StatementImport,
-    pub lines: Vec<(StatementLine, Proposal)>,
+    pub import: ImportSummary,
+    pub lines: Vec<(ReviewLine, Proposal)>,
 }
+
+/// How many rows of a statement its mapping page shows.
+const SAMPLE_ROWS: usize = 5;
 
 impl Donations {
     /// Confirms a transfer: records the payment (what arrived, when it arrived), queues its
@@ -200,8 +205,21 @@ impl Donations {
         }
     }
 
-    /// The layout to propose for an import not read yet: the remembered one, or a guess.
-    pub async fn statement_mapping_for(
+    /// The layout to propose for an import not read yet (the remembered one, or a guess),
+    /// with a sample of its rows.
+    pub async fn statement_mapping_for(&self, import_id: &str) -> Result<Mapping, MappingError> {
+        let (import, table, mapping) = self.load_statement(import_id).await?;
+        Ok(Mapping {
+            import: import.into(),
+            sample: table.rows.iter().take(SAMPLE_ROWS).cloned().collect(),
+            headers: table.headers,
+            proposed: mapping.into(),
+            problems: Vec::new(),
+        })
+    }
+
+    /// An import, its table and the layout it is read with: the remembered one, or a guess.
+    async fn load_statement(
         &self,
         import_id: &str,
     ) -> Result<(StatementImport, statements::Table, StatementMapping), MappingError> {
@@ -222,13 +240,10 @@ impl Donations {
     pub async fn map_statement(
         &self,
         import_id: &str,
-        mapping: StatementMapping,
+        columns: Columns,
     ) -> Result<(), MappingError> {
-        let (import, table, _) = self.statement_mapping_for(import_id).await?;
-        let mapping = StatementMapping {
-            signature: import.signature.clone(),
-            ..mapping
-        };
+        let (import, table, _) = self.load_statement(import_id).await?;
+        let mapping = columns.for_layout(import.signature.clone());
         self.read_statement(&import, &table, &mapping).await?;
         self.db
             .save_statement_mapping(&mapping, now_millis())
@@ -252,16 +267,30 @@ impl Donations {
 
     /// An import's lines, each with the pledge it seems to pay.
     pub async fn review_statement(&self, import_id: &str) -> Result<Option<Review>, DbError> {
+        Ok(self
+            .proposals(import_id)
+            .await?
+            .map(|(import, lines)| Review {
+                import: import.into(),
+                lines: lines
+                    .into_iter()
+                    .map(|(line, proposal)| (ReviewLine::from(&line), proposal))
+                    .collect(),
+            }))
+    }
+
+    /// An import and its stored lines, each with the pledge it seems to pay.
+    async fn proposals(
+        &self,
+        import_id: &str,
+    ) -> Result<Option<(StatementImport, Vec<(StatementLine, Proposal)>)>, DbError> {
         let Some(import) = self.db.statement_import(import_id).await? else {
             return Ok(None);
         };
         let lines = self.db.statement_lines(import_id).await?;
         let candidates = self.db.transfer_candidates().await?;
         let proposals = statements::propose(&lines, &candidates);
-        Ok(Some(Review {
-            import,
-            lines: lines.into_iter().zip(proposals).collect(),
-        }))
+        Ok(Some((import, lines.into_iter().zip(proposals).collect())))
     }
 
     /// Confirms every clear match of an import (reference and amount both right). Returns how
@@ -271,11 +300,11 @@ impl Donations {
         import_id: &str,
         actor: &Actor,
     ) -> Result<usize, ConfirmError> {
-        let Some(review) = self.review_statement(import_id).await? else {
+        let Some((_, lines)) = self.proposals(import_id).await? else {
             return Err(ConfirmError::NotFound);
         };
         let mut recorded = 0;
-        for (line, proposal) in &review.lines {
+        for (line, proposal) in &lines {
             let Proposal::Clear(donation) = proposal else {
                 continue;
             };

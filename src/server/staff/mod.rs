@@ -17,6 +17,29 @@ use crate::server::secrets::random_hex;
 
 pub use password::PasswordError;
 
+/// A staff account as the users page shows it: never its password hash or TOTP secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub email: String,
+    pub role: Role,
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+impl From<StaffUser> for StaffAccount {
+    fn from(user: StaffUser) -> StaffAccount {
+        StaffAccount {
+            email: user.email,
+            role: user.role,
+            totp_enabled: user.totp_enabled,
+            disabled: user.disabled,
+            created_at: user.created_at,
+        }
+    }
+}
+
 /// What staff did, as the audit log names it.
 pub mod actions {
     pub const SIGN_IN: &str = "sign_in";
@@ -283,8 +306,15 @@ impl Staff {
             .await
     }
 
-    pub async fn users(&self) -> Result<Vec<StaffUser>, DbError> {
-        self.db.staff_users().await
+    /// Every account, as the users page lists them.
+    pub async fn users(&self) -> Result<Vec<StaffAccount>, DbError> {
+        Ok(self
+            .db
+            .staff_users()
+            .await?
+            .into_iter()
+            .map(StaffAccount::from)
+            .collect())
     }
 
     pub async fn totp_required(&self, role: Role) -> Result<bool, DbError> {

@@ -1,0 +1,200 @@
+//! What staff read and do in the admin: donations filtered, sorted and paged (and streamed for
+//! export, `listing`), one donation's whole history, the exceptions queue and its resolutions
+//! (`queue`), payments staff confirm, refunds staff request, and the figures on the dashboard
+//! (`figures`).
+
+mod figures;
+mod listing;
+mod queue;
+
+pub use figures::{Breakdown, Bucket, DonorLoyalty};
+pub use listing::{AdminDonation, DonationFilter, FilteredTotals};
+pub use queue::QueueItem;
+
+use super::audit::{write_audit, AuditEntry};
+use super::payments::{record_payment, NewPayment};
+use super::{to_column, Database, DbError};
+
+/// A provider event in a donation's history.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventRecord {
+    pub event_id: String,
+    pub provider: String,
+    pub event_type: String,
+    pub received_at: i64,
+}
+
+/// A receipt in a donation's history.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReceiptRecord {
+    pub id: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub sent_at: Option<i64>,
+    pub logged_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// A refund staff asked the provider for.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RefundRequestRecord {
+    pub id: String,
+    pub payment_id: String,
+    pub amount_minor: i64,
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub provider_refund_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A refund about to be asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRefundRequest {
+    pub id: String,
+    pub donation_id: String,
+    pub payment_id: String,
+    pub amount_minor: u64,
+    pub requested_by: String,
+    pub requested_at: i64,
+}
+
+impl Database {
+    /// The provider events about a donation, oldest first.
+    pub async fn events_for_donation(
+        &self,
+        donation_id: &str,
+    ) -> Result<Vec<EventRecord>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT event_id, provider, event_type, received_at FROM provider_events \
+             WHERE donation_id = $1 ORDER BY received_at, event_id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A donation's receipts, oldest first.
+    pub async fn receipts_for_donation(
+        &self,
+        donation_id: &str,
+    ) -> Result<Vec<ReceiptRecord>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, created_at, attempts, sent_at, logged_at, failed_at, last_error \
+             FROM outbox WHERE donation_id = $1 ORDER BY created_at, id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The refunds staff asked for on a donation, oldest first.
+    pub async fn refund_requests_for_donation(
+        &self,
+        donation_id: &str,
+    ) -> Result<Vec<RefundRequestRecord>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, payment_id, amount_minor, requested_by, requested_at, \
+             provider_refund_id, error FROM refund_requests WHERE donation_id = $1 \
+             ORDER BY requested_at, id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records a payment staff confirmed (a transfer seen on the bank statement, or confirmed by
+    /// hand), with its audit entry, at once. With a statement line, the line is marked as
+    /// applied by this payment in the same transaction, and only if it was not applied (or set
+    /// aside) before. Returns whether the payment was recorded.
+    pub async fn record_staff_payment(
+        &self,
+        payment: &NewPayment,
+        statement_line: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        if !record_payment(&mut tx, payment).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(line) = statement_line {
+            let applied = sqlx::query(
+                "UPDATE statement_lines SET payment_id = $1, donation_id = $2, handled_by = $3 \
+                 WHERE id = $4 AND payment_id IS NULL AND ignored_at IS NULL",
+            )
+            .bind(&payment.id)
+            .bind(&payment.donation_id)
+            .bind(&audit.actor.email)
+            .bind(line)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !applied {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Stores a refund request once per id (a double submit of the form finds it); `false`
+    /// when the id was already stored.
+    pub async fn insert_refund_request(
+        &self,
+        request: &NewRefundRequest,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO refund_requests (id, donation_id, payment_id, amount_minor, \
+             requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&request.id)
+        .bind(&request.donation_id)
+        .bind(&request.payment_id)
+        .bind(to_column(request.amount_minor))
+        .bind(&request.requested_by)
+        .bind(request.requested_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            write_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// What the provider answered a refund request.
+    pub async fn set_refund_result(
+        &self,
+        id: &str,
+        provider_refund_id: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE refund_requests SET provider_refund_id = $1, error = $2 WHERE id = $3")
+            .bind(provider_refund_id)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The refund request with this id, if stored.
+    pub async fn refund_request(&self, id: &str) -> Result<Option<RefundRequestRecord>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, payment_id, amount_minor, requested_by, requested_at, \
+             provider_refund_id, error FROM refund_requests WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,281 @@
+//! The exceptions queue: everything that needs a person, read from the tables where it arises,
+//! and its resolutions.
+
+use crate::domain::admin::QueueKind;
+use crate::server::db::audit::{write_audit, AuditEntry};
+use crate::server::db::{Database, DbError};
+
+/// One thing a person must look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueItem {
+    pub kind: QueueKind,
+    pub id: String,
+    pub donation_id: Option<String>,
+    pub reference: Option<String>,
+    /// Unix ms: when it arose.
+    pub at: i64,
+    /// What it is about, for staff: the exception's kind and amounts, the error, the event.
+    pub detail: String,
+    pub amount_minor: Option<i64>,
+}
+
+/// A payment exception, as the queue reads it.
+#[derive(sqlx::FromRow)]
+struct ExceptionRow {
+    id: String,
+    donation_id: Option<String>,
+    reference: Option<String>,
+    created_at: i64,
+    kind: String,
+    /// What was received: amount and currency.
+    received_minor: Option<i64>,
+    received_currency: Option<String>,
+    /// What was expected.
+    expected_minor: Option<i64>,
+    /// The provider's id for the payment.
+    source_id: Option<String>,
+}
+
+impl From<ExceptionRow> for QueueItem {
+    fn from(row: ExceptionRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::Exception,
+            id: row.id,
+            donation_id: row.donation_id,
+            reference: row.reference,
+            at: row.created_at,
+            detail: format!(
+                "{}: received {} {}, expected {}{}",
+                row.kind,
+                row.received_minor
+                    .map_or("?".into(), |minor| minor.to_string()),
+                row.received_currency.unwrap_or_default(),
+                row.expected_minor
+                    .map_or("nothing".into(), |minor| minor.to_string()),
+                row.source_id
+                    .map(|source| format!(" ({source})"))
+                    .unwrap_or_default(),
+            ),
+            amount_minor: row.received_minor,
+        }
+    }
+}
+
+/// An open dispute on a payment.
+#[derive(sqlx::FromRow)]
+struct DisputeRow {
+    id: String,
+    donation_id: String,
+    reference: String,
+    paid_at: i64,
+    dispute_id: Option<String>,
+    disputed_minor: i64,
+}
+
+impl From<DisputeRow> for QueueItem {
+    fn from(row: DisputeRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::Dispute,
+            id: row.id,
+            donation_id: Some(row.donation_id),
+            reference: Some(row.reference),
+            at: row.paid_at,
+            detail: row.dispute_id.unwrap_or_default(),
+            amount_minor: Some(row.disputed_minor),
+        }
+    }
+}
+
+/// A receipt parked after its last failed try.
+#[derive(sqlx::FromRow)]
+struct ParkedReceiptRow {
+    id: String,
+    donation_id: String,
+    reference: String,
+    failed_at: i64,
+    last_error: Option<String>,
+    attempts: i64,
+}
+
+impl From<ParkedReceiptRow> for QueueItem {
+    fn from(row: ParkedReceiptRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::Receipt,
+            id: row.id,
+            donation_id: Some(row.donation_id),
+            reference: Some(row.reference),
+            at: row.failed_at,
+            detail: format!(
+                "{} attempts: {}",
+                row.attempts,
+                row.last_error.unwrap_or_default()
+            ),
+            amount_minor: None,
+        }
+    }
+}
+
+/// A provider event waiting for its payment.
+#[derive(sqlx::FromRow)]
+struct WaitingEventRow {
+    event_id: String,
+    event_type: String,
+    received_at: i64,
+    change: String,
+}
+
+impl From<WaitingEventRow> for QueueItem {
+    fn from(row: WaitingEventRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::WaitingEvent,
+            id: row.event_id,
+            donation_id: None,
+            reference: None,
+            at: row.received_at,
+            detail: format!("{}: {}", row.event_type, row.change),
+            amount_minor: None,
+        }
+    }
+}
+
+/// A donor's message, as the queue reads it.
+#[derive(sqlx::FromRow)]
+struct DonorMessageRow {
+    id: String,
+    donation_id: Option<String>,
+    reference: Option<String>,
+    created_at: i64,
+    message: String,
+}
+
+impl From<DonorMessageRow> for QueueItem {
+    fn from(row: DonorMessageRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::DonorMessage,
+            id: row.id,
+            donation_id: row.donation_id,
+            reference: row.reference,
+            at: row.created_at,
+            detail: row.message,
+            amount_minor: None,
+        }
+    }
+}
+
+impl Database {
+    /// Everything in the exceptions queue that no one has resolved, oldest first.
+    pub async fn exceptions_queue(&self) -> Result<Vec<QueueItem>, DbError> {
+        let mut items: Vec<QueueItem> = Vec::new();
+        let exceptions: Vec<ExceptionRow> = sqlx::query_as(
+            "SELECT e.id, e.donation_id, d.reference, e.created_at, e.kind, e.received_minor, \
+                 e.received_currency, e.expected_minor, e.source_id FROM payment_exceptions e \
+                 LEFT JOIN donations d ON d.id = e.donation_id WHERE e.resolved_at IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(exceptions.into_iter().map(QueueItem::from));
+        let disputes: Vec<DisputeRow> = sqlx::query_as(
+            "SELECT p.id, p.donation_id, d.reference, p.paid_at, p.dispute_id, p.disputed_minor \
+             FROM payments p JOIN donations d ON d.id = p.donation_id \
+             WHERE p.dispute_status = 'open' AND NOT EXISTS (SELECT 1 FROM staff_resolutions r \
+             WHERE r.kind = 'dispute' AND r.item_id = p.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(disputes.into_iter().map(QueueItem::from));
+        let receipts: Vec<ParkedReceiptRow> = sqlx::query_as(
+            "SELECT o.id, o.donation_id, d.reference, o.failed_at, o.last_error, o.attempts \
+             FROM outbox o JOIN donations d ON d.id = o.donation_id \
+             WHERE o.failed_at IS NOT NULL AND o.sent_at IS NULL AND NOT EXISTS \
+             (SELECT 1 FROM staff_resolutions r WHERE r.kind = 'receipt' AND r.item_id = o.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(receipts.into_iter().map(QueueItem::from));
+        let waiting: Vec<WaitingEventRow> = sqlx::query_as(
+            "SELECT u.event_id, u.event_type, u.received_at, u.change FROM unmatched_events u \
+             WHERE u.applied_at IS NULL AND NOT EXISTS (SELECT 1 FROM staff_resolutions r \
+             WHERE r.kind = 'waiting_event' AND r.item_id = u.event_id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(waiting.into_iter().map(QueueItem::from));
+        let messages: Vec<DonorMessageRow> = sqlx::query_as(
+            "SELECT m.id, m.donation_id, d.reference, m.created_at, m.message FROM donor_messages m \
+             LEFT JOIN donations d ON d.id = m.donation_id WHERE NOT EXISTS \
+             (SELECT 1 FROM staff_resolutions r WHERE r.kind = 'donor_message' AND r.item_id = m.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(messages.into_iter().map(QueueItem::from));
+        items.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        Ok(items)
+    }
+    /// Marks a queue item dealt with, with staff's note; `false` if it was already.
+    pub async fn resolve_queue_item(
+        &self,
+        kind: QueueKind,
+        id: &str,
+        note: &str,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = match kind {
+            QueueKind::Exception => sqlx::query(
+                "UPDATE payment_exceptions SET resolved_at = $1, note = $2 \
+                 WHERE id = $3 AND resolved_at IS NULL",
+            )
+            .bind(now)
+            .bind(note)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            _ => sqlx::query(
+                "INSERT INTO staff_resolutions (kind, item_id, note, resolved_by, resolved_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, item_id) DO NOTHING",
+            )
+            .bind(kind.as_str())
+            .bind(id)
+            .bind(note)
+            .bind(&audit.actor.email)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        } == 1;
+        if changed {
+            write_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Sends a parked receipt again from now, its tries counted afresh (the donor's address
+    /// was corrected, the mail server fixed). `false` if it is not parked.
+    pub async fn retry_parked_receipt(
+        &self,
+        id: &str,
+        now: i64,
+        audit: &AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $1, \
+             claim = NULL, claimed_until = NULL WHERE id = $2 AND failed_at IS NOT NULL \
+             AND sent_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            write_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}
