@@ -26,52 +26,75 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{Element, Event, HtmlElement, HtmlInputElement};
 
+    use crate::domain::donation::PaymentMethod;
     use crate::domain::fees::FeeRate;
+    use crate::domain::form::inputs;
     use crate::domain::form::{DonationForm, Field, FieldError, GivingRules};
     use crate::domain::money::{AmountLimits, Currency};
     use crate::islands::on;
 
-    /// The fields the donor can correct, with their error element and their input.
-    const FIELDS: [(Field, &str, &str); 14] = [
-        (Field::Frequency, "frequency-error", "donate-frequency"),
-        (Field::Amount, "amount-error", "donate-custom-amount"),
-        (Field::Email, "email-error", "donate-email"),
-        (Field::Name, "name-error", "donate-name"),
-        (Field::Receipt, "receipt-error", "donate-receipt"),
-        (
-            Field::ReceiptName,
-            "receipt-name-error",
-            "donate-receipt-name",
-        ),
-        (Field::PaymentMethod, "method-error", "donate-method"),
-        (
-            Field::CompanyName,
-            "company-name-error",
-            "donate-company-name",
-        ),
-        (
-            Field::CompanyRegistration,
-            "company-registration-error",
-            "donate-company-registration",
-        ),
-        (Field::Tribute, "tribute-error", "donate-tribute"),
-        (
-            Field::HonoreeName,
-            "honoree-name-error",
-            "donate-honoree-name",
-        ),
-        (
-            Field::TributeMessage,
-            "tribute-message-error",
-            "donate-tribute-message",
-        ),
-        (Field::NotifyName, "notify-name-error", "donate-notify-name"),
-        (
-            Field::NotifyEmail,
-            "notify-email-error",
-            "donate-notify-email",
-        ),
+    /// The fields the donor can correct (the token and the currency are the page's own), with
+    /// their input's id and error element (their [`Field::input`]).
+    const FIELDS: [(Field, &str, Option<&str>); 14] = shown_at([
+        Field::Frequency,
+        Field::Amount,
+        Field::Email,
+        Field::Name,
+        Field::Receipt,
+        Field::ReceiptName,
+        Field::PaymentMethod,
+        Field::CompanyName,
+        Field::CompanyRegistration,
+        Field::Tribute,
+        Field::HonoreeName,
+        Field::TributeMessage,
+        Field::NotifyName,
+        Field::NotifyEmail,
+    ]);
+
+    /// Where each field's problems are shown, looked up at compile time: the island carries
+    /// the ids it needs and nothing more of the form's inputs.
+    const fn shown_at<const N: usize>(
+        fields: [Field; N],
+    ) -> [(Field, &'static str, Option<&'static str>); N] {
+        let mut shown = [(Field::Token, "", None); N];
+        let mut i = 0;
+        while i < N {
+            let input = fields[i].input();
+            shown[i] = (fields[i], input.id, input.error_id);
+            i += 1;
+        }
+        shown
+    }
+
+    /// The fields to check again when an input changes: its own, and those whose answer
+    /// depends on it (the receipt's name on the choice of receipt, and so on).
+    const RECHECK: [(&str, &[Field]); 15] = [
+        (inputs::AMOUNT.name, &[Field::Amount]),
+        (inputs::CUSTOM_AMOUNT.name, &[Field::Amount]),
+        (inputs::EMAIL.name, &[Field::Email]),
+        (inputs::NAME.name, &[Field::Name]),
+        (inputs::RECEIPT.name, RECEIPT_FIELDS),
+        (inputs::RECEIPT_NAME.name, RECEIPT_FIELDS),
+        (inputs::COMPANY_NAME.name, RECEIPT_FIELDS),
+        (inputs::COMPANY_REGISTRATION.name, RECEIPT_FIELDS),
+        (inputs::FREQUENCY.name, &[Field::Frequency]),
+        (inputs::TRIBUTE.name, TRIBUTE_FIELDS),
+        (inputs::HONOREE_NAME.name, TRIBUTE_FIELDS),
+        (inputs::TRIBUTE_MESSAGE.name, TRIBUTE_FIELDS),
+        (inputs::NOTIFY.name, NOTIFY_FIELDS),
+        (inputs::NOTIFY_NAME.name, NOTIFY_FIELDS),
+        (inputs::NOTIFY_EMAIL.name, NOTIFY_FIELDS),
     ];
+    const RECEIPT_FIELDS: &[Field] = &[
+        Field::Receipt,
+        Field::ReceiptName,
+        Field::Name,
+        Field::CompanyName,
+        Field::CompanyRegistration,
+    ];
+    const TRIBUTE_FIELDS: &[Field] = &[Field::Tribute, Field::HonoreeName, Field::TributeMessage];
+    const NOTIFY_FIELDS: &[Field] = &[Field::NotifyName, Field::NotifyEmail];
 
     pub fn enhance(root: &Element) {
         let Some(form) = root.query_selector("form.donation-form").ok().flatten() else {
@@ -101,12 +124,12 @@ mod browser {
             // The token is the server's business (a shared page's form carries it in a cookie).
             if let Some(first) = errors.iter().find(|e| e.field != Field::Token) {
                 event.prevent_default();
-                if let Some((_, _, input)) = FIELDS.iter().find(|(f, _, _)| *f == first.field) {
+                if let Some((_, input, _)) = FIELDS.iter().find(|(f, _, _)| *f == first.field) {
                     focus(&target_form, input);
                 }
             } else {
                 submitting_now.set(true);
-                if let Some(button) = by_id(&target_form, "donate-submit") {
+                if let Some(button) = by_id(&target_form, inputs::SUBMIT_ID) {
                     let _ = button.set_attribute("aria-disabled", "true");
                 }
             }
@@ -118,7 +141,7 @@ mod browser {
         let restored = submitting.clone();
         on(&leptos::prelude::window(), "pageshow", move |_: Event| {
             restored.set(false);
-            if let Some(button) = by_id(&target_form, "donate-submit") {
+            if let Some(button) = by_id(&target_form, inputs::SUBMIT_ID) {
                 let _ = button.remove_attribute("aria-disabled");
             }
         });
@@ -129,26 +152,10 @@ mod browser {
             let Some(name) = input_name(&event) else {
                 return;
             };
-            let fields: &[Field] = match name.as_str() {
-                "amount" | "custom_amount" => &[Field::Amount],
-                "email" => &[Field::Email],
-                "name" => &[Field::Name],
-                "receipt" | "receipt_name" | "company_name" | "company_registration" => &[
-                    Field::Receipt,
-                    Field::ReceiptName,
-                    Field::Name,
-                    Field::CompanyName,
-                    Field::CompanyRegistration,
-                ],
-                "frequency" => &[Field::Frequency],
-                "tribute" | "honoree_name" | "tribute_message" => {
-                    &[Field::Tribute, Field::HonoreeName, Field::TributeMessage]
-                }
-                "notify" | "notify_name" | "notify_email" => {
-                    &[Field::NotifyName, Field::NotifyEmail]
-                }
-                _ => &[],
-            };
+            let fields = RECHECK
+                .iter()
+                .find(|(input, _)| *input == name)
+                .map_or(&[][..], |(_, fields)| fields);
             let mut touched = touched_fields.borrow_mut();
             for field in fields {
                 if !touched.contains(field) {
@@ -166,8 +173,8 @@ mod browser {
         let target_form = form.clone();
         let touched_fields = touched.clone();
         on(&form, "input", move |event: Event| {
-            if input_name(&event).as_deref() == Some("custom_amount") {
-                if let Some(other) = by_id(&target_form, "donate-amount-other")
+            if input_name(&event).as_deref() == Some(inputs::CUSTOM_AMOUNT.name) {
+                if let Some(other) = by_id(&target_form, inputs::OTHER_AMOUNT_ID)
                     .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
                 {
                     other.set_checked(true);
@@ -185,7 +192,7 @@ mod browser {
     fn rules_of(form: &Element) -> Option<GivingRules> {
         let number = |name: &str| form.get_attribute(name)?.parse::<u64>().ok();
         Some(GivingRules {
-            currency: Currency::from_code(&value(form, "input[name=currency]"))?,
+            currency: Currency::from_code(&value(form, inputs::CURRENCY.name, ""))?,
             limits: AmountLimits {
                 min_minor: number("data-min-minor")?,
                 max_minor: number("data-max-minor")?,
@@ -201,12 +208,13 @@ mod browser {
     /// The fee "cover the fee" adds to the amount now chosen (blank while it does not parse);
     /// the box goes away while a transfer, which costs nothing, is chosen.
     fn show_fee(form: &Element, rules: GivingRules) {
-        if let Some(figure) = by_id(form, "fee-figure") {
+        if let Some(figure) = by_id(form, inputs::FEE_FIGURE_ID) {
             let fee = read(form).fee_preview(rules).map(|fee| fee.to_string());
             figure.set_text_content(Some(fee.as_deref().unwrap_or("")));
         }
         if let Ok(Some(block)) = form.query_selector(".cover-fee") {
-            let transfer = value(form, "input[name=payment_method]:checked") == "offline";
+            let transfer = value(form, inputs::PAYMENT_METHOD.name, CHECKED)
+                == PaymentMethod::Offline.as_str();
             let _ = if transfer {
                 block.set_attribute("hidden", "")
             } else {
@@ -220,37 +228,35 @@ mod browser {
     }
 
     fn read(form: &Element) -> DonationForm {
+        let text = |name: &str| value(form, name, "");
+        let choice = |name: &str| value(form, name, CHECKED);
         let ticked = |name: &str| {
-            form.query_selector(&format!("input[name={name}]"))
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-                .is_some_and(|input| input.checked())
-                .then(|| "yes".to_string())
+            let checked = named(form, "input", name, CHECKED).is_some();
+            checked.then(|| "yes".to_string())
         };
         DonationForm {
-            frequency: value(form, "input[name=frequency]:checked"),
-            amount: value(form, "input[name=amount]:checked"),
-            custom_amount: value(form, "input[name=custom_amount]"),
-            currency: value(form, "input[name=currency]"),
-            email: value(form, "input[name=email]"),
-            name: value(form, "input[name=name]"),
-            receipt: value(form, "input[name=receipt]:checked"),
-            receipt_name: value(form, "input[name=receipt_name]"),
-            marketing: ticked("marketing"),
-            cover_fee: ticked("cover_fee"),
-            tribute: value(form, "input[name=tribute]:checked"),
-            honoree_name: value(form, "input[name=honoree_name]"),
-            tribute_message: text_area(form, "textarea[name=tribute_message]"),
-            notify: ticked("notify"),
-            notify_name: value(form, "input[name=notify_name]"),
-            notify_email: value(form, "input[name=notify_email]"),
-            notify_amount: ticked("notify_amount"),
-            company_name: value(form, "input[name=company_name]"),
-            company_registration: value(form, "input[name=company_registration]"),
-            token: value(form, "input[name=token]"),
-            referral: value(form, "input[name=referral]"),
-            payment_method: value(form, "input[name=payment_method]:checked"),
+            frequency: choice(inputs::FREQUENCY.name),
+            amount: choice(inputs::AMOUNT.name),
+            custom_amount: text(inputs::CUSTOM_AMOUNT.name),
+            currency: text(inputs::CURRENCY.name),
+            email: text(inputs::EMAIL.name),
+            name: text(inputs::NAME.name),
+            receipt: choice(inputs::RECEIPT.name),
+            receipt_name: text(inputs::RECEIPT_NAME.name),
+            marketing: ticked(inputs::MARKETING.name),
+            cover_fee: ticked(inputs::COVER_FEE.name),
+            tribute: choice(inputs::TRIBUTE.name),
+            honoree_name: text(inputs::HONOREE_NAME.name),
+            tribute_message: text_area(form, inputs::TRIBUTE_MESSAGE.name),
+            notify: ticked(inputs::NOTIFY.name),
+            notify_name: text(inputs::NOTIFY_NAME.name),
+            notify_email: text(inputs::NOTIFY_EMAIL.name),
+            notify_amount: ticked(inputs::NOTIFY_AMOUNT.name),
+            company_name: text(inputs::COMPANY_NAME.name),
+            company_registration: text(inputs::COMPANY_REGISTRATION.name),
+            token: text(inputs::TOKEN.name),
+            referral: value(form, inputs::hidden::REFERRAL, ""),
+            payment_method: choice(inputs::PAYMENT_METHOD.name),
             // Only the server reads these.
             ..DonationForm::default()
         }
@@ -258,7 +264,7 @@ mod browser {
 
     /// Writes each field's message (or clears it) for the fields `visible` lets through.
     fn show(form: &Element, errors: &[FieldError], visible: impl Fn(Field) -> bool) {
-        for (field, error_id, input_id) in FIELDS {
+        for (field, input_id, error_id) in FIELDS {
             if !visible(field) {
                 continue;
             }
@@ -272,7 +278,7 @@ mod browser {
                 .flatten()
                 .and_then(|element| element.text_content())
             });
-            if let Some(element) = by_id(form, error_id) {
+            if let Some(element) = error_id.and_then(|id| by_id(form, id)) {
                 element.set_text_content(message.as_deref());
             }
             if let Some(input) = by_id(form, input_id) {
@@ -284,19 +290,27 @@ mod browser {
         }
     }
 
-    fn value(form: &Element, selector: &str) -> String {
-        form.query_selector(selector)
+    /// The selector suffix of a group's chosen radio button (or a ticked box).
+    const CHECKED: &str = ":checked";
+
+    /// The form's `tag` named `name`, narrowed by `state` (`""` or [`CHECKED`]).
+    fn named(form: &Element, tag: &str, name: &str, state: &str) -> Option<Element> {
+        form.query_selector(&format!("{tag}[name={name}]{state}"))
             .ok()
             .flatten()
+    }
+
+    /// What the input named `name` holds: its text, or with [`CHECKED`] the chosen radio
+    /// button's value.
+    fn value(form: &Element, name: &str, state: &str) -> String {
+        named(form, "input", name, state)
             .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
             .map(|input| input.value())
             .unwrap_or_default()
     }
 
-    fn text_area(form: &Element, selector: &str) -> String {
-        form.query_selector(selector)
-            .ok()
-            .flatten()
+    fn text_area(form: &Element, name: &str) -> String {
+        named(form, "textarea", name, "")
             .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
             .map(|area| area.value())
             .unwrap_or_default()

@@ -4,49 +4,53 @@
 use leptos::prelude::*;
 
 use crate::content::Content;
+use crate::domain::form::inputs::{self, Input};
 use crate::domain::form::DonationForm;
 use crate::i18n::{fill, Messages};
 
+/// The `aria-describedby` of an input or a group: its hint (when shown) and its error element.
+pub fn described_by(
+    hint_id: Option<&'static str>,
+    error_id: Option<&'static str>,
+) -> Option<String> {
+    match (hint_id, error_id) {
+        (Some(hint), Some(error)) => Some(format!("{hint} {error}")),
+        (one, other) => one.or(other).map(str::to_string),
+    }
+}
+
 /// A labelled text input with its optional hint and its error, tied together for screen
-/// readers (`aria-describedby`) and marked invalid when the error is present. The hint and error
-/// elements' ids are the field's `name` (dashed) with `-hint` and `-error`, as the island expects.
+/// readers (`aria-describedby`) and marked invalid when the error is present. Its name, id,
+/// hint and error ids and its `maxlength` are the [`Input`]'s, as the island expects.
 #[component]
 pub fn TextField(
-    id: &'static str,
-    name: &'static str,
+    input: Input,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] required: bool,
     autocomplete: &'static str,
-    max_length: u32,
     label: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     value: String,
     error: Option<String>,
 ) -> impl IntoView {
-    let stem = name.replace('_', "-");
-    let hint_id = format!("{stem}-hint");
-    let error_id = format!("{stem}-error");
-    let described_by = match hint {
-        Some(_) => format!("{hint_id} {error_id}"),
-        None => error_id.clone(),
-    };
+    let hint = hint.zip(input.hint_id);
     let invalid = error.is_some().then_some("true");
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=input.id>{label}</label>
             <input
                 type=input_type
-                id=id
-                name=name
+                id=input.id
+                name=input.name
                 autocomplete=autocomplete
                 required=required
-                maxlength=max_length.to_string()
+                maxlength=input.max_length.map(|length| length.to_string())
                 value=value
-                aria-describedby=described_by
+                aria-describedby=described_by(hint.map(|(_, id)| id), input.error_id)
                 aria-invalid=invalid
             />
-            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            <p class="field-error" id=error_id aria-live="polite">{error}</p>
+            {hint.map(|(hint, id)| view! { <p class="hint" id=id>{hint}</p> })}
+            <p class="field-error" id=input.error_id aria-live="polite">{error}</p>
         </div>
     }
 }
@@ -55,21 +59,17 @@ pub fn TextField(
 pub type Choice = (&'static str, &'static str, Option<&'static str>);
 
 /// A group's radio buttons, each a labelled choice with an optional hint. The first option's
-/// id is the group's own (`id_base`), which error messages link to; the others add their value.
-pub fn radio_choices(
-    name: &'static str,
-    id_base: &'static str,
-    chosen: &str,
-    options: Vec<Choice>,
-) -> impl IntoView {
+/// id is the group's own (`input.id`), which error messages link to; the others add their value.
+pub fn radio_choices(input: Input, chosen: &str, options: Vec<Choice>) -> impl IntoView {
+    let name = input.name;
     options
         .into_iter()
         .enumerate()
         .map(|(i, (value, label, hint))| {
             let id = if i == 0 {
-                id_base.to_string()
+                input.id.to_string()
             } else {
-                format!("{id_base}-{value}")
+                format!("{}-{value}", input.id)
             };
             let label_for = id.clone();
             let hint = hint.map(|hint| view! { <span class="choice-hint">{hint}</span> });
@@ -83,21 +83,21 @@ pub fn radio_choices(
         .collect_view()
 }
 
-/// A fieldset of radio choices with its legend and its error.
+/// A fieldset of radio choices with its legend and its error (the group's [`Input`]'s).
 #[component]
 pub fn ChoiceGroup(
     legend: &'static str,
     /// `choice-row` (side by side) or `choice-column`.
     layout: &'static str,
-    error_id: &'static str,
+    input: Input,
     error: Option<String>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <fieldset class="choices" aria-describedby=error_id>
+        <fieldset class="choices" aria-describedby=input.error_id>
             <legend>{legend}</legend>
             <div class=layout>{children()}</div>
-            <p class="field-error" id=error_id aria-live="polite">{error}</p>
+            <p class="field-error" id=input.error_id aria-live="polite">{error}</p>
         </fieldset>
     }
 }
@@ -126,15 +126,15 @@ pub fn AmountChoices(
         .map(|(i, preset)| {
             let value = major_units(preset.amount_minor_units);
             let id = if i == 0 {
-                "donate-amount".to_string()
+                inputs::AMOUNT.id.to_string()
             } else {
-                format!("donate-amount-{value}")
+                format!("{}-{value}", inputs::AMOUNT.id)
             };
             let checked = form.amount == value;
             let label_for = id.clone();
             view! {
                 <label class="amount-option" for=label_for>
-                    <input type="radio" name="amount" id=id value=value checked=checked/>
+                    <input type="radio" name=inputs::AMOUNT.name id=id value=value checked=checked/>
                     <span class="amount-figure">
                         {content.money(preset.amount_minor_units).to_string()}
                     </span>
@@ -152,16 +152,17 @@ pub fn AmountChoices(
     );
     let other_checked = form.amount == DonationForm::OTHER_AMOUNT;
     let invalid = error.is_some().then_some("true");
+    let (amount, custom) = (inputs::AMOUNT, inputs::CUSTOM_AMOUNT);
     view! {
-        <fieldset class="amounts" aria-describedby="amount-hint amount-error">
+        <fieldset class="amounts" aria-describedby=described_by(amount.hint_id, amount.error_id)>
             <legend>{m.form_amount_legend}</legend>
             <div class="amount-grid">
                 {presets}
-                <label class="amount-option amount-other" for="donate-amount-other">
+                <label class="amount-option amount-other" for=inputs::OTHER_AMOUNT_ID>
                     <input
                         type="radio"
-                        name="amount"
-                        id="donate-amount-other"
+                        name=amount.name
+                        id=inputs::OTHER_AMOUNT_ID
                         value=DonationForm::OTHER_AMOUNT
                         checked=other_checked
                     />
@@ -169,25 +170,73 @@ pub fn AmountChoices(
                 </label>
             </div>
             <div class="field">
-                <label for="donate-custom-amount">
+                <label for=custom.id>
                     {fill(m.form_custom_amount_label, &[("currency", currency.code())])}
                 </label>
                 <div class="money-input">
                     <span class="money-symbol" aria-hidden="true">{currency.symbol()}</span>
                     <input
                         type="text"
-                        id="donate-custom-amount"
-                        name="custom_amount"
+                        id=custom.id
+                        name=custom.name
                         inputmode="decimal"
                         autocomplete="off"
                         value=form.custom_amount.clone()
-                        aria-describedby="amount-hint amount-error"
+                        aria-describedby=described_by(custom.hint_id, custom.error_id)
                         aria-invalid=invalid
                     />
                 </div>
-                <p class="hint" id="amount-hint">{limits_hint}</p>
-                <p class="field-error" id="amount-error" aria-live="polite">{error}</p>
+                <p class="hint" id=custom.hint_id>{limits_hint}</p>
+                <p class="field-error" id=custom.error_id aria-live="polite">{error}</p>
             </div>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_field_ties_its_hint_and_error_to_the_input() {
+        let html = view! {
+            <TextField
+                input=inputs::EMAIL
+                input_type="email"
+                autocomplete="email"
+                label="Email"
+                hint="For the receipt"
+                value=String::new()
+                error=Some("Enter an email address".to_string())
+            />
+        }
+        .to_html();
+        for expected in [
+            r#"id="donate-email" name="email""#,
+            r#"maxlength="254""#,
+            r#"aria-describedby="email-hint email-error" aria-invalid="true""#,
+            r#"<p id="email-hint" class="hint">For the receipt</p>"#,
+            r#"<p id="email-error" aria-live="polite" class="field-error">Enter an email address</p>"#,
+        ] {
+            assert!(html.contains(expected), "{expected} in {html}");
+        }
+    }
+
+    #[test]
+    fn a_group_of_choices_names_its_buttons_after_the_first() {
+        let html = view! {
+            <ChoiceGroup legend="Receipt" layout="choice-column" input=inputs::PAYMENT_METHOD error=None>
+                {radio_choices(inputs::PAYMENT_METHOD, "offline", vec![("card", "Card", None), ("offline", "Transfer", None)])}
+            </ChoiceGroup>
+        }
+        .to_html();
+        for expected in [
+            r#"aria-describedby="method-error""#,
+            r#"name="payment_method" id="donate-method" value="card""#,
+            r#"name="payment_method" id="donate-method-offline" value="offline" checked"#,
+            r#"id="method-error""#,
+        ] {
+            assert!(html.contains(expected), "{expected} in {html}");
+        }
     }
 }

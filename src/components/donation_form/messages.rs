@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::content::Content;
 use crate::domain::donor::{EmailError, NameError};
-use crate::domain::form::{Field, FieldError, Problem};
+use crate::domain::form::{FieldError, Problem};
 use crate::domain::money::{AmountError, AmountLimits};
 use crate::domain::tribute::MessageError;
 use crate::i18n::{fill, Messages};
@@ -64,27 +64,6 @@ pub fn problem_message(m: &Messages, problem: Problem, content: &Content) -> Str
     fill(template, &[("min", &min), ("max", &max)])
 }
 
-/// The id of the element a field's error is linked to (and focused from the error summary).
-pub fn field_id(field: Field) -> &'static str {
-    match field {
-        Field::Frequency => "donate-frequency",
-        Field::Amount | Field::Currency => "donate-amount",
-        Field::Email => "donate-email",
-        Field::Name => "donate-name",
-        Field::Receipt => "donate-receipt",
-        Field::ReceiptName => "donate-receipt-name",
-        Field::PaymentMethod => "donate-method",
-        Field::Token => "donate-submit",
-        Field::Tribute => "donate-tribute",
-        Field::HonoreeName => "donate-honoree-name",
-        Field::TributeMessage => "donate-tribute-message",
-        Field::NotifyName => "donate-notify-name",
-        Field::NotifyEmail => "donate-notify-email",
-        Field::CompanyName => "donate-company-name",
-        Field::CompanyRegistration => "donate-company-registration",
-    }
-}
-
 /// Every message the browser may need, keyed by problem code (see the island), hidden. The
 /// quick form (`full` false) has no tribute or company fields, so needs none of their messages.
 #[component]
@@ -136,7 +115,7 @@ pub fn ErrorSummary(
         .iter()
         .map(|error| {
             let message = problem_message(m, error.problem, &content);
-            view! { <li><a href=format!("#{}", field_id(error.field))>{message}</a></li> }
+            view! { <li><a href=format!("#{}", error.field.input().id)>{message}</a></li> }
         })
         .collect_view();
     Some(view! {

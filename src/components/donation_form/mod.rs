@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use crate::content::Content;
 use crate::domain::donation::{Donation, Frequency, PaymentMethod};
 use crate::domain::donor::Receipt;
+use crate::domain::form::inputs::{self, hidden};
 use crate::domain::form::{DonationForm, Field, FieldError, GivingRules, Problem};
 use crate::domain::identifiers::{FormToken, ReferralCode};
 use crate::domain::money::parse_amount;
@@ -22,7 +23,7 @@ use crate::i18n::{fill, t, Messages};
 use crate::islands::DonationEnhancer;
 use crate::paths;
 use crate::server::state::AppState;
-use fields::{major_units, radio_choices, AmountChoices, ChoiceGroup, TextField};
+use fields::{described_by, major_units, radio_choices, AmountChoices, ChoiceGroup, TextField};
 use messages::{ErrorSummary, HiddenMessages};
 use previous::PreviousGift;
 
@@ -160,8 +161,7 @@ pub fn DonationWidget(
     } = state.clone();
 
     let frequency_options = radio_choices(
-        "frequency",
-        "donate-frequency",
+        inputs::FREQUENCY,
         &form.frequency,
         Frequency::ALL
             .into_iter()
@@ -182,23 +182,19 @@ pub fn DonationWidget(
         receipts.push((Receipt::COMPANY, m.form_receipt_company, None));
     }
     receipts.push((Receipt::NONE, m.form_receipt_none, None));
-    let receipt_options = radio_choices("receipt", "donate-receipt", &form.receipt, receipts);
+    let receipt_options = radio_choices(inputs::RECEIPT, &form.receipt, receipts);
     let company_fields = (!quick).then(|| {
         view! {
             <TextField
-                id="donate-company-name"
-                name="company_name"
+                input=inputs::COMPANY_NAME
                 autocomplete="organization"
-                max_length=100
                 label=m.form_company_name_label
                 value=form.company_name.clone()
                 error=error_text(Field::CompanyName)
             />
             <TextField
-                id="donate-company-registration"
-                name="company_registration"
+                input=inputs::COMPANY_REGISTRATION
                 autocomplete="off"
-                max_length=24
                 label=m.form_company_registration_label
                 value=form.company_registration.clone()
                 error=error_text(Field::CompanyRegistration)
@@ -212,11 +208,11 @@ pub fn DonationWidget(
     // Where the gift came from, when this rendering knows (a story page, an embed, a link's
     // tags): the server also fills them from the visit's cookie.
     let attribution = [
-        ("story", &form.story),
-        ("partner", &form.partner),
-        ("utm_source", &form.utm_source),
-        ("utm_medium", &form.utm_medium),
-        ("utm_campaign", &form.utm_campaign),
+        (hidden::STORY, &form.story),
+        (hidden::PARTNER, &form.partner),
+        (hidden::UTM_SOURCE, &form.utm_source),
+        (hidden::UTM_MEDIUM, &form.utm_medium),
+        (hidden::UTM_CAMPAIGN, &form.utm_campaign),
     ]
     .into_iter()
     .filter(|(_, value)| !value.is_empty())
@@ -227,7 +223,7 @@ pub fn DonationWidget(
     let method = form.payment_method.clone();
     let method_choice = if rules.card_payments {
         view! {
-            <ChoiceGroup legend=m.form_method_legend layout="choice-column" error_id="method-error" error=method_error>
+            <ChoiceGroup legend=m.form_method_legend layout="choice-column" input=inputs::PAYMENT_METHOD error=method_error>
                 {method_options(m, &method)}
             </ChoiceGroup>
         }
@@ -244,6 +240,7 @@ pub fn DonationWidget(
     let name_error = error_text(Field::Name);
     let receipt_error = error_text(Field::Receipt);
     let token_error = error_text(Field::Token);
+    let receipt = inputs::RECEIPT;
 
     view! {
         {previous.map(|gift| view! { <PreviousGift locale gift/> })}
@@ -262,13 +259,13 @@ pub fn DonationWidget(
             >
                 <HiddenMessages m content=content.clone() full=!quick/>
                 <ErrorSummary m content=content.clone() errors problem/>
-                <input type="hidden" name="token" value=form.token.clone()/>
-                <input type="hidden" name="shown" value=form.shown.clone()/>
-                <input type="hidden" name="currency" value=currency.code()/>
-                <input type="hidden" name="referral" value=form.referral.clone()/>
+                <input type="hidden" name=inputs::TOKEN.name value=form.token.clone()/>
+                <input type="hidden" name=hidden::SHOWN value=form.shown.clone()/>
+                <input type="hidden" name=inputs::CURRENCY.name value=currency.code()/>
+                <input type="hidden" name=hidden::REFERRAL value=form.referral.clone()/>
                 {attribution}
 
-                <ChoiceGroup legend=m.form_frequency_legend layout="choice-row" error_id="frequency-error" error=frequency_error>
+                <ChoiceGroup legend=m.form_frequency_legend layout="choice-row" input=inputs::FREQUENCY error=frequency_error>
                     {frequency_options}
                 </ChoiceGroup>
 
@@ -276,38 +273,32 @@ pub fn DonationWidget(
                 {cover_fee}
 
                 <TextField
-                    id="donate-email"
-                    name="email"
+                    input=inputs::EMAIL
                     input_type="email"
                     required=true
                     autocomplete="email"
-                    max_length=254
                     label=m.form_email_label
                     hint=m.form_email_hint
                     value=form.email.clone()
                     error=email_error
                 />
                 <TextField
-                    id="donate-name"
-                    name="name"
+                    input=inputs::NAME
                     autocomplete="name"
-                    max_length=100
                     label=m.form_name_label
                     hint=m.form_name_hint
                     value=form.name.clone()
                     error=name_error
                 />
 
-                <fieldset class="choices" aria-describedby="receipt-hint receipt-error">
+                <fieldset class="choices" aria-describedby=described_by(receipt.hint_id, receipt.error_id)>
                     <legend>{m.form_receipt_legend}</legend>
-                    <p class="hint" id="receipt-hint">{m.form_receipt_hint}</p>
+                    <p class="hint" id=receipt.hint_id>{m.form_receipt_hint}</p>
                     <div class="choice-column">{receipt_options}</div>
-                    <p class="field-error" id="receipt-error" aria-live="polite">{receipt_error}</p>
+                    <p class="field-error" id=receipt.error_id aria-live="polite">{receipt_error}</p>
                     <TextField
-                        id="donate-receipt-name"
-                        name="receipt_name"
+                        input=inputs::RECEIPT_NAME
                         autocomplete="off"
-                        max_length=100
                         label=m.form_receipt_name_label
                         value=form.receipt_name.clone()
                         error=receipt_name_error
@@ -320,12 +311,12 @@ pub fn DonationWidget(
                 <div class="field checkbox">
                     <input
                         type="checkbox"
-                        id="donate-marketing"
-                        name="marketing"
+                        id=inputs::MARKETING.id
+                        name=inputs::MARKETING.name
                         value="yes"
                         checked=form.marketing.is_some()
                     />
-                    <label for="donate-marketing">{m.form_marketing_label}</label>
+                    <label for=inputs::MARKETING.id>{m.form_marketing_label}</label>
                 </div>
 
                 {method_choice}
@@ -337,12 +328,12 @@ pub fn DonationWidget(
 
                 // People never see this field; programs that fill every field do.
                 <div class="trap" aria-hidden="true">
-                    <label for="donate-homepage">{m.form_trap_label}</label>
-                    <input type="text" id="donate-homepage" name="homepage" tabindex="-1" autocomplete="off" value=""/>
+                    <label for=inputs::HOMEPAGE.id>{m.form_trap_label}</label>
+                    <input type="text" id=inputs::HOMEPAGE.id name=inputs::HOMEPAGE.name tabindex="-1" autocomplete="off" value=""/>
                 </div>
 
-                <button type="submit" class="button" id="donate-submit">{m.form_submit}</button>
-                <p class="field-error" id="token-error" aria-live="polite">{token_error}</p>
+                <button type="submit" class="button" id=inputs::SUBMIT_ID>{m.form_submit}</button>
+                <p class="field-error" id=inputs::TOKEN.error_id aria-live="polite">{token_error}</p>
             </form>
         </DonationEnhancer>
     }
@@ -368,18 +359,19 @@ fn cover_fee_field(
         m.form_cover_fee_hint,
         &[("rate", &rules.card_fee.describe(rules.currency))],
     );
+    let input = inputs::COVER_FEE;
     view! {
         <div class="field checkbox cover-fee">
             <input
                 type="checkbox"
-                id="donate-cover-fee"
-                name="cover_fee"
+                id=input.id
+                name=input.name
                 value="yes"
                 checked=form.cover_fee.is_some()
-                aria-describedby="cover-fee-hint"
+                aria-describedby=input.hint_id
             />
-            <label for="donate-cover-fee">{before}<strong id="fee-figure">{fee}</strong>{after}</label>
-            <p class="hint" id="cover-fee-hint">{rate}</p>
+            <label for=input.id>{before}<strong id=inputs::FEE_FIGURE_ID>{fee}</strong>{after}</label>
+            <p class="hint" id=input.hint_id>{rate}</p>
         </div>
     }
 }
@@ -403,60 +395,59 @@ fn tribute_fields(
     let open = !chosen.is_empty();
     let message_error = error_text(Field::TributeMessage);
     let message_invalid = message_error.is_some().then_some("true");
+    let (message, notify, notify_amount) = (
+        inputs::TRIBUTE_MESSAGE,
+        inputs::NOTIFY,
+        inputs::NOTIFY_AMOUNT,
+    );
     view! {
         <details class="extra" open=open>
             <summary>{m.form_tribute_summary}</summary>
-            <ChoiceGroup legend=m.form_tribute_legend layout="choice-column" error_id="tribute-error" error=error_text(Field::Tribute)>
-                {radio_choices("tribute", "donate-tribute", &chosen, kinds)}
+            <ChoiceGroup legend=m.form_tribute_legend layout="choice-column" input=inputs::TRIBUTE error=error_text(Field::Tribute)>
+                {radio_choices(inputs::TRIBUTE, &chosen, kinds)}
             </ChoiceGroup>
             <TextField
-                id="donate-honoree-name"
-                name="honoree_name"
+                input=inputs::HONOREE_NAME
                 autocomplete="off"
-                max_length=100
                 label=m.form_honoree_label
                 value=form.honoree_name.clone()
                 error=error_text(Field::HonoreeName)
             />
             <div class="field">
-                <label for="donate-tribute-message">{m.form_tribute_message_label}</label>
+                <label for=message.id>{m.form_tribute_message_label}</label>
                 <textarea
-                    id="donate-tribute-message"
-                    name="tribute_message"
+                    id=message.id
+                    name=message.name
                     rows="3"
-                    maxlength="500"
-                    aria-describedby="tribute-message-error"
+                    maxlength=message.max_length.map(|length| length.to_string())
+                    aria-describedby=message.error_id
                     aria-invalid=message_invalid
                 >{form.tribute_message.clone()}</textarea>
-                <p class="field-error" id="tribute-message-error" aria-live="polite">{message_error}</p>
+                <p class="field-error" id=message.error_id aria-live="polite">{message_error}</p>
             </div>
             <div class="field checkbox">
-                <input type="checkbox" id="donate-notify" name="notify" value="yes" checked=form.notify.is_some() aria-describedby="notify-hint"/>
-                <label for="donate-notify">{m.form_notify_label}</label>
-                <p class="hint" id="notify-hint">{m.form_notify_hint}</p>
+                <input type="checkbox" id=notify.id name=notify.name value="yes" checked=form.notify.is_some() aria-describedby=notify.hint_id/>
+                <label for=notify.id>{m.form_notify_label}</label>
+                <p class="hint" id=notify.hint_id>{m.form_notify_hint}</p>
             </div>
             <TextField
-                id="donate-notify-name"
-                name="notify_name"
+                input=inputs::NOTIFY_NAME
                 autocomplete="off"
-                max_length=100
                 label=m.form_notify_name_label
                 value=form.notify_name.clone()
                 error=error_text(Field::NotifyName)
             />
             <TextField
-                id="donate-notify-email"
-                name="notify_email"
+                input=inputs::NOTIFY_EMAIL
                 input_type="email"
                 autocomplete="off"
-                max_length=254
                 label=m.form_notify_email_label
                 value=form.notify_email.clone()
                 error=error_text(Field::NotifyEmail)
             />
             <div class="field checkbox">
-                <input type="checkbox" id="donate-notify-amount" name="notify_amount" value="yes" checked=form.notify_amount.is_some()/>
-                <label for="donate-notify-amount">{m.form_notify_amount_label}</label>
+                <input type="checkbox" id=notify_amount.id name=notify_amount.name value="yes" checked=form.notify_amount.is_some()/>
+                <label for=notify_amount.id>{m.form_notify_amount_label}</label>
             </div>
         </details>
     }
@@ -469,8 +460,7 @@ fn method_options(m: &'static Messages, chosen: &str) -> impl IntoView {
         other => other,
     };
     radio_choices(
-        "payment_method",
-        "donate-method",
+        inputs::PAYMENT_METHOD,
         chosen,
         PaymentMethod::ALL
             .into_iter()
