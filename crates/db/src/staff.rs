@@ -1,5 +1,5 @@
 //! Staff accounts, their roles' sign-in rules, and their sessions (the records the session
-//! layer keeps; see `server::staff::sessions`).
+//! layer keeps; see `server::sessions`).
 
 use super::audit::{write_audit, AuditEntry};
 use super::{Database, DbError, UnreadableRow};

@@ -21,6 +21,7 @@ pub mod reconciliation;
 pub mod records;
 pub mod referrals;
 pub mod retention;
+pub mod sessions;
 pub mod share_images;
 pub mod staff;
 pub mod state;

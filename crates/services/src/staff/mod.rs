@@ -3,7 +3,6 @@
 //! optional TOTP second factor that an admin can require for a role.
 
 pub mod password;
-pub mod sessions;
 pub mod totp;
 
 use std::net::IpAddr;
@@ -336,8 +335,11 @@ impl Staff {
     }
 
     /// Where staff sessions are kept (the session layer's store).
-    pub fn session_store(&self) -> sessions::DatabaseSessionStore {
-        sessions::DatabaseSessionStore::new(self.db.clone(), sharecare_db::SessionTable::Staff)
+    pub fn session_store(&self) -> crate::sessions::DatabaseSessionStore {
+        crate::sessions::DatabaseSessionStore::new(
+            self.db.clone(),
+            sharecare_db::SessionTable::Staff,
+        )
     }
 
     pub async fn write_audit(&self, entry: &AuditEntry) -> Result<(), DbError> {

@@ -8,12 +8,11 @@ use leptos::prelude::*;
 use crate::components::layout::Layout;
 use sharecare_content::i18n::{fill, t, Messages};
 use sharecare_content::paths::{self, Page};
-use sharecare_db::ConsentEvent;
 use sharecare_domain::donation::{Frequency, PaymentMethod};
 use sharecare_domain::donor::Receipt;
 use sharecare_domain::status::DonationStatus;
 use sharecare_domain::Locale;
-use sharecare_services::donors::GiftView;
+use sharecare_services::donors::{ConsentView, GiftView};
 use sharecare_services::receipts::documents::local_date;
 
 /// Where the signing-in stands.
@@ -131,7 +130,7 @@ pub struct MyGiftsData {
     pub csrf: String,
     pub gifts: Vec<GiftView>,
     pub consent: bool,
-    pub consent_history: Vec<ConsentEvent>,
+    pub consent_history: Vec<ConsentView>,
     /// Tax years with receipts (their starting years), newest first.
     pub tax_years: Vec<i64>,
     /// A fresh id for this page's change forms (a double submit is one request).
@@ -208,7 +207,6 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
         .iter()
         .map(|gift| {
             let d = &gift.donation;
-            let currency = d.amount.currency;
             let kind = if d.frequency == Frequency::Monthly {
                 fill(m.my_gift_monthly, &[("amount", &d.amount.to_string())])
             } else {
@@ -238,19 +236,12 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                 .payments
                 .iter()
                 .map(|payment| {
-                    let refunded = (payment.refunded_minor > 0).then(|| {
-                        fill(
-                            m.my_refunded,
-                            &[(
-                                "amount",
-                                &sharecare_domain::money::Money::new(payment.refunded_minor, currency).to_string(),
-                            )],
-                        )
-                    });
+                    let refunded = (payment.refunded.minor > 0)
+                        .then(|| fill(m.my_refunded, &[("amount", &payment.refunded.to_string())]));
                     view! {
                         <li>
                             {local_date(payment.paid_at, locale)} ": "
-                            {sharecare_domain::money::Money::new(payment.amount_minor, currency).to_string()}
+                            {payment.amount.to_string()}
                             {refunded.map(|text| format!(" ({text})"))}
                         </li>
                     }
@@ -262,9 +253,9 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                 .map(|receipt| {
                     let label = fill(
                         m.my_receipt_link,
-                        &[("number", &receipt.number_text()), ("amount", &receipt.amount.to_string())],
+                        &[("number", &receipt.number), ("amount", &receipt.amount.to_string())],
                     );
-                    if receipt.is_valid() {
+                    if receipt.valid {
                         view! { <li><a href=paths::my_receipt(locale, &receipt.id) download="">{label}</a></li> }.into_any()
                     } else {
                         view! { <li><del>{label}</del> " " {m.my_receipt_void}</li> }.into_any()
@@ -378,7 +369,7 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
         .consent_history
         .iter()
         .map(|event| {
-            let text = if event.consent == "given" {
+            let text = if event.given {
                 m.my_consent_given
             } else {
                 m.my_consent_withdrawn

@@ -1,6 +1,6 @@
 //! Pages for requests that could not be answered as asked, in the reader's language (the one
 //! in the URL if it names one, else the one their browser asks for): not found (404), and too
-//! many requests (429).
+//! many requests (429), and briefly unavailable (503).
 
 use leptos::prelude::*;
 
@@ -37,6 +37,23 @@ pub fn TooManyRequests(locale: Locale, minutes: u64) -> impl IntoView {
                 <div class="wrap">
                     <h1>{m.too_many_title}</h1>
                     <p>{body}</p>
+                    <p><a class="button" href=paths::home(locale)>{m.not_found_home}</a></p>
+                </div>
+            </section>
+        </Layout>
+    }
+}
+
+/// Something the site depends on failed for a moment: reload soon.
+#[component]
+pub fn Unavailable(locale: Locale) -> impl IntoView {
+    let m = t(locale);
+    view! {
+        <Layout locale page=Page::Home title=m.unavailable_title description=m.unavailable_body noindex=true>
+            <section class="not-found">
+                <div class="wrap">
+                    <h1>{m.unavailable_title}</h1>
+                    <p>{m.unavailable_body}</p>
                     <p><a class="button" href=paths::home(locale)>{m.not_found_home}</a></p>
                 </div>
             </section>

@@ -1,9 +1,14 @@
-//! The one error type handlers return. It logs its cause once, here, and shows the reader only
-//! safe text: a 404 becomes the not-found page in their language (see `site::not_found_page`),
-//! an outage a plain "try again" with `Retry-After`.
+//! The one error type handlers (and the donors' and staff's extractors) return. Every service's
+//! error converts into it with `?`; it keeps the whole source chain and logs it once, here,
+//! inside the request's span (so the line carries the request id), and shows the reader only
+//! safe text. Pages in the reader's language replace the plain bodies of a 404, a 429 and an
+//! outage (see `site::error_pages`, and `admin::guard::admin_headers` for the staff's language).
 
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// What went wrong underneath, kept whole for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Marks a response whose body a page in the reader's language replaces (see
 /// `site::error_pages`).
@@ -14,6 +19,8 @@ pub enum ErrorPage {
     TooMany {
         minutes: u64,
     },
+    /// Something we depend on failed: the reader may try again in a moment.
+    Unavailable,
 }
 
 #[derive(Debug)]
@@ -23,10 +30,10 @@ pub enum AppError {
     /// Something we depend on (the database, the payment service) failed; the reader may
     /// simply try again.
     Unavailable {
-        /// What the reader is told.
+        /// What the reader is told where no page in their language replaces it.
         message: &'static str,
-        /// What is logged.
-        cause: String,
+        /// What is logged, with its sources.
+        cause: Cause,
     },
     /// A body far larger than any form the site has.
     PayloadTooLarge,
@@ -34,6 +41,18 @@ pub enum AppError {
     SlowRequest,
     /// Over a rate limit (`Retry-After` says when to try again).
     TooMany(sharecare_services::limits::TooMany),
+    /// A page for signed-in readers only, asked for without signing in: to this address to
+    /// sign in (303).
+    SignInFirst(String),
+    /// Not signed in, for something that needs it (401), with what to tell the reader (may be
+    /// empty, as for the text below).
+    Unauthorized(&'static str),
+    /// Signed in, but not allowed: a form without its session's token, a role too low (403).
+    Forbidden(&'static str),
+    /// A body that cannot be read at all (400).
+    BadRequest,
+    /// A form that cannot be what any page sends (422).
+    Unprocessable(&'static str),
 }
 
 /// What a reader sees when the donation service briefly fails.
@@ -41,16 +60,47 @@ pub const DONATIONS_UNAVAILABLE: &str =
     "The donation service is briefly unavailable. Please reload this page in a moment.";
 
 impl AppError {
-    pub fn unavailable(message: &'static str, cause: impl std::fmt::Display) -> AppError {
+    /// An outage with its own text for the reader.
+    pub fn unavailable(message: &'static str, cause: impl Into<Cause>) -> AppError {
         AppError::Unavailable {
             message,
-            cause: cause.to_string(),
+            cause: cause.into(),
         }
     }
 
     /// The donation service failed (reading a gift, a status).
-    pub fn donations_unavailable(cause: impl std::fmt::Display) -> AppError {
+    pub fn donations_unavailable(cause: impl Into<Cause>) -> AppError {
         AppError::unavailable(DONATIONS_UNAVAILABLE, cause)
+    }
+}
+
+impl From<sharecare_db::DbError> for AppError {
+    fn from(error: sharecare_db::DbError) -> AppError {
+        AppError::donations_unavailable(error)
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> AppError {
+        AppError::donations_unavailable(error)
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(error: serde_json::Error) -> AppError {
+        AppError::donations_unavailable(error)
+    }
+}
+
+impl From<axum::Error> for AppError {
+    fn from(error: axum::Error) -> AppError {
+        AppError::donations_unavailable(error)
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> AppError {
+        AppError::donations_unavailable(error)
     }
 }
 
@@ -65,34 +115,56 @@ impl From<sharecare_services::limits::Refusal> for AppError {
     }
 }
 
+/// An error and its sources, outermost first, each once (a `transparent` wrapper repeats its
+/// inner error's text).
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let text = error.to_string();
+        if parts.last() != Some(&text) && !parts.last().is_some_and(|last| last.ends_with(&text)) {
+            parts.push(text);
+        }
+        next = error.source();
+    }
+    parts.join(": ")
+}
+
+fn marked(mut response: Response, page: ErrorPage) -> Response {
+    response.extensions_mut().insert(page);
+    response
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => {
-                let mut response = StatusCode::NOT_FOUND.into_response();
-                response.extensions_mut().insert(ErrorPage::NotFound);
-                response
+                marked(StatusCode::NOT_FOUND.into_response(), ErrorPage::NotFound)
             }
             AppError::TooMany(too_many) => {
                 let seconds = too_many.retry_after_seconds();
-                let mut response = (
+                let response = (
                     StatusCode::TOO_MANY_REQUESTS,
                     [(header::RETRY_AFTER, seconds.to_string())],
                 )
                     .into_response();
-                response.extensions_mut().insert(ErrorPage::TooMany {
-                    minutes: seconds.div_ceil(60),
-                });
-                response
+                marked(
+                    response,
+                    ErrorPage::TooMany {
+                        minutes: seconds.div_ceil(60),
+                    },
+                )
             }
             AppError::Unavailable { message, cause } => {
-                tracing::error!(%cause, "{message}");
-                (
+                // Logged here, once, inside the request's span (its id is on the line).
+                tracing::error!(cause = %chain(cause.as_ref()), "{message}");
+                let response = (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(header::RETRY_AFTER, "5")],
                     message,
                 )
-                    .into_response()
+                    .into_response();
+                marked(response, ErrorPage::Unavailable)
             }
             AppError::SlowRequest => (
                 StatusCode::REQUEST_TIMEOUT,
@@ -105,6 +177,40 @@ impl IntoResponse for AppError {
                 "This request is far larger than a donation form.",
             )
                 .into_response(),
+            AppError::SignInFirst(to) => Redirect::to(&to).into_response(),
+            AppError::Unauthorized(text) => (StatusCode::UNAUTHORIZED, text).into_response(),
+            AppError::Forbidden(text) => (StatusCode::FORBIDDEN, text).into_response(),
+            AppError::BadRequest => StatusCode::BAD_REQUEST.into_response(),
+            AppError::Unprocessable(text) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, text).into_response()
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the gift")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn the_chain_names_every_source_once() {
+        let error = Outer(std::io::Error::other("connection reset"));
+        assert_eq!(chain(&error), "cannot read the gift: connection reset");
+    }
+
+    #[test]
+    fn an_outage_says_when_to_try_again_and_keeps_its_cause() {
+        let error: AppError = sharecare_db::DbError::UnsupportedUrl("x".into()).into();
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        assert_eq!(
+            response.extensions().get::<ErrorPage>(),
+            Some(&ErrorPage::Unavailable)
+        );
     }
 }

@@ -290,8 +290,7 @@ pub async fn continue_checkout(
     let continued = state
         .donations
         .continue_payment(&reference, &key, locale)
-        .await
-        .map_err(AppError::donations_unavailable)?;
+        .await?;
     let page = |returned: Option<CheckoutReturn>,
                 donation: &sharecare_domain::donation::Donation| {
         let (reference, key) = (&donation.reference, &donation.access_key);
@@ -328,11 +327,22 @@ const GIFT_KEY_MAX_AGE_SECONDS: u32 = 90 * 24 * 3600;
 /// it, so no proxy or log ever sees it again. Without the right key it is a plain 404, the
 /// same as for a reference that does not exist.
 pub async fn thank_you(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    query: Result<Query<ThankYouQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = gift_page(state, path, query, headers).await.into_response();
+    donors_own_page(&mut response);
+    response
+}
+
+async fn gift_page(
     State(state): State<AppState>,
     Path((locale_code, reference)): Path<(String, String)>,
     query: Result<Query<ThankYouQuery>, QueryRejection>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, AppError> {
     let (key_in_address, checkout) = query
         .map(|Query(query)| (query.key, query.checkout))
         .unwrap_or_default();
@@ -343,10 +353,10 @@ pub async fn thank_you(
     } else {
         key_in_address.clone()
     };
-    let found = donors_gift(&state, &locale_code, &reference, &key).await;
+    let found = donors_gift(&state, &locale_code, &reference, &key).await?;
     let returned = CheckoutReturn::parse(&checkout);
-    let mut response = match found {
-        Ok(Some((locale, donation))) if !key_in_address.is_empty() => {
+    Ok(match found {
+        Some((locale, donation)) if !key_in_address.is_empty() => {
             let target = match returned {
                 Some(returned) => paths::gift_page_returning(locale, &donation.reference, returned),
                 None => paths::gift_page(locale, &donation.reference),
@@ -364,17 +374,14 @@ pub async fn thank_you(
             }
             response
         }
-        Ok(Some((locale, donation))) => {
+        Some((locale, donation)) => {
             render(&state, move || {
                 view! { <ThankYouPage locale donation=donation.clone() returned/> }
             })
             .await
         }
-        Ok(None) => AppError::NotFound.into_response(),
-        Err(error) => AppError::donations_unavailable(error).into_response(),
-    };
-    donors_own_page(&mut response);
-    response
+        None => return Err(AppError::NotFound),
+    })
 }
 
 /// The gift behind a donor's address, with its language, when the address reads and `key` is
@@ -399,21 +406,28 @@ async fn donors_gift(
 /// saved image). The gift's key cookie (sent to this address under the gift's page) is needed,
 /// as for the page itself; without it, a plain 404.
 pub async fn fps_qr(
+    state: State<AppState>,
+    path: Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = fps_qr_png(state, path, headers).await.into_response();
+    donors_own_page(&mut response);
+    response
+}
+
+async fn fps_qr_png(
     State(state): State<AppState>,
     Path((locale_code, reference)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, AppError> {
     let key = cookies::read(&headers, cookies::GIFT_KEY).unwrap_or_default();
-    let donation = match donors_gift(&state, &locale_code, &reference, key).await {
+    let donation = match donors_gift(&state, &locale_code, &reference, key).await? {
         // Only a transfer still waiting for its money has a code to pay.
-        Ok(Some((_, donation))) if donation.status.awaits_payment() => donation,
-        Ok(_) => return AppError::NotFound.into_response(),
-        Err(error) => return AppError::donations_unavailable(error).into_response(),
+        Some((_, donation)) if donation.status.awaits_payment() => donation,
+        _ => return Err(AppError::NotFound),
     };
     let payload = sharecare_services::payment::fps::gift_payload(&state.content, &donation);
-    let Some(png) = sharecare_services::qr::qr_png(&payload) else {
-        return AppError::NotFound.into_response();
-    };
+    let png = sharecare_services::qr::qr_png(&payload).ok_or(AppError::NotFound)?;
     let disposition = format!(
         "attachment; filename=\"fps-{}.png\"",
         donation.reference.as_str()
@@ -428,6 +442,5 @@ pub async fn fps_qr(
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, value);
     }
-    donors_own_page(&mut response);
-    response
+    Ok(response)
 }

@@ -65,17 +65,14 @@ where
         return Ok(page);
     }
     let carries_form = endpoint != Endpoint::Privacy;
-    let html = render_shared(state, page)
-        .await
-        .map_err(AppError::donations_unavailable)?;
+    let html = render_shared(state, page).await?;
     let cache = state.page_cache.clone();
     // Compressing at the highest settings takes a moment: off the request threads.
     let page = tokio::task::spawn_blocking(move || {
         let page = CachedPage::new(html, progress).for_route(endpoint.pattern(), carries_form);
         cache.put(&key, page)
     })
-    .await
-    .map_err(AppError::donations_unavailable)?;
+    .await?;
     Ok(page)
 }
 

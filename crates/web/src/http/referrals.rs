@@ -103,12 +103,7 @@ pub async fn referral_page(
 ) -> Result<Response, AppError> {
     let locale = locale(&locale_code)?;
     let code = referral_code(&code)?;
-    let totals = state.referrals.totals(&code).await.map_err(|error| {
-        AppError::unavailable(
-            "This page is briefly unavailable. Please reload it in a moment.",
-            error,
-        )
-    })?;
+    let totals = state.referrals.totals(&code).await?;
     let data = totals
         .and_then(|totals| {
             Some(ReferralPageData {

@@ -1,5 +1,6 @@
 //! Handlers and middleware around the pages: `/` and `/healthz`, one address per page, cache
-//! headers for static files, and the not-found page in the reader's language.
+//! headers for static files, and the error pages (not found, too many, unavailable) in the
+//! reader's language.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -13,7 +14,7 @@ use super::render::render;
 use sharecare_content::paths;
 use sharecare_domain::Locale;
 use sharecare_services::state::AppState;
-use sharecare_views::pages::not_found::{NotFound, TooManyRequests};
+use sharecare_views::pages::not_found::{NotFound, TooManyRequests, Unavailable};
 
 /// Files whose names change with their content (`/pkg/`, share images): cache for a year.
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -89,6 +90,7 @@ pub async fn error_pages(State(state): State<AppState>, request: Request, next: 
         ErrorPage::TooMany { minutes } => {
             render(&state, move || view! { <TooManyRequests locale minutes/> }).await
         }
+        ErrorPage::Unavailable => render(&state, move || view! { <Unavailable locale/> }).await,
     };
     let (page_parts, body) = rendered.into_parts();
     for (name, value) in &page_parts.headers {

@@ -104,11 +104,7 @@ pub async fn donation_status(
     let Some(reference) = Reference::parse(&reference) else {
         return not_found();
     };
-    let found = state
-        .donations
-        .find_for_donor(&reference, &key)
-        .await
-        .map_err(AppError::donations_unavailable)?;
+    let found = state.donations.find_for_donor(&reference, &key).await?;
     let Some(donation) = found else {
         return not_found();
     };

@@ -12,6 +12,7 @@ use super::guard::{admin_locale, begin, keep, signed_in, CurrentStaff, StaffForm
 use crate::http::client::ClientAddress;
 use crate::http::cookies;
 use crate::http::render::render_admin;
+use crate::http::AppError;
 use sharecare_content::paths;
 use sharecare_db::AuditEntry;
 use sharecare_services::qr::qr_svg;
@@ -257,39 +258,35 @@ pub async fn account_action(
     State(state): State<AppState>,
     session: Session,
     StaffForm(staff, form): StaffForm<AccountForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     match form.action.as_str() {
         "begin" if !staff.user.totp_enabled => {
-            if let Err(error) = state.staff.begin_enrolment(&staff.user).await {
-                tracing::error!(%error, "cannot begin a second factor");
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
-            Redirect::to(paths::admin::account()).into_response()
+            state.staff.begin_enrolment(&staff.user).await?;
+            Ok(Redirect::to(paths::admin::account()).into_response())
         }
         "confirm" => {
-            let user = match state.staff.active_user(&staff.user.id).await {
-                Ok(Some(user)) => user,
-                _ => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-            };
-            match state.staff.confirm_enrolment(&user, &form.code).await {
-                Ok(true) => {
-                    // Enrolled: the session may now go everywhere its role allows.
-                    if let Some((_, mut held)) = signed_in(&state, &session).await {
-                        held.must_enrol = false;
-                        let _ = keep(&session, &held).await;
-                    }
-                    Redirect::to(&format!("{}?done=totp_enabled", paths::admin::account()))
-                        .into_response()
-                }
-                Ok(false) => {
-                    account(&state, &staff, None, true, StatusCode::UNPROCESSABLE_ENTITY).await
-                }
-                Err(error) => {
-                    tracing::error!(%error, "cannot turn on a second factor");
-                    StatusCode::SERVICE_UNAVAILABLE.into_response()
-                }
+            let user = state
+                .staff
+                .active_user(&staff.user.id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::donations_unavailable("the account ended while it was being changed")
+                })?;
+            if !state.staff.confirm_enrolment(&user, &form.code).await? {
+                return Ok(
+                    account(&state, &staff, None, true, StatusCode::UNPROCESSABLE_ENTITY).await,
+                );
             }
+            // Enrolled: the session may now go everywhere its role allows.
+            if let Some((_, mut held)) = signed_in(&state, &session).await {
+                held.must_enrol = false;
+                let _ = keep(&session, &held).await;
+            }
+            Ok(
+                Redirect::to(&format!("{}?done=totp_enabled", paths::admin::account()))
+                    .into_response(),
+            )
         }
-        _ => Redirect::to(paths::admin::account()).into_response(),
+        _ => Ok(Redirect::to(paths::admin::account()).into_response()),
     }
 }

@@ -15,6 +15,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::guard::{CurrentStaff, StaffForm};
 use crate::http::render::render_admin;
+use crate::http::AppError;
 use sharecare_content::i18n::{admin_t, fill};
 use sharecare_content::paths;
 use sharecare_domain::calendar::hong_kong_midnight;
@@ -39,18 +40,16 @@ const PER_PAGE: u32 = 50;
 pub async fn dashboard(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-) -> Response {
-    let figures = match state.records.figures().await {
-        Ok(figures) => figures,
-        Err(error) => return super::unavailable(error),
-    };
+) -> Result<Response, AppError> {
+    let figures = state.records.figures().await?;
     let progress = state.donations.progress();
     let currency = state.content.organisation.currency();
     let view_staff = staff.view();
-    render_admin(&state, StatusCode::OK, move || {
+    let page = render_admin(&state, StatusCode::OK, move || {
         view! { <DashboardPage staff=view_staff.clone() figures=figures.clone() progress currency/> }
     })
-    .await
+    .await;
+    Ok(page)
 }
 
 /// `GET /admin/donations`: filtered, sorted, paged, with the filtered set's totals.
@@ -58,18 +57,15 @@ pub async fn donations(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
     query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
-    let listing = match state.records.listing(query, PER_PAGE).await {
-        Ok(listing) => listing,
-        Err(error) => return super::unavailable(error),
-    };
+    let listing = state.records.listing(query, PER_PAGE).await?;
     let currency = state.content.organisation.currency();
     let view_staff = staff.view();
-    render_admin(&state, StatusCode::OK, move || {
+    Ok(render_admin(&state, StatusCode::OK, move || {
         view! { <DonationsPage staff=view_staff.clone() listing=listing.clone() currency/> }
     })
-    .await
+    .await)
 }
 
 /// `GET /admin/donations.csv`: the filtered set, streamed row by row (flat memory however
@@ -78,12 +74,10 @@ pub async fn export_csv(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
     query: Result<Query<ListingQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
     let (sender, receiver) = tokio::sync::mpsc::channel(64);
-    if let Err(error) = state.records.export(&query, &staff.actor(), sender).await {
-        return super::unavailable(error);
-    }
+    state.records.export(&query, &staff.actor(), sender).await?;
     let head = futures_util::stream::iter([
         Ok::<_, Infallible>(bytes::Bytes::from(export::BOM.as_bytes().to_vec())),
         Ok(bytes::Bytes::from(export::record(&export::HEADER))),
@@ -99,7 +93,7 @@ pub async fn export_csv(
         }
     });
     let name = format!("donations-{}.csv", date(now_millis()));
-    (
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -113,7 +107,7 @@ pub async fn export_csv(
         ],
         Body::from_stream(head.chain(rows)),
     )
-        .into_response()
+        .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,7 +122,7 @@ pub async fn donation(
     Extension(staff): Extension<CurrentStaff>,
     Path(reference): Path<String>,
     query: Result<Query<OutcomeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     let done = query.ok().and_then(|Query(query)| query.done);
     donation_page(
         &state,
@@ -149,33 +143,31 @@ async fn donation_page(
     reference: &str,
     outcome: Outcome,
     status: StatusCode,
-) -> Response {
-    let Some(reference) = Reference::parse(reference) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let history = match state.records.history(&reference).await {
-        Ok(Some(history)) => history,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => return super::unavailable(error),
-    };
+) -> Result<Response, AppError> {
+    let reference = Reference::parse(reference).ok_or(AppError::NotFound)?;
+    let history = state
+        .records
+        .history(&reference)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let view_staff = staff.view();
     let refund_request_id = random_hex::<16>();
     let today = date(now_millis());
-    render_admin(state, status, move || {
+    Ok(render_admin(state, status, move || {
         view! {
             <DonationPage staff=view_staff.clone() history=history.clone() outcome=outcome.clone()
                 refund_request_id=refund_request_id.clone() today=today.clone()/>
         }
     })
-    .await
+    .await)
 }
 
-fn after(reference: &Reference, done: &str) -> Response {
-    Redirect::to(&format!(
+fn after(reference: &Reference, done: &str) -> Result<Response, AppError> {
+    Ok(Redirect::to(&format!(
         "{}?done={done}",
         paths::admin::donation(reference)
     ))
-    .into_response()
+    .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,11 +185,9 @@ pub async fn confirm(
     State(state): State<AppState>,
     Path(reference): Path<String>,
     StaffForm(staff, form): StaffForm<ConfirmForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     let m = admin_t(staff.locale);
-    let Some(reference) = Reference::parse(&reference) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+    let reference = Reference::parse(&reference).ok_or(AppError::NotFound)?;
     let currency = state.content.organisation.currency();
     let problem = |text: String| Outcome {
         done: None,
@@ -249,7 +239,7 @@ pub async fn confirm(
         Ok(sharecare_domain::status::Transition::Unchanged) => {
             return after(&reference, "unchanged")
         }
-        Err(ConfirmError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(ConfirmError::NotFound) => return Err(AppError::NotFound),
         Err(ConfirmError::Closed(_)) => m.problem_closed.to_string(),
         Err(ConfirmError::NotATransfer) => m.problem_not_transfer.to_string(),
         Err(ConfirmError::AmountDiffers { expected, received }) => fill(
@@ -296,20 +286,19 @@ pub async fn refund(
     State(state): State<AppState>,
     Path(reference): Path<String>,
     StaffForm(staff, form): StaffForm<RefundForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     let m = admin_t(staff.locale);
-    let Some(reference) = Reference::parse(&reference) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+    let reference = Reference::parse(&reference).ok_or(AppError::NotFound)?;
     let problem = |text: String| Outcome {
         done: None,
         problem: Some(text),
     };
-    let donation = match state.records.history(&reference).await {
-        Ok(Some(history)) => history.donation,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => return super::unavailable(error),
-    };
+    let donation = state
+        .records
+        .history(&reference)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .donation;
     let currency = donation.amount.currency;
     let limits = AmountLimits {
         min_minor: 1,

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
@@ -14,12 +14,13 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::http::cookies;
+use crate::http::error::{AppError, ErrorPage};
 use sharecare_content::i18n::{admin_t, AdminLocale};
 use sharecare_content::paths::{self, Access, Endpoint};
 use sharecare_db::{Actor, StaffUser};
 use sharecare_domain::clock::now_millis;
 use sharecare_domain::secrets::{constant_time_eq, random_hex};
-use sharecare_services::staff::sessions::DatabaseSessionStore;
+use sharecare_services::sessions::DatabaseSessionStore;
 use sharecare_services::state::AppState;
 use sharecare_views::pages::admin::StaffView;
 
@@ -156,14 +157,14 @@ pub async fn guard(
         return if request.method() == Method::GET {
             Redirect::to(paths::admin::sign_in()).into_response()
         } else {
-            (StatusCode::UNAUTHORIZED, admin_t(locale).admin_signed_out).into_response()
+            AppError::Unauthorized(admin_t(locale).admin_signed_out).into_response()
         };
     };
     if held.must_enrol && !matches!(endpoint, Endpoint::AdminAccount | Endpoint::AdminSignOut) {
         return if request.method() == Method::GET {
             Redirect::to(paths::admin::account()).into_response()
         } else {
-            (StatusCode::FORBIDDEN, admin_t(locale).admin_enrol_first).into_response()
+            AppError::Forbidden(admin_t(locale).admin_enrol_first).into_response()
         };
     }
     if !user.role.allows(needed) {
@@ -172,7 +173,7 @@ pub async fn guard(
             needed = needed.as_str(),
             "staff member refused a page above their role"
         );
-        return (StatusCode::FORBIDDEN, admin_t(locale).admin_not_allowed).into_response();
+        return AppError::Forbidden(admin_t(locale).admin_not_allowed).into_response();
     }
     request.extensions_mut().insert(CurrentStaff {
         user,
@@ -183,9 +184,19 @@ pub async fn guard(
 }
 
 /// Middleware on every admin route: never stored by any cache, never indexed. (Framing is
-/// refused site-wide by the CSP's `frame-ancestors 'none'`.)
+/// refused site-wide by the CSP's `frame-ancestors 'none'`.) An outage is told in the staff
+/// member's language, as plain text (the public error page is not the admin's).
 pub async fn admin_headers(request: Request, next: Next) -> Response {
+    let locale = admin_locale(request.headers());
     let mut response = next.run(request).await;
+    if response.extensions().get::<ErrorPage>() == Some(&ErrorPage::Unavailable) {
+        let (mut parts, _) = response.into_parts();
+        parts.extensions.remove::<ErrorPage>();
+        response = Response::from_parts(
+            parts,
+            axum::body::Body::from(admin_t(locale).problem_unavailable),
+        );
+    }
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
@@ -214,12 +225,12 @@ where
             .extensions()
             .get::<CurrentStaff>()
             .cloned()
-            .ok_or_else(|| StatusCode::UNAUTHORIZED.into_response())?;
+            .ok_or_else(|| AppError::Unauthorized("").into_response())?;
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+            .map_err(|_| AppError::BadRequest.into_response())?;
         check_csrf(
             &staff,
             fields
@@ -227,26 +238,22 @@ where
                 .find(|(name, _)| name == "csrf")
                 .map(|(_, v)| v.as_str()),
         )
-        .map_err(|refused| *refused)?;
+        .map_err(IntoResponse::into_response)?;
         let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| StatusCode::UNPROCESSABLE_ENTITY.into_response())?;
+            .map_err(|_| AppError::Unprocessable("").into_response())?;
         Ok(StaffForm(staff, form))
     }
 }
 
 /// Refuses a form without the session's token (403, with a way forward in the reader's
 /// language: a page opened before sign-in, or a forged form).
-pub fn check_csrf(staff: &CurrentStaff, token: Option<&str>) -> Result<(), Box<Response>> {
+pub fn check_csrf(staff: &CurrentStaff, token: Option<&str>) -> Result<(), AppError> {
     if token.is_some_and(|token| constant_time_eq(token.as_bytes(), staff.csrf.as_bytes())) {
         Ok(())
     } else {
         tracing::warn!("an admin form came without its session's token");
-        Err(Box::new(
-            (
-                StatusCode::FORBIDDEN,
-                admin_t(staff.locale).admin_form_expired,
-            )
-                .into_response(),
+        Err(AppError::Forbidden(
+            admin_t(staff.locale).admin_form_expired,
         ))
     }
 }

@@ -8,9 +8,7 @@ mod queue;
 mod statements;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, StatusCode};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
@@ -70,15 +68,4 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     router
         .layer(guard::session_layer(state))
         .layer(middleware::from_fn(guard::admin_headers))
-}
-
-/// The database failed while staff were reading or doing something: "try again", logged once.
-fn unavailable(error: impl std::fmt::Display) -> Response {
-    tracing::error!(%error, "the admin cannot reach the database");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "5")],
-        "The database is briefly unavailable. Reload this page in a moment.",
-    )
-        .into_response()
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::guard::{CurrentStaff, StaffForm};
 use crate::http::render::render_admin;
+use crate::http::AppError;
 use sharecare_content::paths;
 use sharecare_domain::admin::QueueKind;
 use sharecare_domain::staff::Role;
@@ -26,18 +27,15 @@ pub async fn exceptions(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
     query: Result<Query<DoneQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     let done = query.ok().and_then(|Query(query)| query.done);
-    let items = match state.records.queue().await {
-        Ok(items) => items,
-        Err(error) => return super::unavailable(error),
-    };
+    let items = state.records.queue().await?;
     let currency = state.content.organisation.currency();
     let view_staff = staff.view();
-    render_admin(&state, StatusCode::OK, move || {
+    Ok(render_admin(&state, StatusCode::OK, move || {
         view! { <ExceptionsPage staff=view_staff.clone() items=items.clone() currency done=done.clone()/> }
     })
-    .await
+    .await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,42 +51,32 @@ pub async fn resolve(
     State(state): State<AppState>,
     Path((kind, item)): Path<(String, String)>,
     StaffForm(staff, form): StaffForm<ResolveForm>,
-) -> Response {
-    let Some(kind) = QueueKind::parse(&kind) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+) -> Result<Response, AppError> {
+    let kind = QueueKind::parse(&kind).ok_or(AppError::NotFound)?;
     if item.is_empty() || item.len() > 128 {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AppError::NotFound);
     }
     let back = |done: &str| {
-        Redirect::to(&format!("{}?done={done}", paths::admin::exceptions())).into_response()
+        Ok(Redirect::to(&format!("{}?done={done}", paths::admin::exceptions())).into_response())
     };
     let actor = staff.actor();
     match form.action.as_str() {
         "retry" if kind == QueueKind::Receipt => {
-            match state.records.retry_receipt(&item, &actor).await {
-                Ok(_) => {
-                    state.donations.receipts_due().notify_one();
-                    back("retried")
-                }
-                Err(error) => super::unavailable(error),
-            }
+            state.records.retry_receipt(&item, &actor).await?;
+            state.donations.receipts_due().notify_one();
+            back("retried")
         }
         "resolve" => {
             let note: String = form.note.trim().chars().take(500).collect();
             if note.is_empty() {
-                return (
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                return Err(AppError::Unprocessable(
                     sharecare_content::i18n::admin_t(staff.locale).problem_note,
-                )
-                    .into_response();
+                ));
             }
-            match state.records.resolve(kind, &item, &note, &actor).await {
-                Ok(_) => back("resolved"),
-                Err(error) => super::unavailable(error),
-            }
+            state.records.resolve(kind, &item, &note, &actor).await?;
+            back("resolved")
         }
-        _ => StatusCode::UNPROCESSABLE_ENTITY.into_response(),
+        _ => Err(AppError::Unprocessable("")),
     }
 }
 
@@ -106,20 +94,17 @@ pub async fn audit(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     let before = query.ok().and_then(|Query(query)| query.before);
-    let entries = match state.records.audit_page(before, AUDIT_PAGE).await {
-        Ok(entries) => entries,
-        Err(error) => return super::unavailable(error),
-    };
+    let entries = state.records.audit_page(before, AUDIT_PAGE).await?;
     let older = (entries.len() as i64 == AUDIT_PAGE)
         .then(|| entries.last().map(|entry| entry.at))
         .flatten();
     let view_staff = staff.view();
-    render_admin(&state, StatusCode::OK, move || {
+    Ok(render_admin(&state, StatusCode::OK, move || {
         view! { <AuditPage staff=view_staff.clone() entries=entries.clone() older/> }
     })
-    .await
+    .await)
 }
 
 /// `GET /admin/users`.
@@ -127,24 +112,18 @@ pub async fn users(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
     query: Result<Query<DoneQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     let done = query.ok().and_then(|Query(query)| query.done);
-    let users = match state.staff.users().await {
-        Ok(users) => users,
-        Err(error) => return super::unavailable(error),
-    };
+    let users = state.staff.users().await?;
     let mut policies = Vec::new();
     for role in Role::ALL {
-        match state.staff.totp_required(role).await {
-            Ok(required) => policies.push((role, required)),
-            Err(error) => return super::unavailable(error),
-        }
+        policies.push((role, state.staff.totp_required(role).await?));
     }
     let view_staff = staff.view();
-    render_admin(&state, StatusCode::OK, move || {
+    Ok(render_admin(&state, StatusCode::OK, move || {
         view! { <UsersPage staff=view_staff.clone() users=users.clone() policies=policies.clone() done=done.clone()/> }
     })
-    .await
+    .await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,17 +136,12 @@ pub struct PolicyForm {
 pub async fn set_policy(
     State(state): State<AppState>,
     StaffForm(staff, form): StaffForm<PolicyForm>,
-) -> Response {
-    let Some(role) = Role::parse(&form.role) else {
-        return StatusCode::UNPROCESSABLE_ENTITY.into_response();
-    };
+) -> Result<Response, AppError> {
+    let role = Role::parse(&form.role).ok_or(AppError::Unprocessable(""))?;
     let required = form.required == "yes";
-    match state
+    state
         .staff
         .set_totp_required(role, required, &staff.actor())
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("{}?done=policy", paths::admin::users())).into_response(),
-        Err(error) => super::unavailable(error),
-    }
+        .await?;
+    Ok(Redirect::to(&format!("{}?done=policy", paths::admin::users())).into_response())
 }

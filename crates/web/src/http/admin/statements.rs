@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::guard::{check_csrf, CurrentStaff, StaffForm};
 use crate::http::render::render_admin;
+use crate::http::AppError;
 use sharecare_content::i18n::{admin_t, fill};
 use sharecare_content::paths;
 use sharecare_domain::identifiers::Reference;
@@ -27,7 +28,7 @@ fn is_id(id: &str) -> bool {
 pub async fn statements_page(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
-) -> Response {
+) -> Result<Response, AppError> {
     list(&state, &staff, None, StatusCode::OK).await
 }
 
@@ -36,16 +37,13 @@ async fn list(
     staff: &CurrentStaff,
     problem: Option<String>,
     status: StatusCode,
-) -> Response {
-    let imports = match state.records.imports().await {
-        Ok(imports) => imports,
-        Err(error) => return super::unavailable(error),
-    };
+) -> Result<Response, AppError> {
+    let imports = state.records.imports().await?;
     let view_staff = staff.view();
-    render_admin(state, status, move || {
+    Ok(render_admin(state, status, move || {
         view! { <StatementsPage staff=view_staff.clone() imports=imports.clone() problem=problem.clone()/> }
     })
-    .await
+    .await)
 }
 
 /// `POST /admin/statements`: a statement uploaded. Read at once if its bank's layout is
@@ -54,7 +52,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Extension(staff): Extension<CurrentStaff>,
     mut multipart: Multipart,
-) -> Response {
+) -> Result<Response, AppError> {
     let m = admin_t(staff.locale);
     let mut csrf = None;
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -66,18 +64,16 @@ pub async fn upload(
                     let name = field.file_name().unwrap_or("statement.csv").to_string();
                     match field.bytes().await {
                         Ok(bytes) => file = Some((name, bytes.to_vec())),
-                        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+                        Err(_) => return Err(AppError::PayloadTooLarge),
                     }
                 }
                 _ => {}
             },
             Ok(None) => break,
-            Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+            Err(_) => return Err(AppError::BadRequest),
         }
     }
-    if let Err(refused) = check_csrf(&staff, csrf.as_deref()) {
-        return *refused;
-    }
+    check_csrf(&staff, csrf.as_deref())?;
     let Some((name, bytes)) = file else {
         let problem = fill(m.problem_statement, &[("error", "no file")]);
         return list(
@@ -95,9 +91,9 @@ pub async fn upload(
     {
         Ok(sharecare_services::donations::Imported::Read { import_id })
         | Ok(sharecare_services::donations::Imported::NeedsMapping { import_id }) => {
-            Redirect::to(&paths::admin::statement(&import_id)).into_response()
+            Ok(Redirect::to(&paths::admin::statement(&import_id)).into_response())
         }
-        Err(MappingError::Database(error)) => super::unavailable(error),
+        Err(MappingError::Database(error)) => Err(error.into()),
         Err(error) => {
             let problem = fill(m.problem_statement, &[("error", &error.to_string())]);
             list(
@@ -125,18 +121,18 @@ pub async fn statement(
     Extension(staff): Extension<CurrentStaff>,
     Path(import): Path<String>,
     query: Result<Query<ReviewQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, AppError> {
     if !is_id(&import) {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AppError::NotFound);
     }
     let query = query.ok().map(|Query(query)| query).unwrap_or_default();
     let m = admin_t(staff.locale);
     let view_staff = staff.view();
-    let review = match state.donations.review_statement(&import).await {
-        Ok(Some(review)) => review,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => return super::unavailable(error),
-    };
+    let review = state
+        .donations
+        .review_statement(&import)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if review.import.read_at.is_none() {
         return mapping_page(&state, &staff, &import, Vec::new(), StatusCode::OK).await;
     }
@@ -149,13 +145,13 @@ pub async fn statement(
         Some("not_transfer") => Some(m.problem_not_transfer.to_string()),
         _ => None,
     };
-    render_admin(&state, StatusCode::OK, move || {
+    Ok(render_admin(&state, StatusCode::OK, move || {
         view! {
             <ReviewPage staff=view_staff.clone() review=review.clone() currency
                 confirmed=query.confirmed problem=problem.clone()/>
         }
     })
-    .await
+    .await)
 }
 
 async fn mapping_page(
@@ -164,17 +160,17 @@ async fn mapping_page(
     import: &str,
     problems: Vec<statements::RowProblem>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, AppError> {
     let mapping = match state.donations.statement_mapping_for(import).await {
         Ok(found) => Mapping { problems, ..found },
-        Err(MappingError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => return super::unavailable(error),
+        Err(MappingError::NotFound) => return Err(AppError::NotFound),
+        Err(error) => return Err(AppError::donations_unavailable(error)),
     };
     let view_staff = staff.view();
-    render_admin(state, status, move || {
+    Ok(render_admin(state, status, move || {
         view! { <MappingPage staff=view_staff.clone() mapping=mapping.clone()/> }
     })
-    .await
+    .await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,9 +186,9 @@ pub async fn columns(
     State(state): State<AppState>,
     Path(import): Path<String>,
     StaffForm(staff, form): StaffForm<ColumnsForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     if !is_id(&import) || !DATE_FORMATS.contains(&form.date_format.as_str()) {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AppError::NotFound);
     }
     let columns = Columns {
         date_column: form.date_column,
@@ -201,7 +197,7 @@ pub async fn columns(
         date_format: form.date_format,
     };
     match state.donations.map_statement(&import, columns).await {
-        Ok(()) => Redirect::to(&paths::admin::statement(&import)).into_response(),
+        Ok(()) => Ok(Redirect::to(&paths::admin::statement(&import)).into_response()),
         Err(MappingError::Rows(problems)) => {
             mapping_page(
                 &state,
@@ -212,8 +208,8 @@ pub async fn columns(
             )
             .await
         }
-        Err(MappingError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => super::unavailable(error),
+        Err(MappingError::NotFound) => Err(AppError::NotFound),
+        Err(error) => Err(AppError::donations_unavailable(error)),
     }
 }
 
@@ -225,22 +221,22 @@ pub async fn confirm_clear(
     State(state): State<AppState>,
     Path(import): Path<String>,
     StaffForm(staff, Nothing {}): StaffForm<Nothing>,
-) -> Response {
+) -> Result<Response, AppError> {
     if !is_id(&import) {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AppError::NotFound);
     }
     match state
         .donations
         .confirm_clear_matches(&import, &staff.actor())
         .await
     {
-        Ok(count) => Redirect::to(&format!(
+        Ok(count) => Ok(Redirect::to(&format!(
             "{}?confirmed={count}",
             paths::admin::statement(&import)
         ))
-        .into_response(),
-        Err(ConfirmError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => super::unavailable(error),
+        .into_response()),
+        Err(ConfirmError::NotFound) => Err(AppError::NotFound),
+        Err(error) => Err(AppError::donations_unavailable(error)),
     }
 }
 
@@ -259,23 +255,25 @@ pub async fn line(
     State(state): State<AppState>,
     Path(line): Path<String>,
     StaffForm(staff, form): StaffForm<LineForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     if !is_id(&line) || !is_id(&form.import) {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AppError::NotFound);
     }
     let back = |extra: &str| {
-        Redirect::to(&format!("{}{extra}", paths::admin::statement(&form.import))).into_response()
+        Ok(
+            Redirect::to(&format!("{}{extra}", paths::admin::statement(&form.import)))
+                .into_response(),
+        )
     };
     let actor = staff.actor();
     match form.action.as_str() {
-        "set_aside" => match state
-            .donations
-            .set_aside_statement_line(&line, &actor)
-            .await
-        {
-            Ok(_) => back(""),
-            Err(error) => super::unavailable(error),
-        },
+        "set_aside" => {
+            state
+                .donations
+                .set_aside_statement_line(&line, &actor)
+                .await?;
+            back("")
+        }
         "confirm" => {
             let Some(reference) = Reference::parse(&form.reference) else {
                 return back("?problem=reference");
@@ -293,7 +291,7 @@ pub async fn line(
                 Err(ConfirmError::NotATransfer) | Err(ConfirmError::Currency(_)) => {
                     back("?problem=not_transfer")
                 }
-                Err(ConfirmError::Database(error)) => super::unavailable(error),
+                Err(ConfirmError::Database(error)) => Err(error.into()),
             }
         }
         _ => back(""),
