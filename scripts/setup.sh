@@ -139,11 +139,10 @@ build_site() {
   local work
   work="$(mktemp -d)"
   log "building the release server"
-  (cd "$ROOT" && cargo build --release --bin sharecare --no-default-features --features ssr)
+  (cd "$ROOT" && cargo build --release --bin sharecare)
   log "building the browser bundle (WASM)"
-  (cd "$ROOT" && cargo build --lib --profile wasm-release --target wasm32-unknown-unknown \
-    --no-default-features --features hydrate)
-  wasm-bindgen --target web --no-typescript --out-name sharecare --out-dir "$work" "$wasm_dir/sharecare.wasm"
+  (cd "$ROOT" && cargo build -p sharecare-browser --profile wasm-release --target wasm32-unknown-unknown)
+  wasm-bindgen --target web --no-typescript --out-name sharecare --out-dir "$work" "$wasm_dir/sharecare_browser.wasm"
   # The features rustc's wasm32 target emits; binaryen 132 (npm) rather than Debian's 108, whose
   # output never hydrates.
   wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-mutable-globals \
