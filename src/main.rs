@@ -87,7 +87,7 @@ mod staff {
     ) -> Result<sharecare_services::staff::Staff, String> {
         let content =
             content::load(&settings.content_dir).map_err(|e| format!("content error in {e}"))?;
-        let database = Database::connect(&settings.database_url)
+        let database = Database::connect(settings.database_url.expose())
             .await
             .map_err(|e| e.to_string())?;
         let limits = Arc::new(Limits::new(
@@ -208,7 +208,7 @@ mod staff {
                 return ExitCode::FAILURE;
             }
         };
-        let result = match Database::connect(&settings.database_url).await {
+        let result = match Database::connect(settings.database_url.expose()).await {
             Ok(database) => match Donations::new(
                 database.clone(),
                 content,

@@ -1,6 +1,9 @@
-//! The layers only point down (see `docs/architecture.md`): this reads every file under `src/`,
-//! resolves each `crate::` and `super::` path to the file it names, and fails on an import of a
-//! layer above, or on files that import each other in a circle.
+//! The layers only point down (see `docs/architecture.md`). The layers are crates, so the
+//! compiler refuses most wrong imports; this reads every file under `crates/*/src/` as well,
+//! resolves each `crate::`, `super::` and `sharecare_*::` path to the file it names, and fails on
+//! an import of a layer above (including the layers that share a crate: `startup` over `http`,
+//! `http` over the views), on files that import each other in a circle, and on a crate whose
+//! manifest depends on a layer it may not import.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,19 +16,21 @@ enum Layer {
     Http,
     Views,
     Services,
+    Db,
     Base,
     Domain,
     Islands,
 }
 
-/// The layer of a module path's first segment (`crate::<segment>::...`).
+/// The layer of a module path's first segment (see [`CRATES`] for where each begins).
 fn layer_of(segment: &str) -> Option<Layer> {
     Some(match segment {
         "startup" => Layer::Startup,
         "http" => Layer::Http,
         "app" | "pages" | "components" => Layer::Views,
         "server" => Layer::Services,
-        "content" | "i18n" | "paths" => Layer::Base,
+        "db" => Layer::Db,
+        "content" => Layer::Base,
         "domain" => Layer::Domain,
         "islands" => Layer::Islands,
         _ => return None,
@@ -37,15 +42,28 @@ fn may_import(from: Layer, to: Layer) -> bool {
         // The browser's code sees nothing but the pure domain types.
         (Layer::Islands, to) => matches!(to, Layer::Islands | Layer::Domain),
         (Layer::Domain, to) => to == Layer::Domain,
-        // Views place islands on the page.
+        // Views place islands on the page, and render what services hand them, never a row.
         (Layer::Views, Layer::Islands) => true,
+        (Layer::Views, Layer::Db) => false,
         (_, Layer::Islands) => false,
         (from, to) => to >= from,
     }
 }
 
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+/// Each crate (folder under `crates/`, crate name) and the module path its root stands for: the
+/// old single crate's names, so `sharecare_services::donations` is `server::donations`.
+const CRATES: [(&str, &str, &[&str]); 7] = [
+    ("domain", "sharecare_domain", &["domain"]),
+    ("content", "sharecare_content", &["content"]),
+    ("db", "sharecare_db", &["db"]),
+    ("services", "sharecare_services", &["server"]),
+    ("islands", "sharecare_islands", &["islands"]),
+    ("views", "sharecare_views", &[]),
+    ("web", "sharecare_web", &[]),
+];
+
+fn crates_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("crates")
 }
 
 fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -59,13 +77,36 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The file's module path: `src/server/db/mod.rs` is `["server", "db"]`.
-fn module_of(file: &Path) -> Vec<String> {
-    let relative = file.strip_prefix(src()).unwrap();
-    let mut parts: Vec<String> = relative
+/// Every source file of the layer crates (the browser bundle's one file imports islands only).
+fn all_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (folder, _, _) in CRATES {
+        rust_files(&crates_dir().join(folder).join("src"), &mut files);
+    }
+    files
+}
+
+/// The crate a file is in, and the module path of that crate's root.
+fn crate_of(file: &Path) -> (&'static str, Vec<String>) {
+    let relative = file.strip_prefix(crates_dir()).unwrap();
+    let folder = relative.iter().next().unwrap().to_string_lossy();
+    let (_, name, root) = CRATES
         .iter()
-        .map(|part| part.to_string_lossy().trim_end_matches(".rs").to_string())
-        .collect();
+        .find(|(f, _, _)| *f == folder)
+        .expect("a layer crate");
+    (name, root.iter().map(|s| s.to_string()).collect())
+}
+
+/// The file's module path: `crates/services/src/donations/mod.rs` is `["server", "donations"]`.
+fn module_of(file: &Path) -> Vec<String> {
+    let (_, mut parts) = crate_of(file);
+    let relative = file.strip_prefix(crates_dir()).unwrap();
+    parts.extend(
+        relative
+            .iter()
+            .skip(2) // the crate's folder and src/
+            .map(|part| part.to_string_lossy().trim_end_matches(".rs").to_string()),
+    );
     if parts
         .last()
         .is_some_and(|last| last == "mod" || last == "lib")
@@ -76,13 +117,17 @@ fn module_of(file: &Path) -> Vec<String> {
 }
 
 /// The file that defines the longest prefix of `path` that is a module.
-fn file_of(path: &[String]) -> Option<PathBuf> {
-    (1..=path.len()).rev().find_map(|len| {
-        let stem = src().join(path[..len].join("/"));
-        [stem.with_extension("rs"), stem.join("mod.rs")]
-            .into_iter()
-            .find(|candidate| candidate.is_file())
-    })
+fn file_of(path: &[String], modules: &BTreeMap<Vec<String>, PathBuf>) -> Option<PathBuf> {
+    (1..=path.len())
+        .rev()
+        .find_map(|len| modules.get(&path[..len]).cloned())
+}
+
+fn modules(files: &[PathBuf]) -> BTreeMap<Vec<String>, PathBuf> {
+    files
+        .iter()
+        .map(|file| (module_of(file), file.clone()))
+        .collect()
 }
 
 /// The code without comments (doc comments mention other modules by name).
@@ -144,33 +189,43 @@ fn references(file: &Path) -> Vec<Vec<String>> {
             expand("", tree, &mut paths);
         }
     }
-    // Paths written inline in code, e.g. `crate::server::clock::now_millis()`.
-    for (at, _) in text.match_indices("crate::") {
-        let rest: String = text[at..]
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-            .collect();
-        paths.push(rest);
+    // Paths written inline in code, e.g. `sharecare_domain::clock::now_millis()`.
+    let mut prefixes = vec!["crate::".to_string()];
+    prefixes.extend(CRATES.iter().map(|(_, name, _)| format!("{name}::")));
+    for prefix in &prefixes {
+        for (at, _) in text.match_indices(prefix.as_str()) {
+            if text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            paths.push(rest);
+        }
     }
     let here = module_of(file);
+    let (_, root) = crate_of(file);
     paths
         .into_iter()
         .filter_map(|path| {
             let mut segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
-            let mut base: Vec<String> = match segments.first() {
-                Some(&"crate") => {
+            let first = *segments.first()?;
+            let mut base: Vec<String> = if first == "crate" {
+                segments.remove(0);
+                root.clone()
+            } else if first == "super" {
+                let mut base = here.clone();
+                while segments.first() == Some(&"super") {
                     segments.remove(0);
-                    Vec::new()
+                    base.pop();
                 }
-                Some(&"super") => {
-                    let mut base = here.clone();
-                    while segments.first() == Some(&"super") {
-                        segments.remove(0);
-                        base.pop();
-                    }
-                    base
-                }
-                _ => return None,
+                base
+            } else if let Some((_, _, other)) = CRATES.iter().find(|(_, name, _)| *name == first) {
+                segments.remove(0);
+                other.iter().map(|s| s.to_string()).collect()
+            } else {
+                return None;
             };
             base.extend(segments.iter().map(|s| s.to_string()));
             Some(base)
@@ -179,29 +234,27 @@ fn references(file: &Path) -> Vec<Vec<String>> {
 }
 
 fn relative(file: &Path) -> String {
-    file.strip_prefix(src()).unwrap().display().to_string()
+    file.strip_prefix(crates_dir())
+        .unwrap()
+        .display()
+        .to_string()
 }
 
 #[test]
 fn no_module_imports_a_layer_above_it() {
-    let mut files = Vec::new();
-    rust_files(&src(), &mut files);
+    let files = all_files();
     let mut wrong = Vec::new();
     for file in &files {
         let module = module_of(file);
         let Some(from) = module.first().and_then(|segment| layer_of(segment)) else {
-            continue; // lib.rs and main.rs sit above everything.
+            continue; // the views' and the site's lib.rs only declare modules.
         };
         for path in references(file) {
             let Some(to) = path.first().and_then(|segment| layer_of(segment)) else {
                 continue;
             };
             if !may_import(from, to) {
-                wrong.push(format!(
-                    "{} imports crate::{}",
-                    relative(file),
-                    path.join("::")
-                ));
+                wrong.push(format!("{} imports {}", relative(file), path.join("::")));
             }
         }
     }
@@ -214,13 +267,13 @@ fn no_module_imports_a_layer_above_it() {
 
 #[test]
 fn no_files_import_each_other_in_a_circle() {
-    let mut files = Vec::new();
-    rust_files(&src(), &mut files);
+    let files = all_files();
+    let modules = modules(&files);
     let mut graph: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
     for file in &files {
         let targets = references(file)
             .iter()
-            .filter_map(|path| file_of(path))
+            .filter_map(|path| file_of(path, &modules))
             .filter(|target| target != file)
             .collect();
         graph.insert(file.clone(), targets);
@@ -250,8 +303,8 @@ fn no_files_import_each_other_in_a_circle() {
 #[test]
 fn the_checker_sees_a_layer_violation_and_a_circle() {
     // The checks above would pass vacuously if they read nothing: they must see real imports.
-    let http = src().join("http/giving.rs");
-    let server = src().join("server/donations/mod.rs");
+    let http = crates_dir().join("web/src/http/giving.rs");
+    let server = crates_dir().join("services/src/donations/mod.rs");
     assert!(references(&http)
         .iter()
         .any(|path| path.first().map(String::as_str) == Some("server")));
@@ -262,6 +315,8 @@ fn the_checker_sees_a_layer_violation_and_a_circle() {
     assert!(!may_import(Layer::Domain, Layer::Services));
     assert!(!may_import(Layer::Islands, Layer::Services));
     assert!(!may_import(Layer::Views, Layer::Http));
+    assert!(!may_import(Layer::Views, Layer::Db));
+    assert!(may_import(Layer::Services, Layer::Db));
     assert!(may_import(Layer::Http, Layer::Services));
     let mut paths = Vec::new();
     expand(
@@ -277,4 +332,51 @@ fn the_checker_sees_a_layer_violation_and_a_circle() {
             "crate::server::db::DbError"
         ]
     );
+}
+
+/// The layer a crate's root is (the views' and the site's crates hold two layers or more: their
+/// manifests count as their lowest, what every one of their modules may import).
+fn crate_layer(name: &str) -> Layer {
+    match name {
+        "sharecare_web" => Layer::Http,
+        "sharecare_views" => Layer::Views,
+        _ => {
+            let (_, _, root) = CRATES.iter().find(|(_, n, _)| *n == name).unwrap();
+            layer_of(root[0]).unwrap()
+        }
+    }
+}
+
+#[test]
+fn no_crate_depends_on_a_layer_above_it_or_views_on_the_database() {
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for (folder, name, _) in CRATES {
+        let manifest =
+            std::fs::read_to_string(crates_dir().join(folder).join("Cargo.toml")).unwrap();
+        let dependencies = manifest
+            .split("\n[")
+            .find(|section| section.starts_with("dependencies]"))
+            .unwrap_or_default();
+        for line in dependencies.lines() {
+            let Some(dependency) = line.split(['.', ' ', '=']).next() else {
+                continue;
+            };
+            let Some((_, other, _)) = CRATES
+                .iter()
+                .find(|(_, n, _)| n.replace('_', "-") == dependency)
+            else {
+                continue;
+            };
+            seen += 1;
+            if !may_import(crate_layer(name), crate_layer(other)) {
+                wrong.push(format!("{folder} depends on {dependency}"));
+            }
+        }
+    }
+    assert!(
+        seen >= 10,
+        "the manifests name the layer crates ({seen} seen)"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -7,14 +7,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::limits::{BreakerSettings, LimitSettings};
 use crate::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
 use crate::receipts::OutboxSettings;
 use sharecare_db::redact;
 
-/// The running site's configuration.
-#[derive(Clone)]
+/// The running site's configuration. Its secrets are types that print none (`SecretString`,
+/// [`SecretUrl`]), so settings are safe in any log line.
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Where to listen (`LEPTOS_SITE_ADDR`, default `127.0.0.1:3000`). Port 0 picks a free port.
     pub site_addr: SocketAddr,
@@ -27,7 +29,7 @@ pub struct Settings {
     pub public_base_url: String,
     /// Where donations are stored (`DATABASE_URL`, default [`DEFAULT_DATABASE_URL`]): a SQLite
     /// file, created and migrated at start, or `postgres://...`.
-    pub database_url: String,
+    pub database_url: SecretUrl,
     /// How often campaign totals are re-read from the database, so gifts confirmed elsewhere
     /// (another instance, the `mark-paid` command) reach open pages
     /// (`PROGRESS_REFRESH_SECONDS`, default 30).
@@ -37,7 +39,7 @@ pub struct Settings {
     pub stripe: Option<StripeSettings>,
     /// Where receipts are sent (`SMTP_URL`, e.g. `smtps://user:pass@smtp.example.org`). Without
     /// it, receipts are written to the log and stay in the outbox until SMTP is configured.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretUrl>,
     /// The receipts' sender (`RECEIPT_FROM`, default the organisation's email from content).
     pub receipt_from: Option<String>,
     /// How receipts are sent: the first wait before a failed one is tried again, doubled each
@@ -63,7 +65,7 @@ pub struct Settings {
 
 /// Defences against abuse and bounds on the work one client can cause, each from the
 /// environment, with defaults real donors never notice (README, "Configuration").
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Protection {
     /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
     /// (`TRUSTED_PROXIES`, comma-separated addresses; default none: the socket's peer is the
@@ -77,7 +79,7 @@ pub struct Protection {
     pub breaker: BreakerSettings,
     /// Signs form tokens (`FORM_SECRET`); when unset, one is made on first start and kept in
     /// the database.
-    pub form_secret: Option<String>,
+    pub form_secret: Option<SecretString>,
     /// A donation form sent back sooner than this after it was shown is a program's
     /// (`FORM_MIN_SECONDS`, default 3; 0 turns the check off).
     pub form_min_age: Duration,
@@ -100,47 +102,31 @@ pub struct Protection {
     pub retention_sweep: Duration,
 }
 
-impl fmt::Debug for Protection {
-    // The form secret never reaches a log line.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Protection")
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("limits", &self.limits)
-            .field("breaker", &self.breaker)
-            .field("form_secret", &self.form_secret.as_ref().map(|_| "***"))
-            .field("form_min_age", &self.form_min_age)
-            .field("request_timeout", &self.request_timeout)
-            .field("header_timeout", &self.header_timeout)
-            .field("body_timeout", &self.body_timeout)
-            .field("max_concurrent_requests", &self.max_concurrent_requests)
-            .field("streams_max", &self.streams_max)
-            .field("streams_per_address", &self.streams_per_address)
-            .field("shutdown_drain", &self.shutdown_drain)
-            .field("retention_sweep", &self.retention_sweep)
-            .finish()
+/// An address that may carry a password (a database's, an SMTP server's): printed with the
+/// password replaced, so settings are safe in any log line; [`SecretUrl::expose`] gives it whole
+/// to the one call that connects.
+#[derive(Clone)]
+pub struct SecretUrl(SecretString);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> SecretUrl {
+        SecretUrl(SecretString::from(url.into()))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
     }
 }
 
-impl fmt::Debug for Settings {
-    // URLs may carry passwords: printed redacted, so settings are safe in any log line.
+impl fmt::Debug for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("site_addr", &self.site_addr)
-            .field("site_root", &self.site_root)
-            .field("content_dir", &self.content_dir)
-            .field("public_base_url", &self.public_base_url)
-            .field("database_url", &redact(&self.database_url))
-            .field("progress_refresh", &self.progress_refresh)
-            .field("stripe", &self.stripe)
-            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
-            .field("receipt_from", &self.receipt_from)
-            .field("outbox", &self.outbox)
-            .field("metrics_addr", &self.metrics_addr)
-            .field("reconcile_every", &self.reconcile_every)
-            .field("reconcile_after", &self.reconcile_after)
-            .field("admin_cookie_secure", &self.admin_cookie_secure)
-            .field("protection", &self.protection)
-            .finish()
+        write!(f, "{:?}", redact(self.expose()))
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(self.expose()))
     }
 }
 
@@ -261,7 +247,7 @@ impl Settings {
                 failures_per_minute: count("CARD_BREAKER_FAILURES_PER_MINUTE", 30)?,
                 pause: seconds("CARD_BREAKER_PAUSE_SECONDS", 900)?,
             },
-            form_secret: get("FORM_SECRET").map(|secret| secret.trim().to_string()),
+            form_secret: get("FORM_SECRET").map(|secret| SecretString::from(secret.trim())),
             form_min_age: seconds_or_zero("FORM_MIN_SECONDS", 3)?,
             request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", 20)?,
             header_timeout: seconds("HEADER_TIMEOUT_SECONDS", 10)?,
@@ -275,7 +261,7 @@ impl Settings {
         if protection
             .form_secret
             .as_ref()
-            .is_some_and(|secret| secret.len() < 32)
+            .is_some_and(|secret| secret.expose_secret().len() < 32)
         {
             return Err(ConfigError {
                 variable: "FORM_SECRET",
@@ -284,8 +270,8 @@ impl Settings {
         }
         let stripe = match (get("STRIPE_SECRET_KEY"), get("STRIPE_WEBHOOK_SECRET")) {
             (Some(secret_key), Some(webhook_secret)) => Some(StripeSettings {
-                secret_key: secret_key.trim().to_string(),
-                webhook_secret: webhook_secret.trim().to_string(),
+                secret_key: SecretString::from(secret_key.trim()),
+                webhook_secret: SecretString::from(webhook_secret.trim()),
                 api_base: get("STRIPE_API_BASE")
                     .map_or_else(|| DEFAULT_API_BASE.to_string(), |base| {
                         base.trim().trim_end_matches('/').to_string()
@@ -319,7 +305,7 @@ impl Settings {
         Ok(Settings {
             protection,
             stripe,
-            smtp_url,
+            smtp_url: smtp_url.map(SecretUrl::new),
             receipt_from: get("RECEIPT_FROM").map(|from| from.trim().to_string()),
             outbox: OutboxSettings {
                 retry_base: seconds("OUTBOX_RETRY_SECONDS", 30)?,
@@ -355,9 +341,11 @@ impl Settings {
                 .into(),
             public_base_url,
             progress_refresh: seconds("PROGRESS_REFRESH_SECONDS", 30)?,
-            database_url: get("DATABASE_URL")
-                .map(|url| url.trim().to_string())
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            database_url: SecretUrl::new(
+                get("DATABASE_URL")
+                    .map(|url| url.trim().to_string())
+                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            ),
         })
     }
 
@@ -390,7 +378,7 @@ mod tests {
         assert_eq!(settings.site_root, PathBuf::from("target/site"));
         assert_eq!(settings.content_dir, PathBuf::from("content"));
         assert_eq!(settings.public_base_url, "http://127.0.0.1:3000");
-        assert_eq!(settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(settings.database_url.expose(), DEFAULT_DATABASE_URL);
     }
 
     #[test]
@@ -403,7 +391,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            settings.database_url,
+            settings.database_url.expose(),
             "postgres://postgres@127.0.0.1:5432/test"
         );
         assert_eq!(settings.site_addr.to_string(), "0.0.0.0:8080");

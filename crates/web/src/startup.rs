@@ -13,14 +13,15 @@ use tokio::task::JoinHandle;
 use crate::http::build_router;
 use crate::http::observe::{bind_metrics, serve_metrics};
 use crate::http::serve::serve;
+use secrecy::ExposeSecret;
 use sharecare_content::{self as content, ContentError};
-use sharecare_db::{redact, Backend, Database, DbError};
+use sharecare_db::{Backend, Database, DbError};
 use sharecare_domain::clock::current_year;
 use sharecare_domain::secrets::random_hex;
 use sharecare_services::assets::AssetManifest;
 use sharecare_services::changes::Changes;
 use sharecare_services::config::Protection;
-use sharecare_services::config::Settings;
+use sharecare_services::config::{SecretUrl, Settings};
 use sharecare_services::donations::Donations;
 use sharecare_services::donors::Donors;
 use sharecare_services::form_guard::FormGuard;
@@ -96,10 +97,10 @@ impl Application {
         // arrives between "serving" and the first poll of a lazily made listener would kill
         // the process instead of stopping it gracefully.
         let stop_signals = StopSignals::listen();
-        let database = Database::connect(&settings.database_url)
+        let database = Database::connect(settings.database_url.expose())
             .await
             .map_err(StartupError::Database)?;
-        tracing::info!(backend = ?database.backend(), url = %redact(&settings.database_url), "database ready");
+        tracing::info!(backend = ?database.backend(), url = %settings.database_url, "database ready");
         let protection = settings.protection.clone();
         let payments = Arc::new(Payments::new(settings.stripe.clone()));
         let limits = Arc::new(Limits::new(
@@ -109,7 +110,10 @@ impl Application {
         ));
         let form_guard = FormGuard::new(
             &database,
-            protection.form_secret.as_deref(),
+            protection
+                .form_secret
+                .as_ref()
+                .map(ExposeSecret::expose_secret),
             protection.form_min_age,
         )
         .await
@@ -130,7 +134,7 @@ impl Application {
         let mailer = Arc::new(
             Mailer::new(
                 &content,
-                settings.smtp_url.as_deref(),
+                settings.smtp_url.as_ref().map(SecretUrl::expose),
                 settings.receipt_from.as_deref(),
             )
             .map_err(StartupError::Receipts)?,
@@ -369,7 +373,7 @@ impl Background {
         }));
         if database.backend() == Backend::Postgres {
             let (url, listener, stop) = (
-                settings.database_url.clone(),
+                settings.database_url.expose().to_string(),
                 changes.clone(),
                 stopping.clone(),
             );

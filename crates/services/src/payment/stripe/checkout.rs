@@ -1,5 +1,6 @@
 //! Creating a Checkout Session: the form Stripe wants, the idempotency key, and retries.
 
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{StripeSettings, API_VERSION};
@@ -48,7 +49,7 @@ pub(super) async fn post_form(
     loop {
         let outcome = http
             .post(&url)
-            .bearer_auth(&settings.secret_key)
+            .bearer_auth(settings.secret_key.expose_secret())
             .header("Stripe-Version", API_VERSION)
             .header("Idempotency-Key", key)
             .form(params)
@@ -110,7 +111,7 @@ pub(super) async fn retrieve_session(
             "{}/v1/checkout/sessions/{session_id}",
             settings.api_base
         ))
-        .bearer_auth(&settings.secret_key)
+        .bearer_auth(settings.secret_key.expose_secret())
         .header("Stripe-Version", API_VERSION)
         .send()
         .await

@@ -16,6 +16,7 @@ pub use events::translate;
 pub use signature::{signature_header, verify_signature, SignatureError};
 pub use subscriptions::{Subscription, SubscriptionChange};
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -33,10 +34,11 @@ pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
 /// The provider name stored with each handled event.
 pub const PROVIDER: &str = "stripe";
 
-#[derive(Clone)]
+/// Stripe's settings; the two secrets cannot reach a log line (their `Debug` prints none).
+#[derive(Clone, Debug)]
 pub struct StripeSettings {
-    pub secret_key: String,
-    pub webhook_secret: String,
+    pub secret_key: SecretString,
+    pub webhook_secret: SecretString,
     /// No trailing slash.
     pub api_base: String,
     /// Waits between attempts when Stripe answers 429/5xx or not at all.
@@ -44,17 +46,6 @@ pub struct StripeSettings {
     /// The longest a donor waits for a checkout, every attempt and wait included
     /// (`STRIPE_DEADLINE_SECONDS`, default 10): a hung Stripe never holds a submit longer.
     pub deadline: Duration,
-}
-
-impl std::fmt::Debug for StripeSettings {
-    // Secrets never reach logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StripeSettings")
-            .field("api_base", &self.api_base)
-            .field("retry_delays", &self.retry_delays)
-            .field("deadline", &self.deadline)
-            .finish_non_exhaustive()
-    }
 }
 
 impl StripeSettings {
@@ -92,7 +83,12 @@ impl StripeCheckout {
         body: &[u8],
         now: i64,
     ) -> Result<(), SignatureError> {
-        verify_signature(header, body, &self.settings.webhook_secret, now)
+        verify_signature(
+            header,
+            body,
+            self.settings.webhook_secret.expose_secret(),
+            now,
+        )
     }
 
     /// Reads a verified webhook body as an event in the site's terms.

@@ -4,6 +4,7 @@
 //! carries an idempotency key from the donor's request; the change takes effect on the site
 //! when Stripe's `customer.subscription.*` webhook confirms it.
 
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::checkout::post_form;
@@ -63,7 +64,7 @@ pub(super) async fn retrieve(
     let id = checked_id(id)?;
     let response = http
         .get(format!("{}/v1/subscriptions/{id}", settings.api_base))
-        .bearer_auth(&settings.secret_key)
+        .bearer_auth(settings.secret_key.expose_secret())
         .header("Stripe-Version", API_VERSION)
         .send()
         .await
@@ -177,7 +178,7 @@ pub(super) async fn cancel(
     let id = checked_id(id)?;
     let mut request = http
         .delete(format!("{}/v1/subscriptions/{id}", settings.api_base))
-        .bearer_auth(&settings.secret_key)
+        .bearer_auth(settings.secret_key.expose_secret())
         .header("Stripe-Version", API_VERSION)
         .header("Idempotency-Key", format!("sharecare-cancel-{key}"));
     if !reason.is_empty() {
