@@ -66,43 +66,22 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// Staff tasks from the command line, until the admin pages exist.
+/// Staff tasks from the command line (the first account is made here; the rest may be made in
+/// the admin too), on the same services the server assembles (`startup::Core`).
 mod staff {
     use std::process::ExitCode;
-    use std::sync::Arc;
 
-    use sharecare_content as content;
-    use sharecare_db::Database;
     use sharecare_domain::identifiers::Reference;
     use sharecare_domain::status::Transition;
-    use sharecare_services::changes::Changes;
     use sharecare_services::config::Settings;
-    use sharecare_services::donations::Donations;
-    use sharecare_services::limits::Limits;
-    use sharecare_services::payment::Payments;
+    use sharecare_web::startup::Core;
 
-    /// The staff service on the configured database.
-    async fn staff_service(
-        settings: &Settings,
-    ) -> Result<sharecare_services::staff::Staff, String> {
-        let content =
-            content::load(&settings.content_dir).map_err(|e| format!("content error in {e}"))?;
-        let database = Database::connect(settings.database_url.expose())
+    /// The services on the configured database.
+    async fn core(settings: &Settings) -> Result<Core, String> {
+        let content = Core::load_content(settings).map_err(|e| e.to_string())?;
+        Core::assemble(settings, content)
             .await
-            .map_err(|e| e.to_string())?;
-        let limits = Arc::new(Limits::new(
-            &database,
-            settings.protection.limits,
-            settings.protection.breaker,
-        ));
-        let issuer = content
-            .organisation
-            .name
-            .get(sharecare_domain::Locale::DEFAULT)
-            .clone();
-        Ok(sharecare_services::staff::Staff::new(
-            database, limits, &issuer,
-        ))
+            .map_err(|e| e.to_string())
     }
 
     /// A new password: asked twice on a terminal (not echoed), or one line of standard input.
@@ -147,7 +126,7 @@ mod staff {
         };
         finish(
             async {
-                let staff = staff_service(settings).await?;
+                let staff = core(settings).await?.staff;
                 let password = read_new_password()?;
                 let actor = sharecare_db::Actor::command_line();
                 let user = staff
@@ -163,7 +142,7 @@ mod staff {
     pub async fn reset_password(settings: &Settings, email: &str) -> ExitCode {
         finish(
             async {
-                let staff = staff_service(settings).await?;
+                let staff = core(settings).await?.staff;
                 let password = read_new_password()?;
                 let actor = sharecare_db::Actor::command_line();
                 staff
@@ -179,7 +158,7 @@ mod staff {
     pub async fn disable(settings: &Settings, email: &str) -> ExitCode {
         finish(
             async {
-                let staff = staff_service(settings).await?;
+                let staff = core(settings).await?.staff;
                 let actor = sharecare_db::Actor::command_line();
                 staff
                     .disable(email, &actor)
@@ -201,37 +180,15 @@ mod staff {
             eprintln!("sharecare: \"{reference}\" is not a reference like LBC-7K3Q9X");
             return ExitCode::from(2);
         };
-        let content = match content::load(&settings.content_dir) {
-            Ok(content) => Arc::new(content),
-            Err(error) => {
-                eprintln!("sharecare: content error in {error}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let result = match Database::connect(settings.database_url.expose()).await {
-            Ok(database) => match Donations::new(
-                database.clone(),
-                content,
-                Arc::new(Payments::new(settings.stripe.clone())),
-                Arc::new(Limits::new(
-                    &database,
-                    settings.protection.limits,
-                    settings.protection.breaker,
-                )),
-                // On PostgreSQL the confirmation is announced: running servers show the new
-                // total at once.
-                Arc::new(Changes::new(database.clone())),
-                &settings.public_base_url,
-            )
-            .await
-            {
-                Ok(donations) => donations
-                    .mark_paid(&reference)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
-            },
-            Err(error) => Err(error.to_string()),
+        // On PostgreSQL the confirmation is announced: running servers show the new total at
+        // once.
+        let result = match core(settings).await {
+            Ok(core) => core
+                .donations
+                .mark_paid(&reference)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(error) => Err(error),
         };
         match result {
             Ok(Transition::Changed) => {

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::live_root;
 
-/// Wraps payment details (see `pages::thank_you`): once hydrated, each hidden "Copy" button
+/// Wraps payment details (see `pages::gift`): once hydrated, each hidden "Copy" button
 /// beside a value appears and copies that value exactly (`data-copy`), then says so. Without
 /// JavaScript the buttons stay hidden and the values are plain text to select.
 #[island]

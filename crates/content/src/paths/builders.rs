@@ -126,18 +126,18 @@ pub fn referral(locale: Locale, code: &ReferralCode) -> String {
 }
 
 /// A donor's own page for their gift: the reference in the path, the secret in the query.
-pub fn thank_you(locale: Locale, reference: &Reference, key: &str) -> String {
+pub fn gift_page_with_key(locale: Locale, reference: &Reference, key: &str) -> String {
     format!("{}?key={key}", gift_page(locale, reference))
 }
 
 /// A donor's own page for their gift without its secret in the address: the secret travels in
 /// a cookie scoped to [`gift_cookie_paths`] after the first visit.
 pub fn gift_page(locale: Locale, reference: &Reference) -> String {
-    Endpoint::ThankYou.fill(&[locale.code(), reference.as_str()])
+    Endpoint::GiftPage.fill(&[locale.code(), reference.as_str()])
 }
 
 /// The gift's page, without its secret, as the hosted checkout returned the donor to it.
-pub fn gift_page_returning(
+pub fn gift_page_after_checkout(
     locale: Locale,
     reference: &Reference,
     returned: CheckoutReturn,
@@ -165,7 +165,7 @@ pub fn gift_cookie_paths(reference: &Reference) -> Vec<String> {
 }
 
 /// The gift's page as the hosted checkout returns the donor to it.
-pub fn thank_you_after_checkout(
+pub fn gift_page_with_key_after_checkout(
     locale: Locale,
     reference: &Reference,
     key: &str,
@@ -173,7 +173,7 @@ pub fn thank_you_after_checkout(
 ) -> String {
     format!(
         "{}&checkout={}",
-        thank_you(locale, reference, key),
+        gift_page_with_key(locale, reference, key),
         returned.as_str()
     )
 }

@@ -31,7 +31,7 @@ endpoints! {
         ShareLink: "/{locale}/stories/{slug}/share-link", Public, Post;
         Referral: "/{locale}/referrals/{code}", Public, Get;
         /// A donor's own page for their gift.
-        ThankYou: "/{locale}/donations/{reference}", Public, Get;
+        GiftPage: "/{locale}/donations/{reference}", Public, Get;
         /// "Continue to secure payment" from a gift's page (POST).
         ContinueCheckout: "/{locale}/donations/{reference}/checkout", Public, Post;
         /// Server-sent events: one donation's status.

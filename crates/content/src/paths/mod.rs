@@ -50,10 +50,10 @@ mod tests {
         for (endpoint, built) in cases {
             assert_eq!(built, endpoint.example(), "{endpoint:?}");
         }
-        let with_query = thank_you(locale, &reference, "k3y");
+        let with_query = gift_page_with_key(locale, &reference, "k3y");
         assert_eq!(
             with_query,
-            format!("{}?key=k3y", Endpoint::ThankYou.example())
+            format!("{}?key=k3y", Endpoint::GiftPage.example())
         );
         assert_eq!(
             donation_status(&reference),
@@ -64,7 +64,7 @@ mod tests {
             .any(|path| donation_status(&reference).starts_with(path.as_str())));
         assert!(continue_checkout(locale, &reference).starts_with(&gift_page(locale, &reference)));
         assert_eq!(
-            thank_you_after_checkout(locale, &reference, "k3y", CheckoutReturn::Cancelled),
+            gift_page_with_key_after_checkout(locale, &reference, "k3y", CheckoutReturn::Cancelled),
             "/en/donations/LBC-7K3Q9X?key=k3y&checkout=cancelled"
         );
         assert_eq!(new_gift(Locale::ZhHk), "/zh-hk/donate?new_gift=1");
@@ -82,7 +82,7 @@ mod tests {
         let hex = "0123456789abcdef0123456789abcdef";
         let locale = Locale::DEFAULT;
         let cases = [
-            (Endpoint::ThankYou, gift_page(locale, &reference)),
+            (Endpoint::GiftPage, gift_page(locale, &reference)),
             (Endpoint::FpsQr, fps_qr(locale, &reference)),
             (Endpoint::EmbedDonate, embed_donate(locale)),
             (Endpoint::EmbedScript, EMBED_SCRIPT.to_string()),

@@ -108,6 +108,8 @@ impl Donations {
         changes: Arc<Changes>,
         public_base_url: &str,
     ) -> Result<Donations, DbError> {
+        // Payments recorded before receipts were numbered get theirs, once (a no-op after).
+        db.issue_missing_receipts(now_millis()).await?;
         let initial = Progress::of(&content, db.paid_totals().await?);
         let (progress, _) = watch::channel(initial);
         Ok(Donations {
@@ -263,7 +265,7 @@ impl Donations {
         let returning = |returned| {
             paths::absolute(
                 &self.public_base_url,
-                &paths::thank_you_after_checkout(
+                &paths::gift_page_with_key_after_checkout(
                     locale,
                     &donation.reference,
                     &donation.access_key,

@@ -4,13 +4,13 @@
 pub mod admin;
 pub mod donate;
 pub mod embed;
+pub mod gift;
 pub mod home;
 pub mod my_gifts;
 pub mod not_found;
 pub mod privacy;
 pub mod referral;
 pub mod story;
-pub mod thank_you;
 
 use leptos::prelude::*;
 

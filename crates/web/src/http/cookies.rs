@@ -16,7 +16,7 @@ pub fn gift(https: bool) -> &'static str {
     }
 }
 /// A donor's key to their own gift's page, scoped to that page's addresses, so the key leaves
-/// the URL after the first visit (see `giving::thank_you`).
+/// the URL after the first visit (see `giving::gift_page`).
 pub const GIFT_KEY: &str = "sharecare_key";
 /// The share links a visitor already has, per story (see `referrals`).
 pub const SHARE_LINKS: &str = "sharecare_links";

@@ -29,7 +29,7 @@ use sharecare_services::payment::NextStep;
 use sharecare_services::state::AppState;
 use sharecare_views::components::donation_form::{FormProblem, FormState};
 use sharecare_views::pages::donate::DonatePage;
-use sharecare_views::pages::thank_you::ThankYouPage;
+use sharecare_views::pages::gift::GiftPage;
 
 /// `POST /{locale}/donate`: checks the gift, stores it once per form token and sends the donor
 /// on (303): to the hosted checkout for a card gift, else to their gift's page. A mistake
@@ -190,7 +190,7 @@ pub async fn submit(
 fn go_on(locale: Locale, started: &StartedGift) -> Response {
     let donation = &started.donation;
     match &started.next {
-        NextStep::ShowInstructions => Redirect::to(&paths::thank_you(
+        NextStep::ShowInstructions => Redirect::to(&paths::gift_page_with_key(
             locale,
             &donation.reference,
             &donation.access_key,
@@ -295,8 +295,10 @@ pub async fn continue_checkout(
                 donation: &sharecare_domain::donation::Donation| {
         let (reference, key) = (&donation.reference, &donation.access_key);
         match returned {
-            Some(returned) => paths::thank_you_after_checkout(locale, reference, key, returned),
-            None => paths::thank_you(locale, reference, key),
+            Some(returned) => {
+                paths::gift_page_with_key_after_checkout(locale, reference, key, returned)
+            }
+            None => paths::gift_page_with_key(locale, reference, key),
         }
     };
     Ok(match continued {
@@ -310,7 +312,7 @@ pub async fn continue_checkout(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ThankYouQuery {
+pub struct GiftPageQuery {
     #[serde(default)]
     pub key: String,
     /// Set on the addresses the hosted checkout sends the donor back to.
@@ -326,21 +328,23 @@ const GIFT_KEY_MAX_AGE_SECONDS: u32 = 90 * 24 * 3600;
 /// into a cookie scoped to this gift's addresses and the donor is sent to the address without
 /// it, so no proxy or log ever sees it again. Without the right key it is a plain 404, the
 /// same as for a reference that does not exist.
-pub async fn thank_you(
+pub async fn gift_page(
     state: State<AppState>,
     path: Path<(String, String)>,
-    query: Result<Query<ThankYouQuery>, QueryRejection>,
+    query: Result<Query<GiftPageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let mut response = gift_page(state, path, query, headers).await.into_response();
+    let mut response = render_gift_page(state, path, query, headers)
+        .await
+        .into_response();
     donors_own_page(&mut response);
     response
 }
 
-async fn gift_page(
+async fn render_gift_page(
     State(state): State<AppState>,
     Path((locale_code, reference)): Path<(String, String)>,
-    query: Result<Query<ThankYouQuery>, QueryRejection>,
+    query: Result<Query<GiftPageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let (key_in_address, checkout) = query
@@ -353,12 +357,14 @@ async fn gift_page(
     } else {
         key_in_address.clone()
     };
-    let found = donors_gift(&state, &locale_code, &reference, &key).await?;
+    let found = find_gift(&state, &locale_code, &reference, &key).await?;
     let returned = CheckoutReturn::parse(&checkout);
     Ok(match found {
         Some((locale, donation)) if !key_in_address.is_empty() => {
             let target = match returned {
-                Some(returned) => paths::gift_page_returning(locale, &donation.reference, returned),
+                Some(returned) => {
+                    paths::gift_page_after_checkout(locale, &donation.reference, returned)
+                }
                 None => paths::gift_page(locale, &donation.reference),
             };
             let mut response = Redirect::to(&target).into_response();
@@ -376,7 +382,7 @@ async fn gift_page(
         }
         Some((locale, donation)) => {
             render(&state, move || {
-                view! { <ThankYouPage locale donation=donation.clone() returned/> }
+                view! { <GiftPage locale donation=donation.clone() returned/> }
             })
             .await
         }
@@ -386,7 +392,7 @@ async fn gift_page(
 
 /// The gift behind a donor's address, with its language, when the address reads and `key` is
 /// the gift's; `None` for anything else (the same 404 for a wrong key as for no gift).
-async fn donors_gift(
+async fn find_gift(
     state: &AppState,
     locale_code: &str,
     reference: &str,
@@ -421,7 +427,7 @@ async fn fps_qr_png(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let key = cookies::read(&headers, cookies::GIFT_KEY).unwrap_or_default();
-    let donation = match donors_gift(&state, &locale_code, &reference, key).await? {
+    let donation = match find_gift(&state, &locale_code, &reference, key).await? {
         // Only a transfer still waiting for its money has a code to pay.
         Some((_, donation)) if donation.status.awaits_payment() => donation,
         _ => return Err(AppError::NotFound),

@@ -47,7 +47,7 @@ fn handler(endpoint: SiteEndpoint, site_root: &Path) -> MethodRouter<AppState> {
         SiteEndpoint::Story => get(pages::story),
         SiteEndpoint::ShareLink => post(referrals::create_share_link).layer(form_limit),
         SiteEndpoint::Referral => get(referrals::referral_page),
-        SiteEndpoint::ThankYou => get(giving::thank_you),
+        SiteEndpoint::GiftPage => get(giving::gift_page),
         SiteEndpoint::ContinueCheckout => post(giving::continue_checkout).layer(form_limit),
         SiteEndpoint::DonationStatus => get(streams::donation_status),
         SiteEndpoint::Progress => get(streams::progress),

@@ -15,7 +15,7 @@ use tokio_stream::wrappers::WatchStream;
 
 use super::client::ClientAddress;
 use super::cookies;
-use super::giving::ThankYouQuery;
+use super::giving::GiftPageQuery;
 use super::AppError;
 use sharecare_domain::identifiers::Reference;
 use sharecare_services::donations::Progress;
@@ -90,7 +90,7 @@ pub async fn donation_status(
     State(state): State<AppState>,
     Path(reference): Path<String>,
     ClientAddress(address): ClientAddress,
-    query: Result<Query<ThankYouQuery>, QueryRejection>,
+    query: Result<Query<GiftPageQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     // An API answers a plain 404, not the not-found page.

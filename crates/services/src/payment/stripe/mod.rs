@@ -49,6 +49,16 @@ pub struct StripeSettings {
 }
 
 impl StripeSettings {
+    /// Where card checkout pages are served from, for the pages' `form-action`: Stripe's own, or
+    /// (tests) wherever the configured API serves them.
+    pub fn checkout_origin(&self) -> String {
+        if self.api_base == DEFAULT_API_BASE {
+            "https://checkout.stripe.com".to_string()
+        } else {
+            crate::state::origin_of(&self.api_base)
+        }
+    }
+
     /// The production retry schedule: about 3.5 s in all, so a donor hears back quickly.
     pub fn default_retry_delays() -> Vec<Duration> {
         vec![

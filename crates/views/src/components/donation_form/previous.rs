@@ -17,7 +17,7 @@ pub fn PreviousGift(locale: Locale, gift: Donation) -> impl IntoView {
             <p>
                 {fill(m.previous_gift, &[("amount", &amount), ("reference", gift.reference.as_str())])}
                 " "
-                <a href=paths::thank_you(locale, &gift.reference, &gift.access_key)>{m.previous_gift_view}</a>
+                <a href=paths::gift_page_with_key(locale, &gift.reference, &gift.access_key)>{m.previous_gift_view}</a>
             </p>
             <p>
                 {m.previous_gift_again}" "

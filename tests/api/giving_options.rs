@@ -1,4 +1,4 @@
-//! More ways to give: covering the card fee, gifts in honour or memory (and telling someone),
+//! The ways of giving beyond the plain gift: covering the card fee, gifts in honour or memory (and telling someone),
 //! company receipts, the embeddable widget, the FPS image to save, and where gifts came from.
 //! Every test runs on SQLite and on PostgreSQL.
 

@@ -14,7 +14,7 @@ use crate::http::build_router;
 use crate::http::observe::{bind_metrics, serve_metrics};
 use crate::http::serve::serve;
 use secrecy::ExposeSecret;
-use sharecare_content::{self as content, ContentError};
+use sharecare_content::ContentError;
 use sharecare_db::{Backend, Database, DbError};
 use sharecare_domain::clock::current_year;
 use sharecare_domain::secrets::random_hex;
@@ -28,7 +28,7 @@ use sharecare_services::form_guard::FormGuard;
 use sharecare_services::limits::{Limits, StreamGate};
 use sharecare_services::mailer::{MailSetupError, Mailer};
 use sharecare_services::metrics;
-use sharecare_services::payment::stripe::DEFAULT_API_BASE;
+use sharecare_services::payment::stripe::StripeSettings;
 use sharecare_services::payment::Payments;
 use sharecare_services::receipts::{MailContext, ReceiptSeal, ReceiptSender};
 use sharecare_services::reconciliation::Reconciler;
@@ -36,8 +36,7 @@ use sharecare_services::records::Records;
 use sharecare_services::referrals::Referrals;
 use sharecare_services::retention::Retention;
 use sharecare_services::share_images::ShareImages;
-use sharecare_services::staff::Staff;
-use sharecare_services::state::{origin_of, AppState, SiteInfo};
+use sharecare_services::state::{AppState, SiteInfo};
 use sharecare_services::supervise::spawn_supervised;
 
 /// Why the server could not start. Printed as one line; never a panic trace.
@@ -65,6 +64,9 @@ impl fmt::Display for StartupError {
 
 impl std::error::Error for StartupError {}
 
+mod core;
+pub use core::Core;
+
 /// A built application, bound to its port but not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -82,8 +84,7 @@ pub struct Application {
 impl Application {
     /// Loads and checks the content, then binds. Port 0 binds a free port (tests).
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let content =
-            Arc::new(content::load(&settings.content_dir).map_err(StartupError::Content)?);
+        let content = Core::load_content(&settings)?;
         if !AssetManifest::site_is_built(&settings.site_root) {
             tracing::warn!(site_root = %settings.site_root.display(), "no built site found: pages render, but styles and scripts will be missing (run the README's run command)");
         }
@@ -97,17 +98,17 @@ impl Application {
         // arrives between "serving" and the first poll of a lazily made listener would kill
         // the process instead of stopping it gracefully.
         let stop_signals = StopSignals::listen();
-        let database = Database::connect(settings.database_url.expose())
-            .await
-            .map_err(StartupError::Database)?;
+        let Core {
+            content,
+            database,
+            payments,
+            limits,
+            changes,
+            donations,
+            staff,
+        } = Core::assemble(&settings, content).await?;
         tracing::info!(backend = ?database.backend(), url = %settings.database_url, "database ready");
         let protection = settings.protection.clone();
-        let payments = Arc::new(Payments::new(settings.stripe.clone()));
-        let limits = Arc::new(Limits::new(
-            &database,
-            protection.limits,
-            protection.breaker,
-        ));
         let form_guard = FormGuard::new(
             &database,
             protection
@@ -118,19 +119,6 @@ impl Application {
         )
         .await
         .map_err(StartupError::Database)?;
-        let changes = Arc::new(Changes::new(database.clone()));
-        let donations = Arc::new(
-            Donations::new(
-                database.clone(),
-                content.clone(),
-                payments.clone(),
-                limits.clone(),
-                changes.clone(),
-                &settings.public_base_url,
-            )
-            .await
-            .map_err(StartupError::Database)?,
-        );
         let mailer = Arc::new(
             Mailer::new(
                 &content,
@@ -149,11 +137,6 @@ impl Application {
             .await
             .map_err(StartupError::Database)?;
         let seal = ReceiptSeal::new(seal_key.as_bytes());
-        // Payments recorded before receipts were numbered get theirs, once.
-        database
-            .issue_missing_receipts(sharecare_domain::clock::now_millis())
-            .await
-            .map_err(StartupError::Database)?;
         let receipts = Arc::new(ReceiptSender::new(
             database.clone(),
             content.clone(),
@@ -193,14 +176,10 @@ impl Application {
         }
         let (stopping, stopping_receiver) = watch::channel(false);
         let assets = AssetManifest::beside_current_exe();
-        // Card checkout pages: Stripe's own, or (tests) wherever the configured API serves them.
-        let checkout_origin = settings.stripe.as_ref().map(|stripe| {
-            if stripe.api_base == DEFAULT_API_BASE {
-                "https://checkout.stripe.com".to_string()
-            } else {
-                origin_of(&stripe.api_base)
-            }
-        });
+        let checkout_origin = settings
+            .stripe
+            .as_ref()
+            .map(StripeSettings::checkout_origin);
         let state = AppState {
             leptos_options: settings.leptos_options(assets.hashed),
             content: content.clone(),
@@ -215,14 +194,7 @@ impl Application {
             )),
             protection: Arc::new(protection.clone()),
             share_images: Arc::new(ShareImages::new(&settings.site_root)),
-            staff: Arc::new(Staff::new(
-                database.clone(),
-                limits.clone(),
-                content
-                    .organisation
-                    .name
-                    .get(sharecare_domain::Locale::DEFAULT),
-            )),
+            staff,
             records: Arc::new(Records::new(database.clone(), content.clone())),
             donors: donors.clone(),
             page_cache: Arc::new(sharecare_services::page_cache::PageCache::default()),

@@ -1,6 +1,6 @@
 //! `/{locale}/donations/{reference}?key=...`: the donor's own page after giving. It shows the
 //! reference, the amount and how to pay offline (FPS QR code or bank transfer), quoting the
-//! reference. The handler (`http::giving::thank_you`) checks the key and supplies the gift.
+//! reference. The handler (`http::giving::gift_page`) checks the key and supplies the gift.
 
 use leptos::prelude::*;
 
@@ -20,7 +20,7 @@ use sharecare_services::state::AppState;
 /// `donation` was found by the handler with the right key; `returned` says how the donor came
 /// back from the hosted checkout, if they just did.
 #[component]
-pub fn ThankYouPage(
+pub fn GiftPage(
     locale: Locale,
     donation: Donation,
     returned: Option<CheckoutReturn>,

@@ -1,0 +1,83 @@
+//! The services every entry point needs, assembled once: the server (`Application::build`)
+//! and the staff's commands (`sharecare mark-paid`, `sharecare admin …`) share this, so a
+//! command confirms a gift or adds an account through the same services as the site.
+
+use std::sync::Arc;
+
+use sharecare_content::{self as content, Content};
+use sharecare_db::Database;
+use sharecare_services::changes::Changes;
+use sharecare_services::config::Settings;
+use sharecare_services::donations::Donations;
+use sharecare_services::limits::Limits;
+use sharecare_services::payment::Payments;
+use sharecare_services::staff::Staff;
+
+use super::StartupError;
+
+/// The content, the database and the services over them.
+pub struct Core {
+    pub content: Arc<Content>,
+    pub database: Database,
+    pub payments: Arc<Payments>,
+    pub limits: Arc<Limits>,
+    pub changes: Arc<Changes>,
+    pub donations: Arc<Donations>,
+    pub staff: Arc<Staff>,
+}
+
+impl Core {
+    /// Loads and checks the content (first, so a bad edit stops everything with one line).
+    pub fn load_content(settings: &Settings) -> Result<Arc<Content>, StartupError> {
+        Ok(Arc::new(
+            content::load(&settings.content_dir).map_err(StartupError::Content)?,
+        ))
+    }
+
+    /// Connects to (and migrates) the database and builds the services on it.
+    pub async fn assemble(
+        settings: &Settings,
+        content: Arc<Content>,
+    ) -> Result<Core, StartupError> {
+        let database = Database::connect(settings.database_url.expose())
+            .await
+            .map_err(StartupError::Database)?;
+        let payments = Arc::new(Payments::new(settings.stripe.clone()));
+        let limits = Arc::new(Limits::new(
+            &database,
+            settings.protection.limits,
+            settings.protection.breaker,
+        ));
+        // On PostgreSQL a change is announced, so every running instance hears of it at once.
+        let changes = Arc::new(Changes::new(database.clone()));
+        let donations = Arc::new(
+            Donations::new(
+                database.clone(),
+                content.clone(),
+                payments.clone(),
+                limits.clone(),
+                changes.clone(),
+                &settings.public_base_url,
+            )
+            .await
+            .map_err(StartupError::Database)?,
+        );
+        let staff = Arc::new(Staff::new(
+            database.clone(),
+            limits.clone(),
+            content
+                .organisation
+                .name
+                .get(sharecare_domain::Locale::DEFAULT),
+        ));
+        Ok(Core {
+            content,
+            database,
+            payments,
+            limits,
+            changes,
+            donations,
+            staff,
+        })
+    }
+}
