@@ -50,9 +50,12 @@ pub enum AppError {
     /// Signed in, but not allowed: a form without its session's token, a role too low (403).
     Forbidden(&'static str),
     /// A body that cannot be read at all (400).
-    BadRequest,
+    BadRequest(&'static str),
     /// A form that cannot be what any page sends (422).
     Unprocessable(&'static str),
+    /// A fault of ours that trying again will not mend (a share image that cannot be drawn):
+    /// logged with its sources, a plain 500 for the reader.
+    Internal(Cause),
 }
 
 /// What a reader sees when the donation service briefly fails.
@@ -180,9 +183,13 @@ impl IntoResponse for AppError {
             AppError::SignInFirst(to) => Redirect::to(&to).into_response(),
             AppError::Unauthorized(text) => (StatusCode::UNAUTHORIZED, text).into_response(),
             AppError::Forbidden(text) => (StatusCode::FORBIDDEN, text).into_response(),
-            AppError::BadRequest => StatusCode::BAD_REQUEST.into_response(),
+            AppError::BadRequest(text) => (StatusCode::BAD_REQUEST, text).into_response(),
             AppError::Unprocessable(text) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, text).into_response()
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(cause = %chain(cause.as_ref()), "cannot answer the request");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }
     }

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::AppError;
 use sharecare_db::EventOutcome;
 use sharecare_domain::clock::now_seconds;
 use sharecare_services::state::AppState;
@@ -19,35 +20,31 @@ pub async fn stripe_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, AppError> {
     let Some(stripe) = state.payments.stripe() else {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(AppError::NotFound);
     };
     let signature = headers
         .get("stripe-signature")
         .and_then(|value| value.to_str().ok());
     if let Err(error) = stripe.verify(signature, &body, now_seconds()) {
         tracing::warn!(%error, "refused a Stripe webhook");
-        return (StatusCode::BAD_REQUEST, "invalid signature").into_response();
+        return Err(AppError::BadRequest("invalid signature"));
     }
     let received = match stripe.read_event(&body) {
         Ok(received) => received,
         Err(error) => {
             tracing::warn!(%error, "a signed Stripe webhook is not an event");
-            return (StatusCode::BAD_REQUEST, "not an event").into_response();
+            return Err(AppError::BadRequest("not an event"));
         }
     };
     tracing::Span::current().record("event", received.id.as_str());
-    match state.donations.apply_provider_event(&received).await {
-        Ok(EventOutcome::Applied { .. }) => (StatusCode::OK, "ok").into_response(),
+    // A database failure is a 503 (through `AppError`): Stripe delivers the event again.
+    let answer = match state.donations.apply_provider_event(&received).await? {
+        EventOutcome::Applied { .. } => "ok",
         // Kept until the payment it is about is recorded: acknowledged, never dropped.
-        Ok(EventOutcome::Waiting) => {
-            (StatusCode::OK, "kept until its payment arrives").into_response()
-        }
-        Ok(EventOutcome::AlreadyHandled) => (StatusCode::OK, "already handled").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "cannot store a Stripe event; Stripe will retry");
-            (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response()
-        }
-    }
+        EventOutcome::Waiting => "kept until its payment arrives",
+        EventOutcome::AlreadyHandled => "already handled",
+    };
+    Ok((StatusCode::OK, answer).into_response())
 }

@@ -230,7 +230,7 @@ where
             .await
             .map_err(IntoResponse::into_response)?;
         let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::BadRequest.into_response())?;
+            .map_err(|_| AppError::BadRequest("").into_response())?;
         check_csrf(
             &staff,
             fields

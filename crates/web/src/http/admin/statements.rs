@@ -70,7 +70,7 @@ pub async fn upload(
                 _ => {}
             },
             Ok(None) => break,
-            Err(_) => return Err(AppError::BadRequest),
+            Err(_) => return Err(AppError::BadRequest("")),
         }
     }
     check_csrf(&staff, csrf.as_deref())?;
