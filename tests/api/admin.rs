@@ -352,7 +352,7 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
         .totp_secret
         .expect("a secret while enrolling");
     assert!(page.contains(&secret), "and can be typed in");
-    let now = || sharecare_domain::clock::now_seconds() as u64;
+    let now = || sharecare_domain::time::Timestamp::now().seconds() as u64;
     let wrong = ops
         .post(
             &app,
@@ -562,7 +562,7 @@ async fn a_different_amount_needs_an_explicit_confirmation(backend: Backend) {
     let payment = &app.db.payments_for_donation(&donation.id).await.unwrap()[0];
     assert_eq!(
         Some(payment.paid_at),
-        sharecare_domain::calendar::hong_kong_midnight(2026, 11, 29),
+        sharecare_domain::time::hong_kong_midnight(2026, 11, 29).map(|at| at.as_millis()),
         "paid on the day staff said it arrived"
     );
 }
@@ -611,9 +611,7 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
         "I"
     };
     let confusable = format!("{}{misread}{}", &code[..at], &code[at + 1..]);
-    let today = sharecare_domain::calendar::iso_date(sharecare_domain::calendar::hong_kong_date(
-        sharecare_domain::clock::now_millis(),
-    ));
+    let today = sharecare_domain::time::Timestamp::now().hong_kong_iso_date();
     let sloppy_text = sloppy.as_str()[4..].to_lowercase();
     let csv = format!(
         "Transaction Date,Details,Deposit\n\

@@ -189,7 +189,7 @@ fn references(file: &Path) -> Vec<Vec<String>> {
             expand("", tree, &mut paths);
         }
     }
-    // Paths written inline in code, e.g. `sharecare_domain::clock::now_millis()`.
+    // Paths written inline in code, e.g. `sharecare_domain::time::Timestamp::now().as_millis()`.
     let mut prefixes = vec!["crate::".to_string()];
     prefixes.extend(CRATES.iter().map(|(_, name, _)| format!("{name}::")));
     for prefix in &prefixes {

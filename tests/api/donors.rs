@@ -13,10 +13,10 @@ use crate::smtp_sink::{Received, SmtpSink};
 use reqwest::StatusCode;
 use sharecare_db::{NewPayment, TaxReceipt};
 use sharecare_domain::admin::QueueKind;
-use sharecare_domain::calendar::hong_kong_midnight;
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donation::Donation;
 use sharecare_domain::identifiers::Reference;
+use sharecare_domain::time::hong_kong_midnight;
+use sharecare_domain::time::Timestamp;
 
 on_both_databases!(
     a_code_and_a_link_each_sign_in_once_and_nothing_else_does,
@@ -496,7 +496,7 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
 
     // Pause for two months.
     let seen = fake.subscription_calls().len();
-    let before = now_millis() / 1000;
+    let before = Timestamp::now().as_millis() / 1000;
     let (response, request_id) = donor
         .change(&app, &reference, &[("action", "pause"), ("months", "2")])
         .await;
@@ -598,7 +598,9 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
         .await;
     let calls = calls_since(&fake, seen);
     let trial_end: i64 = calls[0].param("trial_end").unwrap().parse().unwrap();
-    let (_, _, day) = sharecare_domain::calendar::hong_kong_date(trial_end * 1000);
+    let (_, _, day) = sharecare_domain::time::hong_kong_date(
+        sharecare_domain::time::Timestamp::from_millis(trial_end * 1000),
+    );
     assert_eq!(day, 15);
     until_donation(&app, &gift.id, "the new day is confirmed", |d| {
         d.next_charge_at == Some(trial_end * 1000)
@@ -975,8 +977,8 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     let (app, _fake) = stripe_app(backend, Some(&sink)).await;
     let hour = 3_600_000;
     // 23:30 on 31 March 2026 and 00:30 on 1 April 2026, Hong Kong time.
-    let march = hong_kong_midnight(2026, 4, 1).unwrap() - hour / 2;
-    let april = hong_kong_midnight(2026, 4, 1).unwrap() + hour / 2;
+    let march = hong_kong_midnight(2026, 4, 1).unwrap().as_millis() - hour / 2;
+    let april = hong_kong_midnight(2026, 4, 1).unwrap().as_millis() + hour / 2;
     let in_march = transfer_paid_at(&app, MEI, march).await;
     let in_april = transfer_paid_at(&app, HO, april).await;
     assert_eq!(receipts_of(&app, &in_march).await[0].series, "2025-26");
@@ -989,9 +991,9 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     let donors = app.state.donors.clone();
 
     // In March nothing is due; from April, the year that just ended.
-    let march_2026 = hong_kong_midnight(2026, 3, 20).unwrap();
+    let march_2026 = hong_kong_midnight(2026, 3, 20).unwrap().as_millis();
     assert_eq!(donors.queue_yearly_summaries(march_2026).await.unwrap(), 0);
-    let april_2026 = hong_kong_midnight(2026, 4, 2).unwrap() + 9 * hour;
+    let april_2026 = hong_kong_midnight(2026, 4, 2).unwrap().as_millis() + 9 * hour;
     assert_eq!(
         donors.queue_yearly_summaries(april_2026).await.unwrap(),
         1,
@@ -1031,7 +1033,7 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     assert!(!text.contains("2026-27/"), "April's gift is next year's");
 
     // A year later, the other donor's year.
-    let april_2027 = hong_kong_midnight(2027, 4, 2).unwrap() + 9 * hour;
+    let april_2027 = hong_kong_midnight(2027, 4, 2).unwrap().as_millis() + 9 * hour;
     assert_eq!(donors.queue_yearly_summaries(april_2027).await.unwrap(), 1);
 
     // Past years' summaries are in My gifts.

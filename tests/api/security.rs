@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sharecare_content::paths::Endpoint;
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::Timestamp;
 use sharecare_services::retention::Retention;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -801,11 +801,15 @@ async fn the_retention_job_deletes_old_unpaid_pledges_and_keeps_paid_gifts() {
     };
     let days = i64::from(app.state.content.privacy.unpaid_pledges_kept_days);
     assert_eq!(
-        retention.sweep(now_millis()).await.unwrap().0,
+        retention
+            .sweep(Timestamp::now().as_millis())
+            .await
+            .unwrap()
+            .0,
         0,
         "nothing is old yet"
     );
-    let later = now_millis() + (days + 1) * 86_400_000;
+    let later = Timestamp::now().as_millis() + (days + 1) * 86_400_000;
     assert_eq!(retention.sweep(later).await.unwrap().0, 1);
     assert!(app
         .db

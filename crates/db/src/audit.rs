@@ -3,8 +3,8 @@
 //! reads. Actions are written in the same transaction as the change they describe.
 
 use super::{Database, DbError};
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::Timestamp;
 
 /// Who did something: a member of staff, or the command line (no account).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub(super) async fn write_audit(
          before_value, after_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(random_hex::<16>())
-    .bind(now_millis())
+    .bind(Timestamp::now().as_millis())
     .bind(&entry.actor.id)
     .bind(&entry.actor.email)
     .bind(entry.action)

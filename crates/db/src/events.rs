@@ -600,7 +600,7 @@ async fn apply_payment_change(
                 tx,
                 named.1,
                 reason,
-                sharecare_domain::clock::now_millis(),
+                sharecare_domain::time::Timestamp::now().as_millis(),
             )
             .await?;
         }

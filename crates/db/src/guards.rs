@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{non_negative, Database, DbError};
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::Timestamp;
 
 /// One attempt counted in the current window.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,7 +32,7 @@ impl Database {
     /// Counts one hit on `key` in the current fixed window of `window`, atomically (two
     /// instances counting at once both see the sum).
     pub async fn count_hit(&self, key: &str, window: Duration) -> Result<Hit, DbError> {
-        let now = now_millis();
+        let now = Timestamp::now().as_millis();
         let length = i64::try_from(window.as_millis())
             .unwrap_or(i64::MAX / 2)
             .max(1);
@@ -90,7 +90,7 @@ impl Database {
         )
         .bind(name)
         .bind(candidate)
-        .bind(now_millis())
+        .bind(Timestamp::now().as_millis())
         .execute(&self.pool)
         .await?;
         let (value,): (String,) =

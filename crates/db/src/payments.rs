@@ -163,7 +163,7 @@ pub(super) async fn record_payment(
         &payment.donation_id,
         payment.amount,
         payment.paid_at,
-        sharecare_domain::clock::now_millis(),
+        sharecare_domain::time::Timestamp::now().as_millis(),
         None,
     )
     .await?;

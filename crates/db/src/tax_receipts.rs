@@ -4,10 +4,10 @@
 //! what remains.
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
-use sharecare_domain::calendar::tax_year_of;
 use sharecare_domain::donor::{PersonName, Receipt};
 use sharecare_domain::money::{Currency, Money};
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::{tax_year_of, Timestamp};
 
 /// A tax receipt as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub(super) async fn issue_receipt(
     issued_at: i64,
     replaces: Option<&str>,
 ) -> Result<String, DbError> {
-    let series = tax_year_of(paid_at);
+    let series = tax_year_of(Timestamp::from_millis(paid_at));
     sqlx::query(
         "INSERT INTO receipt_counters (series, last_number) VALUES ($1, 0) \
          ON CONFLICT (series) DO NOTHING",
@@ -349,7 +349,7 @@ impl Database {
                 "INSERT INTO receipt_counters (series, last_number) VALUES ($1, 0) \
                  ON CONFLICT (series) DO NOTHING",
             )
-            .bind(tax_year_of(paid_at))
+            .bind(tax_year_of(Timestamp::from_millis(paid_at)))
             .execute(&mut *tx)
             .await?;
             let exists: Option<(String,)> =

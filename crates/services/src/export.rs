@@ -3,8 +3,8 @@
 //! for a formula made plain text. Rows are written one at a time (see `http::admin::export`).
 
 use sharecare_db::AdminDonation;
-use sharecare_domain::calendar::{hong_kong_date, iso_date};
 use sharecare_domain::donation::Donation;
+use sharecare_domain::time::Timestamp;
 
 /// The byte-order mark that starts the file.
 pub const BOM: &str = "\u{feff}";
@@ -47,7 +47,7 @@ pub fn neutralise(cell: &str) -> String {
 }
 
 fn date(unix_millis: i64) -> String {
-    iso_date(hong_kong_date(unix_millis))
+    Timestamp::from_millis(unix_millis).hong_kong_iso_date()
 }
 
 fn tag(value: Option<&str>) -> String {

@@ -12,7 +12,7 @@ use tokio::time::MissedTickBehavior;
 use crate::donations::Donations;
 use crate::payment::Payments;
 use sharecare_db::{Database, DbError};
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::Timestamp;
 
 /// At most this many gifts are asked about in one sweep.
 const PER_SWEEP: i64 = 100;
@@ -81,7 +81,7 @@ impl Reconciler {
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    if let Err(error) = self.sweep(now_millis()).await {
+                    if let Err(error) = self.sweep(Timestamp::now().as_millis()).await {
                         crate::warn_throttled!("reconcile", %error, "the reconciliation sweep failed; it runs again later");
                     }
                 }

@@ -5,8 +5,8 @@
 use rand::Rng;
 
 use sharecare_db::{Database, DbError, ReferralTotals};
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::identifiers::ReferralCode;
+use sharecare_domain::time::Timestamp;
 
 /// Issues share codes and reads their totals.
 pub struct Referrals {
@@ -25,7 +25,7 @@ impl Referrals {
             let code = ReferralCode::from_random(rand::rng().random());
             if self
                 .db
-                .insert_referral_code(&code, story_slug, now_millis())
+                .insert_referral_code(&code, story_slug, Timestamp::now().as_millis())
                 .await?
             {
                 return Ok(Some(code));

@@ -13,7 +13,7 @@ use crate::donations::Donations;
 use crate::donors::Donors;
 use crate::limits::Limits;
 use sharecare_db::{Database, DbError};
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::Timestamp;
 
 /// Counters older than this are of no use to any limit (the longest window is far shorter).
 const KEEP_COUNTS_FOR_MILLIS: i64 = 24 * 3_600_000;
@@ -53,7 +53,7 @@ impl Retention {
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    if let Err(error) = self.sweep(now_millis()).await {
+                    if let Err(error) = self.sweep(Timestamp::now().as_millis()).await {
                         crate::warn_throttled!("retention", %error, "the retention sweep failed; it runs again later");
                     }
                 }

@@ -7,11 +7,11 @@ use std::collections::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
 use sharecare_db::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
-use sharecare_domain::calendar::{hong_kong_date, hong_kong_midnight, iso_date};
 use sharecare_domain::donation::{Donation, Frequency};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Currency;
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::{hong_kong_date, hong_kong_midnight, iso_date, Timestamp};
 
 /// The largest statement accepted: a year of a busy account is far smaller.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
@@ -444,6 +444,7 @@ fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<St
     }
     let Some(booked) = parse_date(&line.booked_on, "ymd")
         .and_then(|(year, month, day)| hong_kong_midnight(year, month, day))
+        .map(Timestamp::as_millis)
     else {
         return Proposal::Unmatched;
     };
@@ -469,7 +470,7 @@ pub fn transfer_source_id(donation: &Donation, received_at: i64) -> String {
     match donation.frequency {
         Frequency::OneOff => format!("offline:{}", donation.reference.as_str()),
         Frequency::Monthly => {
-            let (year, month, _) = hong_kong_date(received_at);
+            let (year, month, _) = hong_kong_date(Timestamp::from_millis(received_at));
             format!(
                 "offline:{}:{year:04}-{month:02}",
                 donation.reference.as_str()

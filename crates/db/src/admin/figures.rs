@@ -3,6 +3,7 @@
 
 use crate::payments::NET;
 use crate::{non_negative, Database, DbError};
+use sharecare_domain::time::HONG_KONG_OFFSET_MILLIS;
 
 /// Money in one bucket of a figure (a day, a method, a story...).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,9 +47,6 @@ struct LoyaltyRow {
     repeat_donors: i64,
 }
 
-/// Hong Kong is UTC+8 all year: days on the dashboard are Hong Kong days.
-const HONG_KONG_OFFSET_MS: i64 = 8 * 3_600_000;
-
 /// What received money is broken down by on the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breakdown {
@@ -67,10 +65,10 @@ impl Database {
     /// Net money received per day (Hong Kong days, as day numbers since 1970) from `since` (ms).
     pub async fn received_by_day(&self, since: i64) -> Result<Vec<Bucket>, DbError> {
         let sql = format!(
-            "SELECT CAST(CAST((p.paid_at + {HONG_KONG_OFFSET_MS}) / 86400000 AS BIGINT) AS TEXT) \
+            "SELECT CAST(CAST((p.paid_at + {HONG_KONG_OFFSET_MILLIS}) / 86400000 AS BIGINT) AS TEXT) \
              AS bucket, CAST(SUM({NET}) AS BIGINT) AS amount_minor, \
              CAST(COUNT(*) AS BIGINT) AS gifts FROM payments p \
-             WHERE p.paid_at >= $1 GROUP BY CAST((p.paid_at + {HONG_KONG_OFFSET_MS}) / 86400000 AS BIGINT) \
+             WHERE p.paid_at >= $1 GROUP BY CAST((p.paid_at + {HONG_KONG_OFFSET_MILLIS}) / 86400000 AS BIGINT) \
              ORDER BY 1"
         );
         let rows: Vec<BucketRow> = sqlx::query_as(&sql)

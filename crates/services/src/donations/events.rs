@@ -9,9 +9,9 @@ use sharecare_db::{
     DbError, DisputeState, EventChange, EventOutcome, ExpectedPayment, NewException, PaymentChange,
     ProviderEvent,
 };
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donation::Donation;
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::Timestamp;
 
 impl Donations {
     /// Applies a provider's event once: a redelivery (even a concurrent one) changes nothing.
@@ -26,7 +26,7 @@ impl Donations {
             provider: received.provider,
             event_id: &received.id,
             event_type: &received.kind,
-            received_at: now_millis(),
+            received_at: Timestamp::now().as_millis(),
         };
         let outcome = self.db.apply_provider_event(&record, &change).await?;
         match outcome {
@@ -89,7 +89,11 @@ impl Donations {
     pub async fn apply_waiting_changes(&self) -> Result<u64, DbError> {
         let mut applied = 0;
         for waiting in self.db.waiting_changes().await? {
-            if let Some(changed) = self.db.apply_waiting_change(&waiting, now_millis()).await? {
+            if let Some(changed) = self
+                .db
+                .apply_waiting_change(&waiting, Timestamp::now().as_millis())
+                .await?
+            {
                 tracing::info!(event = %waiting.event_id, changed, "a payment event that waited is applied");
                 applied += 1;
             }
@@ -140,7 +144,7 @@ impl Donations {
                             // Card-testing runs leave many lapsed checkouts behind.
                             self.limits
                                 .breaker()
-                                .record(CardEvent::PaymentFailed, now_millis())
+                                .record(CardEvent::PaymentFailed, Timestamp::now().as_millis())
                                 .await;
                         }
                         EventChange::Expire {
@@ -168,7 +172,7 @@ impl Donations {
                 match self.donation_of(received, donation).await? {
                     Some(donation) => EventChange::EndSubscription {
                         donation_id: donation.id,
-                        at: now_millis(),
+                        at: Timestamp::now().as_millis(),
                     },
                     None => EventChange::Nothing,
                 }
@@ -292,6 +296,6 @@ fn exception(
         received_minor,
         received_currency: received_currency.map(str::to_ascii_uppercase),
         source_id,
-        created_at: now_millis(),
+        created_at: Timestamp::now().as_millis(),
     })
 }

@@ -24,12 +24,12 @@ use sharecare_content::i18n::t;
 use sharecare_content::paths::{self, CheckoutReturn};
 use sharecare_content::Content;
 use sharecare_db::{Database, DbError, Inserted, NewDonation, NewPayment};
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donation::Donation;
 use sharecare_domain::form::{DonationRequest, GivingRules};
 use sharecare_domain::identifiers::{FormToken, Reference};
 use sharecare_domain::secrets::{constant_time_eq, random_hex};
 use sharecare_domain::status::{DonationStatus, Transition};
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 use status_watch::StatusWatchers;
 
@@ -109,7 +109,8 @@ impl Donations {
         public_base_url: &str,
     ) -> Result<Donations, DbError> {
         // Payments recorded before receipts were numbered get theirs, once (a no-op after).
-        db.issue_missing_receipts(now_millis()).await?;
+        db.issue_missing_receipts(Timestamp::now().as_millis())
+            .await?;
         let initial = Progress::of(&content, db.paid_totals().await?);
         let (progress, _) = watch::channel(initial);
         Ok(Donations {
@@ -139,7 +140,11 @@ impl Donations {
     /// Whether card gifts are paused by the card-testing breaker (the form says so and offers
     /// transfers).
     pub fn cards_paused(&self) -> bool {
-        self.payments.card_payments() && self.limits.breaker().is_paused(now_millis())
+        self.payments.card_payments()
+            && self
+                .limits
+                .breaker()
+                .is_paused(Timestamp::now().as_millis())
     }
 
     /// Stores a checked gift once per form token, then begins paying for it: a hosted
@@ -212,7 +217,7 @@ impl Donations {
                 access_key: random_hex::<16>(),
                 request,
                 locale,
-                created_at: now_millis(),
+                created_at: Timestamp::now().as_millis(),
             };
             match self.db.insert_donation(&new).await {
                 Ok(Inserted::Created(donation)) => return Ok(donation),
@@ -288,7 +293,7 @@ impl Donations {
         if let NextStep::Checkout(checkout) = &next {
             self.limits
                 .breaker()
-                .record(CardEvent::CheckoutCreated, now_millis())
+                .record(CardEvent::CheckoutCreated, Timestamp::now().as_millis())
                 .await;
             // Without this record a retry would still reach the same session (the provider's
             // idempotency key), only more slowly; so a failure here is logged, not fatal.
@@ -354,7 +359,7 @@ impl Donations {
         self.confirm_transfer(Transfer {
             reference,
             received: donation.charged(),
-            received_at: now_millis(),
+            received_at: Timestamp::now().as_millis(),
             statement_line: None,
             accept_difference: false,
             actor: &actor,
@@ -457,7 +462,7 @@ fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
         source_id,
         payment_intent_id: None,
         amount: donation.charged(),
-        paid_at: now_millis(),
+        paid_at: Timestamp::now().as_millis(),
         subscription_id: None,
         receipt_id: donation.receipt.wanted().then(random_hex::<16>),
     }

@@ -12,12 +12,12 @@ use sharecare_db::{
     Actor, AuditEntry, DbError, NewPayment, NewRefundRequest, StatementImport, StatementLine,
     StatementMapping,
 };
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Money;
 use sharecare_domain::secrets::random_hex;
 use sharecare_domain::status::{DonationStatus, StatusError, Transition};
+use sharecare_domain::time::Timestamp;
 
 /// A transfer staff confirm.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ impl Donations {
             signature: table.signature(),
             raw: String::from_utf8_lossy(bytes).into_owned(),
             uploaded_by: actor.email.clone(),
-            uploaded_at: now_millis(),
+            uploaded_at: Timestamp::now().as_millis(),
             lines_read: 0,
             lines_known: 0,
             read_at: None,
@@ -246,7 +246,7 @@ impl Donations {
         let mapping = columns.for_layout(import.signature.clone());
         self.read_statement(&import, &table, &mapping).await?;
         self.db
-            .save_statement_mapping(&mapping, now_millis())
+            .save_statement_mapping(&mapping, Timestamp::now().as_millis())
             .await?;
         Ok(())
     }
@@ -260,7 +260,7 @@ impl Donations {
         let currency = self.content.organisation.currency();
         let lines = statements::lines(table, mapping, currency).map_err(MappingError::Rows)?;
         self.db
-            .store_statement_lines(&import.id, &lines, now_millis())
+            .store_statement_lines(&import.id, &lines, Timestamp::now().as_millis())
             .await?;
         Ok(())
     }
@@ -346,8 +346,9 @@ impl Donations {
     ) -> Result<Transition, ConfirmError> {
         let amount = u64::try_from(line.amount_minor).unwrap_or(0);
         let received_at = statements::parse_date(&line.booked_on, "ymd")
-            .and_then(|(y, m, d)| sharecare_domain::calendar::hong_kong_midnight(y, m, d))
-            .unwrap_or_else(now_millis);
+            .and_then(|(y, m, d)| sharecare_domain::time::hong_kong_midnight(y, m, d))
+            .unwrap_or_else(Timestamp::now)
+            .as_millis();
         self.confirm_transfer(Transfer {
             reference: &donation.reference,
             received: Money::new(amount, donation.amount.currency),
@@ -367,7 +368,7 @@ impl Donations {
     ) -> Result<bool, DbError> {
         let audit = AuditEntry::new(actor, actions::STATEMENT_LINE_SET_ASIDE).subject(line_id);
         self.db
-            .ignore_statement_line(line_id, now_millis(), &audit)
+            .ignore_statement_line(line_id, Timestamp::now().as_millis(), &audit)
             .await
     }
 
@@ -412,7 +413,7 @@ impl Donations {
             payment_id: payment.id.clone(),
             amount_minor: amount.minor,
             requested_by: actor.email.clone(),
-            requested_at: now_millis(),
+            requested_at: Timestamp::now().as_millis(),
         };
         let audit = AuditEntry::new(actor, actions::REFUND_REQUESTED)
             .donation(&donation.id)

@@ -4,8 +4,7 @@ use serde::Serialize;
 
 use super::Donors;
 use sharecare_db::{ConsentEvent, DbError, Erased};
-use sharecare_domain::calendar::hong_kong_date;
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::Timestamp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EraseError {
@@ -78,13 +77,7 @@ pub struct ChangeData {
 }
 
 fn iso_time(unix_millis: i64) -> String {
-    let (year, month, day) = hong_kong_date(unix_millis);
-    let minutes = (unix_millis + 8 * 3_600_000).rem_euclid(86_400_000) / 60_000;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}+08:00",
-        minutes / 60,
-        minutes % 60
-    )
+    Timestamp::from_millis(unix_millis).hong_kong_rfc3339()
 }
 
 impl Donors {
@@ -169,7 +162,10 @@ impl Donors {
         if running {
             return Err(EraseError::MonthlyRunning);
         }
-        let erased = self.db.erase_donor(email_key, now_millis()).await?;
+        let erased = self
+            .db
+            .erase_donor(email_key, Timestamp::now().as_millis())
+            .await?;
         tracing::info!(
             deleted = erased.deleted,
             anonymised = erased.anonymised,

@@ -5,7 +5,7 @@ use super::{Donors, ReceiptView};
 use crate::receipts::documents::{self, ReceiptFacts, SummaryFacts};
 use sharecare_content::paths;
 use sharecare_db::{DbError, TaxReceipt};
-use sharecare_domain::calendar::{tax_year_bounds, tax_year_of};
+use sharecare_domain::time::{tax_year_bounds, tax_year_of, Timestamp};
 use sharecare_domain::Locale;
 
 /// A receipt checked by its number and code.
@@ -21,7 +21,11 @@ impl Donors {
         let mut years: Vec<i64> = receipts
             .iter()
             .filter(|receipt| receipt.valid)
-            .filter_map(|receipt| tax_year_of(receipt.paid_at)[..4].parse().ok())
+            .filter_map(|receipt| {
+                tax_year_of(Timestamp::from_millis(receipt.paid_at))[..4]
+                    .parse()
+                    .ok()
+            })
             .collect();
         years.sort_unstable_by(|a, b| b.cmp(a));
         years.dedup();
@@ -80,7 +84,7 @@ impl Donors {
             .receipts_of_donor(email_key)
             .await?
             .into_iter()
-            .filter(|r| r.is_valid() && r.paid_at >= from && r.paid_at < to)
+            .filter(|r| r.is_valid() && r.paid_at >= from.as_millis() && r.paid_at < to.as_millis())
             .collect();
         if receipts.is_empty() {
             return Ok(None);

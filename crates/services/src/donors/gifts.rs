@@ -7,12 +7,11 @@ use crate::payment::stripe::SubscriptionChange;
 use crate::payment::ProviderError;
 use sharecare_content::paths;
 use sharecare_db::{ConsentEvent, DbError, GiftChange, PaymentRecord, TaxReceipt};
-use sharecare_domain::calendar::{hong_kong_date, hong_kong_midnight};
 use sharecare_domain::changes::ChangeKind;
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
 use sharecare_domain::donor::PersonName;
 use sharecare_domain::money::{Currency, Money};
+use sharecare_domain::time::{hong_kong_date, hong_kong_midnight, Timestamp};
 use sharecare_domain::Locale;
 
 /// One gift as its donor sees it.
@@ -248,7 +247,10 @@ impl Donors {
             .await?
             .into_iter()
             .find(|change| change.id == request_id)
-            .map_or_else(now_millis, |change| change.requested_at);
+            .map_or_else(
+                || Timestamp::now().as_millis(),
+                |change| change.requested_at,
+            );
         let limits = self.content.amount_limits();
         let (change, detail) = match &request {
             ChangeRequest::Pause { months } if (1..=3).contains(months) => {
@@ -347,7 +349,7 @@ impl Donors {
 
     pub async fn set_consent(&self, email_key: &str, given: bool) -> Result<(), DbError> {
         self.db
-            .set_consent(email_key, given, now_millis(), "my gifts")
+            .set_consent(email_key, given, Timestamp::now().as_millis(), "my gifts")
             .await
     }
 
@@ -372,7 +374,12 @@ impl Donors {
             return Ok(false);
         }
         self.db
-            .insert_donor_message(&donation.id, email_key, &message, now_millis())
+            .insert_donor_message(
+                &donation.id,
+                email_key,
+                &message,
+                Timestamp::now().as_millis(),
+            )
             .await?;
         Ok(true)
     }
@@ -380,7 +387,7 @@ impl Donors {
 
 /// The next time (Unix ms, 09:00 Hong Kong) the month's day `day` comes round, after `now`.
 fn next_day_of_month(now: i64, day: u32) -> i64 {
-    let (mut year, mut month, today) = hong_kong_date(now);
+    let (mut year, mut month, today) = hong_kong_date(Timestamp::from_millis(now));
     if today >= day {
         month += 1;
         if month > 12 {
@@ -388,7 +395,8 @@ fn next_day_of_month(now: i64, day: u32) -> i64 {
             year += 1;
         }
     }
-    hong_kong_midnight(year, month, day).unwrap_or(now + 86_400_000) + 9 * 3_600_000
+    hong_kong_midnight(year, month, day).map_or(now + 86_400_000, Timestamp::as_millis)
+        + 9 * 3_600_000
 }
 
 #[cfg(test)]
@@ -397,7 +405,7 @@ mod tests {
 
     #[test]
     fn the_next_billing_day_is_after_today() {
-        let day = |y, m, d| hong_kong_midnight(y, m, d).unwrap();
+        let day = |y, m, d| hong_kong_midnight(y, m, d).unwrap().as_millis();
         let nine = 9 * 3_600_000;
         assert_eq!(
             next_day_of_month(day(2026, 11, 30), 5),

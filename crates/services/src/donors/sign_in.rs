@@ -12,9 +12,9 @@ use sharecare_content::i18n::{fill, t};
 use sharecare_content::paths;
 use sharecare_content::Content;
 use sharecare_db::{DbError, NewSignIn};
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donor::Email;
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 
 /// How long a code and its link work.
@@ -72,7 +72,7 @@ impl Donors {
         }
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let token = random_hex::<16>();
-        let now = now_millis();
+        let now = Timestamp::now().as_millis();
         let sign_in = NewSignIn {
             id: random_hex::<16>(),
             email_key: email.normalized(),
@@ -121,7 +121,7 @@ impl Donors {
         let hash = self.hash(&email_key, &code);
         if self
             .db
-            .use_sign_in_code(&email_key, &hash, now_millis())
+            .use_sign_in_code(&email_key, &hash, Timestamp::now().as_millis())
             .await?
         {
             Ok(email_key)
@@ -138,7 +138,10 @@ impl Donors {
             .await?;
         match self
             .db
-            .use_sign_in_link(&self.hash("link", token.trim()), now_millis())
+            .use_sign_in_link(
+                &self.hash("link", token.trim()),
+                Timestamp::now().as_millis(),
+            )
             .await?
         {
             Some(email_key) => Ok(email_key),

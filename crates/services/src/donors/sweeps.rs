@@ -3,14 +3,14 @@
 
 use super::Donors;
 use sharecare_db::DbError;
-use sharecare_domain::calendar::{hong_kong_date, tax_year_bounds};
+use sharecare_domain::time::{hong_kong_date, tax_year_bounds, Timestamp};
 
 impl Donors {
     /// In April to June, queues the yearly summary of the tax year that just ended for each
     /// donor with qualifying receipts who asked for receipts. Run daily: a second run (and a
     /// second instance) queues nothing new. Returns how many were queued.
     pub async fn queue_yearly_summaries(&self, now: i64) -> Result<u64, DbError> {
-        let (year, month, _) = hong_kong_date(now);
+        let (year, month, _) = hong_kong_date(Timestamp::from_millis(now));
         if !(4..=6).contains(&month) {
             return Ok(0);
         }
@@ -19,7 +19,11 @@ impl Donors {
         let threshold =
             i64::try_from(self.content.giving.tax_deductible_from_minor_units).unwrap_or(i64::MAX);
         let mut queued = 0;
-        for email_key in self.db.donors_for_summary(from, to, threshold).await? {
+        for email_key in self
+            .db
+            .donors_for_summary(from.as_millis(), to.as_millis(), threshold)
+            .await?
+        {
             if self
                 .db
                 .queue_yearly_summary(&email_key, year_start, now)
@@ -39,10 +43,10 @@ impl Donors {
     pub async fn forget_old(&self, now: i64) -> Result<(), DbError> {
         self.db.delete_old_sign_ins(now - 86_400_000).await?;
         let years = i64::from(self.content.privacy.tax_records_kept_years);
-        let (this_year, _, _) = hong_kong_date(now);
+        let (this_year, _, _) = hong_kong_date(Timestamp::from_millis(now));
         // Kept for `years` after the end of the tax year a gift belongs to.
         let (cutoff, _) = tax_year_bounds(this_year - years - 1);
-        self.db.clear_old_receipt_names(cutoff).await?;
+        self.db.clear_old_receipt_names(cutoff.as_millis()).await?;
         Ok(())
     }
 }

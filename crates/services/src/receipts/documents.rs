@@ -11,10 +11,10 @@ use super::words::amount_in_words;
 use sharecare_content::i18n::{fill, t};
 use sharecare_content::Content;
 use sharecare_db::TaxReceipt;
-use sharecare_domain::calendar::{hong_kong_date, tax_year_bounds};
 use sharecare_domain::donation::Frequency;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Money;
+use sharecare_domain::time::{tax_year_bounds, Timestamp};
 use sharecare_domain::Locale;
 
 /// Seals receipts: a short code printed on each, which only this charity's server can make, so
@@ -69,15 +69,7 @@ impl ReceiptSeal {
 
 /// A date in Hong Kong as the locale writes it.
 pub fn local_date(unix_millis: i64, locale: Locale) -> String {
-    let (year, month, day) = hong_kong_date(unix_millis);
-    fill(
-        t(locale).receipt_date_format,
-        &[
-            ("year", &year.to_string()),
-            ("month", &month.to_string()),
-            ("day", &day.to_string()),
-        ],
-    )
+    Timestamp::from_millis(unix_millis).hong_kong_date_in(t(locale).receipt_date_format)
 }
 
 fn issuer(content: &Content, locale: Locale) -> Block {
@@ -277,8 +269,8 @@ pub fn summary_blocks(content: &Content, facts: &SummaryFacts<'_>) -> Vec<Block>
             m.summary_intro,
             &[
                 ("name", &facts.name),
-                ("from", &local_date(from, locale)),
-                ("to", &local_date(to - 1, locale)),
+                ("from", &local_date(from.as_millis(), locale)),
+                ("to", &local_date(to.as_millis() - 1, locale)),
             ],
         )),
         Block::Table {

@@ -16,7 +16,6 @@ use crate::markup::escape;
 use sharecare_content::i18n::{fill, t};
 use sharecare_content::Content;
 use sharecare_db::ReceiptJob;
-use sharecare_domain::calendar::hong_kong_date;
 use sharecare_domain::donation::Frequency;
 
 /// A receipt, ready to send.
@@ -52,15 +51,7 @@ pub fn compose(
     } else {
         m.receipt_intro_one_off
     };
-    let (year, month, day) = hong_kong_date(job.paid_at);
-    let date = fill(
-        m.receipt_date_format,
-        &[
-            ("year", &year.to_string()),
-            ("month", &month.to_string()),
-            ("day", &day.to_string()),
-        ],
-    );
+    let date = documents::local_date(job.paid_at, locale);
     let mut rows = Vec::new();
     if let Some(receipt) = &job.tax_receipt {
         rows.push((m.receipt_number, receipt.number_text()));

@@ -13,10 +13,10 @@ use crate::telemetry::redact_emails;
 use sharecare_content::paths;
 use sharecare_content::Content;
 use sharecare_db::{Database, DbError, Delivered, OutboxJob, OutboxMessage, ReceiptJob};
-use sharecare_domain::calendar::tax_year_bounds;
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donor::Email;
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::tax_year_bounds;
+use sharecare_domain::time::Timestamp;
 
 /// Sends the outbox's mail (receipts with their PDFs, confirmations of changes, yearly
 /// summaries). Several may run (one per instance): each claims a message for a lease before
@@ -107,7 +107,7 @@ impl ReceiptSender {
     /// Claims and delivers one due message; `false` when none is due.
     #[tracing::instrument(name = "send_receipt", skip_all, fields(reference))]
     pub async fn send_next(&self) -> Result<bool, DbError> {
-        let now = now_millis();
+        let now = Timestamp::now().as_millis();
         let claim = random_hex::<16>();
         let lease_until = now + self.lease_millis();
         let unlogged_only = !self.mailer.sends();
@@ -133,7 +133,12 @@ impl ReceiptSender {
                     "message composed; no SMTP_URL is set, so it stays in the outbox until one is"
                 );
                 self.db
-                    .mark_message_delivered(&message.id, &claim, Delivered::Logged, now_millis())
+                    .mark_message_delivered(
+                        &message.id,
+                        &claim,
+                        Delivered::Logged,
+                        Timestamp::now().as_millis(),
+                    )
                     .await?;
             }
             return Ok(true);
@@ -145,7 +150,12 @@ impl ReceiptSender {
             Ok(()) => {
                 tracing::info!("message sent");
                 self.db
-                    .mark_message_delivered(&message.id, &claim, Delivered::Sent, now_millis())
+                    .mark_message_delivered(
+                        &message.id,
+                        &claim,
+                        Delivered::Sent,
+                        Timestamp::now().as_millis(),
+                    )
                     .await?;
             }
             Err(error) => self.failed(&message, &claim, &error).await?,
@@ -162,7 +172,7 @@ impl ReceiptSender {
     ) -> Result<(), DbError> {
         // Mail errors quote addresses: neither the log nor the outbox keeps them.
         let error = redact_emails(error);
-        let now = now_millis();
+        let now = Timestamp::now().as_millis();
         let retry_at = now + self.backoff_millis(message.attempts);
         metrics::counter!("sharecare_outbox_failures_total").increment(1);
         let park = (message.attempts >= self.outbox.max_attempts).then_some(now);
@@ -223,7 +233,9 @@ impl ReceiptSender {
                 let receipts: Vec<_> = receipts
                     .into_iter()
                     .filter(|receipt| {
-                        receipt.is_valid() && receipt.paid_at >= from && receipt.paid_at < to
+                        receipt.is_valid()
+                            && receipt.paid_at >= from.as_millis()
+                            && receipt.paid_at < to.as_millis()
                     })
                     .collect();
                 let name = receipts
@@ -319,7 +331,7 @@ impl ReceiptSender {
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                let until = now_millis() + self.lease_millis();
+                let until = Timestamp::now().as_millis() + self.lease_millis();
                 if let Err(error) = self.db.renew_claim(id, claim, until).await {
                     crate::warn_throttled!("outbox-lease", %error, "cannot renew a message's claim");
                 }

@@ -3,8 +3,7 @@
 
 use super::Records;
 use sharecare_db::{Breakdown, Bucket, DbError};
-use sharecare_domain::calendar::{hong_kong_date, iso_date};
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::{hong_kong_day, hong_kong_day_start, Timestamp};
 
 /// Money in one bucket of a figure: a day (`YYYY-MM-DD`), a method, a story...
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,16 +53,15 @@ pub const DAYS: i64 = 30;
 
 impl Records {
     pub async fn figures(&self) -> Result<Figures, DbError> {
-        let now = now_millis();
-        let today = (now + 8 * 3_600_000).div_euclid(86_400_000);
+        let today = hong_kong_day(Timestamp::now());
         let first = today - (DAYS - 1);
-        let since = first * 86_400_000 - 8 * 3_600_000;
+        let since = hong_kong_day_start(first).as_millis();
         let received = self.db.received_by_day(since).await?;
         let by_day = (first..=today)
             .map(|day| {
                 let found = received.iter().find(|bucket| bucket.key == day.to_string());
                 FigureBucket {
-                    key: iso_date(hong_kong_date(day * 86_400_000)),
+                    key: hong_kong_day_start(day).hong_kong_iso_date(),
                     amount_minor: found.map_or(0, |bucket| bucket.amount_minor),
                     gifts: found.map_or(0, |bucket| bucket.gifts),
                 }

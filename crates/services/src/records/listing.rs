@@ -10,9 +10,9 @@ use crate::staff::actions;
 use crate::statements::parse_date;
 use sharecare_db::{Actor, AdminDonation, AuditEntry, DbError, DonationFilter, FilteredTotals};
 use sharecare_domain::admin::SortBy;
-use sharecare_domain::calendar::hong_kong_midnight;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
 use sharecare_domain::status::DonationStatus;
+use sharecare_domain::time::{hong_kong_midnight, Timestamp};
 
 /// The table's query string: filters, sort and page, as typed (echoed back into the form).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -33,8 +33,11 @@ pub struct ListingQuery {
 impl ListingQuery {
     /// The filter this query asks for; values that do not parse are ignored.
     fn filter(&self) -> DonationFilter {
-        let day =
-            |text: &str| parse_date(text, "ymd").and_then(|(y, m, d)| hong_kong_midnight(y, m, d));
+        let day = |text: &str| {
+            parse_date(text, "ymd")
+                .and_then(|(y, m, d)| hong_kong_midnight(y, m, d))
+                .map(Timestamp::as_millis)
+        };
         DonationFilter {
             status: DonationStatus::parse(&self.status),
             method: PaymentMethod::parse(&self.method),
@@ -190,7 +193,7 @@ mod tests {
         let filter = query.filter();
         assert_eq!(filter.status, Some(DonationStatus::Paid));
         assert_eq!(filter.method, None);
-        let midnight = hong_kong_midnight(2026, 11, 1).unwrap();
+        let midnight = hong_kong_midnight(2026, 11, 1).unwrap().as_millis();
         assert_eq!(filter.from, Some(midnight));
         assert_eq!(filter.until, Some(midnight + 86_400_000));
         assert_eq!(filter.text, None);

@@ -5,7 +5,7 @@ use super::Records;
 use crate::staff::actions;
 use sharecare_db::{Actor, AuditEntry, DbError, QueueItem};
 use sharecare_domain::admin::QueueKind;
-use sharecare_domain::clock::now_millis;
+use sharecare_domain::time::Timestamp;
 
 /// One thing a person must look at, as the queue shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl Records {
             None => audit,
         };
         self.db
-            .resolve_queue_item(kind, id, note, now_millis(), &audit)
+            .resolve_queue_item(kind, id, note, Timestamp::now().as_millis(), &audit)
             .await
     }
 
@@ -82,6 +82,8 @@ impl Records {
             Some(donation_id) => audit.donation(&donation_id),
             None => audit,
         };
-        self.db.retry_parked_receipt(id, now_millis(), &audit).await
+        self.db
+            .retry_parked_receipt(id, Timestamp::now().as_millis(), &audit)
+            .await
     }
 }

@@ -17,11 +17,11 @@ use super::params::locale;
 use super::render::{donors_own_page, private_page, render, render_with_status};
 use super::AppError;
 use sharecare_content::paths::{self, CheckoutReturn};
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::donation::PaymentMethod;
 use sharecare_domain::form::{DonationForm, Field, FieldError, Problem};
 use sharecare_domain::identifiers::FormToken;
 use sharecare_domain::identifiers::Reference;
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 use sharecare_services::donations::{Continued, StartGiftError, StartedGift};
 use sharecare_services::limits::{Refusal, Rule, TooMany};
@@ -89,9 +89,10 @@ pub async fn submit(
     {
         return Ok(again.refused(form, refusal).await);
     }
-    if let Err(suspicion) = state
-        .form_guard
-        .check(&form.homepage, &form.shown, now_millis())
+    if let Err(suspicion) =
+        state
+            .form_guard
+            .check(&form.homepage, &form.shown, Timestamp::now().as_millis())
     {
         tracing::info!(?suspicion, "refused a donation form sent by a program");
         return Ok(again

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppError;
 use sharecare_db::EventOutcome;
-use sharecare_domain::clock::now_seconds;
+use sharecare_domain::time::Timestamp;
 use sharecare_services::state::AppState;
 
 #[tracing::instrument(name = "stripe_webhook", skip_all, fields(event))]
@@ -27,7 +27,7 @@ pub async fn stripe_webhook(
     let signature = headers
         .get("stripe-signature")
         .and_then(|value| value.to_str().ok());
-    if let Err(error) = stripe.verify(signature, &body, now_seconds()) {
+    if let Err(error) = stripe.verify(signature, &body, Timestamp::now().seconds()) {
         tracing::warn!(%error, "refused a Stripe webhook");
         return Err(AppError::BadRequest("invalid signature"));
     }

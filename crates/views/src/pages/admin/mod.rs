@@ -14,9 +14,9 @@ use leptos_meta::{Html, Meta, Title};
 
 use sharecare_content::i18n::{admin_t, AdminLocale, AdminMessages};
 use sharecare_content::paths::{self, Endpoint};
-use sharecare_domain::calendar::{hong_kong_date, iso_date};
 use sharecare_domain::money::{Currency, Money};
 use sharecare_domain::staff::Role;
+use sharecare_domain::time::Timestamp;
 
 /// The signed-in member of staff, as pages show them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +46,12 @@ pub fn role_name(role: Role, locale: AdminLocale) -> &'static str {
 
 /// A Hong Kong date, `YYYY-MM-DD`.
 pub fn date(unix_millis: i64) -> String {
-    iso_date(hong_kong_date(unix_millis))
+    Timestamp::from_millis(unix_millis).hong_kong_iso_date()
 }
 
 /// A Hong Kong date and time, `YYYY-MM-DD HH:MM`.
 pub fn date_time(unix_millis: i64) -> String {
-    let local = unix_millis + 8 * 3_600_000;
-    let minutes = local.rem_euclid(86_400_000) / 60_000;
-    format!(
-        "{} {:02}:{:02}",
-        date(unix_millis),
-        minutes / 60,
-        minutes % 60
-    )
+    Timestamp::from_millis(unix_millis).hong_kong_date_time()
 }
 
 /// Minor units shown as money, e.g. "HK$1,234.50"; negative amounts with a minus.

@@ -18,11 +18,11 @@ use crate::http::render::render_admin;
 use crate::http::AppError;
 use sharecare_content::i18n::{admin_t, fill};
 use sharecare_content::paths;
-use sharecare_domain::calendar::hong_kong_midnight;
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::{parse_amount, AmountLimits};
 use sharecare_domain::secrets::random_hex;
+use sharecare_domain::time::hong_kong_midnight;
+use sharecare_domain::time::Timestamp;
 use sharecare_services::donations::{ConfirmError, RefundError, Transfer};
 use sharecare_services::export;
 use sharecare_services::records::ListingQuery;
@@ -92,7 +92,7 @@ pub async fn export_csv(
             None
         }
     });
-    let name = format!("donations-{}.csv", date(now_millis()));
+    let name = format!("donations-{}.csv", date(Timestamp::now().as_millis()));
     Ok((
         [
             (
@@ -152,7 +152,7 @@ async fn donation_page(
         .ok_or(AppError::NotFound)?;
     let view_staff = staff.view();
     let refund_request_id = random_hex::<16>();
-    let today = date(now_millis());
+    let today = date(Timestamp::now().as_millis());
     Ok(render_admin(state, status, move || {
         view! {
             <DonationPage staff=view_staff.clone() history=history.clone() outcome=outcome.clone()
@@ -210,7 +210,7 @@ pub async fn confirm(
     };
     let Some(received_at) = parse_date(&form.received_on, "ymd")
         .and_then(|(y, mo, d)| hong_kong_midnight(y, mo, d))
-        .filter(|at| *at <= now_millis())
+        .filter(|at| *at <= Timestamp::now())
     else {
         let outcome = problem(m.problem_date.to_string());
         return donation_page(
@@ -228,7 +228,7 @@ pub async fn confirm(
         .confirm_transfer(Transfer {
             reference: &reference,
             received,
-            received_at,
+            received_at: received_at.as_millis(),
             statement_line: None,
             accept_difference: form.accept_difference.is_some(),
             actor: &actor,

@@ -18,8 +18,8 @@ use crate::http::error::{AppError, ErrorPage};
 use sharecare_content::i18n::{admin_t, AdminLocale};
 use sharecare_content::paths::{self, Access, Endpoint};
 use sharecare_db::{Actor, StaffUser};
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::secrets::{constant_time_eq, random_hex};
+use sharecare_domain::time::Timestamp;
 use sharecare_services::sessions::DatabaseSessionStore;
 use sharecare_services::state::AppState;
 use sharecare_views::pages::admin::StaffView;
@@ -47,7 +47,7 @@ impl StaffSession {
     pub fn new(user_id: &str, must_enrol: bool) -> StaffSession {
         StaffSession {
             user_id: user_id.to_string(),
-            signed_in_at: now_millis(),
+            signed_in_at: Timestamp::now().as_millis(),
             csrf: random_hex::<16>(),
             must_enrol,
         }
@@ -111,7 +111,11 @@ pub fn admin_locale(headers: &HeaderMap) -> AdminLocale {
 pub async fn signed_in(state: &AppState, session: &Session) -> Option<(StaffUser, StaffSession)> {
     let held: StaffSession = session.get(SESSION_KEY).await.ok().flatten()?;
     let user = match state.staff.active_user(&held.user_id).await {
-        Ok(Some(user)) if now_millis() - held.signed_in_at < ABSOLUTE_LIFETIME_MS => user,
+        Ok(Some(user))
+            if Timestamp::now().as_millis() - held.signed_in_at < ABSOLUTE_LIFETIME_MS =>
+        {
+            user
+        }
         Ok(_) => {
             let _ = session.flush().await;
             return None;

@@ -14,8 +14,8 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::http::AppError;
 use sharecare_content::paths;
-use sharecare_domain::clock::now_millis;
 use sharecare_domain::secrets::{constant_time_eq, random_hex};
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 use sharecare_services::sessions::DatabaseSessionStore;
 use sharecare_services::state::AppState;
@@ -66,7 +66,7 @@ impl DonorSession {
     /// sign-in form to anyone else).
     pub async fn signed_in(session: &Session, locale: Locale) -> Option<DonorSession> {
         let held: Held = session.get(SESSION_KEY).await.ok().flatten()?;
-        if now_millis() - held.signed_in_at >= ABSOLUTE_LIFETIME_MS {
+        if Timestamp::now().as_millis() - held.signed_in_at >= ABSOLUTE_LIFETIME_MS {
             let _ = session.flush().await;
             return None;
         }
@@ -84,7 +84,7 @@ impl DonorSession {
         session.cycle_id().await?;
         let held = Held {
             email_key,
-            signed_in_at: now_millis(),
+            signed_in_at: Timestamp::now().as_millis(),
             csrf: random_hex::<16>(),
         };
         Ok(session.insert(SESSION_KEY, held).await?)
