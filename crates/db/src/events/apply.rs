@@ -1,0 +1,320 @@
+//! Inside a transaction, the parts of applying an event: a subscription's state, the donor's
+//! requests it fulfils, the event's link to its donation, a change to a payment, and an
+//! exception for staff.
+
+use super::change::{DisputeState, EventChange, NewException, PaymentChange};
+use crate::{to_column, DbError};
+use sharecare_domain::changes::{ChangeKind, ChangeNotice};
+
+/// Inside a transaction: a monthly gift's subscription state, as the provider confirmed it.
+/// Returns whether anything about the gift changed.
+pub(super) async fn apply_subscription_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    donation_id: &str,
+    amount_minor: Option<u64>,
+    paused_until: Option<i64>,
+    next_charge_at: Option<i64>,
+    now: i64,
+) -> Result<bool, DbError> {
+    // The provider reports what each month charges: the gift plus any fee the donor covers.
+    // The same charge changes nothing; a new one (the donor changed the amount) is the new
+    // gift, and the fee cover ends with the old amount.
+    let changed = sqlx::query(
+        "UPDATE donations SET \
+         amount_minor = CASE WHEN COALESCE($1, amount_minor + fee_minor) = amount_minor + fee_minor \
+             THEN amount_minor ELSE $1 END, \
+         fee_minor = CASE WHEN COALESCE($1, amount_minor + fee_minor) = amount_minor + fee_minor \
+             THEN fee_minor ELSE 0 END, \
+         paused_until = $2, \
+         next_charge_at = COALESCE($3, next_charge_at) WHERE id = $4 AND frequency = 'monthly' \
+         AND NOT (COALESCE($1, amount_minor + fee_minor) = amount_minor + fee_minor \
+             AND COALESCE(paused_until, -1) = COALESCE($2, -1) \
+             AND COALESCE(next_charge_at, -1) = COALESCE($3, next_charge_at, -1))",
+    )
+    .bind(amount_minor.map(to_column))
+    .bind(paused_until)
+    .bind(next_charge_at)
+    .bind(donation_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0;
+    confirm_requests(tx, donation_id, now, |kind, detail| {
+        let detail_number = detail.and_then(|detail| detail.parse::<i64>().ok());
+        match kind {
+            ChangeKind::Pause => paused_until.map(|until| ChangeNotice::Paused { until }),
+            ChangeKind::Resume => paused_until.is_none().then_some(ChangeNotice::Resumed),
+            ChangeKind::Amount => amount_minor
+                .filter(|minor| detail_number == Some(*minor as i64))
+                .map(|minor| ChangeNotice::Amount { minor }),
+            ChangeKind::Day => next_charge_at
+                .filter(|next| detail_number == Some(*next))
+                .map(|next| ChangeNotice::Day { next }),
+            ChangeKind::Cancel | ChangeKind::Card => None,
+        }
+    })
+    .await?;
+    Ok(changed)
+}
+
+/// Inside a transaction: the donor's pending requests on a gift that `fulfilled` says the new
+/// state carries out are confirmed, each queueing its confirmation email.
+pub(super) async fn confirm_requests(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    donation_id: &str,
+    now: i64,
+    fulfilled: impl Fn(ChangeKind, Option<&str>) -> Option<ChangeNotice>,
+) -> Result<(), DbError> {
+    let pending: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, kind, detail FROM gift_changes WHERE donation_id = $1 \
+         AND confirmed_at IS NULL AND error IS NULL ORDER BY requested_at, id",
+    )
+    .bind(donation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, kind, detail) in pending {
+        let Some(notice) =
+            ChangeKind::parse(&kind).and_then(|kind| fulfilled(kind, detail.as_deref()))
+        else {
+            continue;
+        };
+        let confirmed = sqlx::query(
+            "UPDATE gift_changes SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if confirmed {
+            if let ChangeNotice::Cancelled = notice {
+                sqlx::query("UPDATE donations SET ended_reason = $1 WHERE id = $2")
+                    .bind(detail.as_deref().filter(|reason| !reason.is_empty()))
+                    .bind(donation_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            sqlx::query(
+                "INSERT INTO outbox (id, kind, donation_id, payload, dedupe_key, created_at, \
+                 next_attempt_at) VALUES ($1, 'gift_change', $2, $3, $4, $5, $5)",
+            )
+            .bind(sharecare_domain::secrets::random_hex::<16>())
+            .bind(donation_id)
+            .bind(notice.to_json())
+            .bind(format!("change:{id}"))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Inside a transaction: notes which donation an event was about, for its history (staff see
+/// a donation's events in the admin). A change to a payment finds it through the payment.
+pub(super) async fn link_event_to_donation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event_id: &str,
+    change: &EventChange,
+) -> Result<(), DbError> {
+    let known = match change {
+        EventChange::Payment(payment) => Some(payment.donation_id.clone()),
+        EventChange::Expire { donation_id }
+        | EventChange::EndSubscription { donation_id, .. }
+        | EventChange::SubscriptionState { donation_id, .. } => Some(donation_id.clone()),
+        EventChange::Exception(exception) => exception.donation_id().map(str::to_string),
+        EventChange::ToPayment(change) => {
+            let key = match change {
+                PaymentChange::Link { invoice_id, .. } => invoice_id,
+                PaymentChange::Refund {
+                    payment_intent_id, ..
+                }
+                | PaymentChange::Dispute {
+                    payment_intent_id, ..
+                } => payment_intent_id,
+            };
+            let row: Option<(String,)> =
+                sqlx::query_as(&format!("{BY_PAYMENT_INTENT_DONATION} LIMIT 1"))
+                    .bind(key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            row.map(|(donation_id,)| donation_id)
+        }
+        EventChange::Nothing => None,
+    };
+    if let Some(donation_id) = known {
+        sqlx::query("UPDATE provider_events SET donation_id = $1 WHERE event_id = $2")
+            .bind(donation_id)
+            .bind(event_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+const BY_PAYMENT_INTENT_DONATION: &str =
+    "SELECT donation_id FROM payments WHERE payment_intent_id = $1 OR source_id = $1";
+
+/// Inside a transaction: applies a change to the payment it names. `None` when no such payment
+/// is recorded (yet).
+///
+/// The update runs before any read: on SQLite the first write takes the write lock (waiting
+/// for it if need be), whereas a transaction that read first and then writes fails at once
+/// with "database is locked" if another connection wrote in between.
+pub(super) async fn apply_payment_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    change: &PaymentChange,
+) -> Result<Option<bool>, DbError> {
+    // A payment is named by its payment intent; a one-off's is also its source id.
+    let (changed, named) = match change {
+        PaymentChange::Link {
+            invoice_id,
+            payment_intent_id,
+        } => {
+            let changed = sqlx::query(
+                "UPDATE payments SET payment_intent_id = $1 \
+                 WHERE source_id = $2 AND payment_intent_id IS NULL",
+            )
+            .bind(payment_intent_id)
+            .bind(invoice_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                > 0;
+            (
+                changed,
+                ("SELECT id FROM payments WHERE source_id = $1", invoice_id),
+            )
+        }
+        PaymentChange::Refund {
+            payment_intent_id,
+            refunded_minor,
+        } => {
+            // Refund events carry the running total refunded; only a larger one counts.
+            let changed = sqlx::query(
+                "UPDATE payments SET refunded_minor = $1 \
+                 WHERE (payment_intent_id = $2 OR source_id = $2) \
+                 AND refunded_minor < $1 AND amount_minor >= $1",
+            )
+            .bind(to_column(*refunded_minor))
+            .bind(payment_intent_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                > 0;
+            (changed, (BY_PAYMENT_INTENT, payment_intent_id))
+        }
+        PaymentChange::Dispute {
+            payment_intent_id,
+            dispute_id,
+            amount_minor,
+            state,
+        } => {
+            // Open takes the money off the total; won gives it back; lost keeps it off. A
+            // dispute already closed is not reopened by a late "created".
+            let (disputed, guard) = match state {
+                DisputeState::Open => (
+                    to_column(*amount_minor),
+                    "AND (dispute_id IS NULL OR dispute_id <> $3 OR dispute_status = 'open')",
+                ),
+                DisputeState::Won => (0, ""),
+                DisputeState::Lost => (to_column(*amount_minor), ""),
+            };
+            let sql = format!(
+                "UPDATE payments SET disputed_minor = $1, dispute_status = $2, dispute_id = $3 \
+                 WHERE (payment_intent_id = $4 OR source_id = $4) \
+                 AND NOT (dispute_id = $3 AND dispute_status = $2 AND disputed_minor = $1) {guard}"
+            );
+            let changed = sqlx::query(&sql)
+                .bind(disputed)
+                .bind(state.as_str())
+                .bind(dispute_id)
+                .bind(payment_intent_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+                > 0;
+            (changed, (BY_PAYMENT_INTENT, payment_intent_id))
+        }
+    };
+    if changed {
+        // What the payment is worth changed: its receipt is voided and reissued.
+        let reason = match change {
+            PaymentChange::Refund { .. } => Some("refund"),
+            PaymentChange::Dispute { .. } => Some("dispute"),
+            PaymentChange::Link { .. } => None,
+        };
+        if let Some(reason) = reason {
+            crate::tax_receipts::reissue_receipts(
+                tx,
+                named.1,
+                reason,
+                sharecare_domain::time::Timestamp::now().as_millis(),
+            )
+            .await?;
+        }
+        return Ok(Some(true));
+    }
+    let (sql, key) = named;
+    Ok(exists(tx, sql, key).await?.then_some(false))
+}
+
+const BY_PAYMENT_INTENT: &str =
+    "SELECT id FROM payments WHERE payment_intent_id = $1 OR source_id = $1";
+
+async fn exists(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &str,
+    value: &str,
+) -> Result<bool, DbError> {
+    let row: Option<(String,)> = sqlx::query_as(sql)
+        .bind(value)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Inside a transaction: one exception row per event, and the donation (if any) marked for
+/// staff (its first reason kept).
+pub(super) async fn record_exception(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event_id: &str,
+    exception: &NewException,
+) -> Result<(), DbError> {
+    let expected = exception.expected.as_ref();
+    sqlx::query(
+        "INSERT INTO payment_exceptions (id, event_id, donation_id, kind, expected_minor, \
+         expected_currency, received_minor, received_currency, source_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(&exception.id)
+    .bind(event_id)
+    .bind(expected.map(|expected| expected.donation_id.clone()))
+    .bind(exception.kind)
+    .bind(expected.map(|expected| to_column(expected.amount.minor)))
+    .bind(expected.map(|expected| expected.amount.currency.code()))
+    .bind(exception.received_minor)
+    .bind(&exception.received_currency)
+    .bind(&exception.source_id)
+    .bind(exception.created_at)
+    .execute(&mut **tx)
+    .await?;
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE donations SET flag = COALESCE(flag, $1) WHERE id = $2")
+        .bind(format!(
+            "payment of {} {} does not match the donation's {} {}",
+            exception
+                .received_minor
+                .map_or("?".to_string(), |minor| minor.to_string()),
+            exception.received_currency.as_deref().unwrap_or("?"),
+            expected.amount.minor,
+            expected.amount.currency.code(),
+        ))
+        .bind(&expected.donation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
