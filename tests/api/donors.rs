@@ -991,9 +991,10 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     let donors = app.state.donors.clone();
 
     // In March nothing is due; from April, the year that just ended.
-    let march_2026 = hong_kong_midnight(2026, 3, 20).unwrap().as_millis();
+    let march_2026 = hong_kong_midnight(2026, 3, 20).unwrap();
     assert_eq!(donors.queue_yearly_summaries(march_2026).await.unwrap(), 0);
-    let april_2026 = hong_kong_midnight(2026, 4, 2).unwrap().as_millis() + 9 * hour;
+    let april_2026 =
+        Timestamp::from_millis(hong_kong_midnight(2026, 4, 2).unwrap().as_millis() + 9 * hour);
     assert_eq!(
         donors.queue_yearly_summaries(april_2026).await.unwrap(),
         1,
@@ -1001,7 +1002,7 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     );
     assert_eq!(
         donors
-            .queue_yearly_summaries(april_2026 + 86_400_000)
+            .queue_yearly_summaries(Timestamp::from_millis(april_2026.as_millis() + 86_400_000))
             .await
             .unwrap(),
         0,
@@ -1033,7 +1034,8 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     assert!(!text.contains("2026-27/"), "April's gift is next year's");
 
     // A year later, the other donor's year.
-    let april_2027 = hong_kong_midnight(2027, 4, 2).unwrap().as_millis() + 9 * hour;
+    let april_2027 =
+        Timestamp::from_millis(hong_kong_midnight(2027, 4, 2).unwrap().as_millis() + 9 * hour);
     assert_eq!(donors.queue_yearly_summaries(april_2027).await.unwrap(), 1);
 
     // Past years' summaries are in My gifts.

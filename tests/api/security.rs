@@ -801,15 +801,11 @@ async fn the_retention_job_deletes_old_unpaid_pledges_and_keeps_paid_gifts() {
     };
     let days = i64::from(app.state.content.privacy.unpaid_pledges_kept_days);
     assert_eq!(
-        retention
-            .sweep(Timestamp::now().as_millis())
-            .await
-            .unwrap()
-            .0,
+        retention.sweep(Timestamp::now()).await.unwrap().0,
         0,
         "nothing is old yet"
     );
-    let later = Timestamp::now().as_millis() + (days + 1) * 86_400_000;
+    let later = Timestamp::from_millis(Timestamp::now().as_millis() + (days + 1) * 86_400_000);
     assert_eq!(retention.sweep(later).await.unwrap().0, 1);
     assert!(app
         .db

@@ -5,6 +5,7 @@
 use super::donations::{DonationRow, DONATION_COLUMNS};
 use super::{Database, DbError};
 use sharecare_domain::donation::Donation;
+use sharecare_domain::time::Timestamp;
 
 /// A sign-in about to be stored: the hashes of its code and link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +14,8 @@ pub struct NewSignIn {
     pub email_key: String,
     pub code_hash: String,
     pub link_hash: String,
-    pub created_at: i64,
-    pub expires_at: i64,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 /// A change a donor asked for on a monthly gift.
@@ -58,8 +59,8 @@ impl Database {
         .bind(&sign_in.email_key)
         .bind(&sign_in.code_hash)
         .bind(&sign_in.link_hash)
-        .bind(sign_in.created_at)
-        .bind(sign_in.expires_at)
+        .bind(sign_in.created_at.as_millis())
+        .bind(sign_in.expires_at.as_millis())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -71,14 +72,14 @@ impl Database {
         &self,
         email_key: &str,
         code_hash: &str,
-        now: i64,
+        now: Timestamp,
     ) -> Result<bool, DbError> {
         Ok(sqlx::query(
             "UPDATE donor_sign_ins SET used_at = $1 WHERE id = (SELECT id FROM donor_sign_ins \
              WHERE email_key = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > $1 \
              ORDER BY created_at DESC LIMIT 1) AND used_at IS NULL",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(email_key)
         .bind(code_hash)
         .execute(&self.pool)
@@ -91,13 +92,13 @@ impl Database {
     pub async fn use_sign_in_link(
         &self,
         link_hash: &str,
-        now: i64,
+        now: Timestamp,
     ) -> Result<Option<String>, DbError> {
         let row: Option<(String,)> = sqlx::query_as(
             "UPDATE donor_sign_ins SET used_at = $1 WHERE link_hash = $2 AND used_at IS NULL \
              AND expires_at > $1 RETURNING email_key",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(link_hash)
         .fetch_optional(&self.pool)
         .await?;
@@ -105,10 +106,10 @@ impl Database {
     }
 
     /// Forgets sign-ins that expired before `before`.
-    pub async fn delete_old_sign_ins(&self, before: i64) -> Result<u64, DbError> {
+    pub async fn delete_old_sign_ins(&self, before: Timestamp) -> Result<u64, DbError> {
         Ok(
             sqlx::query("DELETE FROM donor_sign_ins WHERE expires_at < $1")
-                .bind(before)
+                .bind(before.as_millis())
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),
@@ -183,7 +184,7 @@ impl Database {
         &self,
         email_key: &str,
         given: bool,
-        now: i64,
+        now: Timestamp,
         source: &str,
     ) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
@@ -193,7 +194,7 @@ impl Database {
              WHERE email_key = $3",
         )
         .bind(value)
-        .bind(now)
+        .bind(now.as_millis())
         .bind(email_key)
         .execute(&mut *tx)
         .await?;
@@ -204,7 +205,7 @@ impl Database {
         .bind(sharecare_domain::secrets::random_hex::<16>())
         .bind(email_key)
         .bind(if given { "given" } else { "withdrawn" })
-        .bind(now)
+        .bind(now.as_millis())
         .bind(source)
         .execute(&mut *tx)
         .await?;
@@ -226,7 +227,7 @@ impl Database {
         donation_id: &str,
         email_key: &str,
         message: &str,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO donor_messages (id, donation_id, email_key, message, created_at) \
@@ -236,7 +237,7 @@ impl Database {
         .bind(donation_id)
         .bind(email_key)
         .bind(message)
-        .bind(now)
+        .bind(now.as_millis())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -260,7 +261,7 @@ impl Database {
     /// Deletes what is held about a donor: pledges never paid go, paid gifts are anonymised
     /// (the email and names replaced; amounts and dates stay, as do their receipts' records,
     /// which the tax law keeps for its period). Their sign-ins, consents and messages go too.
-    pub async fn erase_donor(&self, email_key: &str, now: i64) -> Result<Erased, DbError> {
+    pub async fn erase_donor(&self, email_key: &str, now: Timestamp) -> Result<Erased, DbError> {
         let mut tx = self.pool.begin().await?;
         // Writes first (SQLite's lock). What is the donor's alone goes entirely:
         for table in ["donor_messages", "consent_events", "donor_sign_ins"] {
@@ -298,7 +299,7 @@ impl Database {
                  notify_email = NULL, notify_amount = NULL WHERE id = $3",
             )
             .bind(&placeholder)
-            .bind(now)
+            .bind(now.as_millis())
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -311,11 +312,11 @@ impl Database {
     }
 
     /// Receipts' names kept past the tax law's period are cleared (the retention job).
-    pub async fn clear_old_receipt_names(&self, paid_before: i64) -> Result<u64, DbError> {
+    pub async fn clear_old_receipt_names(&self, paid_before: Timestamp) -> Result<u64, DbError> {
         Ok(sqlx::query(
             "UPDATE tax_receipts SET issued_to = NULL WHERE paid_at < $1 AND issued_to IS NOT NULL",
         )
-        .bind(paid_before)
+        .bind(paid_before.as_millis())
         .execute(&self.pool)
         .await?
         .rows_affected())
@@ -325,8 +326,8 @@ impl Database {
     /// who asked for receipts: who gets a yearly summary.
     pub async fn donors_for_summary(
         &self,
-        from: i64,
-        to: i64,
+        from: Timestamp,
+        to: Timestamp,
         threshold: i64,
     ) -> Result<Vec<String>, DbError> {
         let rows: Vec<(String,)> = sqlx::query_as(
@@ -334,8 +335,8 @@ impl Database {
              WHERE r.voided_at IS NULL AND r.paid_at >= $1 AND r.paid_at < $2 \
              AND r.amount_minor >= $3 AND d.receipt <> 'none' ORDER BY d.email_key",
         )
-        .bind(from)
-        .bind(to)
+        .bind(from.as_millis())
+        .bind(to.as_millis())
         .bind(threshold)
         .fetch_all(&self.pool)
         .await?;

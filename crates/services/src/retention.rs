@@ -27,11 +27,11 @@ pub struct Retention {
 
 impl Retention {
     /// One sweep: what it deleted.
-    pub async fn sweep(&self, now: i64) -> Result<(u64, u64), DbError> {
-        let pledges = self.donations.delete_old_pledges(now).await?;
+    pub async fn sweep(&self, now: Timestamp) -> Result<(u64, u64), DbError> {
+        let pledges = self.donations.delete_old_pledges(now.as_millis()).await?;
         let counts = self
             .db
-            .delete_old_hits(now - KEEP_COUNTS_FOR_MILLIS)
+            .delete_old_hits(now.as_millis() - KEEP_COUNTS_FOR_MILLIS)
             .await?;
         self.limits.forget_old();
         self.donors.forget_old(now).await?;
@@ -53,7 +53,7 @@ impl Retention {
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    if let Err(error) = self.sweep(Timestamp::now().as_millis()).await {
+                    if let Err(error) = self.sweep(Timestamp::now()).await {
                         crate::warn_throttled!("retention", %error, "the retention sweep failed; it runs again later");
                     }
                 }

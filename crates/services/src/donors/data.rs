@@ -162,10 +162,7 @@ impl Donors {
         if running {
             return Err(EraseError::MonthlyRunning);
         }
-        let erased = self
-            .db
-            .erase_donor(email_key, Timestamp::now().as_millis())
-            .await?;
+        let erased = self.db.erase_donor(email_key, Timestamp::now()).await?;
         tracing::info!(
             deleted = erased.deleted,
             anonymised = erased.anonymised,

@@ -349,7 +349,7 @@ impl Donors {
 
     pub async fn set_consent(&self, email_key: &str, given: bool) -> Result<(), DbError> {
         self.db
-            .set_consent(email_key, given, Timestamp::now().as_millis(), "my gifts")
+            .set_consent(email_key, given, Timestamp::now(), "my gifts")
             .await
     }
 
@@ -374,12 +374,7 @@ impl Donors {
             return Ok(false);
         }
         self.db
-            .insert_donor_message(
-                &donation.id,
-                email_key,
-                &message,
-                Timestamp::now().as_millis(),
-            )
+            .insert_donor_message(&donation.id, email_key, &message, Timestamp::now())
             .await?;
         Ok(true)
     }

@@ -32,7 +32,7 @@ pub use gifts::{
     ChangeError, ChangeOutcome, ChangeRequest, ChangeView, ConsentView, GiftView, PaymentView,
     ReceiptView,
 };
-pub use sign_in::{SignInRefusal, SIGN_IN_VALID_MS};
+pub use sign_in::{SignInRefusal, SIGN_IN_VALID};
 
 pub struct Donors {
     db: Database,

@@ -2,6 +2,7 @@
 //! single use, 15 minutes, limited per email and per address.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use rand::Rng;
 
@@ -18,7 +19,7 @@ use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 
 /// How long a code and its link work.
-pub const SIGN_IN_VALID_MS: i64 = 15 * 60_000;
+pub const SIGN_IN_VALID: Duration = Duration::from_secs(15 * 60);
 
 /// Why a sign-in was refused (staff of the site see why in the log; the donor sees one
 /// message for all of these but `TooMany`).
@@ -72,14 +73,14 @@ impl Donors {
         }
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let token = random_hex::<16>();
-        let now = Timestamp::now().as_millis();
+        let now = Timestamp::now();
         let sign_in = NewSignIn {
             id: random_hex::<16>(),
             email_key: email.normalized(),
             code_hash: self.hash(&email.normalized(), &code),
             link_hash: self.hash("link", &token),
             created_at: now,
-            expires_at: now + SIGN_IN_VALID_MS,
+            expires_at: now.plus(SIGN_IN_VALID),
         };
         self.db.insert_sign_in(&sign_in).await?;
         let link = paths::absolute(&self.public_base_url, &paths::my_gifts_link(locale, &token));
@@ -121,7 +122,7 @@ impl Donors {
         let hash = self.hash(&email_key, &code);
         if self
             .db
-            .use_sign_in_code(&email_key, &hash, Timestamp::now().as_millis())
+            .use_sign_in_code(&email_key, &hash, Timestamp::now())
             .await?
         {
             Ok(email_key)
@@ -138,10 +139,7 @@ impl Donors {
             .await?;
         match self
             .db
-            .use_sign_in_link(
-                &self.hash("link", token.trim()),
-                Timestamp::now().as_millis(),
-            )
+            .use_sign_in_link(&self.hash("link", token.trim()), Timestamp::now())
             .await?
         {
             Some(email_key) => Ok(email_key),

@@ -3,14 +3,16 @@
 
 use super::Donors;
 use sharecare_db::DbError;
-use sharecare_domain::time::{hong_kong_date, tax_year_bounds, Timestamp};
+use std::time::Duration;
+
+use sharecare_domain::time::{tax_year_bounds, Timestamp};
 
 impl Donors {
     /// In April to June, queues the yearly summary of the tax year that just ended for each
     /// donor with qualifying receipts who asked for receipts. Run daily: a second run (and a
     /// second instance) queues nothing new. Returns how many were queued.
-    pub async fn queue_yearly_summaries(&self, now: i64) -> Result<u64, DbError> {
-        let (year, month, _) = hong_kong_date(Timestamp::from_millis(now));
+    pub async fn queue_yearly_summaries(&self, now: Timestamp) -> Result<u64, DbError> {
+        let (year, month, _) = now.hong_kong_date();
         if !(4..=6).contains(&month) {
             return Ok(0);
         }
@@ -19,14 +21,10 @@ impl Donors {
         let threshold =
             i64::try_from(self.content.giving.tax_deductible_from_minor_units).unwrap_or(i64::MAX);
         let mut queued = 0;
-        for email_key in self
-            .db
-            .donors_for_summary(from.as_millis(), to.as_millis(), threshold)
-            .await?
-        {
+        for email_key in self.db.donors_for_summary(from, to, threshold).await? {
             if self
                 .db
-                .queue_yearly_summary(&email_key, year_start, now)
+                .queue_yearly_summary(&email_key, year_start, now.as_millis())
                 .await?
             {
                 queued += 1;
@@ -40,13 +38,15 @@ impl Donors {
 
     /// Forgets sign-ins long expired, and receipts' names past the tax law's period (the
     /// retention job).
-    pub async fn forget_old(&self, now: i64) -> Result<(), DbError> {
-        self.db.delete_old_sign_ins(now - 86_400_000).await?;
+    pub async fn forget_old(&self, now: Timestamp) -> Result<(), DbError> {
+        self.db
+            .delete_old_sign_ins(now.minus(Duration::from_secs(86_400)))
+            .await?;
         let years = i64::from(self.content.privacy.tax_records_kept_years);
-        let (this_year, _, _) = hong_kong_date(Timestamp::from_millis(now));
+        let (this_year, _, _) = now.hong_kong_date();
         // Kept for `years` after the end of the tax year a gift belongs to.
         let (cutoff, _) = tax_year_bounds(this_year - years - 1);
-        self.db.clear_old_receipt_names(cutoff.as_millis()).await?;
+        self.db.clear_old_receipt_names(cutoff).await?;
         Ok(())
     }
 }
