@@ -162,8 +162,8 @@ pub(super) async fn record_payment(
         &payment.id,
         &payment.donation_id,
         payment.amount,
-        payment.paid_at,
-        sharecare_domain::time::Timestamp::now().as_millis(),
+        sharecare_domain::time::Timestamp::from_millis(payment.paid_at),
+        sharecare_domain::time::Timestamp::now(),
         None,
     )
     .await?;

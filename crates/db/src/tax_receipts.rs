@@ -20,11 +20,11 @@ pub struct TaxReceipt {
     pub donation_id: String,
     pub amount: Money,
     /// When the gift was made, Unix ms.
-    pub paid_at: i64,
-    pub issued_at: i64,
+    pub paid_at: Timestamp,
+    pub issued_at: Timestamp,
     /// The name it is made out to (none: the donor gave no name).
     pub issued_to: Option<String>,
-    pub voided_at: Option<i64>,
+    pub voided_at: Option<Timestamp>,
     pub replaces_id: Option<String>,
 }
 
@@ -79,10 +79,10 @@ impl TryFrom<TaxReceiptRow> for TaxReceipt {
             series: row.series,
             payment_id: row.payment_id,
             donation_id: row.donation_id,
-            paid_at: row.paid_at,
-            issued_at: row.issued_at,
+            paid_at: Timestamp::from_millis(row.paid_at),
+            issued_at: Timestamp::from_millis(row.issued_at),
             issued_to: row.issued_to,
-            voided_at: row.voided_at,
+            voided_at: row.voided_at.map(Timestamp::from_millis),
             replaces_id: row.replaces_id,
         })
     }
@@ -96,11 +96,11 @@ pub(super) async fn issue_receipt(
     payment_id: &str,
     donation_id: &str,
     amount: Money,
-    paid_at: i64,
-    issued_at: i64,
+    paid_at: Timestamp,
+    issued_at: Timestamp,
     replaces: Option<&str>,
 ) -> Result<String, DbError> {
-    let series = tax_year_of(Timestamp::from_millis(paid_at));
+    let series = tax_year_of(paid_at);
     sqlx::query(
         "INSERT INTO receipt_counters (series, last_number) VALUES ($1, 0) \
          ON CONFLICT (series) DO NOTHING",
@@ -150,8 +150,8 @@ pub(super) async fn issue_receipt(
     .bind(donation_id)
     .bind(to_column(amount.minor))
     .bind(amount.currency.code())
-    .bind(paid_at)
-    .bind(issued_at)
+    .bind(paid_at.as_millis())
+    .bind(issued_at.as_millis())
     .bind(issued_to)
     .bind(replaces)
     .execute(&mut **tx)
@@ -165,7 +165,7 @@ pub(super) async fn reissue_receipts(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     payment_key: &str,
     reason: &str,
-    now: i64,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     let payments: Vec<(String, String, i64, String, i64, String)> = sqlx::query_as(
         "SELECT p.id, p.donation_id, p.amount_minor - p.refunded_minor - p.disputed_minor, \
@@ -180,7 +180,7 @@ pub(super) async fn reissue_receipts(
             "UPDATE tax_receipts SET voided_at = $1, void_reason = $2 \
              WHERE payment_id = $3 AND voided_at IS NULL RETURNING id, amount_minor",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(reason)
         .bind(&payment_id)
         .fetch_all(&mut **tx)
@@ -193,7 +193,7 @@ pub(super) async fn reissue_receipts(
                  WHERE payment_id = $1 AND voided_at = $2 AND amount_minor = $3",
             )
             .bind(&payment_id)
-            .bind(now)
+            .bind(now.as_millis())
             .bind(to_column(remaining))
             .execute(&mut **tx)
             .await?;
@@ -211,7 +211,7 @@ pub(super) async fn reissue_receipts(
             &payment_id,
             &donation_id,
             Money::new(remaining, currency),
-            paid_at,
+            Timestamp::from_millis(paid_at),
             now,
             replaces,
         )
@@ -229,7 +229,7 @@ pub(super) async fn queue_receipt_mail(
     receipt_id: &str,
     payment_id: &str,
     donation_id: &str,
-    now: i64,
+    now: Timestamp,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO outbox (id, kind, payment_id, tax_receipt_id, donation_id, created_at, \
@@ -239,7 +239,7 @@ pub(super) async fn queue_receipt_mail(
     .bind(payment_id)
     .bind(receipt_id)
     .bind(donation_id)
-    .bind(now)
+    .bind(now.as_millis())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -328,7 +328,7 @@ impl Database {
 
     /// Payments without a receipt (recorded before receipts were numbered): each gets one,
     /// numbered in its tax year. Run at start; a second run finds none.
-    pub async fn issue_missing_receipts(&self, now: i64) -> Result<u64, DbError> {
+    pub async fn issue_missing_receipts(&self, now: Timestamp) -> Result<u64, DbError> {
         let missing: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
             "SELECT p.id, p.donation_id, p.amount_minor - p.refunded_minor - p.disputed_minor, \
              p.currency, p.paid_at FROM payments p WHERE NOT EXISTS \
@@ -363,7 +363,7 @@ impl Database {
                     &payment_id,
                     &donation_id,
                     Money::new(amount as u64, currency),
-                    paid_at,
+                    Timestamp::from_millis(paid_at),
                     now,
                     None,
                 )

@@ -250,7 +250,7 @@ pub(super) async fn apply_payment_change(
                 tx,
                 named.1,
                 reason,
-                sharecare_domain::time::Timestamp::now().as_millis(),
+                sharecare_domain::time::Timestamp::now(),
             )
             .await?;
         }

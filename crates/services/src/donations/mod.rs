@@ -109,8 +109,7 @@ impl Donations {
         public_base_url: &str,
     ) -> Result<Donations, DbError> {
         // Payments recorded before receipts were numbered get theirs, once (a no-op after).
-        db.issue_missing_receipts(Timestamp::now().as_millis())
-            .await?;
+        db.issue_missing_receipts(Timestamp::now()).await?;
         let initial = Progress::of(&content, db.paid_totals().await?);
         let (progress, _) = watch::channel(initial);
         Ok(Donations {

@@ -84,7 +84,7 @@ impl Donors {
             .receipts_of_donor(email_key)
             .await?
             .into_iter()
-            .filter(|r| r.is_valid() && r.paid_at >= from.as_millis() && r.paid_at < to.as_millis())
+            .filter(|r| r.is_valid() && r.paid_at >= from && r.paid_at < to)
             .collect();
         if receipts.is_empty() {
             return Ok(None);

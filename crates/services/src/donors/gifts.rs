@@ -83,7 +83,7 @@ impl From<&TaxReceipt> for ReceiptView {
             id: receipt.id.clone(),
             number: receipt.number_text(),
             amount: receipt.amount,
-            paid_at: receipt.paid_at,
+            paid_at: receipt.paid_at.as_millis(),
             issued_to: receipt.issued_to.clone(),
             valid: receipt.is_valid(),
         }

@@ -43,7 +43,7 @@ impl ReceiptSeal {
                 "{}|{}|{}|{}",
                 receipt.number_text(),
                 receipt.amount.minor,
-                receipt.paid_at,
+                receipt.paid_at.as_millis(),
                 receipt.id
             )
             .as_bytes(),
@@ -151,7 +151,10 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
         issuer(content, locale),
         Block::Rule,
         Block::Row(m.receipt_number.into(), receipt.number_text()),
-        Block::Row(m.receipt_date.into(), local_date(receipt.paid_at, locale)),
+        Block::Row(
+            m.receipt_date.into(),
+            local_date(receipt.paid_at.as_millis(), locale),
+        ),
         Block::Row(
             m.receipt_issued_to.into(),
             receipt
@@ -197,7 +200,7 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
     if let Some(voided) = receipt.voided_at {
         blocks.push(Block::Text(fill(
             m.receipt_void_note,
-            &[("date", &local_date(voided, locale))],
+            &[("date", &local_date(voided.as_millis(), locale))],
         )));
         blocks.push(Block::Void(m.receipt_void.to_string()));
     }
@@ -238,7 +241,7 @@ pub fn summary_blocks(content: &Content, facts: &SummaryFacts<'_>) -> Vec<Block>
         .map(|receipt| {
             vec![
                 receipt.number_text(),
-                local_date(receipt.paid_at, locale),
+                local_date(receipt.paid_at.as_millis(), locale),
                 format!(
                     "{} {}",
                     receipt.amount.currency.code(),

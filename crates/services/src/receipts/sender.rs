@@ -233,9 +233,7 @@ impl ReceiptSender {
                 let receipts: Vec<_> = receipts
                     .into_iter()
                     .filter(|receipt| {
-                        receipt.is_valid()
-                            && receipt.paid_at >= from.as_millis()
-                            && receipt.paid_at < to.as_millis()
+                        receipt.is_valid() && receipt.paid_at >= from && receipt.paid_at < to
                     })
                     .collect();
                 let name = receipts
