@@ -4,6 +4,7 @@
 use super::audit::{write_audit, AuditEntry};
 use super::{Database, DbError, UnreadableRow};
 use sharecare_domain::staff::Role;
+use sharecare_domain::time::Timestamp;
 
 /// A member of staff as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct StaffUser {
     /// Whether a second factor is checked at sign-in (enrolment was confirmed with a code).
     pub totp_enabled: bool,
     pub disabled: bool,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,7 +52,7 @@ impl TryFrom<StaffRow> for StaffUser {
             totp_secret: row.totp_secret,
             totp_enabled: row.totp_enabled_at.is_some(),
             disabled: row.disabled_at.is_some(),
-            created_at: row.created_at,
+            created_at: Timestamp::from_millis(row.created_at),
         })
     }
 }
@@ -98,7 +99,7 @@ impl Database {
         .bind(&user.email)
         .bind(user.role.as_str())
         .bind(&user.password_hash)
-        .bind(user.created_at)
+        .bind(user.created_at.as_millis())
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -149,7 +150,7 @@ impl Database {
         &self,
         email: &str,
         password_hash: &str,
-        now: i64,
+        now: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let query = sqlx::query(
@@ -157,7 +158,7 @@ impl Database {
              disabled_at = NULL WHERE email = $3",
         )
         .bind(password_hash.to_string())
-        .bind(now)
+        .bind(now.as_millis())
         .bind(email.to_string());
         self.change_with_audit(query, audit).await
     }
@@ -168,11 +169,11 @@ impl Database {
     pub async fn disable_staff_user(
         &self,
         email: &str,
-        now: i64,
+        now: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let query = sqlx::query("UPDATE staff_users SET disabled_at = $1 WHERE email = $2")
-            .bind(now)
+            .bind(now.as_millis())
             .bind(email.to_string());
         self.change_with_audit(query, audit).await
     }
@@ -210,7 +211,7 @@ impl Database {
         &self,
         user_id: &str,
         step: i64,
-        now: i64,
+        now: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
@@ -218,7 +219,7 @@ impl Database {
             "UPDATE staff_users SET totp_enabled_at = $1, totp_last_step = $2 \
              WHERE id = $3 AND totp_secret IS NOT NULL",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(step)
         .bind(user_id)
         .execute(&mut *tx)

@@ -35,7 +35,7 @@ impl From<StaffUser> for StaffAccount {
             role: user.role,
             totp_enabled: user.totp_enabled,
             disabled: user.disabled,
-            created_at: user.created_at,
+            created_at: user.created_at.as_millis(),
         }
     }
 }
@@ -137,7 +137,7 @@ impl Staff {
     ) -> Result<StaffUser, AccountError> {
         let email = Staff::email(email)?;
         password::check_new(&new_password)?;
-        let now = Timestamp::now().as_millis();
+        let now = Timestamp::now();
         let user = StaffUser {
             id: random_hex::<16>(),
             email: email.clone(),
@@ -171,7 +171,7 @@ impl Staff {
         let audit = AuditEntry::new(actor, actions::PASSWORD_RESET).subject(email.clone());
         if self
             .db
-            .set_staff_password(&email, &hash, Timestamp::now().as_millis(), &audit)
+            .set_staff_password(&email, &hash, Timestamp::now(), &audit)
             .await?
         {
             Ok(())
@@ -185,7 +185,7 @@ impl Staff {
         let audit = AuditEntry::new(actor, actions::USER_DISABLED).subject(email.clone());
         if self
             .db
-            .disable_staff_user(&email, Timestamp::now().as_millis(), &audit)
+            .disable_staff_user(&email, Timestamp::now(), &audit)
             .await?
         {
             Ok(())
@@ -228,7 +228,7 @@ impl Staff {
         }
         if user.totp_enabled {
             let secret = user.totp_secret.clone().unwrap_or_default();
-            let now = u64::try_from(Timestamp::now().as_millis() / 1000).unwrap_or(0);
+            let now = u64::try_from(Timestamp::now().seconds()).unwrap_or(0);
             let Some(step) = totp::check(&secret, code, now) else {
                 return Err(self.refuse(&key, "code").await);
             };
@@ -296,13 +296,13 @@ impl Staff {
         let Some(secret) = user.totp_secret.as_deref() else {
             return Ok(false);
         };
-        let now = u64::try_from(Timestamp::now().as_millis() / 1000).unwrap_or(0);
+        let now = u64::try_from(Timestamp::now().seconds()).unwrap_or(0);
         let Some(step) = totp::check(secret, code, now) else {
             return Ok(false);
         };
         let audit = AuditEntry::new(&actor_of(user), actions::TOTP_ENABLED);
         self.db
-            .enable_totp(&user.id, step, Timestamp::now().as_millis(), &audit)
+            .enable_totp(&user.id, step, Timestamp::now(), &audit)
             .await
     }
 
