@@ -438,9 +438,14 @@ async fn a_receipt_refused_for_good_is_parked_after_the_configured_tries(backend
     assert_eq!(sink.data_ends(), 3, "tried three times");
     assert_eq!(sink.received().len(), 0);
     assert_eq!(
-        db.claim_due_message("probe", i64::MAX / 4, i64::MAX / 2, false)
-            .await
-            .unwrap(),
+        db.claim_due_message(
+            "probe",
+            sharecare_domain::time::Timestamp::from_millis(i64::MAX / 4),
+            sharecare_domain::time::Timestamp::from_millis(i64::MAX / 2),
+            false,
+        )
+        .await
+        .unwrap(),
         None,
         "no worker will try it again"
     );

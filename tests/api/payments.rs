@@ -922,7 +922,12 @@ async fn a_receipt_whose_worker_died_mid_send_is_sent_once(backend: Backend) {
     // Sent: nothing is left for any worker to send again.
     assert_eq!(
         database
-            .claim_due_message("probe", i64::MAX / 4, i64::MAX / 2, false)
+            .claim_due_message(
+                "probe",
+                sharecare_domain::time::Timestamp::from_millis(i64::MAX / 4),
+                sharecare_domain::time::Timestamp::from_millis(i64::MAX / 2),
+                false,
+            )
             .await
             .unwrap(),
         None

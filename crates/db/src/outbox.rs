@@ -8,6 +8,7 @@ use sharecare_domain::donation::Frequency;
 use sharecare_domain::donor::{Email, PersonName, Receipt};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::{Currency, Money};
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 
 /// How an outbox message left.
@@ -156,8 +157,8 @@ impl Database {
     pub async fn claim_due_message(
         &self,
         claim: &str,
-        now: i64,
-        lease_until: i64,
+        now: Timestamp,
+        lease_until: Timestamp,
         unlogged_only: bool,
     ) -> Result<Option<OutboxMessage>, DbError> {
         let unlogged = if unlogged_only {
@@ -182,8 +183,8 @@ impl Database {
         );
         let claimed = sqlx::query(&sql)
             .bind(claim)
-            .bind(lease_until)
-            .bind(now)
+            .bind(lease_until.as_millis())
+            .bind(now.as_millis())
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -276,7 +277,7 @@ impl Database {
         &self,
         email_key: &str,
         year_start: i64,
-        now: i64,
+        now: Timestamp,
     ) -> Result<bool, DbError> {
         Ok(sqlx::query(
             "INSERT INTO outbox (id, kind, email_key, payload, dedupe_key, created_at, \
@@ -287,7 +288,7 @@ impl Database {
         .bind(email_key)
         .bind(year_start.to_string())
         .bind(format!("summary:{email_key}:{year_start}"))
-        .bind(now)
+        .bind(now.as_millis())
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -313,7 +314,7 @@ impl Database {
         id: &str,
         claim: &str,
         delivered: Delivered,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), DbError> {
         let column = match delivered {
             Delivered::Sent => "sent_at",
@@ -324,7 +325,7 @@ impl Database {
              last_error = NULL WHERE id = $2 AND claim = $3"
         );
         sqlx::query(&sql)
-            .bind(now)
+            .bind(now.as_millis())
             .bind(id)
             .bind(claim)
             .execute(&self.pool)
@@ -334,10 +335,15 @@ impl Database {
 
     /// Keeps a claim for longer while its message is being sent (a send slower than the
     /// lease must not let another worker send it too). `false` if the claim was lost.
-    pub async fn renew_claim(&self, id: &str, claim: &str, until: i64) -> Result<bool, DbError> {
+    pub async fn renew_claim(
+        &self,
+        id: &str,
+        claim: &str,
+        until: Timestamp,
+    ) -> Result<bool, DbError> {
         Ok(
             sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND claim = $3")
-                .bind(until)
+                .bind(until.as_millis())
                 .bind(id)
                 .bind(claim)
                 .execute(&self.pool)
@@ -353,17 +359,17 @@ impl Database {
         &self,
         id: &str,
         claim: &str,
-        retry_at: i64,
+        retry_at: Timestamp,
         error: &str,
-        park: Option<i64>,
+        park: Option<Timestamp>,
     ) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claim = NULL, \
              claimed_until = NULL, failed_at = $3 WHERE id = $4 AND claim = $5",
         )
-        .bind(retry_at)
+        .bind(retry_at.as_millis())
         .bind(error)
-        .bind(park)
+        .bind(park.map(Timestamp::as_millis))
         .bind(id)
         .bind(claim)
         .execute(&self.pool)

@@ -24,7 +24,7 @@ impl Donors {
         for email_key in self.db.donors_for_summary(from, to, threshold).await? {
             if self
                 .db
-                .queue_yearly_summary(&email_key, year_start, now.as_millis())
+                .queue_yearly_summary(&email_key, year_start, now)
                 .await?
             {
                 queued += 1;

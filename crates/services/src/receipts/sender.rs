@@ -107,9 +107,9 @@ impl ReceiptSender {
     /// Claims and delivers one due message; `false` when none is due.
     #[tracing::instrument(name = "send_receipt", skip_all, fields(reference))]
     pub async fn send_next(&self) -> Result<bool, DbError> {
-        let now = Timestamp::now().as_millis();
+        let now = Timestamp::now();
         let claim = random_hex::<16>();
-        let lease_until = now + self.lease_millis();
+        let lease_until = now.plus(self.outbox.lease);
         let unlogged_only = !self.mailer.sends();
         let Some(message) = self
             .db
@@ -137,7 +137,7 @@ impl ReceiptSender {
                         &message.id,
                         &claim,
                         Delivered::Logged,
-                        Timestamp::now().as_millis(),
+                        Timestamp::now(),
                     )
                     .await?;
             }
@@ -150,12 +150,7 @@ impl ReceiptSender {
             Ok(()) => {
                 tracing::info!("message sent");
                 self.db
-                    .mark_message_delivered(
-                        &message.id,
-                        &claim,
-                        Delivered::Sent,
-                        Timestamp::now().as_millis(),
-                    )
+                    .mark_message_delivered(&message.id, &claim, Delivered::Sent, Timestamp::now())
                     .await?;
             }
             Err(error) => self.failed(&message, &claim, &error).await?,
@@ -172,8 +167,9 @@ impl ReceiptSender {
     ) -> Result<(), DbError> {
         // Mail errors quote addresses: neither the log nor the outbox keeps them.
         let error = redact_emails(error);
-        let now = Timestamp::now().as_millis();
-        let retry_at = now + self.backoff_millis(message.attempts);
+        let now = Timestamp::now();
+        let retry_at =
+            Timestamp::from_millis(now.as_millis() + self.backoff_millis(message.attempts));
         metrics::counter!("sharecare_outbox_failures_total").increment(1);
         let park = (message.attempts >= self.outbox.max_attempts).then_some(now);
         if park.is_some() {
@@ -312,10 +308,6 @@ impl ReceiptSender {
         Ok((file_name, pdf))
     }
 
-    fn lease_millis(&self) -> i64 {
-        i64::try_from(self.outbox.lease.as_millis()).unwrap_or(i64::MAX / 2)
-    }
-
     /// Sends, renewing the claim every third of the lease until the send ends, so a slow mail
     /// server never lets another worker take the message and send it too.
     async fn send_keeping_claim(
@@ -329,7 +321,7 @@ impl ReceiptSender {
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                let until = Timestamp::now().as_millis() + self.lease_millis();
+                let until = Timestamp::now().plus(self.outbox.lease);
                 if let Err(error) = self.db.renew_claim(id, claim, until).await {
                     crate::warn_throttled!("outbox-lease", %error, "cannot renew a message's claim");
                 }
