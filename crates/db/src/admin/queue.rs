@@ -4,6 +4,7 @@
 use crate::audit::{write_audit, AuditEntry};
 use crate::{Database, DbError};
 use sharecare_domain::admin::QueueKind;
+use sharecare_domain::time::Timestamp;
 
 /// One thing a person must look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +13,8 @@ pub struct QueueItem {
     pub id: String,
     pub donation_id: Option<String>,
     pub reference: Option<String>,
-    /// Unix ms: when it arose.
-    pub at: i64,
+    /// When it arose.
+    pub at: Timestamp,
     /// What it is about, for staff: the exception's kind and amounts, the error, the event.
     pub detail: String,
     pub amount_minor: Option<i64>,
@@ -43,7 +44,7 @@ impl From<ExceptionRow> for QueueItem {
             id: row.id,
             donation_id: row.donation_id,
             reference: row.reference,
-            at: row.created_at,
+            at: Timestamp::from_millis(row.created_at),
             detail: format!(
                 "{}: received {} {}, expected {}{}",
                 row.kind,
@@ -79,7 +80,7 @@ impl From<DisputeRow> for QueueItem {
             id: row.id,
             donation_id: Some(row.donation_id),
             reference: Some(row.reference),
-            at: row.paid_at,
+            at: Timestamp::from_millis(row.paid_at),
             detail: row.dispute_id.unwrap_or_default(),
             amount_minor: Some(row.disputed_minor),
         }
@@ -104,7 +105,7 @@ impl From<ParkedReceiptRow> for QueueItem {
             id: row.id,
             donation_id: Some(row.donation_id),
             reference: Some(row.reference),
-            at: row.failed_at,
+            at: Timestamp::from_millis(row.failed_at),
             detail: format!(
                 "{} attempts: {}",
                 row.attempts,
@@ -131,7 +132,7 @@ impl From<WaitingEventRow> for QueueItem {
             id: row.event_id,
             donation_id: None,
             reference: None,
-            at: row.received_at,
+            at: Timestamp::from_millis(row.received_at),
             detail: format!("{}: {}", row.event_type, row.change),
             amount_minor: None,
         }
@@ -155,7 +156,7 @@ impl From<DonorMessageRow> for QueueItem {
             id: row.id,
             donation_id: row.donation_id,
             reference: row.reference,
-            at: row.created_at,
+            at: Timestamp::from_millis(row.created_at),
             detail: row.message,
             amount_minor: None,
         }
@@ -217,7 +218,7 @@ impl Database {
         kind: QueueKind,
         id: &str,
         note: &str,
-        now: i64,
+        now: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
@@ -226,7 +227,7 @@ impl Database {
                 "UPDATE payment_exceptions SET resolved_at = $1, note = $2 \
                  WHERE id = $3 AND resolved_at IS NULL",
             )
-            .bind(now)
+            .bind(now.as_millis())
             .bind(note)
             .bind(id)
             .execute(&mut *tx)
@@ -240,7 +241,7 @@ impl Database {
             .bind(id)
             .bind(note)
             .bind(&audit.actor.email)
-            .bind(now)
+            .bind(now.as_millis())
             .execute(&mut *tx)
             .await?
             .rows_affected(),
@@ -257,7 +258,7 @@ impl Database {
     pub async fn retry_parked_receipt(
         &self,
         id: &str,
-        now: i64,
+        now: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
@@ -266,7 +267,7 @@ impl Database {
              claim = NULL, claimed_until = NULL WHERE id = $2 AND failed_at IS NOT NULL \
              AND sent_at IS NULL",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(id)
         .execute(&mut *tx)
         .await?

@@ -14,8 +14,8 @@ pub struct QueueEntry {
     pub id: String,
     /// The donation's reference, when it is about one.
     pub reference: Option<String>,
-    /// Unix ms: when it arose.
-    pub at: i64,
+    /// When it arose.
+    pub at: Timestamp,
     /// What it is about, for staff: the exception's kind and amounts, the error, the event.
     pub detail: String,
     pub amount_minor: Option<i64>,
@@ -61,7 +61,7 @@ impl Records {
             None => audit,
         };
         self.db
-            .resolve_queue_item(kind, id, note, Timestamp::now().as_millis(), &audit)
+            .resolve_queue_item(kind, id, note, Timestamp::now(), &audit)
             .await
     }
 
@@ -83,7 +83,7 @@ impl Records {
             None => audit,
         };
         self.db
-            .retry_parked_receipt(id, Timestamp::now().as_millis(), &audit)
+            .retry_parked_receipt(id, Timestamp::now(), &audit)
             .await
     }
 }

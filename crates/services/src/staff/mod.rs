@@ -25,7 +25,7 @@ pub struct StaffAccount {
     pub totp_enabled: bool,
     pub disabled: bool,
     /// Unix ms.
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 impl From<StaffUser> for StaffAccount {
@@ -35,7 +35,7 @@ impl From<StaffUser> for StaffAccount {
             role: user.role,
             totp_enabled: user.totp_enabled,
             disabled: user.disabled,
-            created_at: user.created_at.as_millis(),
+            created_at: user.created_at,
         }
     }
 }

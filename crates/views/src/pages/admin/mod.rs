@@ -44,14 +44,9 @@ pub fn role_name(role: Role, locale: AdminLocale) -> &'static str {
     }
 }
 
-/// A Hong Kong date, `YYYY-MM-DD`.
-pub fn date(unix_millis: i64) -> String {
-    Timestamp::from_millis(unix_millis).hong_kong_iso_date()
-}
-
 /// A Hong Kong date and time, `YYYY-MM-DD HH:MM`.
-pub fn date_time(unix_millis: i64) -> String {
-    Timestamp::from_millis(unix_millis).hong_kong_date_time()
+pub fn date_time(at: Timestamp) -> String {
+    at.hong_kong_date_time()
 }
 
 /// Minor units shown as money, e.g. "HK$1,234.50"; negative amounts with a minus.

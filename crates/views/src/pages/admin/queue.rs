@@ -2,6 +2,7 @@
 //! are (users and their sign-in rules).
 
 use leptos::prelude::*;
+use sharecare_domain::time::Timestamp;
 
 use super::{date_time, done_message, money, role_name, AdminLayout, Csrf, Notice, StaffView};
 use sharecare_content::i18n::{admin_t, AdminMessages};
@@ -100,7 +101,7 @@ pub fn AuditPage(staff: StaffView, entries: Vec<AuditLine>, older: Option<i64>) 
         .map(|entry| {
             view! {
                 <tr>
-                    <td>{date_time(entry.at)}</td>
+                    <td>{date_time(Timestamp::from_millis(entry.at))}</td>
                     <td>{entry.actor_email.clone()}</td>
                     <td>{entry.action.clone()}</td>
                     <td>{entry.subject.clone()}</td>

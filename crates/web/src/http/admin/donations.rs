@@ -31,7 +31,7 @@ use sharecare_services::statements::parse_date;
 use sharecare_views::pages::admin::dashboard::DashboardPage;
 use sharecare_views::pages::admin::donation::{DonationPage, Outcome};
 use sharecare_views::pages::admin::donations::DonationsPage;
-use sharecare_views::pages::admin::{date, money};
+use sharecare_views::pages::admin::money;
 
 /// Rows per page of the donations table.
 const PER_PAGE: u32 = 50;
@@ -92,7 +92,7 @@ pub async fn export_csv(
             None
         }
     });
-    let name = format!("donations-{}.csv", date(Timestamp::now().as_millis()));
+    let name = format!("donations-{}.csv", Timestamp::now().hong_kong_iso_date());
     Ok((
         [
             (
@@ -152,7 +152,7 @@ async fn donation_page(
         .ok_or(AppError::NotFound)?;
     let view_staff = staff.view();
     let refund_request_id = random_hex::<16>();
-    let today = date(Timestamp::now().as_millis());
+    let today = Timestamp::now().hong_kong_iso_date();
     Ok(render_admin(state, status, move || {
         view! {
             <DonationPage staff=view_staff.clone() history=history.clone() outcome=outcome.clone()
