@@ -7,6 +7,7 @@ use sharecare_db::{
 };
 use sharecare_domain::donation::Donation;
 use sharecare_domain::identifiers::Reference;
+use sharecare_domain::time::Timestamp;
 
 /// Everything known about one donation, for its page in the admin.
 #[derive(Debug, Clone)]
@@ -29,8 +30,7 @@ pub struct HistoryEvent {
     pub event_id: String,
     pub provider: String,
     pub event_type: String,
-    /// Unix ms.
-    pub received_at: i64,
+    pub received_at: Timestamp,
 }
 
 impl From<EventRecord> for HistoryEvent {
@@ -39,7 +39,7 @@ impl From<EventRecord> for HistoryEvent {
             event_id: event.event_id,
             provider: event.provider,
             event_type: event.event_type,
-            received_at: event.received_at,
+            received_at: Timestamp::from_millis(event.received_at),
         }
     }
 }
@@ -55,8 +55,7 @@ pub struct HistoryPayment {
     pub amount_minor: u64,
     pub refunded_minor: u64,
     pub disputed_minor: u64,
-    /// Unix ms.
-    pub paid_at: i64,
+    pub paid_at: Timestamp,
 }
 
 impl HistoryPayment {
@@ -77,30 +76,30 @@ impl From<PaymentRecord> for HistoryPayment {
             amount_minor: payment.amount_minor,
             refunded_minor: payment.refunded_minor,
             disputed_minor: payment.disputed_minor,
-            paid_at: payment.paid_at,
+            paid_at: Timestamp::from_millis(payment.paid_at),
         }
     }
 }
 
-/// A receipt for the donation and how its sending went (times in Unix ms).
+/// A receipt for the donation and how its sending went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryReceipt {
-    pub created_at: i64,
+    pub created_at: Timestamp,
     pub attempts: i64,
-    pub sent_at: Option<i64>,
-    pub logged_at: Option<i64>,
-    pub failed_at: Option<i64>,
+    pub sent_at: Option<Timestamp>,
+    pub logged_at: Option<Timestamp>,
+    pub failed_at: Option<Timestamp>,
     pub last_error: Option<String>,
 }
 
 impl From<ReceiptRecord> for HistoryReceipt {
     fn from(receipt: ReceiptRecord) -> HistoryReceipt {
         HistoryReceipt {
-            created_at: receipt.created_at,
+            created_at: Timestamp::from_millis(receipt.created_at),
             attempts: receipt.attempts,
-            sent_at: receipt.sent_at,
-            logged_at: receipt.logged_at,
-            failed_at: receipt.failed_at,
+            sent_at: receipt.sent_at.map(Timestamp::from_millis),
+            logged_at: receipt.logged_at.map(Timestamp::from_millis),
+            failed_at: receipt.failed_at.map(Timestamp::from_millis),
             last_error: receipt.last_error,
         }
     }
@@ -109,8 +108,7 @@ impl From<ReceiptRecord> for HistoryReceipt {
 /// A refund staff asked the provider for, and what it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryRefund {
-    /// Unix ms.
-    pub requested_at: i64,
+    pub requested_at: Timestamp,
     pub amount_minor: i64,
     pub requested_by: String,
     pub provider_refund_id: Option<String>,
@@ -120,7 +118,7 @@ pub struct HistoryRefund {
 impl From<RefundRequestRecord> for HistoryRefund {
     fn from(refund: RefundRequestRecord) -> HistoryRefund {
         HistoryRefund {
-            requested_at: refund.requested_at,
+            requested_at: Timestamp::from_millis(refund.requested_at),
             amount_minor: refund.amount_minor,
             requested_by: refund.requested_by,
             provider_refund_id: refund.provider_refund_id,
@@ -140,8 +138,7 @@ pub struct HistoryException {
 /// One action in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditLine {
-    /// Unix ms.
-    pub at: i64,
+    pub at: Timestamp,
     pub actor_email: String,
     pub action: String,
     pub subject: Option<String>,
@@ -152,7 +149,7 @@ pub struct AuditLine {
 impl From<AuditRecord> for AuditLine {
     fn from(record: AuditRecord) -> AuditLine {
         AuditLine {
-            at: record.at,
+            at: Timestamp::from_millis(record.at),
             actor_email: record.actor_email,
             action: record.action,
             subject: record.subject,
@@ -207,12 +204,15 @@ impl Records {
         }))
     }
 
-    /// The latest actions, newest first: `limit` of them, older than `before` (ms) if given.
+    /// The latest actions, newest first: `limit` of them, older than `before` if given.
     pub async fn audit_page(
         &self,
-        before: Option<i64>,
+        before: Option<Timestamp>,
         limit: i64,
     ) -> Result<Vec<AuditLine>, DbError> {
-        Ok(all(self.db.audit_page(before, limit).await?))
+        Ok(all(self
+            .db
+            .audit_page(before.map(Timestamp::as_millis), limit)
+            .await?))
     }
 }

@@ -182,7 +182,7 @@ pub fn DonationPage(
             });
             view! {
                 <tr>
-                    <td>{date_time(Timestamp::from_millis(payment.paid_at))}</td>
+                    <td>{date_time(payment.paid_at)}</td>
                     <td class="number">{money(payment.amount_minor as i64, currency)}</td>
                     <td class="number">{money(payment.refunded_minor as i64, currency)}</td>
                     <td class="number">{money(payment.disputed_minor as i64, currency)}</td>
@@ -196,7 +196,7 @@ pub fn DonationPage(
         .events
         .iter()
         .map(|event| view! {
-            <tr><td>{date_time(Timestamp::from_millis(event.received_at))}</td><td>{event.provider.clone()}</td><td>{event.event_type.clone()}</td><td><code>{event.event_id.clone()}</code></td></tr>
+            <tr><td>{date_time(event.received_at)}</td><td>{event.provider.clone()}</td><td>{event.event_type.clone()}</td><td><code>{event.event_id.clone()}</code></td></tr>
         })
         .collect_view();
     let receipts = history
@@ -204,7 +204,7 @@ pub fn DonationPage(
         .iter()
         .map(|receipt| {
             let state = if let Some(sent) = receipt.sent_at {
-                fill(m.receipt_sent_at, &[("when", &date_time(Timestamp::from_millis(sent)))])
+                fill(m.receipt_sent_at, &[("when", &date_time(sent))])
             } else if receipt.failed_at.is_some() {
                 m.receipt_parked.to_string()
             } else if receipt.logged_at.is_some() {
@@ -213,7 +213,7 @@ pub fn DonationPage(
                 m.receipt_waiting.to_string()
             };
             view! {
-                <tr><td>{date_time(Timestamp::from_millis(receipt.created_at))}</td><td>{state}</td><td>{receipt.attempts}</td><td>{receipt.last_error.clone()}</td></tr>
+                <tr><td>{date_time(receipt.created_at)}</td><td>{state}</td><td>{receipt.attempts}</td><td>{receipt.last_error.clone()}</td></tr>
             }
         })
         .collect_view();
@@ -223,7 +223,7 @@ pub fn DonationPage(
         .map(|refund| {
             view! {
                 <tr>
-                    <td>{date_time(Timestamp::from_millis(refund.requested_at))}</td>
+                    <td>{date_time(refund.requested_at)}</td>
                     <td class="number">{money(refund.amount_minor, currency)}</td>
                     <td>{refund.requested_by.clone()}</td>
                     <td>{refund.provider_refund_id.clone().or_else(|| refund.error.clone())}</td>
@@ -237,7 +237,7 @@ pub fn DonationPage(
         .map(|entry| {
             view! {
                 <tr>
-                    <td>{date_time(Timestamp::from_millis(entry.at))}</td>
+                    <td>{date_time(entry.at)}</td>
                     <td>{entry.actor_email.clone()}</td>
                     <td>{entry.action.clone()}</td>
                     <td>{entry.before_value.clone()}</td>

@@ -93,7 +93,11 @@ pub fn ExceptionsPage(
 }
 
 #[component]
-pub fn AuditPage(staff: StaffView, entries: Vec<AuditLine>, older: Option<i64>) -> impl IntoView {
+pub fn AuditPage(
+    staff: StaffView,
+    entries: Vec<AuditLine>,
+    older: Option<Timestamp>,
+) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
     let rows = entries
@@ -101,7 +105,7 @@ pub fn AuditPage(staff: StaffView, entries: Vec<AuditLine>, older: Option<i64>) 
         .map(|entry| {
             view! {
                 <tr>
-                    <td>{date_time(Timestamp::from_millis(entry.at))}</td>
+                    <td>{date_time(entry.at)}</td>
                     <td>{entry.actor_email.clone()}</td>
                     <td>{entry.action.clone()}</td>
                     <td>{entry.subject.clone()}</td>
@@ -112,7 +116,7 @@ pub fn AuditPage(staff: StaffView, entries: Vec<AuditLine>, older: Option<i64>) 
         })
         .collect_view();
     let older = older.map(|before| {
-        view! { <a href=format!("{}?before={before}", paths::admin::audit()) rel="next">{m.page_older}</a> }
+        view! { <a href=format!("{}?before={}", paths::admin::audit(), before.as_millis()) rel="next">{m.page_older}</a> }
     });
     view! {
         <AdminLayout locale staff=Some(staff.clone()) title=m.audit_title current=Endpoint::AdminAudit>

@@ -83,7 +83,7 @@ pub async fn resolve(
 #[derive(Debug, Default, Deserialize)]
 pub struct AuditQuery {
     #[serde(default)]
-    before: Option<i64>,
+    before: Option<sharecare_domain::time::Timestamp>,
 }
 
 /// How many actions one page of the audit log shows.
