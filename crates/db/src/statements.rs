@@ -5,6 +5,7 @@ use super::audit::{write_audit, AuditEntry};
 use super::donations::{DonationRow, DONATION_COLUMNS};
 use super::{non_negative, to_column, Database, DbError};
 use sharecare_domain::donation::Donation;
+use sharecare_domain::time::Timestamp;
 
 /// Which columns of a bank's statement hold the date, the amount and the description.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +101,7 @@ impl Database {
     pub async fn save_statement_mapping(
         &self,
         mapping: &StatementMapping,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO statement_mappings (signature, date_column, amount_column, text_column, \
@@ -114,7 +115,7 @@ impl Database {
         .bind(to_column(mapping.amount_column as u64))
         .bind(to_column(mapping.text_column as u64))
         .bind(&mapping.date_format)
-        .bind(now)
+        .bind(now.as_millis())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -171,14 +172,14 @@ impl Database {
         &self,
         import_id: &str,
         lines: &[NewStatementLine],
-        now: i64,
+        now: Timestamp,
     ) -> Result<(u64, u64), DbError> {
         let mut tx = self.pool.begin().await?;
         // The write first (SQLite takes its lock at once); a second reading finds `read_at` set.
         let first_reading = sqlx::query(
             "UPDATE statement_imports SET read_at = $1 WHERE id = $2 AND read_at IS NULL",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(import_id)
         .execute(&mut *tx)
         .await?
@@ -251,7 +252,7 @@ impl Database {
     pub async fn ignore_statement_line(
         &self,
         id: &str,
-        now: i64,
+        now: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
@@ -259,7 +260,7 @@ impl Database {
             "UPDATE statement_lines SET ignored_at = $1, handled_by = $2 \
              WHERE id = $3 AND payment_id IS NULL AND ignored_at IS NULL",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(&audit.actor.email)
         .bind(id)
         .execute(&mut *tx)

@@ -57,13 +57,12 @@ pub struct ImportSummary {
     pub id: String,
     pub file_name: String,
     pub uploaded_by: String,
-    /// Unix ms.
-    pub uploaded_at: i64,
+    pub uploaded_at: Timestamp,
     pub lines_read: i64,
     /// Of the lines read, those an earlier import had already stored.
     pub lines_known: i64,
     /// When its lines were read (its columns known); `None` until then.
-    pub read_at: Option<i64>,
+    pub read_at: Option<Timestamp>,
 }
 
 impl From<StatementImport> for ImportSummary {
@@ -72,10 +71,10 @@ impl From<StatementImport> for ImportSummary {
             id: import.id,
             file_name: import.file_name,
             uploaded_by: import.uploaded_by,
-            uploaded_at: import.uploaded_at,
+            uploaded_at: Timestamp::from_millis(import.uploaded_at),
             lines_read: import.lines_read,
             lines_known: import.lines_known,
-            read_at: import.read_at,
+            read_at: import.read_at.map(Timestamp::from_millis),
         }
     }
 }

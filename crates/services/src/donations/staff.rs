@@ -246,7 +246,7 @@ impl Donations {
         let mapping = columns.for_layout(import.signature.clone());
         self.read_statement(&import, &table, &mapping).await?;
         self.db
-            .save_statement_mapping(&mapping, Timestamp::now().as_millis())
+            .save_statement_mapping(&mapping, Timestamp::now())
             .await?;
         Ok(())
     }
@@ -260,7 +260,7 @@ impl Donations {
         let currency = self.content.organisation.currency();
         let lines = statements::lines(table, mapping, currency).map_err(MappingError::Rows)?;
         self.db
-            .store_statement_lines(&import.id, &lines, Timestamp::now().as_millis())
+            .store_statement_lines(&import.id, &lines, Timestamp::now())
             .await?;
         Ok(())
     }
@@ -368,7 +368,7 @@ impl Donations {
     ) -> Result<bool, DbError> {
         let audit = AuditEntry::new(actor, actions::STATEMENT_LINE_SET_ASIDE).subject(line_id);
         self.db
-            .ignore_statement_line(line_id, Timestamp::now().as_millis(), &audit)
+            .ignore_statement_line(line_id, Timestamp::now(), &audit)
             .await
     }
 

@@ -2,7 +2,6 @@
 //! it seems to pay; confirm the clear ones together and the rest one by one.
 
 use leptos::prelude::*;
-use sharecare_domain::time::Timestamp;
 
 use super::donations::frequency_name;
 use super::{date_time, money, AdminLayout, Csrf, Notice, StaffView};
@@ -25,7 +24,7 @@ pub fn StatementsPage(
         .map(|import| {
             view! {
                 <tr>
-                    <td>{date_time(Timestamp::from_millis(import.uploaded_at))}</td>
+                    <td>{date_time(import.uploaded_at)}</td>
                     <td><a href=paths::admin::statement(&import.id)>{import.file_name.clone()}</a></td>
                     <td>{import.uploaded_by.clone()}</td>
                     <td class="number">{import.lines_read}</td>
