@@ -9,6 +9,7 @@ use sharecare_domain::form::DonationRequest;
 use sharecare_domain::identifiers::{FormToken, Reference, ReferralCode};
 use sharecare_domain::money::{Currency, Money};
 use sharecare_domain::status::DonationStatus;
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::tribute::{Tribute, TributeKind, TributeMessage, TributeNotice};
 use sharecare_domain::Locale;
 
@@ -405,15 +406,15 @@ impl Database {
         Ok(())
     }
 
-    /// Deletes donations created before `before` (Unix milliseconds) that never received a
+    /// Deletes donations created before `before` that never received a
     /// payment: pledges the privacy notice promises not to keep. Returns how many went.
-    pub async fn delete_unpaid_donations_before(&self, before: i64) -> Result<u64, DbError> {
+    pub async fn delete_unpaid_donations_before(&self, before: Timestamp) -> Result<u64, DbError> {
         Ok(sqlx::query(
             "DELETE FROM donations WHERE created_at < $1 AND status <> 'paid' \
              AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
              AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id)",
         )
-        .bind(before)
+        .bind(before.as_millis())
         .execute(&self.pool)
         .await?
         .rows_affected())
@@ -442,18 +443,22 @@ impl Database {
     /// oldest first. The reconciliation sweep asks Stripe about them.
     pub async fn stale_checkouts(
         &self,
-        before: i64,
+        before: Timestamp,
         limit: i64,
-    ) -> Result<Vec<(String, i64)>, DbError> {
-        Ok(sqlx::query_as(
+    ) -> Result<Vec<(String, Timestamp)>, DbError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT checkout_session_id, created_at FROM donations WHERE status = 'pending' \
              AND payment_method = 'card' AND checkout_session_id IS NOT NULL AND created_at < $1 \
              ORDER BY created_at LIMIT $2",
         )
-        .bind(before)
+        .bind(before.as_millis())
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(session_id, created_at)| (session_id, Timestamp::from_millis(created_at)))
+            .collect())
     }
 
     /// Donations by status and payment method (metrics).

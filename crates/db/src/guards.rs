@@ -60,11 +60,11 @@ impl Database {
         })
     }
 
-    /// Deletes counters of windows that began before `before` (Unix milliseconds).
-    pub async fn delete_old_hits(&self, before: i64) -> Result<u64, DbError> {
+    /// Deletes counters of windows that began before `before`.
+    pub async fn delete_old_hits(&self, before: Timestamp) -> Result<u64, DbError> {
         Ok(
             sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1")
-                .bind(before)
+                .bind(before.as_millis())
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),

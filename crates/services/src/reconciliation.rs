@@ -35,18 +35,18 @@ pub struct Sweep {
 impl Reconciler {
     /// Applies waiting changes, then asks Stripe about stale checkouts. Sets the lag gauge:
     /// the age of the oldest checkout the sweep had to ask about (0 when none).
-    pub async fn sweep(&self, now: i64) -> Result<Sweep, DbError> {
+    pub async fn sweep(&self, now: Timestamp) -> Result<Sweep, DbError> {
         let mut sweep = Sweep::default();
         self.donations.apply_waiting_changes().await?;
         let Some(stripe) = self.payments.stripe() else {
             metrics::gauge!("sharecare_reconciliation_lag_seconds").set(0.0);
             return Ok(sweep);
         };
-        let before = now - i64::try_from(self.after.as_millis()).unwrap_or(i64::MAX / 2);
+        let before = now.minus(self.after);
         let stale = self.db.stale_checkouts(before, PER_SWEEP).await?;
         let lag = stale
             .iter()
-            .map(|(_, created_at)| now - created_at)
+            .map(|(_, created_at)| now.as_millis() - created_at.as_millis())
             .max()
             .unwrap_or(0);
         metrics::gauge!("sharecare_reconciliation_lag_seconds").set(lag as f64 / 1_000.0);
@@ -81,7 +81,7 @@ impl Reconciler {
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
-                    if let Err(error) = self.sweep(Timestamp::now().as_millis()).await {
+                    if let Err(error) = self.sweep(Timestamp::now()).await {
                         crate::warn_throttled!("reconcile", %error, "the reconciliation sweep failed; it runs again later");
                     }
                 }

@@ -16,7 +16,7 @@ use sharecare_db::{Database, DbError};
 use sharecare_domain::time::Timestamp;
 
 /// Counters older than this are of no use to any limit (the longest window is far shorter).
-const KEEP_COUNTS_FOR_MILLIS: i64 = 24 * 3_600_000;
+const KEEP_COUNTS_FOR: Duration = Duration::from_secs(24 * 3_600);
 
 pub struct Retention {
     pub db: Database,
@@ -28,11 +28,8 @@ pub struct Retention {
 impl Retention {
     /// One sweep: what it deleted.
     pub async fn sweep(&self, now: Timestamp) -> Result<(u64, u64), DbError> {
-        let pledges = self.donations.delete_old_pledges(now.as_millis()).await?;
-        let counts = self
-            .db
-            .delete_old_hits(now.as_millis() - KEEP_COUNTS_FOR_MILLIS)
-            .await?;
+        let pledges = self.donations.delete_old_pledges(now).await?;
+        let counts = self.db.delete_old_hits(now.minus(KEEP_COUNTS_FOR)).await?;
         self.limits.forget_old();
         self.donors.forget_old(now).await?;
         // Only from April to June does this queue anything, once per donor and year.

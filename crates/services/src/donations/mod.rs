@@ -338,10 +338,10 @@ impl Donations {
 
     /// Deletes pledges never paid that are older than the privacy notice promises to keep
     /// them (content: `unpaid_pledges_kept_days`). Paid gifts are kept.
-    pub async fn delete_old_pledges(&self, now: i64) -> Result<u64, DbError> {
-        let days = i64::from(self.content.privacy.unpaid_pledges_kept_days);
+    pub async fn delete_old_pledges(&self, now: Timestamp) -> Result<u64, DbError> {
+        let days = u64::from(self.content.privacy.unpaid_pledges_kept_days);
         self.db
-            .delete_unpaid_donations_before(now - days * 86_400_000)
+            .delete_unpaid_donations_before(now.minus(Duration::from_secs(days * 86_400)))
             .await
     }
 
