@@ -2,6 +2,8 @@
 //! provider (confirmed by its webhook and by email), the receipt's name, news consent, and a
 //! message to the charity.
 
+use std::time::Duration;
+
 use super::Donors;
 use crate::payment::stripe::SubscriptionChange;
 use crate::payment::ProviderError;
@@ -11,7 +13,7 @@ use sharecare_domain::changes::ChangeKind;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
 use sharecare_domain::donor::PersonName;
 use sharecare_domain::money::{Currency, Money};
-use sharecare_domain::time::{hong_kong_date, hong_kong_midnight, Timestamp};
+use sharecare_domain::time::{hong_kong_midnight, Timestamp};
 use sharecare_domain::Locale;
 
 /// One gift as its donor sees it.
@@ -247,14 +249,15 @@ impl Donors {
             .await?
             .into_iter()
             .find(|change| change.id == request_id)
-            .map_or_else(
-                || Timestamp::now().as_millis(),
-                |change| change.requested_at,
-            );
+            .map_or_else(Timestamp::now, |change| {
+                Timestamp::from_millis(change.requested_at)
+            });
         let limits = self.content.amount_limits();
         let (change, detail) = match &request {
             ChangeRequest::Pause { months } if (1..=3).contains(months) => {
-                let until = (now + i64::from(*months) * 30 * 86_400_000) / 1000;
+                let until = now
+                    .plus(Duration::from_secs(u64::from(*months) * 30 * 86_400))
+                    .seconds();
                 (
                     Some(SubscriptionChange::Pause { resumes_at: until }),
                     Some((until * 1000).to_string()),
@@ -271,7 +274,7 @@ impl Donors {
                 )
             }
             ChangeRequest::Day(day) if (1..=28).contains(day) => {
-                let at = next_day_of_month(now, *day) / 1000;
+                let at = next_day_of_month(now, *day).seconds();
                 (
                     Some(SubscriptionChange::NextCharge { at }),
                     Some((at * 1000).to_string()),
@@ -286,7 +289,7 @@ impl Donors {
             donation_id: donation.id.clone(),
             kind: request.kind().as_str().to_string(),
             detail: detail.clone(),
-            requested_at: now,
+            requested_at: now.as_millis(),
             error: None,
             confirmed_at: None,
         };
@@ -380,9 +383,9 @@ impl Donors {
     }
 }
 
-/// The next time (Unix ms, 09:00 Hong Kong) the month's day `day` comes round, after `now`.
-fn next_day_of_month(now: i64, day: u32) -> i64 {
-    let (mut year, mut month, today) = hong_kong_date(Timestamp::from_millis(now));
+/// The next time (09:00 Hong Kong) the month's day `day` comes round, after `now`.
+fn next_day_of_month(now: Timestamp, day: u32) -> Timestamp {
+    let (mut year, mut month, today) = now.hong_kong_date();
     if today >= day {
         month += 1;
         if month > 12 {
@@ -390,8 +393,9 @@ fn next_day_of_month(now: i64, day: u32) -> i64 {
             year += 1;
         }
     }
-    hong_kong_midnight(year, month, day).map_or(now + 86_400_000, Timestamp::as_millis)
-        + 9 * 3_600_000
+    hong_kong_midnight(year, month, day)
+        .unwrap_or(now.plus(Duration::from_secs(86_400)))
+        .plus(Duration::from_secs(9 * 3_600))
 }
 
 #[cfg(test)]
@@ -400,19 +404,19 @@ mod tests {
 
     #[test]
     fn the_next_billing_day_is_after_today() {
-        let day = |y, m, d| hong_kong_midnight(y, m, d).unwrap().as_millis();
-        let nine = 9 * 3_600_000;
+        let day = |y, m, d| hong_kong_midnight(y, m, d).unwrap();
+        let nine = Duration::from_secs(9 * 3_600);
         assert_eq!(
             next_day_of_month(day(2026, 11, 30), 5),
-            day(2026, 12, 5) + nine
+            day(2026, 12, 5).plus(nine)
         );
         assert_eq!(
             next_day_of_month(day(2026, 12, 3), 5),
-            day(2026, 12, 5) + nine
+            day(2026, 12, 5).plus(nine)
         );
         assert_eq!(
             next_day_of_month(day(2026, 12, 5), 5),
-            day(2027, 1, 5) + nine
+            day(2027, 1, 5).plus(nine)
         );
     }
 }
