@@ -11,7 +11,7 @@ use sharecare_domain::donation::{Donation, Frequency};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Currency;
 use sharecare_domain::secrets::random_hex;
-use sharecare_domain::time::{hong_kong_date, hong_kong_midnight, iso_date, Timestamp};
+use sharecare_domain::time::{hong_kong_midnight, iso_date, Timestamp};
 
 /// The largest statement accepted: a year of a busy account is far smaller.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
@@ -465,11 +465,11 @@ fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<St
 /// The payment's source id for a transfer: one per one-off pledge (so it is never counted
 /// twice, whether confirmed by hand or from a statement), and one per calendar month (Hong
 /// Kong) for a monthly gift.
-pub fn transfer_source_id(donation: &Donation, received_at: i64) -> String {
+pub fn transfer_source_id(donation: &Donation, received_at: Timestamp) -> String {
     match donation.frequency {
         Frequency::OneOff => format!("offline:{}", donation.reference.as_str()),
         Frequency::Monthly => {
-            let (year, month, _) = hong_kong_date(Timestamp::from_millis(received_at));
+            let (year, month, _) = received_at.hong_kong_date();
             format!(
                 "offline:{}:{year:04}-{month:02}",
                 donation.reference.as_str()

@@ -5,6 +5,7 @@
 use super::change::{DisputeState, EventChange, NewException, PaymentChange};
 use crate::{to_column, DbError};
 use sharecare_domain::changes::{ChangeKind, ChangeNotice};
+use sharecare_domain::time::Timestamp;
 
 /// Inside a transaction: a monthly gift's subscription state, as the provider confirmed it.
 /// Returns whether anything about the gift changed.
@@ -14,7 +15,7 @@ pub(super) async fn apply_subscription_state(
     amount_minor: Option<u64>,
     paused_until: Option<i64>,
     next_charge_at: Option<i64>,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, DbError> {
     // The provider reports what each month charges: the gift plus any fee the donor covers.
     // The same charge changes nothing; a new one (the donor changed the amount) is the new
@@ -62,7 +63,7 @@ pub(super) async fn apply_subscription_state(
 pub(super) async fn confirm_requests(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     donation_id: &str,
-    now: i64,
+    now: Timestamp,
     fulfilled: impl Fn(ChangeKind, Option<&str>) -> Option<ChangeNotice>,
 ) -> Result<(), DbError> {
     let pending: Vec<(String, String, Option<String>)> = sqlx::query_as(
@@ -81,7 +82,7 @@ pub(super) async fn confirm_requests(
         let confirmed = sqlx::query(
             "UPDATE gift_changes SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
         )
-        .bind(now)
+        .bind(now.as_millis())
         .bind(&id)
         .execute(&mut **tx)
         .await?
@@ -103,7 +104,7 @@ pub(super) async fn confirm_requests(
             .bind(donation_id)
             .bind(notice.to_json())
             .bind(format!("change:{id}"))
-            .bind(now)
+            .bind(now.as_millis())
             .execute(&mut **tx)
             .await?;
         }
@@ -246,13 +247,7 @@ pub(super) async fn apply_payment_change(
             PaymentChange::Link { .. } => None,
         };
         if let Some(reason) = reason {
-            crate::tax_receipts::reissue_receipts(
-                tx,
-                named.1,
-                reason,
-                sharecare_domain::time::Timestamp::now(),
-            )
-            .await?;
+            crate::tax_receipts::reissue_receipts(tx, named.1, reason, Timestamp::now()).await?;
         }
         return Ok(Some(true));
     }

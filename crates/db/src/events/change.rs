@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::payments::NewPayment;
 use sharecare_domain::money::Money;
+use sharecare_domain::time::Timestamp;
 
 /// One event from a payment provider, as stored to handle it once.
 #[derive(Debug, Clone, Copy)]
@@ -12,7 +13,7 @@ pub struct ProviderEvent<'a> {
     pub provider: &'a str,
     pub event_id: &'a str,
     pub event_type: &'a str,
-    pub received_at: i64,
+    pub received_at: Timestamp,
 }
 
 /// What a provider event changes, decided by the donations service and applied atomically with
@@ -29,7 +30,7 @@ pub enum EventChange {
     /// A monthly gift ended at the provider.
     EndSubscription {
         donation_id: String,
-        at: i64,
+        at: Timestamp,
     },
     /// A monthly gift's subscription as the provider now has it: its amount, whether (and
     /// until when, Unix ms) collection is paused, when it is next charged. The donor's requests

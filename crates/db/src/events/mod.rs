@@ -38,7 +38,7 @@ impl Database {
         .bind(event.event_id)
         .bind(event.provider)
         .bind(event.event_type)
-        .bind(event.received_at)
+        .bind(event.received_at.as_millis())
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -94,7 +94,7 @@ impl Database {
                      status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END \
                      WHERE id = $2 AND ended_at IS NULL",
                 )
-                .bind(at)
+                .bind(at.as_millis())
                 .bind(donation_id)
                 .execute(&mut *tx)
                 .await?
@@ -114,7 +114,7 @@ impl Database {
                         .bind(event.provider)
                         .bind(event.event_type)
                         .bind(serde_json::to_string(payment_change).expect("a change serialises"))
-                        .bind(event.received_at)
+                        .bind(event.received_at.as_millis())
                         .execute(&mut *tx)
                         .await?;
                         EventOutcome::Waiting

@@ -26,7 +26,7 @@ impl Donations {
             provider: received.provider,
             event_id: &received.id,
             event_type: &received.kind,
-            received_at: Timestamp::now().as_millis(),
+            received_at: Timestamp::now(),
         };
         let outcome = self.db.apply_provider_event(&record, &change).await?;
         match outcome {
@@ -172,7 +172,7 @@ impl Donations {
                 match self.donation_of(received, donation).await? {
                     Some(donation) => EventChange::EndSubscription {
                         donation_id: donation.id,
-                        at: Timestamp::now().as_millis(),
+                        at: Timestamp::now(),
                     },
                     None => EventChange::Nothing,
                 }

@@ -358,7 +358,7 @@ impl Donations {
         self.confirm_transfer(Transfer {
             reference,
             received: donation.charged(),
-            received_at: Timestamp::now().as_millis(),
+            received_at: Timestamp::now(),
             statement_line: None,
             accept_difference: false,
             actor: &actor,

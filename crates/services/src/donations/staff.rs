@@ -25,8 +25,8 @@ pub struct Transfer<'a> {
     pub reference: &'a Reference,
     /// What arrived (may differ from the pledge, with `accept_difference`).
     pub received: Money,
-    /// When it arrived (Unix ms).
-    pub received_at: i64,
+    /// When it arrived.
+    pub received_at: Timestamp,
     /// The statement line it was seen on, if any (applied once, with the payment).
     pub statement_line: Option<&'a str>,
     /// Staff saw the amount differs from the pledge and confirm what arrived.
@@ -140,7 +140,7 @@ impl Donations {
             source_id: statements::transfer_source_id(&donation, transfer.received_at),
             payment_intent_id: None,
             amount: transfer.received,
-            paid_at: transfer.received_at,
+            paid_at: transfer.received_at.as_millis(),
             subscription_id: None,
             receipt_id: donation.receipt.wanted().then(random_hex::<16>),
         };
@@ -347,8 +347,7 @@ impl Donations {
         let amount = u64::try_from(line.amount_minor).unwrap_or(0);
         let received_at = statements::parse_date(&line.booked_on, "ymd")
             .and_then(|(y, m, d)| sharecare_domain::time::hong_kong_midnight(y, m, d))
-            .unwrap_or_else(Timestamp::now)
-            .as_millis();
+            .unwrap_or_else(Timestamp::now);
         self.confirm_transfer(Transfer {
             reference: &donation.reference,
             received: Money::new(amount, donation.amount.currency),

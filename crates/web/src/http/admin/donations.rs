@@ -228,7 +228,7 @@ pub async fn confirm(
         .confirm_transfer(Transfer {
             reference: &reference,
             received,
-            received_at: received_at.as_millis(),
+            received_at,
             statement_line: None,
             accept_difference: form.accept_difference.is_some(),
             actor: &actor,
