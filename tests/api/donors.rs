@@ -962,7 +962,7 @@ async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: i64) -> Donation 
             source_id: format!("offline:{}", pledge.reference.as_str()),
             payment_intent_id: None,
             amount: pledge.amount,
-            paid_at,
+            paid_at: Timestamp::from_millis(paid_at),
             subscription_id: None,
             receipt_id: Some(sharecare_domain::secrets::random_hex::<16>()),
         })

@@ -4,6 +4,7 @@
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
 use sharecare_domain::money::Money;
+use sharecare_domain::time::Timestamp;
 
 /// Paid gifts, summed by the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,7 +27,7 @@ pub struct NewPayment {
     pub source_id: String,
     pub payment_intent_id: Option<String>,
     pub amount: Money,
-    pub paid_at: i64,
+    pub paid_at: Timestamp,
     /// A monthly gift's subscription, learnt with its first payment.
     pub subscription_id: Option<String>,
     /// The id of the receipt to queue with it; `None` when the donor asked for no receipt.
@@ -45,8 +46,7 @@ pub struct PaymentRecord {
     pub refunded_minor: u64,
     /// Taken back by an open or lost dispute.
     pub disputed_minor: u64,
-    /// Unix milliseconds.
-    pub paid_at: i64,
+    pub paid_at: Timestamp,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,7 +73,7 @@ impl TryFrom<PaymentRow> for PaymentRecord {
             donation_id: row.donation_id,
             source_id: row.source_id,
             payment_intent_id: row.payment_intent_id,
-            paid_at: row.paid_at,
+            paid_at: Timestamp::from_millis(row.paid_at),
         })
     }
 }
@@ -130,7 +130,7 @@ pub(super) async fn record_payment(
     .bind(&payment.payment_intent_id)
     .bind(to_column(payment.amount.minor))
     .bind(payment.amount.currency.code())
-    .bind(payment.paid_at)
+    .bind(payment.paid_at.as_millis())
     .execute(&mut **tx)
     .await?
     .rows_affected()
@@ -142,7 +142,7 @@ pub(super) async fn record_payment(
         "UPDATE donations SET status = 'paid', paid_at = $1 \
          WHERE id = $2 AND status IN ('pending', 'expired')",
     )
-    .bind(payment.paid_at)
+    .bind(payment.paid_at.as_millis())
     .bind(&payment.donation_id)
     .execute(&mut **tx)
     .await?;
@@ -162,8 +162,8 @@ pub(super) async fn record_payment(
         &payment.id,
         &payment.donation_id,
         payment.amount,
-        sharecare_domain::time::Timestamp::from_millis(payment.paid_at),
-        sharecare_domain::time::Timestamp::now(),
+        payment.paid_at,
+        Timestamp::now(),
         None,
     )
     .await?;
@@ -176,7 +176,7 @@ pub(super) async fn record_payment(
         .bind(&payment.id)
         .bind(&receipt)
         .bind(&payment.donation_id)
-        .bind(payment.paid_at)
+        .bind(payment.paid_at.as_millis())
         .execute(&mut **tx)
         .await?;
     }
@@ -189,7 +189,7 @@ pub(super) async fn record_payment(
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(sharecare_domain::secrets::random_hex::<16>())
-    .bind(payment.paid_at)
+    .bind(payment.paid_at.as_millis())
     .bind(&payment.donation_id)
     .execute(&mut **tx)
     .await?;

@@ -461,7 +461,7 @@ fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
         source_id,
         payment_intent_id: None,
         amount: donation.charged(),
-        paid_at: Timestamp::now().as_millis(),
+        paid_at: Timestamp::now(),
         subscription_id: None,
         receipt_id: donation.receipt.wanted().then(random_hex::<16>),
     }

@@ -140,7 +140,7 @@ impl Donations {
             source_id: statements::transfer_source_id(&donation, transfer.received_at),
             payment_intent_id: None,
             amount: transfer.received,
-            paid_at: transfer.received_at.as_millis(),
+            paid_at: transfer.received_at,
             subscription_id: None,
             receipt_id: donation.receipt.wanted().then(random_hex::<16>),
         };

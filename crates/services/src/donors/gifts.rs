@@ -72,7 +72,7 @@ impl PaymentView {
     /// A payment of a gift in `currency` (a payment's row keeps minor units only).
     fn of(payment: &PaymentRecord, currency: Currency) -> PaymentView {
         PaymentView {
-            paid_at: payment.paid_at,
+            paid_at: payment.paid_at.as_millis(),
             amount: Money::new(payment.amount_minor, currency),
             refunded: Money::new(payment.refunded_minor, currency),
         }

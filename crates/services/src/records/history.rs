@@ -76,7 +76,7 @@ impl From<PaymentRecord> for HistoryPayment {
             amount_minor: payment.amount_minor,
             refunded_minor: payment.refunded_minor,
             disputed_minor: payment.disputed_minor,
-            paid_at: Timestamp::from_millis(payment.paid_at),
+            paid_at: payment.paid_at,
         }
     }
 }
