@@ -76,10 +76,6 @@ pub struct ChangeData {
     pub confirmed: bool,
 }
 
-fn iso_time(unix_millis: i64) -> String {
-    Timestamp::from_millis(unix_millis).hong_kong_rfc3339()
-}
-
 impl Donors {
     /// Everything held about a donor.
     pub async fn data(&self, email_key: &str) -> Result<DonorData, DbError> {
@@ -94,7 +90,7 @@ impl Donors {
                 .into_iter()
                 .map(|(reference, message, at)| MessageData {
                     reference,
-                    sent_at: iso_time(at),
+                    sent_at: Timestamp::from_millis(at).hong_kong_rfc3339(),
                     message,
                 })
                 .collect(),
@@ -105,7 +101,7 @@ impl Donors {
                     let currency = d.amount.currency;
                     GiftData {
                         reference: d.reference.as_str().to_string(),
-                        created_at: iso_time(d.created_at),
+                        created_at: Timestamp::from_millis(d.created_at).hong_kong_rfc3339(),
                         status: d.status.as_str().to_string(),
                         amount: d.amount.plain_decimal(),
                         currency: currency.code().to_string(),
@@ -122,7 +118,7 @@ impl Donors {
                             .payments
                             .iter()
                             .map(|p| PaymentData {
-                                paid_at: iso_time(p.paid_at),
+                                paid_at: p.paid_at.hong_kong_rfc3339(),
                                 amount: p.amount.plain_decimal(),
                                 refunded: p.refunded.plain_decimal(),
                             })
@@ -142,7 +138,7 @@ impl Donors {
                             .iter()
                             .map(|c| ChangeData {
                                 kind: c.kind.clone(),
-                                requested_at: iso_time(c.requested_at),
+                                requested_at: c.requested_at.hong_kong_rfc3339(),
                                 confirmed: c.confirmed_at.is_some(),
                             })
                             .collect(),

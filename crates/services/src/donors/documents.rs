@@ -5,7 +5,7 @@ use super::{Donors, ReceiptView};
 use crate::receipts::documents::{self, ReceiptFacts, SummaryFacts};
 use sharecare_content::paths;
 use sharecare_db::{DbError, TaxReceipt};
-use sharecare_domain::time::{tax_year_bounds, tax_year_of, Timestamp};
+use sharecare_domain::time::{tax_year_bounds, tax_year_of};
 use sharecare_domain::Locale;
 
 /// A receipt checked by its number and code.
@@ -21,11 +21,7 @@ impl Donors {
         let mut years: Vec<i64> = receipts
             .iter()
             .filter(|receipt| receipt.valid)
-            .filter_map(|receipt| {
-                tax_year_of(Timestamp::from_millis(receipt.paid_at))[..4]
-                    .parse()
-                    .ok()
-            })
+            .filter_map(|receipt| tax_year_of(receipt.paid_at)[..4].parse().ok())
             .collect();
         years.sort_unstable_by(|a, b| b.cmp(a));
         years.dedup();

@@ -28,8 +28,7 @@ pub struct GiftView {
 /// A payment of a gift.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentView {
-    /// Unix ms.
-    pub paid_at: i64,
+    pub paid_at: Timestamp,
     pub amount: Money,
     /// Given back so far (zero for none).
     pub refunded: Money,
@@ -42,8 +41,8 @@ pub struct ReceiptView {
     /// "2026-27/000123".
     pub number: String,
     pub amount: Money,
-    /// When the gift was made, Unix ms.
-    pub paid_at: i64,
+    /// When the gift was made.
+    pub paid_at: Timestamp,
     pub issued_to: Option<String>,
     /// Not voided.
     pub valid: bool,
@@ -54,8 +53,8 @@ pub struct ReceiptView {
 pub struct ChangeView {
     /// `pause`, `resume`, `amount`, `day`, `cancel`, `card`.
     pub kind: String,
-    pub requested_at: i64,
-    pub confirmed_at: Option<i64>,
+    pub requested_at: Timestamp,
+    pub confirmed_at: Option<Timestamp>,
     /// The provider refused it.
     pub failed: bool,
 }
@@ -64,15 +63,14 @@ pub struct ChangeView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConsentView {
     pub given: bool,
-    /// Unix ms.
-    pub at: i64,
+    pub at: Timestamp,
 }
 
 impl PaymentView {
     /// A payment of a gift in `currency` (a payment's row keeps minor units only).
     fn of(payment: &PaymentRecord, currency: Currency) -> PaymentView {
         PaymentView {
-            paid_at: payment.paid_at.as_millis(),
+            paid_at: payment.paid_at,
             amount: Money::new(payment.amount_minor, currency),
             refunded: Money::new(payment.refunded_minor, currency),
         }
@@ -85,7 +83,7 @@ impl From<&TaxReceipt> for ReceiptView {
             id: receipt.id.clone(),
             number: receipt.number_text(),
             amount: receipt.amount,
-            paid_at: receipt.paid_at.as_millis(),
+            paid_at: receipt.paid_at,
             issued_to: receipt.issued_to.clone(),
             valid: receipt.is_valid(),
         }
@@ -96,8 +94,8 @@ impl From<&GiftChange> for ChangeView {
     fn from(change: &GiftChange) -> ChangeView {
         ChangeView {
             kind: change.kind.clone(),
-            requested_at: change.requested_at,
-            confirmed_at: change.confirmed_at,
+            requested_at: Timestamp::from_millis(change.requested_at),
+            confirmed_at: change.confirmed_at.map(Timestamp::from_millis),
             failed: change.error.is_some(),
         }
     }
@@ -107,7 +105,7 @@ impl From<&ConsentEvent> for ConsentView {
     fn from(event: &ConsentEvent) -> ConsentView {
         ConsentView {
             given: event.consent == "given",
-            at: event.at,
+            at: Timestamp::from_millis(event.at),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! in Hong Kong, the amount in figures and words, who it is made out to, the tax note when the
 //! amount qualifies, and how anyone can check the receipt is genuine.
 
+use std::time::Duration;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -68,8 +70,8 @@ impl ReceiptSeal {
 }
 
 /// A date in Hong Kong as the locale writes it.
-pub fn local_date(unix_millis: i64, locale: Locale) -> String {
-    Timestamp::from_millis(unix_millis).hong_kong_date_in(t(locale).receipt_date_format)
+pub fn local_date(at: Timestamp, locale: Locale) -> String {
+    at.hong_kong_date_in(t(locale).receipt_date_format)
 }
 
 fn issuer(content: &Content, locale: Locale) -> Block {
@@ -151,10 +153,7 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
         issuer(content, locale),
         Block::Rule,
         Block::Row(m.receipt_number.into(), receipt.number_text()),
-        Block::Row(
-            m.receipt_date.into(),
-            local_date(receipt.paid_at.as_millis(), locale),
-        ),
+        Block::Row(m.receipt_date.into(), local_date(receipt.paid_at, locale)),
         Block::Row(
             m.receipt_issued_to.into(),
             receipt
@@ -200,7 +199,7 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
     if let Some(voided) = receipt.voided_at {
         blocks.push(Block::Text(fill(
             m.receipt_void_note,
-            &[("date", &local_date(voided.as_millis(), locale))],
+            &[("date", &local_date(voided, locale))],
         )));
         blocks.push(Block::Void(m.receipt_void.to_string()));
     }
@@ -241,7 +240,7 @@ pub fn summary_blocks(content: &Content, facts: &SummaryFacts<'_>) -> Vec<Block>
         .map(|receipt| {
             vec![
                 receipt.number_text(),
-                local_date(receipt.paid_at.as_millis(), locale),
+                local_date(receipt.paid_at, locale),
                 format!(
                     "{} {}",
                     receipt.amount.currency.code(),
@@ -272,8 +271,11 @@ pub fn summary_blocks(content: &Content, facts: &SummaryFacts<'_>) -> Vec<Block>
             m.summary_intro,
             &[
                 ("name", &facts.name),
-                ("from", &local_date(from.as_millis(), locale)),
-                ("to", &local_date(to.as_millis() - 1, locale)),
+                ("from", &local_date(from, locale)),
+                (
+                    "to",
+                    &local_date(to.minus(Duration::from_millis(1)), locale),
+                ),
             ],
         )),
         Block::Table {

@@ -4,6 +4,7 @@
 //! and the donor's data to download or delete. Every form works without JavaScript.
 
 use leptos::prelude::*;
+use sharecare_domain::time::Timestamp;
 
 use crate::components::layout::Layout;
 use sharecare_content::i18n::{fill, t, Messages};
@@ -216,11 +217,11 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
             let mut state_lines: Vec<String> = vec![status_text(d.status, m).to_string()];
             if let Some(until) = d.paused_until {
                 if until < i64::MAX {
-                    state_lines.push(fill(m.my_paused_until, &[("date", &local_date(until, locale))]));
+                    state_lines.push(fill(m.my_paused_until, &[("date", &local_date(Timestamp::from_millis(until), locale))]));
                 }
             }
             if let (Some(next), None, true) = (d.next_charge_at, d.paused_until, gift.manageable()) {
-                state_lines.push(fill(m.my_next_charge, &[("date", &local_date(next, locale))]));
+                state_lines.push(fill(m.my_next_charge, &[("date", &local_date(Timestamp::from_millis(next), locale))]));
             }
             if d.ended_at.is_some() {
                 state_lines.push(m.my_ended.to_string());

@@ -74,7 +74,7 @@ pub async fn verify_receipt(
         Some(found.map(|verified| {
             (
                 verified.receipt.amount.to_string(),
-                local_date(verified.receipt.paid_at.as_millis(), locale),
+                local_date(verified.receipt.paid_at, locale),
                 verified.valid,
             )
         }))
