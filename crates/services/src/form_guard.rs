@@ -6,6 +6,7 @@
 //! The signing key is `FORM_SECRET`, or, when unset, one made on first start and kept in the
 //! database so every instance signs and checks with the same key.
 
+use sharecare_domain::time::Timestamp;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -77,12 +78,13 @@ impl FormGuard {
     }
 
     /// The signed note of when a form was shown: `{unix millis}.{signature}`.
-    pub fn stamp(&self, now: i64) -> String {
+    pub fn stamp(&self, now: Timestamp) -> String {
+        let now = now.as_millis();
         format!("{now}.{}", self.sign("shown", &now.to_string()))
     }
 
     /// Checks a submitted form's honeypot and its "shown at" note against `now`.
-    pub fn check(&self, honeypot: &str, stamp: &str, now: i64) -> Result<(), Suspicion> {
+    pub fn check(&self, honeypot: &str, stamp: &str, now: Timestamp) -> Result<(), Suspicion> {
         if !honeypot.trim().is_empty() {
             return Err(Suspicion::Honeypot);
         }
@@ -97,7 +99,7 @@ impl FormGuard {
             .and_then(|(time, _)| time.parse::<i64>().ok())
             .ok_or(Suspicion::NoStamp)?;
         let min_age = i64::try_from(self.min_age.as_millis()).unwrap_or(i64::MAX);
-        if now.saturating_sub(shown) < min_age {
+        if now.as_millis().saturating_sub(shown) < min_age {
             return Err(Suspicion::TooFast);
         }
         Ok(())
@@ -127,16 +129,32 @@ mod tests {
     #[test]
     fn a_form_sent_too_soon_or_with_the_trap_filled_is_refused() {
         let guard = guard();
-        let stamp = guard.stamp(1_000_000);
-        assert_eq!(guard.check("", &stamp, 1_002_999), Err(Suspicion::TooFast));
-        assert_eq!(guard.check("", &stamp, 1_003_000), Ok(()));
+        let stamp = guard.stamp(Timestamp::from_millis(1_000_000));
         assert_eq!(
-            guard.check("https://spam.example", &stamp, 1_060_000),
+            guard.check("", &stamp, Timestamp::from_millis(1_002_999)),
+            Err(Suspicion::TooFast)
+        );
+        assert_eq!(
+            guard.check("", &stamp, Timestamp::from_millis(1_003_000)),
+            Ok(())
+        );
+        assert_eq!(
+            guard.check(
+                "https://spam.example",
+                &stamp,
+                Timestamp::from_millis(1_060_000)
+            ),
             Err(Suspicion::Honeypot)
         );
-        assert_eq!(guard.check("", "", 1_060_000), Err(Suspicion::NoStamp));
+        assert_eq!(
+            guard.check("", "", Timestamp::from_millis(1_060_000)),
+            Err(Suspicion::NoStamp)
+        );
         // A stamp moved back in time no longer matches its signature.
         let forged = stamp.replacen("1000000", "900000", 1);
-        assert_eq!(guard.check("", &forged, 1_060_000), Err(Suspicion::NoStamp));
+        assert_eq!(
+            guard.check("", &forged, Timestamp::from_millis(1_060_000)),
+            Err(Suspicion::NoStamp)
+        );
     }
 }

@@ -81,5 +81,5 @@ pub fn keep_token(response: &mut Response, token: &FormToken, state: &AppState) 
 pub fn stamp(state: &AppState) -> String {
     state
         .form_guard
-        .stamp(sharecare_domain::time::Timestamp::now().as_millis())
+        .stamp(sharecare_domain::time::Timestamp::now())
 }

@@ -89,10 +89,9 @@ pub async fn submit(
     {
         return Ok(again.refused(form, refusal).await);
     }
-    if let Err(suspicion) =
-        state
-            .form_guard
-            .check(&form.homepage, &form.shown, Timestamp::now().as_millis())
+    if let Err(suspicion) = state
+        .form_guard
+        .check(&form.homepage, &form.shown, Timestamp::now())
     {
         tracing::info!(?suspicion, "refused a donation form sent by a program");
         return Ok(again
