@@ -6,7 +6,6 @@
 //! The signing key is `FORM_SECRET`, or, when unset, one made on first start and kept in the
 //! database so every instance signs and checks with the same key.
 
-use sharecare_domain::time::Timestamp;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -15,6 +14,7 @@ use sha2::Sha256;
 use sharecare_db::{Database, DbError};
 use sharecare_domain::identifiers::FormToken;
 use sharecare_domain::secrets::{constant_time_eq, random_hex};
+use sharecare_domain::time::Timestamp;
 
 /// Why a submitted form is not taken as a person's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
 use sharecare_db::{Backend, Database};
+use sharecare_domain::time::Timestamp;
 
 /// How many attempts per window each rule allows (configuration, see `Settings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,9 +288,9 @@ impl Breaker {
         }
     }
 
-    /// Whether new card gifts are paused at `now` (Unix milliseconds).
-    pub fn is_paused(&self, now: i64) -> bool {
-        self.paused_until.load(Ordering::Relaxed) > now
+    /// Whether new card gifts are paused at `now`.
+    pub fn is_paused(&self, now: Timestamp) -> bool {
+        self.paused_until.load(Ordering::Relaxed) > now.as_millis()
     }
 
     /// How many times the breaker has tripped since start.
@@ -299,7 +300,7 @@ impl Breaker {
 
     /// Counts a card checkout created or a card payment that failed, and trips the breaker
     /// when this minute's count passes its threshold.
-    pub async fn record(&self, event: CardEvent, now: i64) {
+    pub async fn record(&self, event: CardEvent, now: Timestamp) {
         let (name, threshold) = match event {
             CardEvent::CheckoutCreated => ("breaker-checkouts", self.settings.checkouts_per_minute),
             CardEvent::PaymentFailed => ("breaker-failures", self.settings.failures_per_minute),
@@ -313,7 +314,7 @@ impl Breaker {
                 }
             },
             None => {
-                let minute = now.div_euclid(60_000);
+                let minute = now.as_millis().div_euclid(60_000);
                 let mut local = self.local.lock().expect("breaker lock");
                 if local.0 != minute {
                     *local = (minute, 0, 0);
@@ -329,9 +330,9 @@ impl Breaker {
             }
         };
         if count > u64::from(threshold) && !self.is_paused(now) {
-            let until =
-                now + i64::try_from(self.settings.pause.as_millis()).unwrap_or(i64::MAX / 2);
-            self.paused_until.store(until, Ordering::Relaxed);
+            let until = now.plus(self.settings.pause);
+            self.paused_until
+                .store(until.as_millis(), Ordering::Relaxed);
             self.trips.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 event = ?event,

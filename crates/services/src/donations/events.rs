@@ -144,7 +144,7 @@ impl Donations {
                             // Card-testing runs leave many lapsed checkouts behind.
                             self.limits
                                 .breaker()
-                                .record(CardEvent::PaymentFailed, Timestamp::now().as_millis())
+                                .record(CardEvent::PaymentFailed, Timestamp::now())
                                 .await;
                         }
                         EventChange::Expire {

@@ -139,11 +139,7 @@ impl Donations {
     /// Whether card gifts are paused by the card-testing breaker (the form says so and offers
     /// transfers).
     pub fn cards_paused(&self) -> bool {
-        self.payments.card_payments()
-            && self
-                .limits
-                .breaker()
-                .is_paused(Timestamp::now().as_millis())
+        self.payments.card_payments() && self.limits.breaker().is_paused(Timestamp::now())
     }
 
     /// Stores a checked gift once per form token, then begins paying for it: a hosted
@@ -292,7 +288,7 @@ impl Donations {
         if let NextStep::Checkout(checkout) = &next {
             self.limits
                 .breaker()
-                .record(CardEvent::CheckoutCreated, Timestamp::now().as_millis())
+                .record(CardEvent::CheckoutCreated, Timestamp::now())
                 .await;
             // Without this record a retry would still reach the same session (the provider's
             // idempotency key), only more slowly; so a failure here is logged, not fatal.

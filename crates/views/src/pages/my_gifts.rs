@@ -4,7 +4,6 @@
 //! and the donor's data to download or delete. Every form works without JavaScript.
 
 use leptos::prelude::*;
-use sharecare_domain::time::Timestamp;
 
 use crate::components::layout::Layout;
 use sharecare_content::i18n::{fill, t, Messages};
@@ -12,6 +11,7 @@ use sharecare_content::paths::{self, Page};
 use sharecare_domain::donation::{Frequency, PaymentMethod};
 use sharecare_domain::donor::Receipt;
 use sharecare_domain::status::DonationStatus;
+use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 use sharecare_services::donors::{ConsentView, GiftView};
 use sharecare_services::receipts::documents::local_date;
