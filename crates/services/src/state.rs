@@ -1,6 +1,7 @@
 //! What every request handler and page can reach: the services, the content and a few facts
 //! about this deployment.
 
+use sharecare_content::paths;
 use std::sync::Arc;
 
 use leptos::config::LeptosOptions;
@@ -36,33 +37,7 @@ impl SiteInfo {
 
     /// The site's own origin (`scheme://host[:port]`), which its forms' `Origin` must equal.
     pub fn origin(&self) -> String {
-        origin_of(&self.public_base_url)
-    }
-}
-
-/// `scheme://host[:port]` of an absolute URL.
-pub fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-            format!("{scheme}://{host}")
-        }
-        None => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_origin_is_scheme_host_and_port() {
-        assert_eq!(
-            super::origin_of("https://give.example.org"),
-            "https://give.example.org"
-        );
-        assert_eq!(
-            super::origin_of("http://127.0.0.1:3100/en?x=1"),
-            "http://127.0.0.1:3100"
-        );
+        paths::origin_of(&self.public_base_url)
     }
 }
 

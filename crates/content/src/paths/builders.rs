@@ -312,6 +312,17 @@ pub fn verify_receipt() -> &'static str {
     Endpoint::VerifyReceipt.pattern()
 }
 
+/// `scheme://host[:port]` of an absolute URL.
+pub fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            format!("{scheme}://{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// `path` on the public address (`PUBLIC_BASE_URL`, no trailing slash): canonical links,
 /// share links and return URLs are absolute.
 pub fn absolute(public_base_url: &str, path: &str) -> String {

@@ -172,4 +172,16 @@ mod tests {
         }
         assert_eq!(CheckoutReturn::parse("paid"), None);
     }
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://give.example.org"),
+            "https://give.example.org"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3100/en?x=1"),
+            "http://127.0.0.1:3100"
+        );
+    }
 }

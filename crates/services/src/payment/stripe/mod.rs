@@ -55,7 +55,7 @@ impl StripeSettings {
         if self.api_base == DEFAULT_API_BASE {
             "https://checkout.stripe.com".to_string()
         } else {
-            crate::state::origin_of(&self.api_base)
+            sharecare_content::paths::origin_of(&self.api_base)
         }
     }
 
