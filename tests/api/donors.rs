@@ -520,7 +520,7 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
         .unwrap();
     assert!((before + 59 * 86_400..=before + 61 * 86_400 + 5).contains(&resumes));
     until_donation(&app, &gift.id, "the pause is confirmed", |d| {
-        d.paused_until == Some(resumes * 1000)
+        d.paused_until == Some(Timestamp::from_seconds(resumes))
     })
     .await;
     let page = donor.page(&app).await;
@@ -598,12 +598,10 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
         .await;
     let calls = calls_since(&fake, seen);
     let trial_end: i64 = calls[0].param("trial_end").unwrap().parse().unwrap();
-    let (_, _, day) = sharecare_domain::time::hong_kong_date(
-        sharecare_domain::time::Timestamp::from_millis(trial_end * 1000),
-    );
+    let (_, _, day) = sharecare_domain::time::hong_kong_date(Timestamp::from_seconds(trial_end));
     assert_eq!(day, 15);
     until_donation(&app, &gift.id, "the new day is confirmed", |d| {
-        d.next_charge_at == Some(trial_end * 1000)
+        d.next_charge_at == Some(Timestamp::from_seconds(trial_end))
     })
     .await;
 
@@ -947,7 +945,7 @@ async fn receipt_numbers_have_no_gaps_across_two_instances_on_postgres() {
 }
 
 /// A bank transfer confirmed as paid at `paid_at` (staff confirming it), with its receipt.
-async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: i64) -> Donation {
+async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: Timestamp) -> Donation {
     let pledge = Giving {
         amount: "500",
         ..Giving::card(email)
@@ -962,7 +960,7 @@ async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: i64) -> Donation 
             source_id: format!("offline:{}", pledge.reference.as_str()),
             payment_intent_id: None,
             amount: pledge.amount,
-            paid_at: Timestamp::from_millis(paid_at),
+            paid_at,
             subscription_id: None,
             receipt_id: Some(sharecare_domain::secrets::random_hex::<16>()),
         })
@@ -975,10 +973,10 @@ async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: i64) -> Donation 
 async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Backend) {
     let sink = SmtpSink::start().await;
     let (app, _fake) = stripe_app(backend, Some(&sink)).await;
-    let hour = 3_600_000;
+    let half_an_hour = Duration::from_secs(30 * 60);
     // 23:30 on 31 March 2026 and 00:30 on 1 April 2026, Hong Kong time.
-    let march = hong_kong_midnight(2026, 4, 1).unwrap().as_millis() - hour / 2;
-    let april = hong_kong_midnight(2026, 4, 1).unwrap().as_millis() + hour / 2;
+    let march = hong_kong_midnight(2026, 4, 1).unwrap().minus(half_an_hour);
+    let april = hong_kong_midnight(2026, 4, 1).unwrap().plus(half_an_hour);
     let in_march = transfer_paid_at(&app, MEI, march).await;
     let in_april = transfer_paid_at(&app, HO, april).await;
     assert_eq!(receipts_of(&app, &in_march).await[0].series, "2025-26");
@@ -993,8 +991,9 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     // In March nothing is due; from April, the year that just ended.
     let march_2026 = hong_kong_midnight(2026, 3, 20).unwrap();
     assert_eq!(donors.queue_yearly_summaries(march_2026).await.unwrap(), 0);
-    let april_2026 =
-        Timestamp::from_millis(hong_kong_midnight(2026, 4, 2).unwrap().as_millis() + 9 * hour);
+    let april_2026 = hong_kong_midnight(2026, 4, 2)
+        .unwrap()
+        .plus(Duration::from_secs(9 * 3_600));
     assert_eq!(
         donors.queue_yearly_summaries(april_2026).await.unwrap(),
         1,
@@ -1002,7 +1001,7 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     );
     assert_eq!(
         donors
-            .queue_yearly_summaries(Timestamp::from_millis(april_2026.as_millis() + 86_400_000))
+            .queue_yearly_summaries(april_2026.plus(sharecare_domain::time::ONE_DAY))
             .await
             .unwrap(),
         0,
@@ -1034,8 +1033,9 @@ async fn the_yearly_summary_covers_april_to_march_and_is_sent_once(backend: Back
     assert!(!text.contains("2026-27/"), "April's gift is next year's");
 
     // A year later, the other donor's year.
-    let april_2027 =
-        Timestamp::from_millis(hong_kong_midnight(2027, 4, 2).unwrap().as_millis() + 9 * hour);
+    let april_2027 = hong_kong_midnight(2027, 4, 2)
+        .unwrap()
+        .plus(Duration::from_secs(9 * 3_600));
     assert_eq!(donors.queue_yearly_summaries(april_2027).await.unwrap(), 1);
 
     // Past years' summaries are in My gifts.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sharecare_content::paths::Endpoint;
-use sharecare_domain::time::Timestamp;
+use sharecare_domain::time::{Timestamp, ONE_DAY};
 use sharecare_services::retention::Retention;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -799,13 +799,13 @@ async fn the_retention_job_deletes_old_unpaid_pledges_and_keeps_paid_gifts() {
         limits: app.state.limits.clone(),
         donors: app.state.donors.clone(),
     };
-    let days = i64::from(app.state.content.privacy.unpaid_pledges_kept_days);
+    let days = app.state.content.privacy.unpaid_pledges_kept_days;
     assert_eq!(
         retention.sweep(Timestamp::now()).await.unwrap().0,
         0,
         "nothing is old yet"
     );
-    let later = Timestamp::from_millis(Timestamp::now().as_millis() + (days + 1) * 86_400_000);
+    let later = Timestamp::now().plus(ONE_DAY * (days + 1));
     assert_eq!(retention.sweep(later).await.unwrap().0, 1);
     assert!(app
         .db

@@ -70,7 +70,7 @@ impl AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditRecord {
     pub id: String,
-    pub at: i64,
+    pub at: Timestamp,
     pub actor_email: String,
     pub action: String,
     pub donation_id: Option<String>,
@@ -92,7 +92,7 @@ pub(super) async fn write_audit(
          before_value, after_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(random_hex::<16>())
-    .bind(Timestamp::now().as_millis())
+    .bind(Timestamp::now())
     .bind(&entry.actor.id)
     .bind(&entry.actor.email)
     .bind(entry.action)
@@ -124,17 +124,17 @@ impl Database {
         .await?)
     }
 
-    /// The latest actions, newest first: `limit` of them, older than `before` (ms) if given.
+    /// The latest actions, newest first: `limit` of them, older than `before` if given.
     pub async fn audit_page(
         &self,
-        before: Option<i64>,
+        before: Option<Timestamp>,
         limit: i64,
     ) -> Result<Vec<AuditRecord>, DbError> {
         Ok(sqlx::query_as(&format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE at < $1 ORDER BY at DESC, id DESC \
              LIMIT $2"
         ))
-        .bind(before.unwrap_or(i64::MAX))
+        .bind(before.unwrap_or(Timestamp::MAX))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)

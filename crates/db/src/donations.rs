@@ -22,8 +22,7 @@ pub struct NewDonation<'a> {
     pub access_key: String,
     pub request: &'a DonationRequest,
     pub locale: Locale,
-    /// Unix milliseconds.
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 /// What storing a donation did.
@@ -51,18 +50,18 @@ pub(super) struct DonationRow {
     receipt: String,
     receipt_name: Option<String>,
     marketing_consent: String,
-    consent_recorded_at: i64,
+    consent_recorded_at: Timestamp,
     locale: String,
     referral_code: Option<String>,
-    created_at: i64,
-    paid_at: Option<i64>,
+    created_at: Timestamp,
+    paid_at: Option<Timestamp>,
     checkout_session_id: Option<String>,
     checkout_url: Option<String>,
     subscription_id: Option<String>,
-    ended_at: Option<i64>,
+    ended_at: Option<Timestamp>,
     flag: Option<String>,
-    paused_until: Option<i64>,
-    next_charge_at: Option<i64>,
+    paused_until: Option<Timestamp>,
+    next_charge_at: Option<Timestamp>,
     fee_minor: i64,
     tribute_kind: Option<String>,
     honoree_name: Option<String>,
@@ -414,7 +413,7 @@ impl Database {
              AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
              AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id)",
         )
-        .bind(before.as_millis())
+        .bind(before)
         .execute(&self.pool)
         .await?
         .rows_affected())
@@ -451,7 +450,7 @@ impl Database {
              AND payment_method = 'card' AND checkout_session_id IS NOT NULL AND created_at < $1 \
              ORDER BY created_at LIMIT $2",
         )
-        .bind(before.as_millis())
+        .bind(before)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -499,11 +498,11 @@ mod tests {
             receipt: "other_name".into(),
             receipt_name: Some("Lee Family Trust".into()),
             marketing_consent: "given".into(),
-            consent_recorded_at: 1_700_000_000_000,
+            consent_recorded_at: Timestamp::from_millis(1_700_000_000_000),
             locale: "zh-hk".into(),
             referral_code: Some("ABCDEFGHJK".into()),
-            created_at: 1_700_000_000_000,
-            paid_at: Some(1_700_000_100_000),
+            created_at: Timestamp::from_millis(1_700_000_000_000),
+            paid_at: Some(Timestamp::from_millis(1_700_000_100_000)),
             checkout_session_id: Some("cs_test_1".into()),
             checkout_url: Some("https://checkout.example/cs_test_1".into()),
             subscription_id: Some("sub_1".into()),

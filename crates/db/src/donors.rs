@@ -27,16 +27,16 @@ pub struct GiftChange {
     pub kind: String,
     /// What it asked for (ms for a date, minor units for an amount, a reason for a cancel).
     pub detail: Option<String>,
-    pub requested_at: i64,
+    pub requested_at: Timestamp,
     pub error: Option<String>,
-    pub confirmed_at: Option<i64>,
+    pub confirmed_at: Option<Timestamp>,
 }
 
 /// A consent given or withdrawn.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct ConsentEvent {
     pub consent: String,
-    pub at: i64,
+    pub at: Timestamp,
     pub source: String,
 }
 
@@ -59,8 +59,8 @@ impl Database {
         .bind(&sign_in.email_key)
         .bind(&sign_in.code_hash)
         .bind(&sign_in.link_hash)
-        .bind(sign_in.created_at.as_millis())
-        .bind(sign_in.expires_at.as_millis())
+        .bind(sign_in.created_at)
+        .bind(sign_in.expires_at)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -79,7 +79,7 @@ impl Database {
              WHERE email_key = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > $1 \
              ORDER BY created_at DESC LIMIT 1) AND used_at IS NULL",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(email_key)
         .bind(code_hash)
         .execute(&self.pool)
@@ -98,7 +98,7 @@ impl Database {
             "UPDATE donor_sign_ins SET used_at = $1 WHERE link_hash = $2 AND used_at IS NULL \
              AND expires_at > $1 RETURNING email_key",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(link_hash)
         .fetch_optional(&self.pool)
         .await?;
@@ -109,7 +109,7 @@ impl Database {
     pub async fn delete_old_sign_ins(&self, before: Timestamp) -> Result<u64, DbError> {
         Ok(
             sqlx::query("DELETE FROM donor_sign_ins WHERE expires_at < $1")
-                .bind(before.as_millis())
+                .bind(before)
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),
@@ -194,7 +194,7 @@ impl Database {
              WHERE email_key = $3",
         )
         .bind(value)
-        .bind(now.as_millis())
+        .bind(now)
         .bind(email_key)
         .execute(&mut *tx)
         .await?;
@@ -205,7 +205,7 @@ impl Database {
         .bind(sharecare_domain::secrets::random_hex::<16>())
         .bind(email_key)
         .bind(if given { "given" } else { "withdrawn" })
-        .bind(now.as_millis())
+        .bind(now)
         .bind(source)
         .execute(&mut *tx)
         .await?;
@@ -237,17 +237,17 @@ impl Database {
         .bind(donation_id)
         .bind(email_key)
         .bind(message)
-        .bind(now.as_millis())
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// A donor's messages to the charity (gift reference, text, Unix ms), oldest first.
+    /// A donor's messages to the charity (gift reference, text, when), oldest first.
     pub async fn donor_messages(
         &self,
         email_key: &str,
-    ) -> Result<Vec<(Option<String>, String, i64)>, DbError> {
+    ) -> Result<Vec<(Option<String>, String, Timestamp)>, DbError> {
         Ok(sqlx::query_as(
             "SELECT d.reference, m.message, m.created_at FROM donor_messages m \
              LEFT JOIN donations d ON d.id = m.donation_id WHERE m.email_key = $1 \
@@ -299,7 +299,7 @@ impl Database {
                  notify_email = NULL, notify_amount = NULL WHERE id = $3",
             )
             .bind(&placeholder)
-            .bind(now.as_millis())
+            .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -316,7 +316,7 @@ impl Database {
         Ok(sqlx::query(
             "UPDATE tax_receipts SET issued_to = NULL WHERE paid_at < $1 AND issued_to IS NOT NULL",
         )
-        .bind(paid_before.as_millis())
+        .bind(paid_before)
         .execute(&self.pool)
         .await?
         .rows_affected())
@@ -335,8 +335,8 @@ impl Database {
              WHERE r.voided_at IS NULL AND r.paid_at >= $1 AND r.paid_at < $2 \
              AND r.amount_minor >= $3 AND d.receipt <> 'none' ORDER BY d.email_key",
         )
-        .bind(from.as_millis())
-        .bind(to.as_millis())
+        .bind(from)
+        .bind(to)
         .bind(threshold)
         .fetch_all(&self.pool)
         .await?;

@@ -64,7 +64,7 @@ impl Database {
     pub async fn delete_old_hits(&self, before: Timestamp) -> Result<u64, DbError> {
         Ok(
             sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1")
-                .bind(before.as_millis())
+                .bind(before)
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),
@@ -90,7 +90,7 @@ impl Database {
         )
         .bind(name)
         .bind(candidate)
-        .bind(Timestamp::now().as_millis())
+        .bind(Timestamp::now())
         .execute(&self.pool)
         .await?;
         let (value,): (String,) =

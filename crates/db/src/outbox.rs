@@ -59,8 +59,8 @@ pub struct ReceiptJob {
     /// Sending attempts so far, this one included.
     pub attempts: u32,
     pub amount: Money,
-    /// When the payment was made, Unix milliseconds.
-    pub paid_at: i64,
+    /// When the payment was made.
+    pub paid_at: Timestamp,
     pub reference: Reference,
     pub frequency: Frequency,
     pub email: Email,
@@ -91,7 +91,7 @@ struct OutboxRow {
     attempts: i64,
     amount_minor: i64,
     currency: String,
-    paid_at: i64,
+    paid_at: Timestamp,
     reference: String,
     frequency: String,
     email: String,
@@ -183,8 +183,8 @@ impl Database {
         );
         let claimed = sqlx::query(&sql)
             .bind(claim)
-            .bind(lease_until.as_millis())
-            .bind(now.as_millis())
+            .bind(lease_until)
+            .bind(now)
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -288,7 +288,7 @@ impl Database {
         .bind(email_key)
         .bind(year_start.to_string())
         .bind(format!("summary:{email_key}:{year_start}"))
-        .bind(now.as_millis())
+        .bind(now)
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -325,7 +325,7 @@ impl Database {
              last_error = NULL WHERE id = $2 AND claim = $3"
         );
         sqlx::query(&sql)
-            .bind(now.as_millis())
+            .bind(now)
             .bind(id)
             .bind(claim)
             .execute(&self.pool)
@@ -343,7 +343,7 @@ impl Database {
     ) -> Result<bool, DbError> {
         Ok(
             sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND claim = $3")
-                .bind(until.as_millis())
+                .bind(until)
                 .bind(id)
                 .bind(claim)
                 .execute(&self.pool)
@@ -367,9 +367,9 @@ impl Database {
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claim = NULL, \
              claimed_until = NULL, failed_at = $3 WHERE id = $4 AND claim = $5",
         )
-        .bind(retry_at.as_millis())
+        .bind(retry_at)
         .bind(error)
-        .bind(park.map(Timestamp::as_millis))
+        .bind(park)
         .bind(id)
         .bind(claim)
         .execute(&self.pool)

@@ -58,7 +58,7 @@ struct PaymentRow {
     amount_minor: i64,
     refunded_minor: i64,
     disputed_minor: i64,
-    paid_at: i64,
+    paid_at: Timestamp,
 }
 
 impl TryFrom<PaymentRow> for PaymentRecord {
@@ -73,7 +73,7 @@ impl TryFrom<PaymentRow> for PaymentRecord {
             donation_id: row.donation_id,
             source_id: row.source_id,
             payment_intent_id: row.payment_intent_id,
-            paid_at: Timestamp::from_millis(row.paid_at),
+            paid_at: row.paid_at,
         })
     }
 }
@@ -130,7 +130,7 @@ pub(super) async fn record_payment(
     .bind(&payment.payment_intent_id)
     .bind(to_column(payment.amount.minor))
     .bind(payment.amount.currency.code())
-    .bind(payment.paid_at.as_millis())
+    .bind(payment.paid_at)
     .execute(&mut **tx)
     .await?
     .rows_affected()
@@ -142,7 +142,7 @@ pub(super) async fn record_payment(
         "UPDATE donations SET status = 'paid', paid_at = $1 \
          WHERE id = $2 AND status IN ('pending', 'expired')",
     )
-    .bind(payment.paid_at.as_millis())
+    .bind(payment.paid_at)
     .bind(&payment.donation_id)
     .execute(&mut **tx)
     .await?;
@@ -176,7 +176,7 @@ pub(super) async fn record_payment(
         .bind(&payment.id)
         .bind(&receipt)
         .bind(&payment.donation_id)
-        .bind(payment.paid_at.as_millis())
+        .bind(payment.paid_at)
         .execute(&mut **tx)
         .await?;
     }
@@ -189,7 +189,7 @@ pub(super) async fn record_payment(
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(sharecare_domain::secrets::random_hex::<16>())
-    .bind(payment.paid_at.as_millis())
+    .bind(payment.paid_at)
     .bind(&payment.donation_id)
     .execute(&mut **tx)
     .await?;

@@ -3,6 +3,7 @@
 use super::payments::NET;
 use super::{non_negative, Database, DbError};
 use sharecare_domain::identifiers::ReferralCode;
+use sharecare_domain::time::Timestamp;
 
 /// What one personal share link has brought in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +19,7 @@ impl Database {
         &self,
         code: &ReferralCode,
         story_slug: &str,
-        created_at: i64,
+        created_at: Timestamp,
     ) -> Result<bool, DbError> {
         Ok(sqlx::query(
             "INSERT INTO referral_codes (code, story_slug, created_at) VALUES ($1, $2, $3) \

@@ -29,9 +29,9 @@ struct StaffRow {
     role: String,
     password_hash: String,
     totp_secret: Option<String>,
-    totp_enabled_at: Option<i64>,
-    disabled_at: Option<i64>,
-    created_at: i64,
+    totp_enabled_at: Option<Timestamp>,
+    disabled_at: Option<Timestamp>,
+    created_at: Timestamp,
 }
 
 impl TryFrom<StaffRow> for StaffUser {
@@ -52,7 +52,7 @@ impl TryFrom<StaffRow> for StaffUser {
             totp_secret: row.totp_secret,
             totp_enabled: row.totp_enabled_at.is_some(),
             disabled: row.disabled_at.is_some(),
-            created_at: Timestamp::from_millis(row.created_at),
+            created_at: row.created_at,
         })
     }
 }
@@ -99,7 +99,7 @@ impl Database {
         .bind(&user.email)
         .bind(user.role.as_str())
         .bind(&user.password_hash)
-        .bind(user.created_at.as_millis())
+        .bind(user.created_at)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -158,7 +158,7 @@ impl Database {
              disabled_at = NULL WHERE email = $3",
         )
         .bind(password_hash.to_string())
-        .bind(now.as_millis())
+        .bind(now)
         .bind(email.to_string());
         self.change_with_audit(query, audit).await
     }
@@ -173,7 +173,7 @@ impl Database {
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let query = sqlx::query("UPDATE staff_users SET disabled_at = $1 WHERE email = $2")
-            .bind(now.as_millis())
+            .bind(now)
             .bind(email.to_string());
         self.change_with_audit(query, audit).await
     }
@@ -219,7 +219,7 @@ impl Database {
             "UPDATE staff_users SET totp_enabled_at = $1, totp_last_step = $2 \
              WHERE id = $3 AND totp_secret IS NOT NULL",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(step)
         .bind(user_id)
         .execute(&mut *tx)

@@ -27,10 +27,10 @@ pub struct StatementImport {
     pub signature: String,
     pub raw: String,
     pub uploaded_by: String,
-    pub uploaded_at: i64,
+    pub uploaded_at: Timestamp,
     pub lines_read: i64,
     pub lines_known: i64,
-    pub read_at: Option<i64>,
+    pub read_at: Option<Timestamp>,
 }
 
 /// A statement line about to be stored.
@@ -62,7 +62,7 @@ pub struct StatementLine {
     /// The donation that payment was for, and its reference.
     pub donation_id: Option<String>,
     pub reference: Option<String>,
-    pub ignored_at: Option<i64>,
+    pub ignored_at: Option<Timestamp>,
     pub handled_by: Option<String>,
 }
 
@@ -115,7 +115,7 @@ impl Database {
         .bind(to_column(mapping.amount_column as u64))
         .bind(to_column(mapping.text_column as u64))
         .bind(&mapping.date_format)
-        .bind(now.as_millis())
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -179,7 +179,7 @@ impl Database {
         let first_reading = sqlx::query(
             "UPDATE statement_imports SET read_at = $1 WHERE id = $2 AND read_at IS NULL",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(import_id)
         .execute(&mut *tx)
         .await?
@@ -260,7 +260,7 @@ impl Database {
             "UPDATE statement_lines SET ignored_at = $1, handled_by = $2 \
              WHERE id = $3 AND payment_id IS NULL AND ignored_at IS NULL",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(&audit.actor.email)
         .bind(id)
         .execute(&mut *tx)

@@ -19,7 +19,7 @@ pub struct TaxReceipt {
     pub payment_id: String,
     pub donation_id: String,
     pub amount: Money,
-    /// When the gift was made, Unix ms.
+    /// When the gift was made.
     pub paid_at: Timestamp,
     pub issued_at: Timestamp,
     /// The name it is made out to (none: the donor gave no name).
@@ -48,10 +48,10 @@ pub(super) struct TaxReceiptRow {
     donation_id: String,
     amount_minor: i64,
     currency: String,
-    paid_at: i64,
-    issued_at: i64,
+    paid_at: Timestamp,
+    issued_at: Timestamp,
     issued_to: Option<String>,
-    voided_at: Option<i64>,
+    voided_at: Option<Timestamp>,
     replaces_id: Option<String>,
 }
 
@@ -79,10 +79,10 @@ impl TryFrom<TaxReceiptRow> for TaxReceipt {
             series: row.series,
             payment_id: row.payment_id,
             donation_id: row.donation_id,
-            paid_at: Timestamp::from_millis(row.paid_at),
-            issued_at: Timestamp::from_millis(row.issued_at),
+            paid_at: row.paid_at,
+            issued_at: row.issued_at,
             issued_to: row.issued_to,
-            voided_at: row.voided_at.map(Timestamp::from_millis),
+            voided_at: row.voided_at,
             replaces_id: row.replaces_id,
         })
     }
@@ -150,8 +150,8 @@ pub(super) async fn issue_receipt(
     .bind(donation_id)
     .bind(to_column(amount.minor))
     .bind(amount.currency.code())
-    .bind(paid_at.as_millis())
-    .bind(issued_at.as_millis())
+    .bind(paid_at)
+    .bind(issued_at)
     .bind(issued_to)
     .bind(replaces)
     .execute(&mut **tx)
@@ -180,7 +180,7 @@ pub(super) async fn reissue_receipts(
             "UPDATE tax_receipts SET voided_at = $1, void_reason = $2 \
              WHERE payment_id = $3 AND voided_at IS NULL RETURNING id, amount_minor",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(reason)
         .bind(&payment_id)
         .fetch_all(&mut **tx)
@@ -193,7 +193,7 @@ pub(super) async fn reissue_receipts(
                  WHERE payment_id = $1 AND voided_at = $2 AND amount_minor = $3",
             )
             .bind(&payment_id)
-            .bind(now.as_millis())
+            .bind(now)
             .bind(to_column(remaining))
             .execute(&mut **tx)
             .await?;
@@ -239,7 +239,7 @@ pub(super) async fn queue_receipt_mail(
     .bind(payment_id)
     .bind(receipt_id)
     .bind(donation_id)
-    .bind(now.as_millis())
+    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::Timestamp;
+
 /// What a donor may ask of a monthly card gift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChangeKind {
@@ -46,17 +48,17 @@ impl ChangeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChangeNotice {
-    /// Paused until then (Unix ms).
+    /// Paused until then.
     Paused {
-        until: i64,
+        until: Timestamp,
     },
     Resumed,
     Amount {
         minor: u64,
     },
-    /// Next charged then (Unix ms), and monthly from there.
+    /// Next charged then, and monthly from there.
     Day {
-        next: i64,
+        next: Timestamp,
     },
     Cancelled,
 }
@@ -83,10 +85,14 @@ mod tests {
             assert_eq!(ChangeKind::parse(kind.as_str()), Some(kind));
         }
         for notice in [
-            ChangeNotice::Paused { until: 5 },
+            ChangeNotice::Paused {
+                until: Timestamp::from_millis(5),
+            },
             ChangeNotice::Resumed,
             ChangeNotice::Amount { minor: 20_000 },
-            ChangeNotice::Day { next: 9 },
+            ChangeNotice::Day {
+                next: Timestamp::from_millis(9),
+            },
             ChangeNotice::Cancelled,
         ] {
             assert_eq!(ChangeNotice::from_json(&notice.to_json()), Some(notice));

@@ -6,6 +6,7 @@ use super::donor::{Email, PersonName, Receipt};
 use super::identifiers::{Reference, ReferralCode};
 use super::money::Money;
 use super::status::DonationStatus;
+use super::time::Timestamp;
 use super::tribute::Tribute;
 use super::Locale;
 
@@ -76,25 +77,24 @@ pub struct Donation {
     pub receipt: Receipt,
     /// Whether the donor agreed to hear from the charity, and when they answered.
     pub marketing_consent: bool,
-    pub consent_recorded_at: i64,
+    pub consent_recorded_at: Timestamp,
     /// The language the donor gave in (receipts are written in it).
     pub locale: Locale,
     pub referral: Option<ReferralCode>,
-    /// Unix milliseconds.
-    pub created_at: i64,
-    pub paid_at: Option<i64>,
+    pub created_at: Timestamp,
+    pub paid_at: Option<Timestamp>,
     /// The hosted checkout made for it, if any.
     pub checkout: Option<Checkout>,
     /// A monthly card gift's subscription at the payment provider.
     pub subscription_id: Option<String>,
     /// When a monthly gift ended at the provider.
-    pub ended_at: Option<i64>,
+    pub ended_at: Option<Timestamp>,
     /// Why staff need to look at it (e.g. a payment that did not match).
     pub flag: Option<String>,
-    /// A monthly card gift paused until then (Unix ms), as the provider confirmed.
-    pub paused_until: Option<i64>,
+    /// A monthly card gift paused until then, as the provider confirmed.
+    pub paused_until: Option<Timestamp>,
     /// When a monthly card gift is next charged, as the provider last said.
-    pub next_charge_at: Option<i64>,
+    pub next_charge_at: Option<Timestamp>,
     /// The processing fee the donor covers, charged on top of `amount` (zero if none).
     pub fee: Money,
     pub tribute: Option<Tribute>,

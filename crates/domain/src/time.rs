@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// spelling of it (the dashboard's SQL groups by it too).
 pub const HONG_KONG_OFFSET_MILLIS: i64 = 8 * 3_600_000;
 
+/// A calendar day in Hong Kong, which keeps no daylight saving: every day is this long.
+pub const ONE_DAY: Duration = Duration::from_secs(86_400);
+
 const DAY_MILLIS: i64 = 86_400_000;
 
 /// A moment, in Unix milliseconds (UTC).
@@ -23,8 +26,21 @@ impl Timestamp {
     /// The Unix epoch.
     pub const EPOCH: Timestamp = Timestamp(0);
 
+    /// The last moment there is: "until further notice" (a pause with no end).
+    pub const MAX: Timestamp = Timestamp(i64::MAX);
+
     pub const fn from_millis(millis: i64) -> Self {
         Timestamp(millis)
+    }
+
+    /// From Unix seconds, as payment providers write times.
+    pub const fn from_seconds(seconds: i64) -> Self {
+        Timestamp(seconds.saturating_mul(1_000))
+    }
+
+    /// This moment without its milliseconds (what a provider that counts seconds keeps of it).
+    pub const fn whole_second(self) -> Self {
+        Timestamp::from_seconds(self.seconds())
     }
 
     pub const fn as_millis(self) -> i64 {
@@ -56,6 +72,11 @@ impl Timestamp {
     /// `duration` earlier.
     pub fn minus(self, duration: Duration) -> Self {
         Timestamp(self.0.saturating_sub(millis_of(duration)))
+    }
+
+    /// How long after `earlier` this is (zero if it is not after it).
+    pub fn since(self, earlier: Timestamp) -> Duration {
+        Duration::from_millis(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
     }
 
     /// The calendar date in Hong Kong: (year, month, day).
@@ -203,6 +224,45 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     .unwrap_or(1);
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+/// A `Timestamp` is stored as the BIGINT of its Unix milliseconds, so rows and binds carry the
+/// type itself and only this impl knows the column's representation.
+#[cfg(feature = "sqlx")]
+mod column {
+    use sqlx_core::any::{Any, AnyTypeInfo, AnyValueRef};
+    use sqlx_core::database::Database;
+    use sqlx_core::decode::Decode;
+    use sqlx_core::encode::{Encode, IsNull};
+    use sqlx_core::error::BoxDynError;
+    use sqlx_core::types::Type;
+
+    use super::Timestamp;
+
+    impl Type<Any> for Timestamp {
+        fn type_info() -> AnyTypeInfo {
+            <i64 as Type<Any>>::type_info()
+        }
+
+        fn compatible(ty: &AnyTypeInfo) -> bool {
+            <i64 as Type<Any>>::compatible(ty)
+        }
+    }
+
+    impl<'q> Encode<'q, Any> for Timestamp {
+        fn encode_by_ref(
+            &self,
+            buf: &mut <Any as Database>::ArgumentBuffer<'q>,
+        ) -> Result<IsNull, BoxDynError> {
+            <i64 as Encode<'q, Any>>::encode_by_ref(&self.0, buf)
+        }
+    }
+
+    impl<'r> Decode<'r, Any> for Timestamp {
+        fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+            <i64 as Decode<'r, Any>>::decode(value).map(Timestamp)
+        }
+    }
 }
 
 #[cfg(test)]

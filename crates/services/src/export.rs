@@ -46,8 +46,8 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-fn date(unix_millis: i64) -> String {
-    Timestamp::from_millis(unix_millis).hong_kong_iso_date()
+fn date(at: Timestamp) -> String {
+    at.hong_kong_iso_date()
 }
 
 fn tag(value: Option<&str>) -> String {

@@ -46,10 +46,10 @@ impl Reconciler {
         let stale = self.db.stale_checkouts(before, PER_SWEEP).await?;
         let lag = stale
             .iter()
-            .map(|(_, created_at)| now.as_millis() - created_at.as_millis())
+            .map(|(_, created_at)| now.since(*created_at))
             .max()
-            .unwrap_or(0);
-        metrics::gauge!("sharecare_reconciliation_lag_seconds").set(lag as f64 / 1_000.0);
+            .unwrap_or_default();
+        metrics::gauge!("sharecare_reconciliation_lag_seconds").set(lag.as_secs_f64());
         for (session_id, _) in stale {
             sweep.asked += 1;
             match stripe.session_news(&session_id).await {

@@ -25,7 +25,7 @@ impl Referrals {
             let code = ReferralCode::from_random(rand::rng().random());
             if self
                 .db
-                .insert_referral_code(&code, story_slug, Timestamp::now().as_millis())
+                .insert_referral_code(&code, story_slug, Timestamp::now())
                 .await?
             {
                 return Ok(Some(code));

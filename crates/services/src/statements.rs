@@ -3,6 +3,7 @@
 //! its text, then by amount and date.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -11,7 +12,7 @@ use sharecare_domain::donation::{Donation, Frequency};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Currency;
 use sharecare_domain::secrets::random_hex;
-use sharecare_domain::time::{hong_kong_midnight, iso_date, Timestamp};
+use sharecare_domain::time::{hong_kong_midnight, iso_date, Timestamp, ONE_DAY};
 
 /// The largest statement accepted: a year of a busy account is far smaller.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
@@ -71,10 +72,10 @@ impl From<StatementImport> for ImportSummary {
             id: import.id,
             file_name: import.file_name,
             uploaded_by: import.uploaded_by,
-            uploaded_at: Timestamp::from_millis(import.uploaded_at),
+            uploaded_at: import.uploaded_at,
             lines_read: import.lines_read,
             lines_known: import.lines_known,
-            read_at: import.read_at.map(Timestamp::from_millis),
+            read_at: import.read_at,
         }
     }
 }
@@ -384,7 +385,7 @@ pub enum Doubt {
 }
 
 /// Pledges are looked for this long before a transfer without a reference.
-const AMOUNT_MATCH_WINDOW_MS: i64 = 30 * 86_400_000;
+const AMOUNT_MATCH_WINDOW: Duration = Duration::from_secs(30 * 86_400);
 
 /// Proposes a pledge for each line. A one-off pledge is proposed for one line at most (the
 /// first that names it); a monthly gift may be paid by several lines.
@@ -443,7 +444,6 @@ fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<St
     }
     let Some(booked) = parse_date(&line.booked_on, "ymd")
         .and_then(|(year, month, day)| hong_kong_midnight(year, month, day))
-        .map(Timestamp::as_millis)
     else {
         return Proposal::Unmatched;
     };
@@ -452,8 +452,8 @@ fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<St
         .filter(|donation| {
             donation.amount.minor == amount
                 && donation.paid_at.is_none()
-                && donation.created_at <= booked + 86_400_000
-                && donation.created_at >= booked - AMOUNT_MATCH_WINDOW_MS
+                && donation.created_at <= booked.plus(ONE_DAY)
+                && donation.created_at >= booked.minus(AMOUNT_MATCH_WINDOW)
         })
         .collect();
     match same_amount.as_slice() {

@@ -3,7 +3,7 @@
 
 use crate::payments::NET;
 use crate::{non_negative, Database, DbError};
-use sharecare_domain::time::HONG_KONG_OFFSET_MILLIS;
+use sharecare_domain::time::{Timestamp, HONG_KONG_OFFSET_MILLIS};
 
 /// Money in one bucket of a figure (a day, a method, a story...).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +62,8 @@ pub enum Breakdown {
 }
 
 impl Database {
-    /// Net money received per day (Hong Kong days, as day numbers since 1970) from `since` (ms).
-    pub async fn received_by_day(&self, since: i64) -> Result<Vec<Bucket>, DbError> {
+    /// Net money received per day (Hong Kong days, as day numbers since 1970) from `since`.
+    pub async fn received_by_day(&self, since: Timestamp) -> Result<Vec<Bucket>, DbError> {
         let sql = format!(
             "SELECT CAST(CAST((p.paid_at + {HONG_KONG_OFFSET_MILLIS}) / 86400000 AS BIGINT) AS TEXT) \
              AS bucket, CAST(SUM({NET}) AS BIGINT) AS amount_minor, \

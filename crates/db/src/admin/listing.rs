@@ -14,6 +14,7 @@ use crate::{non_negative, Database, DbError, UnreadableRow};
 use sharecare_domain::admin::SortBy;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
 use sharecare_domain::status::DonationStatus;
+use sharecare_domain::time::Timestamp;
 
 /// Which donations staff are looking at. Every field narrows the set; `None` leaves it open.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,10 +22,10 @@ pub struct DonationFilter {
     pub status: Option<DonationStatus>,
     pub method: Option<PaymentMethod>,
     pub frequency: Option<Frequency>,
-    /// Made at or after (Unix ms).
-    pub from: Option<i64>,
-    /// Made before (Unix ms).
-    pub until: Option<i64>,
+    /// Made at or after.
+    pub from: Option<Timestamp>,
+    /// Made before.
+    pub until: Option<Timestamp>,
     /// Part of the reference, the email or the donor's name, any case.
     pub text: Option<String>,
 }
@@ -298,8 +299,8 @@ mod tests {
             status: Some(DonationStatus::Paid),
             method: Some(PaymentMethod::Offline),
             frequency: Some(Frequency::Monthly),
-            from: Some(1),
-            until: Some(2),
+            from: Some(Timestamp::from_millis(1)),
+            until: Some(Timestamp::from_millis(2)),
             text: Some("50%_off".into()),
         };
         let mut query = listing_query(&filter);

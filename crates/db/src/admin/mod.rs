@@ -11,6 +11,8 @@ pub use figures::{Breakdown, Bucket, DonorLoyalty};
 pub use listing::{AdminDonation, DonationFilter, FilteredTotals};
 pub use queue::QueueItem;
 
+use sharecare_domain::time::Timestamp;
+
 use super::audit::{write_audit, AuditEntry};
 use super::payments::{record_payment, NewPayment};
 use super::{to_column, Database, DbError};
@@ -21,18 +23,18 @@ pub struct EventRecord {
     pub event_id: String,
     pub provider: String,
     pub event_type: String,
-    pub received_at: i64,
+    pub received_at: Timestamp,
 }
 
 /// A receipt in a donation's history.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReceiptRecord {
     pub id: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
     pub attempts: i64,
-    pub sent_at: Option<i64>,
-    pub logged_at: Option<i64>,
-    pub failed_at: Option<i64>,
+    pub sent_at: Option<Timestamp>,
+    pub logged_at: Option<Timestamp>,
+    pub failed_at: Option<Timestamp>,
     pub last_error: Option<String>,
 }
 
@@ -43,7 +45,7 @@ pub struct RefundRequestRecord {
     pub payment_id: String,
     pub amount_minor: i64,
     pub requested_by: String,
-    pub requested_at: i64,
+    pub requested_at: Timestamp,
     pub provider_refund_id: Option<String>,
     pub error: Option<String>,
 }
@@ -56,7 +58,7 @@ pub struct NewRefundRequest {
     pub payment_id: String,
     pub amount_minor: u64,
     pub requested_by: String,
-    pub requested_at: i64,
+    pub requested_at: Timestamp,
 }
 
 impl Database {

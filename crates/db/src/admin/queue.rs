@@ -26,7 +26,7 @@ struct ExceptionRow {
     id: String,
     donation_id: Option<String>,
     reference: Option<String>,
-    created_at: i64,
+    created_at: Timestamp,
     kind: String,
     /// What was received: amount and currency.
     received_minor: Option<i64>,
@@ -44,7 +44,7 @@ impl From<ExceptionRow> for QueueItem {
             id: row.id,
             donation_id: row.donation_id,
             reference: row.reference,
-            at: Timestamp::from_millis(row.created_at),
+            at: row.created_at,
             detail: format!(
                 "{}: received {} {}, expected {}{}",
                 row.kind,
@@ -68,7 +68,7 @@ struct DisputeRow {
     id: String,
     donation_id: String,
     reference: String,
-    paid_at: i64,
+    paid_at: Timestamp,
     dispute_id: Option<String>,
     disputed_minor: i64,
 }
@@ -80,7 +80,7 @@ impl From<DisputeRow> for QueueItem {
             id: row.id,
             donation_id: Some(row.donation_id),
             reference: Some(row.reference),
-            at: Timestamp::from_millis(row.paid_at),
+            at: row.paid_at,
             detail: row.dispute_id.unwrap_or_default(),
             amount_minor: Some(row.disputed_minor),
         }
@@ -93,7 +93,7 @@ struct ParkedReceiptRow {
     id: String,
     donation_id: String,
     reference: String,
-    failed_at: i64,
+    failed_at: Timestamp,
     last_error: Option<String>,
     attempts: i64,
 }
@@ -105,7 +105,7 @@ impl From<ParkedReceiptRow> for QueueItem {
             id: row.id,
             donation_id: Some(row.donation_id),
             reference: Some(row.reference),
-            at: Timestamp::from_millis(row.failed_at),
+            at: row.failed_at,
             detail: format!(
                 "{} attempts: {}",
                 row.attempts,
@@ -121,7 +121,7 @@ impl From<ParkedReceiptRow> for QueueItem {
 struct WaitingEventRow {
     event_id: String,
     event_type: String,
-    received_at: i64,
+    received_at: Timestamp,
     change: String,
 }
 
@@ -132,7 +132,7 @@ impl From<WaitingEventRow> for QueueItem {
             id: row.event_id,
             donation_id: None,
             reference: None,
-            at: Timestamp::from_millis(row.received_at),
+            at: row.received_at,
             detail: format!("{}: {}", row.event_type, row.change),
             amount_minor: None,
         }
@@ -145,7 +145,7 @@ struct DonorMessageRow {
     id: String,
     donation_id: Option<String>,
     reference: Option<String>,
-    created_at: i64,
+    created_at: Timestamp,
     message: String,
 }
 
@@ -156,7 +156,7 @@ impl From<DonorMessageRow> for QueueItem {
             id: row.id,
             donation_id: row.donation_id,
             reference: row.reference,
-            at: Timestamp::from_millis(row.created_at),
+            at: row.created_at,
             detail: row.message,
             amount_minor: None,
         }
@@ -227,7 +227,7 @@ impl Database {
                 "UPDATE payment_exceptions SET resolved_at = $1, note = $2 \
                  WHERE id = $3 AND resolved_at IS NULL",
             )
-            .bind(now.as_millis())
+            .bind(now)
             .bind(note)
             .bind(id)
             .execute(&mut *tx)
@@ -241,7 +241,7 @@ impl Database {
             .bind(id)
             .bind(note)
             .bind(&audit.actor.email)
-            .bind(now.as_millis())
+            .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected(),
@@ -267,7 +267,7 @@ impl Database {
              claim = NULL, claimed_until = NULL WHERE id = $2 AND failed_at IS NOT NULL \
              AND sent_at IS NULL",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?

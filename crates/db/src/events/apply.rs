@@ -13,8 +13,8 @@ pub(super) async fn apply_subscription_state(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     donation_id: &str,
     amount_minor: Option<u64>,
-    paused_until: Option<i64>,
-    next_charge_at: Option<i64>,
+    paused_until: Option<Timestamp>,
+    next_charge_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<bool, DbError> {
     // The provider reports what each month charges: the gift plus any fee the donor covers.
@@ -49,7 +49,7 @@ pub(super) async fn apply_subscription_state(
                 .filter(|minor| detail_number == Some(*minor as i64))
                 .map(|minor| ChangeNotice::Amount { minor }),
             ChangeKind::Day => next_charge_at
-                .filter(|next| detail_number == Some(*next))
+                .filter(|next| detail_number == Some(next.as_millis()))
                 .map(|next| ChangeNotice::Day { next }),
             ChangeKind::Cancel | ChangeKind::Card => None,
         }
@@ -82,7 +82,7 @@ pub(super) async fn confirm_requests(
         let confirmed = sqlx::query(
             "UPDATE gift_changes SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL",
         )
-        .bind(now.as_millis())
+        .bind(now)
         .bind(&id)
         .execute(&mut **tx)
         .await?
@@ -104,7 +104,7 @@ pub(super) async fn confirm_requests(
             .bind(donation_id)
             .bind(notice.to_json())
             .bind(format!("change:{id}"))
-            .bind(now.as_millis())
+            .bind(now)
             .execute(&mut **tx)
             .await?;
         }

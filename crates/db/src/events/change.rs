@@ -33,13 +33,13 @@ pub enum EventChange {
         at: Timestamp,
     },
     /// A monthly gift's subscription as the provider now has it: its amount, whether (and
-    /// until when, Unix ms) collection is paused, when it is next charged. The donor's requests
+    /// until when) collection is paused, when it is next charged. The donor's requests
     /// it fulfils are confirmed, each with an email.
     SubscriptionState {
         donation_id: String,
         amount_minor: Option<u64>,
-        paused_until: Option<i64>,
-        next_charge_at: Option<i64>,
+        paused_until: Option<Timestamp>,
+        next_charge_at: Option<Timestamp>,
     },
     /// A change to a payment already recorded (or, if not yet, as soon as it is).
     ToPayment(PaymentChange),
@@ -99,7 +99,7 @@ pub struct NewException {
     pub received_currency: Option<String>,
     /// The provider's id for what was paid (a checkout session, an invoice), to look it up there.
     pub source_id: Option<String>,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }
 
 /// The donation a payment was meant for, and its amount.
@@ -143,5 +143,5 @@ pub struct OpenException {
     pub received_minor: Option<i64>,
     pub received_currency: Option<String>,
     pub source_id: Option<String>,
-    pub created_at: i64,
+    pub created_at: Timestamp,
 }

@@ -18,6 +18,7 @@ use apply::{
     record_exception,
 };
 use sharecare_domain::changes::{ChangeKind, ChangeNotice};
+use sharecare_domain::time::Timestamp;
 
 impl Database {
     /// Applies what a provider event asks for, once per event id: the event is stored in the
@@ -38,7 +39,7 @@ impl Database {
         .bind(event.event_id)
         .bind(event.provider)
         .bind(event.event_type)
-        .bind(event.received_at.as_millis())
+        .bind(event.received_at)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -94,7 +95,7 @@ impl Database {
                      status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END \
                      WHERE id = $2 AND ended_at IS NULL",
                 )
-                .bind(at.as_millis())
+                .bind(at)
                 .bind(donation_id)
                 .execute(&mut *tx)
                 .await?
@@ -114,7 +115,7 @@ impl Database {
                         .bind(event.provider)
                         .bind(event.event_type)
                         .bind(serde_json::to_string(payment_change).expect("a change serialises"))
-                        .bind(event.received_at.as_millis())
+                        .bind(event.received_at)
                         .execute(&mut *tx)
                         .await?;
                         EventOutcome::Waiting
@@ -160,7 +161,7 @@ impl Database {
     pub async fn apply_waiting_change(
         &self,
         waiting: &WaitingChange,
-        now: i64,
+        now: Timestamp,
     ) -> Result<Option<bool>, DbError> {
         let mut tx = self.pool.begin().await?;
         let applied = apply_payment_change(&mut tx, &waiting.change).await?;

@@ -91,7 +91,7 @@ impl Donations {
         for waiting in self.db.waiting_changes().await? {
             if let Some(changed) = self
                 .db
-                .apply_waiting_change(&waiting, Timestamp::now().as_millis())
+                .apply_waiting_change(&waiting, Timestamp::now())
                 .await?
             {
                 tracing::info!(event = %waiting.event_id, changed, "a payment event that waited is applied");
@@ -296,6 +296,6 @@ fn exception(
         received_minor,
         received_currency: received_currency.map(str::to_ascii_uppercase),
         source_id,
-        created_at: Timestamp::now().as_millis(),
+        created_at: Timestamp::now(),
     })
 }

@@ -212,7 +212,7 @@ impl Donations {
                 access_key: random_hex::<16>(),
                 request,
                 locale,
-                created_at: Timestamp::now().as_millis(),
+                created_at: Timestamp::now(),
             };
             match self.db.insert_donation(&new).await {
                 Ok(Inserted::Created(donation)) => return Ok(donation),
@@ -499,10 +499,10 @@ mod tests {
             donor_name: None,
             receipt: Receipt::NoReceipt,
             marketing_consent: false,
-            consent_recorded_at: 0,
+            consent_recorded_at: Timestamp::EPOCH,
             locale: Locale::En,
             referral: None,
-            created_at: 0,
+            created_at: Timestamp::EPOCH,
             paid_at: None,
             checkout: None,
             subscription_id: None,

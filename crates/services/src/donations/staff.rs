@@ -184,7 +184,7 @@ impl Donations {
             signature: table.signature(),
             raw: String::from_utf8_lossy(bytes).into_owned(),
             uploaded_by: actor.email.clone(),
-            uploaded_at: Timestamp::now().as_millis(),
+            uploaded_at: Timestamp::now(),
             lines_read: 0,
             lines_known: 0,
             read_at: None,
@@ -412,7 +412,7 @@ impl Donations {
             payment_id: payment.id.clone(),
             amount_minor: amount.minor,
             requested_by: actor.email.clone(),
-            requested_at: Timestamp::now().as_millis(),
+            requested_at: Timestamp::now(),
         };
         let audit = AuditEntry::new(actor, actions::REFUND_REQUESTED)
             .donation(&donation.id)

@@ -90,7 +90,7 @@ impl Donors {
                 .into_iter()
                 .map(|(reference, message, at)| MessageData {
                     reference,
-                    sent_at: Timestamp::from_millis(at).hong_kong_rfc3339(),
+                    sent_at: at.hong_kong_rfc3339(),
                     message,
                 })
                 .collect(),
@@ -101,7 +101,7 @@ impl Donors {
                     let currency = d.amount.currency;
                     GiftData {
                         reference: d.reference.as_str().to_string(),
-                        created_at: Timestamp::from_millis(d.created_at).hong_kong_rfc3339(),
+                        created_at: d.created_at.hong_kong_rfc3339(),
                         status: d.status.as_str().to_string(),
                         amount: d.amount.plain_decimal(),
                         currency: currency.code().to_string(),

@@ -94,8 +94,8 @@ impl From<&GiftChange> for ChangeView {
     fn from(change: &GiftChange) -> ChangeView {
         ChangeView {
             kind: change.kind.clone(),
-            requested_at: Timestamp::from_millis(change.requested_at),
-            confirmed_at: change.confirmed_at.map(Timestamp::from_millis),
+            requested_at: change.requested_at,
+            confirmed_at: change.confirmed_at,
             failed: change.error.is_some(),
         }
     }
@@ -105,7 +105,7 @@ impl From<&ConsentEvent> for ConsentView {
     fn from(event: &ConsentEvent) -> ConsentView {
         ConsentView {
             given: event.consent == "given",
-            at: Timestamp::from_millis(event.at),
+            at: event.at,
         }
     }
 }
@@ -247,18 +247,16 @@ impl Donors {
             .await?
             .into_iter()
             .find(|change| change.id == request_id)
-            .map_or_else(Timestamp::now, |change| {
-                Timestamp::from_millis(change.requested_at)
-            });
+            .map_or_else(Timestamp::now, |change| change.requested_at);
         let limits = self.content.amount_limits();
         let (change, detail) = match &request {
             ChangeRequest::Pause { months } if (1..=3).contains(months) => {
                 let until = now
                     .plus(Duration::from_secs(u64::from(*months) * 30 * 86_400))
-                    .seconds();
+                    .whole_second();
                 (
                     Some(SubscriptionChange::Pause { resumes_at: until }),
-                    Some((until * 1000).to_string()),
+                    Some(until.as_millis().to_string()),
                 )
             }
             ChangeRequest::Resume => (Some(SubscriptionChange::Resume), None),
@@ -272,10 +270,10 @@ impl Donors {
                 )
             }
             ChangeRequest::Day(day) if (1..=28).contains(day) => {
-                let at = next_day_of_month(now, *day).seconds();
+                let at = next_day_of_month(now, *day).whole_second();
                 (
                     Some(SubscriptionChange::NextCharge { at }),
-                    Some((at * 1000).to_string()),
+                    Some(at.as_millis().to_string()),
                 )
             }
             ChangeRequest::Cancel { reason } => (None, Some(reason.chars().take(500).collect())),
@@ -287,7 +285,7 @@ impl Donors {
             donation_id: donation.id.clone(),
             kind: request.kind().as_str().to_string(),
             detail: detail.clone(),
-            requested_at: now.as_millis(),
+            requested_at: now,
             error: None,
             confirmed_at: None,
         };

@@ -2,6 +2,8 @@
 //! translated into a [`PaymentEvent`] by its adapter (which reads no database), and the
 //! donations service decides what that changes.
 
+use sharecare_domain::time::Timestamp;
+
 /// An event as received from a provider, translated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedEvent {
@@ -44,12 +46,12 @@ pub enum PaymentEvent {
     /// A monthly gift stopped at the provider.
     SubscriptionEnded { donation: DonationLookup },
     /// A monthly gift's subscription changed at the provider (its amount, a pause, the next
-    /// charge's date): how it is now. Times are Unix ms.
+    /// charge's date): how it is now.
     SubscriptionUpdated {
         donation: DonationLookup,
         amount_minor: Option<u64>,
-        paused_until: Option<i64>,
-        next_charge_at: Option<i64>,
+        paused_until: Option<Timestamp>,
+        next_charge_at: Option<Timestamp>,
     },
     /// A charge was refunded, in part or in full: `refunded_minor` is the running total.
     Refunded {

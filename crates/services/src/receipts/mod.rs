@@ -17,7 +17,6 @@ use sharecare_content::i18n::{fill, t};
 use sharecare_content::Content;
 use sharecare_db::ReceiptJob;
 use sharecare_domain::donation::Frequency;
-use sharecare_domain::time::Timestamp;
 
 /// A receipt, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +51,7 @@ pub fn compose(
     } else {
         m.receipt_intro_one_off
     };
-    let date = documents::local_date(Timestamp::from_millis(job.paid_at), locale);
+    let date = documents::local_date(job.paid_at, locale);
     let mut rows = Vec::new();
     if let Some(receipt) = &job.tax_receipt {
         rows.push((m.receipt_number, receipt.number_text()));

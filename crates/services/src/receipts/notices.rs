@@ -7,7 +7,6 @@ use sharecare_content::i18n::{fill, t};
 use sharecare_content::Content;
 use sharecare_domain::donation::Donation;
 use sharecare_domain::money::Money;
-use sharecare_domain::time::Timestamp;
 
 /// A message ready to send, with its attachment if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +58,7 @@ pub fn change_mail(
     let what = match notice {
         ChangeNotice::Paused { until } => fill(
             m.change_paused,
-            &[
-                ("amount", &amount),
-                ("date", &local_date(Timestamp::from_millis(*until), locale)),
-            ],
+            &[("amount", &amount), ("date", &local_date(*until, locale))],
         ),
         ChangeNotice::Resumed => fill(m.change_resumed, &[("amount", &amount)]),
         ChangeNotice::Amount { minor } => fill(
@@ -72,10 +68,7 @@ pub fn change_mail(
                 &Money::new(*minor, donation.amount.currency).to_string(),
             )],
         ),
-        ChangeNotice::Day { next } => fill(
-            m.change_day,
-            &[("date", &local_date(Timestamp::from_millis(*next), locale))],
-        ),
+        ChangeNotice::Day { next } => fill(m.change_day, &[("date", &local_date(*next, locale))]),
         ChangeNotice::Cancelled => m.change_cancelled.to_string(),
     };
     let subject = fill(

@@ -168,8 +168,7 @@ impl ReceiptSender {
         // Mail errors quote addresses: neither the log nor the outbox keeps them.
         let error = redact_emails(error);
         let now = Timestamp::now();
-        let retry_at =
-            Timestamp::from_millis(now.as_millis() + self.backoff_millis(message.attempts));
+        let retry_at = now.plus(self.backoff(message.attempts));
         metrics::counter!("sharecare_outbox_failures_total").increment(1);
         let park = (message.attempts >= self.outbox.max_attempts).then_some(now);
         if park.is_some() {
@@ -335,9 +334,11 @@ impl ReceiptSender {
     }
 
     /// `retry_base`, doubled per failed attempt, at most six hours.
-    fn backoff_millis(&self, attempts: u32) -> i64 {
-        let base = i64::try_from(self.outbox.retry_base.as_millis()).unwrap_or(30_000);
+    fn backoff(&self, attempts: u32) -> Duration {
         let doublings = attempts.clamp(1, 16) - 1;
-        base.saturating_mul(1 << doublings).min(6 * 3_600_000)
+        self.outbox
+            .retry_base
+            .saturating_mul(1 << doublings)
+            .min(Duration::from_secs(6 * 3_600))
     }
 }

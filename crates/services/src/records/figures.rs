@@ -55,7 +55,7 @@ impl Records {
     pub async fn figures(&self) -> Result<Figures, DbError> {
         let today = hong_kong_day(Timestamp::now());
         let first = today - (DAYS - 1);
-        let since = hong_kong_day_start(first).as_millis();
+        let since = hong_kong_day_start(first);
         let received = self.db.received_by_day(since).await?;
         let by_day = (first..=today)
             .map(|day| {

@@ -39,7 +39,7 @@ impl From<EventRecord> for HistoryEvent {
             event_id: event.event_id,
             provider: event.provider,
             event_type: event.event_type,
-            received_at: Timestamp::from_millis(event.received_at),
+            received_at: event.received_at,
         }
     }
 }
@@ -95,11 +95,11 @@ pub struct HistoryReceipt {
 impl From<ReceiptRecord> for HistoryReceipt {
     fn from(receipt: ReceiptRecord) -> HistoryReceipt {
         HistoryReceipt {
-            created_at: Timestamp::from_millis(receipt.created_at),
+            created_at: receipt.created_at,
             attempts: receipt.attempts,
-            sent_at: receipt.sent_at.map(Timestamp::from_millis),
-            logged_at: receipt.logged_at.map(Timestamp::from_millis),
-            failed_at: receipt.failed_at.map(Timestamp::from_millis),
+            sent_at: receipt.sent_at,
+            logged_at: receipt.logged_at,
+            failed_at: receipt.failed_at,
             last_error: receipt.last_error,
         }
     }
@@ -118,7 +118,7 @@ pub struct HistoryRefund {
 impl From<RefundRequestRecord> for HistoryRefund {
     fn from(refund: RefundRequestRecord) -> HistoryRefund {
         HistoryRefund {
-            requested_at: Timestamp::from_millis(refund.requested_at),
+            requested_at: refund.requested_at,
             amount_minor: refund.amount_minor,
             requested_by: refund.requested_by,
             provider_refund_id: refund.provider_refund_id,
@@ -149,7 +149,7 @@ pub struct AuditLine {
 impl From<AuditRecord> for AuditLine {
     fn from(record: AuditRecord) -> AuditLine {
         AuditLine {
-            at: Timestamp::from_millis(record.at),
+            at: record.at,
             actor_email: record.actor_email,
             action: record.action,
             subject: record.subject,
@@ -210,9 +210,6 @@ impl Records {
         before: Option<Timestamp>,
         limit: i64,
     ) -> Result<Vec<AuditLine>, DbError> {
-        Ok(all(self
-            .db
-            .audit_page(before.map(Timestamp::as_millis), limit)
-            .await?))
+        Ok(all(self.db.audit_page(before, limit).await?))
     }
 }

@@ -12,7 +12,7 @@ use sharecare_db::{Actor, AdminDonation, AuditEntry, DbError, DonationFilter, Fi
 use sharecare_domain::admin::SortBy;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
 use sharecare_domain::status::DonationStatus;
-use sharecare_domain::time::{hong_kong_midnight, Timestamp};
+use sharecare_domain::time::{hong_kong_midnight, ONE_DAY};
 
 /// The table's query string: filters, sort and page, as typed (echoed back into the form).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -33,17 +33,15 @@ pub struct ListingQuery {
 impl ListingQuery {
     /// The filter this query asks for; values that do not parse are ignored.
     fn filter(&self) -> DonationFilter {
-        let day = |text: &str| {
-            parse_date(text, "ymd")
-                .and_then(|(y, m, d)| hong_kong_midnight(y, m, d))
-                .map(Timestamp::as_millis)
-        };
+        let day =
+            |text: &str| parse_date(text, "ymd").and_then(|(y, m, d)| hong_kong_midnight(y, m, d));
         DonationFilter {
             status: DonationStatus::parse(&self.status),
             method: PaymentMethod::parse(&self.method),
             frequency: Frequency::parse(&self.frequency),
             from: day(&self.from),
-            until: day(&self.until).map(|midnight| midnight + 86_400_000),
+            // Up to the end of that day.
+            until: day(&self.until).map(|midnight| midnight.plus(ONE_DAY)),
             text: Some(self.q.trim().to_string()).filter(|q| !q.is_empty()),
         }
     }
@@ -193,9 +191,9 @@ mod tests {
         let filter = query.filter();
         assert_eq!(filter.status, Some(DonationStatus::Paid));
         assert_eq!(filter.method, None);
-        let midnight = hong_kong_midnight(2026, 11, 1).unwrap().as_millis();
+        let midnight = hong_kong_midnight(2026, 11, 1).unwrap();
         assert_eq!(filter.from, Some(midnight));
-        assert_eq!(filter.until, Some(midnight + 86_400_000));
+        assert_eq!(filter.until, Some(midnight.plus(ONE_DAY)));
         assert_eq!(filter.text, None);
         assert_eq!((query.sort(), query.descending()), (SortBy::Amount, false));
         assert_eq!(

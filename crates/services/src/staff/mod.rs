@@ -24,7 +24,6 @@ pub struct StaffAccount {
     pub role: Role,
     pub totp_enabled: bool,
     pub disabled: bool,
-    /// Unix ms.
     pub created_at: Timestamp,
 }
 

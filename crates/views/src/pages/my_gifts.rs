@@ -216,12 +216,12 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
             let heading_id = format!("gift-{}", d.reference.as_str());
             let mut state_lines: Vec<String> = vec![status_text(d.status, m).to_string()];
             if let Some(until) = d.paused_until {
-                if until < i64::MAX {
-                    state_lines.push(fill(m.my_paused_until, &[("date", &local_date(Timestamp::from_millis(until), locale))]));
+                if until < Timestamp::MAX {
+                    state_lines.push(fill(m.my_paused_until, &[("date", &local_date(until, locale))]));
                 }
             }
             if let (Some(next), None, true) = (d.next_charge_at, d.paused_until, gift.manageable()) {
-                state_lines.push(fill(m.my_next_charge, &[("date", &local_date(Timestamp::from_millis(next), locale))]));
+                state_lines.push(fill(m.my_next_charge, &[("date", &local_date(next, locale))]));
             }
             if d.ended_at.is_some() {
                 state_lines.push(m.my_ended.to_string());

@@ -27,7 +27,7 @@ pub async fn stripe_webhook(
     let signature = headers
         .get("stripe-signature")
         .and_then(|value| value.to_str().ok());
-    if let Err(error) = stripe.verify(signature, &body, Timestamp::now().seconds()) {
+    if let Err(error) = stripe.verify(signature, &body, Timestamp::now()) {
         tracing::warn!(%error, "refused a Stripe webhook");
         return Err(AppError::BadRequest("invalid signature"));
     }

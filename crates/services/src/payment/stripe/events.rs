@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::{API_VERSION, PROVIDER};
 use crate::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+use sharecare_domain::time::Timestamp;
 
 /// A webhook event, as much of it as we read.
 #[derive(Debug, Clone, Deserialize)]
@@ -98,7 +99,8 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
         "customer.subscription.updated" => {
             // In 2025-03-31.basil the billing period lives on the items.
             let item = object.pointer("/items/data/0");
-            let seconds = |value: Option<&Value>| value.and_then(Value::as_i64).map(|s| s * 1000);
+            let seconds =
+                |value: Option<&Value>| value.and_then(Value::as_i64).map(Timestamp::from_seconds);
             let next_charge_at = if text(object, "status") == Some("trialing") {
                 seconds(object.get("trial_end"))
             } else {
@@ -116,7 +118,7 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                 paused_until: object
                     .get("pause_collection")
                     .filter(|pause| !pause.is_null())
-                    .map(|pause| seconds(pause.get("resumes_at")).unwrap_or(i64::MAX)),
+                    .map(|pause| seconds(pause.get("resumes_at")).unwrap_or(Timestamp::MAX)),
                 next_charge_at,
             }
         }

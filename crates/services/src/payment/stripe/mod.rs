@@ -23,6 +23,7 @@ use futures_util::future::BoxFuture;
 
 use super::{CheckoutRequest, NextStep, PaymentProvider, ProviderError, ReceivedEvent};
 use sharecare_domain::donation::PaymentMethod;
+use sharecare_domain::time::Timestamp;
 
 /// Stripe's API address; tests point `STRIPE_API_BASE` at a fake.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
@@ -91,13 +92,13 @@ impl StripeCheckout {
         &self,
         header: Option<&str>,
         body: &[u8],
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), SignatureError> {
         verify_signature(
             header,
             body,
             self.settings.webhook_secret.expose_secret(),
-            now,
+            now.seconds(),
         )
     }
 

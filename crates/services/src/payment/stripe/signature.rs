@@ -20,13 +20,14 @@ pub enum SignatureError {
 
 /// Verifies `Stripe-Signature: t=...,v1=...[,v1=...]`: an HMAC-SHA256 of `"{t}.{body}"` keyed
 /// with the endpoint secret, compared in constant time; any `v1` may match (Stripe sends one
-/// per secret while a secret is being rolled). The timestamp must be within 300 s of `now`,
-/// so a captured request cannot be replayed later.
+/// per secret while a secret is being rolled). The timestamp must be within 300 s of
+/// `now_seconds` (Unix seconds, as the header writes it), so a captured request cannot be
+/// replayed later.
 pub fn verify_signature(
     header: Option<&str>,
     body: &[u8],
     secret: &str,
-    now: i64,
+    now_seconds: i64,
 ) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
     let mut timestamp = None;
@@ -43,7 +44,7 @@ pub fn verify_signature(
         return Err(SignatureError::Malformed);
     }
     // `abs_diff`: `now - timestamp` would overflow for a timestamp of i64::MIN.
-    if now.abs_diff(timestamp) > SIGNATURE_TOLERANCE_SECONDS.unsigned_abs() {
+    if now_seconds.abs_diff(timestamp) > SIGNATURE_TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::OutsideTolerance);
     }
     let mut mac = signer(secret, timestamp);

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::checkout::post_form;
 use super::{StripeSettings, API_VERSION};
 use crate::payment::ProviderError;
+use sharecare_domain::time::Timestamp;
 
 /// A subscription as the site needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,18 +99,18 @@ pub(super) async fn retrieve(
 /// What a donor asks of their subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubscriptionChange {
-    /// Collect nothing until then (Unix seconds), then carry on.
+    /// Collect nothing until then, then carry on.
     Pause {
-        resumes_at: i64,
+        resumes_at: Timestamp,
     },
     Resume,
     /// A new monthly amount from the next charge, without proration.
     Amount {
         minor: u64,
     },
-    /// The next charge on this day (Unix seconds), and monthly from there.
+    /// The next charge on this day, and monthly from there.
     NextCharge {
-        at: i64,
+        at: Timestamp,
     },
 }
 
@@ -127,7 +128,7 @@ pub(super) async fn update(
             ("pause_collection[behavior]".into(), "void".into()),
             (
                 "pause_collection[resumes_at]".into(),
-                resumes_at.to_string(),
+                resumes_at.seconds().to_string(),
             ),
         ],
         // An empty value unsets the pause.
@@ -150,7 +151,7 @@ pub(super) async fn update(
             ]
         }
         SubscriptionChange::NextCharge { at } => vec![
-            ("trial_end".into(), at.to_string()),
+            ("trial_end".into(), at.seconds().to_string()),
             ("proration_behavior".into(), "none".into()),
         ],
     };

@@ -2,7 +2,6 @@
 //! refund a card payment).
 
 use leptos::prelude::*;
-use sharecare_domain::time::Timestamp;
 
 use super::donations::{frequency_name, method_name, receipt_text, status_name};
 use super::{date_time, done_message, money, AdminLayout, Csrf, Notice, StaffView};
@@ -65,16 +64,8 @@ pub fn DonationPage(
             m.column_method,
             method_name(d.payment_method, m).to_string(),
         ),
-        (
-            m.column_date,
-            date_time(Timestamp::from_millis(d.created_at)),
-        ),
-        (
-            m.column_paid,
-            d.paid_at
-                .map(|at| date_time(Timestamp::from_millis(at)))
-                .unwrap_or_default(),
-        ),
+        (m.column_date, date_time(d.created_at)),
+        (m.column_paid, d.paid_at.map(date_time).unwrap_or_default()),
         (m.column_email, d.email.as_str().to_string()),
         (
             m.column_name,

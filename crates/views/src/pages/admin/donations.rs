@@ -2,7 +2,6 @@
 //! its CSV; and the names of a donation's status, method and frequency in the admin's language.
 
 use leptos::prelude::*;
-use sharecare_domain::time::Timestamp;
 
 use super::{date_time, money, AdminLayout, StaffView};
 use sharecare_content::i18n::{admin_t, fill, AdminMessages};
@@ -150,7 +149,7 @@ pub fn DonationsPage(
             let d = &row.donation;
             view! {
                 <tr>
-                    <td>{date_time(Timestamp::from_millis(d.created_at))}</td>
+                    <td>{date_time(d.created_at)}</td>
                     <td><a href=paths::admin::donation(&d.reference)>{d.reference.as_str().to_string()}</a></td>
                     <td class="number">{money(d.amount.minor as i64, d.amount.currency)}</td>
                     <td>{frequency_name(d.frequency, m)}</td>

@@ -4,6 +4,8 @@
 //! server, before its handler runs; every admin form carries the session's CSRF token
 //! ([`StaffForm`]) besides the Origin check all POSTs get.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
@@ -27,7 +29,7 @@ use sharecare_views::pages::admin::StaffView;
 /// Where a session keeps its member of staff.
 const SESSION_KEY: &str = "staff";
 /// A session ends this long after sign-in, however busy.
-const ABSOLUTE_LIFETIME_MS: i64 = 12 * 3_600_000;
+const ABSOLUTE_LIFETIME: Duration = Duration::from_secs(12 * 3_600);
 /// ... and after this long without a request.
 const IDLE_MINUTES: i64 = 30;
 
@@ -35,8 +37,7 @@ const IDLE_MINUTES: i64 = 30;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StaffSession {
     pub user_id: String,
-    /// Unix ms.
-    pub signed_in_at: i64,
+    pub signed_in_at: Timestamp,
     /// The token every admin form carries.
     pub csrf: String,
     /// The role requires a second factor not set up yet: only the account page until it is.
@@ -47,7 +48,7 @@ impl StaffSession {
     pub fn new(user_id: &str, must_enrol: bool) -> StaffSession {
         StaffSession {
             user_id: user_id.to_string(),
-            signed_in_at: Timestamp::now().as_millis(),
+            signed_in_at: Timestamp::now(),
             csrf: random_hex::<16>(),
             must_enrol,
         }
@@ -111,11 +112,7 @@ pub fn admin_locale(headers: &HeaderMap) -> AdminLocale {
 pub async fn signed_in(state: &AppState, session: &Session) -> Option<(StaffUser, StaffSession)> {
     let held: StaffSession = session.get(SESSION_KEY).await.ok().flatten()?;
     let user = match state.staff.active_user(&held.user_id).await {
-        Ok(Some(user))
-            if Timestamp::now().as_millis() - held.signed_in_at < ABSOLUTE_LIFETIME_MS =>
-        {
-            user
-        }
+        Ok(Some(user)) if Timestamp::now() < held.signed_in_at.plus(ABSOLUTE_LIFETIME) => user,
         Ok(_) => {
             let _ = session.flush().await;
             return None;

@@ -4,6 +4,8 @@
 //! carrying the session's token, else 403). They mirror the staff's `CurrentStaff` and
 //! `StaffForm`.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
@@ -22,14 +24,14 @@ use sharecare_services::state::AppState;
 
 const SESSION_KEY: &str = "donor";
 /// A donor's session ends this long after signing in, however busy.
-const ABSOLUTE_LIFETIME_MS: i64 = 2 * 3_600_000;
+const ABSOLUTE_LIFETIME: Duration = Duration::from_secs(2 * 3_600);
 const IDLE_MINUTES: i64 = 20;
 
 /// What a donor's session holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Held {
     email_key: String,
-    signed_in_at: i64,
+    signed_in_at: Timestamp,
     csrf: String,
 }
 
@@ -66,7 +68,7 @@ impl DonorSession {
     /// sign-in form to anyone else).
     pub async fn signed_in(session: &Session, locale: Locale) -> Option<DonorSession> {
         let held: Held = session.get(SESSION_KEY).await.ok().flatten()?;
-        if Timestamp::now().as_millis() - held.signed_in_at >= ABSOLUTE_LIFETIME_MS {
+        if Timestamp::now() >= held.signed_in_at.plus(ABSOLUTE_LIFETIME) {
             let _ = session.flush().await;
             return None;
         }
@@ -84,7 +86,7 @@ impl DonorSession {
         session.cycle_id().await?;
         let held = Held {
             email_key,
-            signed_in_at: Timestamp::now().as_millis(),
+            signed_in_at: Timestamp::now(),
             csrf: random_hex::<16>(),
         };
         Ok(session.insert(SESSION_KEY, held).await?)
