@@ -153,13 +153,14 @@ pub(crate) async fn payment_count(app: &TestApp, donation: &Donation) -> usize {
 }
 
 /// Waits for a condition that a background task brings about (no timing is asserted: the
-/// condition either becomes true or the test fails after a generous limit).
+/// condition either becomes true or the test fails after a generous limit). Two minutes: on two
+/// cores shared with other builds, 15 s was not always enough for a mail's retry to come round.
 pub(crate) async fn eventually<F, Fut>(what: &str, mut condition: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..300 {
+    for _ in 0..2_400 {
         if condition().await {
             return;
         }
