@@ -131,7 +131,8 @@ fn hidden(html: &str, name: &str) -> String {
 async fn sign_in_mail(sink: &SmtpSink, email: &str, seen: usize) -> (String, String) {
     let to = format!("<{email}>");
     let mut found = None;
-    for _ in 0..300 {
+    // Up to two minutes, as `eventually`: a bound on failure, not a timing.
+    for _ in 0..2_400 {
         found = sink
             .received()
             .into_iter()
@@ -452,7 +453,8 @@ fn calls_since(fake: &FakeStripe, seen: usize) -> Vec<SubscriptionCall> {
 }
 
 async fn until_donation(app: &TestApp, id: &str, what: &str, check: impl Fn(&Donation) -> bool) {
-    for _ in 0..300 {
+    // Up to two minutes, as `eventually`.
+    for _ in 0..2_400 {
         let donation = app.db.donation_by_id(id).await.unwrap().unwrap();
         if check(&donation) {
             return;

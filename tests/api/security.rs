@@ -739,7 +739,8 @@ async fn a_paid_donations_stream_ends() {
     }
     assert!(rest.contains("data: paid"), "{rest}");
     let mut given_back = false;
-    for _ in 0..100 {
+    // Up to two minutes, as `eventually`: a bound on failure, not a timing.
+    for _ in 0..2_400 {
         if app.state.streams.open_streams() == 0 {
             given_back = true;
             break;
