@@ -26,8 +26,8 @@ on_both_databases!(
     each_receipt_pdf_states_what_the_tax_office_needs_in_the_donors_language,
 );
 
-const MEI: &str = "mei.chan@example.org";
-const HO: &str = "ka.ho@example.org";
+pub(crate) const MEI: &str = "mei.chan@example.org";
+pub(crate) const HO: &str = "ka.ho@example.org";
 
 /// A gift as the donation form posts it, from `email`.
 struct Giving<'a> {
@@ -182,12 +182,12 @@ async fn enter_code(app: &TestApp, email: &str, code: &str) -> reqwest::Response
 }
 
 /// A signed-in donor: the session cookie.
-struct Donor {
+pub(crate) struct Donor {
     cookie: String,
 }
 
 impl Donor {
-    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
         app.client
             .get(app.url(path))
             .header("cookie", &self.cookie)
@@ -196,7 +196,7 @@ impl Donor {
             .unwrap()
     }
 
-    async fn page(&self, app: &TestApp) -> String {
+    pub(crate) async fn page(&self, app: &TestApp) -> String {
         let response = self.get(app, "/en/my-gifts").await;
         assert_eq!(response.status(), StatusCode::OK);
         response.text().await.unwrap()
@@ -213,7 +213,7 @@ impl Donor {
     }
 
     /// A change to a gift from the page's own form (its token and a fresh request id).
-    async fn change(
+    pub(crate) async fn change(
         &self,
         app: &TestApp,
         reference: &str,
@@ -231,7 +231,7 @@ impl Donor {
 }
 
 /// Signs in with the code the sink received.
-async fn sign_in(app: &TestApp, sink: &SmtpSink, email: &str) -> Donor {
+pub(crate) async fn sign_in(app: &TestApp, sink: &SmtpSink, email: &str) -> Donor {
     let seen = sink.received().len();
     assert_eq!(ask_for_code(app, email).await.status(), StatusCode::OK);
     let (code, _) = sign_in_mail(sink, email, seen).await;
@@ -452,7 +452,12 @@ fn calls_since(fake: &FakeStripe, seen: usize) -> Vec<SubscriptionCall> {
     fake.subscription_calls().into_iter().skip(seen).collect()
 }
 
-async fn until_donation(app: &TestApp, id: &str, what: &str, check: impl Fn(&Donation) -> bool) {
+pub(crate) async fn until_donation(
+    app: &TestApp,
+    id: &str,
+    what: &str,
+    check: impl Fn(&Donation) -> bool,
+) {
     // Up to two minutes, as `eventually`.
     for _ in 0..2_400 {
         let donation = app.db.donation_by_id(id).await.unwrap().unwrap();
@@ -713,7 +718,7 @@ async fn a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirme
 }
 
 /// The text of a PDF, without the spaces and line breaks layout puts between words.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     pdf_extract::extract_text_from_mem(pdf)
         .expect("the PDF parses")
@@ -722,12 +727,12 @@ fn pdf_text(pdf: &[u8]) -> String {
         .collect()
 }
 
-fn squeeze(text: &str) -> String {
+pub(crate) fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The PDF attached to a message.
-fn attachment(message: &Received) -> Option<Vec<u8>> {
+pub(crate) fn attachment(message: &Received) -> Option<Vec<u8>> {
     let mail = mailparse::parse_mail(message.data.as_bytes()).unwrap();
     fn find(part: &mailparse::ParsedMail<'_>) -> Option<Vec<u8>> {
         if part.ctype.mimetype == "application/pdf" {
@@ -738,7 +743,7 @@ fn attachment(message: &Received) -> Option<Vec<u8>> {
     find(&mail)
 }
 
-async fn receipts_of(app: &TestApp, donation: &Donation) -> Vec<TaxReceipt> {
+pub(crate) async fn receipts_of(app: &TestApp, donation: &Donation) -> Vec<TaxReceipt> {
     app.db.receipts_of_donation(&donation.id).await.unwrap()
 }
 

@@ -29,6 +29,8 @@ pub struct Session {
     pub id: String,
     pub idempotency_key: String,
     pub params: Vec<(String, String)>,
+    /// When it was made (Unix seconds), as its `created`.
+    pub created: i64,
 }
 
 impl Session {
@@ -284,19 +286,49 @@ impl FakeStripe {
     /// `charge.dispute.created` (`status` None) or `charge.dispute.closed` with `status` (`won`
     /// or `lost`) for a one-off gift's payment.
     pub fn dispute_event(&self, session: &Session, status: Option<&str>) -> Value {
-        let (kind, status) = match status {
-            None => ("charge.dispute.created", "needs_response"),
-            Some(status) => ("charge.dispute.closed", status),
-        };
+        match status {
+            None => self.dispute_event_at(session, "charge.dispute.created", "needs_response"),
+            Some(status) => self.dispute_event_at(session, "charge.dispute.closed", status),
+        }
+    }
+
+    /// A dispute event of `kind` (`charge.dispute.created`, `.updated`, `.closed`,
+    /// `.funds_withdrawn`, `.funds_reinstated`) for a one-off gift's payment, the dispute at
+    /// `status`: `warning_needs_response`, `warning_under_review` and `warning_closed` for an
+    /// inquiry (no money withdrawn, `case_type: inquiry`); `needs_response`, `under_review`,
+    /// `won` and `lost` for a chargeback. The Dispute object's shape in 2025-03-31.basil.
+    pub fn dispute_event_at(&self, session: &Session, kind: &str, status: &str) -> Value {
+        let inquiry = status.starts_with("warning_");
         self.event(
             kind,
             json!({
                 "id": format!("dp_{}", session.id),
                 "object": "dispute",
                 "amount": session.amount(),
-                "currency": session.currency(),
+                "balance_transactions": [],
                 "charge": format!("ch_{}", session.id),
+                "created": now_seconds(),
+                "currency": session.currency(),
+                "enhanced_eligibility_types": [],
+                "evidence_details": {
+                    "due_by": now_seconds() + 7 * 86_400,
+                    "enhanced_eligibility": {},
+                    "has_evidence": false,
+                    "past_due": false,
+                    "submission_count": 0,
+                },
+                "is_charge_refundable": inquiry,
+                "livemode": false,
+                "metadata": {},
                 "payment_intent": payment_intent_id(session),
+                "payment_method_details": {
+                    "card": {
+                        "brand": "visa",
+                        "case_type": if inquiry { "inquiry" } else { "chargeback" },
+                        "network_reason_code": "10.4",
+                    },
+                    "type": "card",
+                },
                 "reason": "fraudulent",
                 "status": status,
             }),
@@ -305,6 +337,12 @@ impl FakeStripe {
 
     /// A Stripe event envelope around `object`.
     pub fn event(&self, kind: &str, object: Value) -> Value {
+        self.event_created(kind, object, now_seconds())
+    }
+
+    /// A Stripe event envelope around `object`, made at `created` (Unix seconds): what a
+    /// delayed or redelivered event looks like when it finally arrives.
+    pub fn event_created(&self, kind: &str, object: Value, created: i64) -> Value {
         let id = format!(
             "evt_test_{}",
             self.shared.next_id.fetch_add(1, Ordering::SeqCst)
@@ -313,7 +351,7 @@ impl FakeStripe {
             "id": id,
             "object": "event",
             "api_version": "2025-03-31.basil",
-            "created": now_seconds(),
+            "created": created,
             "livemode": false,
             "type": kind,
             "data": { "object": object },
@@ -322,9 +360,16 @@ impl FakeStripe {
 
     /// `checkout.session.completed` for a session, as Stripe sends it once the donor paid.
     pub fn completed_event(&self, session: &Session) -> Value {
-        self.event(
+        self.completed_event_at(session, now_seconds())
+    }
+
+    /// `checkout.session.completed` for a session the donor paid at `paid_at` (Unix seconds):
+    /// the event is made then, whenever it arrives.
+    pub fn completed_event_at(&self, session: &Session, paid_at: i64) -> Value {
+        self.event_created(
             "checkout.session.completed",
             session_object(session, "complete", "paid"),
+            paid_at,
         )
     }
 
@@ -338,7 +383,39 @@ impl FakeStripe {
 
     /// `invoice.paid` for month `n` of a subscription session.
     pub fn invoice_paid_event(&self, session: &Session, month: u32) -> Value {
-        self.event("invoice.paid", invoice_object(session, month))
+        self.invoice_paid_event_at(session, month, now_seconds())
+    }
+
+    /// `invoice.paid` for month `n`, paid at `paid_at` (its `status_transitions.paid_at`), the
+    /// event made a little later, as Stripe does.
+    pub fn invoice_paid_event_at(&self, session: &Session, month: u32, paid_at: i64) -> Value {
+        self.event_created(
+            "invoice.paid",
+            invoice_object(session, month, paid_at),
+            paid_at + 2,
+        )
+    }
+
+    /// `customer.subscription.updated` made at `created` (Unix seconds), the subscription then
+    /// charging `amount` a month and paused until `paused_until` (Unix seconds) if given.
+    pub fn subscription_updated_event_at(
+        &self,
+        session: &Session,
+        amount: i64,
+        paused_until: Option<i64>,
+        created: i64,
+    ) -> Value {
+        let state = SubscriptionState {
+            amount,
+            paused_until,
+            trial_end: None,
+            canceled: false,
+        };
+        self.event_created(
+            "customer.subscription.updated",
+            subscription_object(session, &state),
+            created,
+        )
     }
 
     pub fn subscription_deleted_event(&self, session: &Session) -> Value {
@@ -477,6 +554,7 @@ fn session_object(session: &Session, status: &str, payment_status: &str) -> Valu
     json!({
         "id": session.id,
         "object": "checkout.session",
+        "created": session.created,
         "mode": session.param("mode"),
         "status": status,
         "payment_status": payment_status,
@@ -493,11 +571,18 @@ fn session_object(session: &Session, status: &str, payment_status: &str) -> Valu
     })
 }
 
-fn invoice_object(session: &Session, month: u32) -> Value {
+fn invoice_object(session: &Session, month: u32, paid_at: i64) -> Value {
     json!({
         "id": invoice_id(session, month),
         "object": "invoice",
+        "created": paid_at - 3_600,
         "status": "paid",
+        "status_transitions": {
+            "finalized_at": paid_at - 3_600,
+            "marked_uncollectible_at": null,
+            "paid_at": paid_at,
+            "voided_at": null,
+        },
         "amount_paid": session.amount(),
         "currency": session.currency(),
         "billing_reason": if month == 1 { "subscription_create" } else { "subscription_cycle" },
@@ -590,6 +675,7 @@ async fn create_session(
         id,
         idempotency_key: key.clone(),
         params,
+        created: now_seconds(),
     });
     if !key.is_empty() {
         ledger.answers.insert(key, answer.clone());

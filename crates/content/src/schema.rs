@@ -212,7 +212,8 @@ pub struct Giving {
     /// Gifts received offline before (or outside) this site, added to the live total.
     pub offline_raised_minor_units: u64,
     pub offline_supporters: u64,
-    /// Receipts for gifts of at least this much carry the tax-deduction note (Hong Kong: HK$100).
+    /// The year's aggregate, per receipt holder, from which gifts are tax-deductible (Hong
+    /// Kong: HK$100); services' `receipts::tax_rules` applies it.
     pub tax_deductible_from_minor_units: u64,
     /// What the card provider charges per payment, for "cover the fee" (transfers cost the
     /// donor nothing, so they have no rate).

@@ -322,22 +322,21 @@ impl Database {
         .rows_affected())
     }
 
-    /// Donors (by email) with valid receipts of at least `threshold` for gifts in `[from, to)`
-    /// who asked for receipts: who gets a yearly summary.
+    /// Donors (by email) who asked for receipts and have valid receipts made out to a name for
+    /// gifts in `[from, to)`: who may get yearly summaries (whether they do, and how many, is
+    /// the tax rules' business, on all their receipts).
     pub async fn donors_for_summary(
         &self,
         from: Timestamp,
         to: Timestamp,
-        threshold: i64,
     ) -> Result<Vec<String>, DbError> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT DISTINCT d.email_key FROM tax_receipts r JOIN donations d ON d.id = r.donation_id \
              WHERE r.voided_at IS NULL AND r.paid_at >= $1 AND r.paid_at < $2 \
-             AND r.amount_minor >= $3 AND d.receipt <> 'none' ORDER BY d.email_key",
+             AND r.issued_to IS NOT NULL AND d.receipt <> 'none' ORDER BY d.email_key",
         )
         .bind(from)
         .bind(to)
-        .bind(threshold)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(email_key,)| email_key).collect())

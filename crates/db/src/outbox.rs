@@ -39,10 +39,13 @@ pub enum OutboxJob {
         notice: String,
     },
     /// The yearly summary of a donor's receipts for the tax year starting in April of
-    /// `year_start`; `donation` is their latest gift (for their address, name and language).
+    /// `year_start`, for the holder (the person or company the receipts are made out to) of
+    /// `holder_receipt_id`, one of the donor's receipts (none: queued before summaries were
+    /// per holder); `donation` is their latest gift (for their address, name and language).
     YearlySummary {
         email_key: String,
         year_start: i64,
+        holder_receipt_id: Option<String>,
         donation: Box<sharecare_domain::donation::Donation>,
     },
     /// Telling a tribute gift's contact, once the gift is paid.
@@ -69,15 +72,18 @@ pub struct ReceiptJob {
     pub locale: Locale,
     /// The numbered tax receipt it sends.
     pub tax_receipt: Option<super::TaxReceipt>,
-    /// The processing fee the donor covered within `amount` (zero if none).
+    /// What the donor added towards card costs within `amount`, as recorded with the payment
+    /// (zero if nothing).
     pub fee: Money,
 }
 
-/// An outbox row's id, attempts, kind, tax receipt, donation, donor, payload and dedupe key.
+/// An outbox row's id, attempts, kind, tax receipt, donation, donor, payload, dedupe key and
+/// a summary's holder.
 type OutboxHead = (
     String,
     i64,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -139,7 +145,7 @@ impl TryFrom<OutboxRow> for ReceiptJob {
             )
             .ok_or_else(|| bad("receipt_holder", "company"))?,
             fee: Money::new(
-                non_negative("donations", "fee_minor", row.fee_minor)?,
+                non_negative("payments", "fee_minor", row.fee_minor)?,
                 currency,
             ),
             donor_name: name("donor_name", row.donor_name)?,
@@ -193,12 +199,22 @@ impl Database {
         }
         let head: Option<OutboxHead> = sqlx::query_as(
             "SELECT id, attempts, kind, tax_receipt_id, donation_id, email_key, payload, \
-                 dedupe_key FROM outbox WHERE claim = $1",
+                 dedupe_key, holder_receipt_id FROM outbox WHERE claim = $1",
         )
         .bind(claim)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((id, attempts, kind, tax_receipt_id, donation_id, email_key, payload, _)) = head
+        let Some((
+            id,
+            attempts,
+            kind,
+            tax_receipt_id,
+            donation_id,
+            email_key,
+            payload,
+            _,
+            holder_receipt_id,
+        )) = head
         else {
             return Ok(None);
         };
@@ -212,7 +228,7 @@ impl Database {
                 let row: OutboxRow = sqlx::query_as(
                     "SELECT o.id, o.attempts, COALESCE(r.amount_minor, p.amount_minor) AS amount_minor, \
                      p.currency, p.paid_at, d.reference, d.frequency, d.email, d.donor_name, \
-                     d.receipt, d.receipt_name, d.locale, d.fee_minor, d.receipt_holder, \
+                     d.receipt, d.receipt_name, d.locale, p.fee_minor, d.receipt_holder, \
                      d.company_registration \
                      FROM outbox o JOIN payments p ON p.id = o.payment_id \
                      JOIN donations d ON d.id = o.donation_id \
@@ -263,6 +279,7 @@ impl Database {
                 OutboxJob::YearlySummary {
                     email_key,
                     year_start,
+                    holder_receipt_id,
                     donation: Box::new(donation),
                 }
             }
@@ -271,24 +288,30 @@ impl Database {
         Ok(Some(OutboxMessage { id, attempts, job }))
     }
 
-    /// Queues a yearly summary for a donor once: a second call for the same donor and year
-    /// queues nothing (`false`).
+    /// Queues a yearly summary for a donor and one holder of their receipts (named by
+    /// `holder_receipt_id`, a receipt of theirs that the caller picks the same way each time)
+    /// once: a second call for the same donor, year and holder queues nothing (`false`).
     pub async fn queue_yearly_summary(
         &self,
         email_key: &str,
         year_start: i64,
+        holder_receipt_id: &str,
         now: Timestamp,
     ) -> Result<bool, DbError> {
         Ok(sqlx::query(
             "INSERT INTO outbox (id, kind, email_key, payload, dedupe_key, created_at, \
-             next_attempt_at) VALUES ($1, 'yearly_summary', $2, $3, $4, $5, $5) \
+             next_attempt_at, holder_receipt_id) \
+             VALUES ($1, 'yearly_summary', $2, $3, $4, $5, $5, $6) \
              ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(sharecare_domain::secrets::random_hex::<16>())
         .bind(email_key)
         .bind(year_start.to_string())
-        .bind(format!("summary:{email_key}:{year_start}"))
+        .bind(format!(
+            "summary:{email_key}:{year_start}:{holder_receipt_id}"
+        ))
         .bind(now)
+        .bind(holder_receipt_id)
         .execute(&self.pool)
         .await?
         .rows_affected()

@@ -3,6 +3,7 @@
 //! in `events`.
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::money::Money;
 use sharecare_domain::time::Timestamp;
 
@@ -46,6 +47,8 @@ pub struct PaymentRecord {
     pub refunded_minor: u64,
     /// Taken back by an open or lost dispute.
     pub disputed_minor: u64,
+    /// Where its dispute stands, if it has one.
+    pub dispute: Option<DisputeState>,
     pub paid_at: Timestamp,
 }
 
@@ -58,6 +61,7 @@ struct PaymentRow {
     amount_minor: i64,
     refunded_minor: i64,
     disputed_minor: i64,
+    dispute_status: Option<String>,
     paid_at: Timestamp,
 }
 
@@ -69,6 +73,15 @@ impl TryFrom<PaymentRow> for PaymentRecord {
             amount_minor: non_negative("payments", "amount_minor", row.amount_minor)?,
             refunded_minor: non_negative("payments", "refunded_minor", row.refunded_minor)?,
             disputed_minor: non_negative("payments", "disputed_minor", row.disputed_minor)?,
+            dispute: row
+                .dispute_status
+                .as_deref()
+                .map(|code| {
+                    DisputeState::parse(code).ok_or_else(|| {
+                        UnreadableRow::new("payments", "dispute_status", code.to_string())
+                    })
+                })
+                .transpose()?,
             id: row.id,
             donation_id: row.donation_id,
             source_id: row.source_id,
@@ -86,7 +99,8 @@ impl Database {
     ) -> Result<Vec<PaymentRecord>, DbError> {
         let rows: Vec<PaymentRow> = sqlx::query_as(
             "SELECT id, donation_id, source_id, payment_intent_id, amount_minor, \
-             refunded_minor, disputed_minor, paid_at FROM payments WHERE donation_id = $1 \
+             refunded_minor, disputed_minor, dispute_status, paid_at FROM payments \
+             WHERE donation_id = $1 \
              ORDER BY paid_at, id",
         )
         .bind(donation_id)
@@ -120,9 +134,14 @@ pub(super) async fn record_payment(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     payment: &NewPayment,
 ) -> Result<bool, DbError> {
+    // The fee the donor added is the donation's now, when this charge is the gift plus that
+    // fee: kept with the payment, so its receipt says the same after the gift changes.
     let inserted = sqlx::query(
         "INSERT INTO payments (id, donation_id, source_id, payment_intent_id, amount_minor, \
-         currency, paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_id) DO NOTHING",
+         currency, paid_at, fee_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         COALESCE((SELECT d.fee_minor FROM donations d WHERE d.id = $2 \
+             AND d.amount_minor + d.fee_minor = $5), 0)) \
+         ON CONFLICT (source_id) DO NOTHING",
     )
     .bind(&payment.id)
     .bind(&payment.donation_id)

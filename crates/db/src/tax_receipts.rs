@@ -4,7 +4,7 @@
 //! what remains.
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
-use sharecare_domain::donor::{PersonName, Receipt};
+use sharecare_domain::donor::{HolderKind, PersonName, Receipt};
 use sharecare_domain::money::{Currency, Money};
 use sharecare_domain::secrets::random_hex;
 use sharecare_domain::time::{tax_year_of, Timestamp};
@@ -24,8 +24,13 @@ pub struct TaxReceipt {
     pub issued_at: Timestamp,
     /// The name it is made out to (none: the donor gave no name).
     pub issued_to: Option<String>,
+    /// Whether that name is a person's or a company's.
+    pub holder_kind: HolderKind,
     pub voided_at: Option<Timestamp>,
     pub replaces_id: Option<String>,
+    /// What the donor added towards card costs within the payment, as recorded with it (zero
+    /// if nothing).
+    pub fee: Money,
 }
 
 impl TaxReceipt {
@@ -51,12 +56,17 @@ pub(super) struct TaxReceiptRow {
     paid_at: Timestamp,
     issued_at: Timestamp,
     issued_to: Option<String>,
+    holder_kind: String,
     voided_at: Option<Timestamp>,
     replaces_id: Option<String>,
+    fee_minor: i64,
 }
 
+/// A receipt's columns (as `r`), with its payment's fee.
 pub(super) const RECEIPT_COLUMNS: &str = "r.id, r.series, r.number, r.payment_id, r.donation_id, \
-     r.amount_minor, r.currency, r.paid_at, r.issued_at, r.issued_to, r.voided_at, r.replaces_id";
+     r.amount_minor, r.currency, r.paid_at, r.issued_at, r.issued_to, r.holder_kind, \
+     r.voided_at, r.replaces_id, \
+     COALESCE((SELECT p.fee_minor FROM payments p WHERE p.id = r.payment_id), 0) AS fee_minor";
 
 impl TryFrom<TaxReceiptRow> for TaxReceipt {
     type Error = UnreadableRow;
@@ -70,6 +80,17 @@ impl TryFrom<TaxReceiptRow> for TaxReceipt {
             )
         })?;
         Ok(TaxReceipt {
+            holder_kind: HolderKind::parse(&row.holder_kind).ok_or_else(|| {
+                UnreadableRow::new(
+                    "tax_receipts",
+                    "holder_kind",
+                    format!("unknown {:?}", row.holder_kind),
+                )
+            })?,
+            fee: Money::new(
+                non_negative("payments", "fee_minor", row.fee_minor)?,
+                currency,
+            ),
             number: non_negative("tax_receipts", "number", row.number)?,
             amount: Money::new(
                 non_negative("tax_receipts", "amount_minor", row.amount_minor)?,
@@ -132,16 +153,18 @@ pub(super) async fn issue_receipt(
     .fetch_one(&mut **tx)
     .await?;
     let name = |name: Option<String>| name.and_then(|name| PersonName::parse(&name).ok());
-    let issued_to = Receipt::from_code(&receipt, name(receipt_name))
-        .and_then(|receipt| {
-            super::donations::company_receipt(receipt, holder.as_deref(), registration.as_deref())
-        })
+    let receipt = Receipt::from_code(&receipt, name(receipt_name)).and_then(|receipt| {
+        super::donations::company_receipt(receipt, holder.as_deref(), registration.as_deref())
+    });
+    let issued_to = receipt
+        .as_ref()
         .and_then(|receipt| receipt.issued_to_line(name(donor_name).as_ref()));
+    let holder_kind = receipt.map_or(HolderKind::Person, |receipt| receipt.holder_kind());
     let id = random_hex::<16>();
     sqlx::query(
         "INSERT INTO tax_receipts (id, series, number, payment_id, donation_id, amount_minor, \
-         currency, paid_at, issued_at, issued_to, replaces_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         currency, paid_at, issued_at, issued_to, replaces_id, holder_kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&id)
     .bind(&series)
@@ -154,6 +177,7 @@ pub(super) async fn issue_receipt(
     .bind(issued_at)
     .bind(issued_to)
     .bind(replaces)
+    .bind(holder_kind.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(id)

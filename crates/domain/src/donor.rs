@@ -153,6 +153,33 @@ impl BusinessRegistration {
     }
 }
 
+/// Whom a receipt is made out to, as the tax rules tell them apart: a person (the donor, or
+/// someone else they name), who claims for salaries tax or personal assessment, or a company,
+/// which claims for profits tax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HolderKind {
+    Person,
+    Company,
+}
+
+impl HolderKind {
+    /// The stored code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HolderKind::Person => "person",
+            HolderKind::Company => "company",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<HolderKind> {
+        match code {
+            "person" => Some(HolderKind::Person),
+            "company" => Some(HolderKind::Company),
+            _ => None,
+        }
+    }
+}
+
 /// What the donor asked for as a receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
@@ -207,6 +234,14 @@ impl Receipt {
             Receipt::InOtherName(name) => Some(name),
             Receipt::InCompanyName { company, .. } => Some(company),
             Receipt::InDonorName | Receipt::NoReceipt => donor_name,
+        }
+    }
+
+    /// Whether the receipt is made out to a company or to a person.
+    pub fn holder_kind(&self) -> HolderKind {
+        match self {
+            Receipt::InCompanyName { .. } => HolderKind::Company,
+            _ => HolderKind::Person,
         }
     }
 
@@ -320,6 +355,11 @@ mod tests {
         };
         let donor = PersonName::parse("Chan Mei").unwrap();
         assert_eq!(receipt.code(), "company");
+        assert_eq!(receipt.holder_kind(), HolderKind::Company);
+        assert_eq!(Receipt::InDonorName.holder_kind(), HolderKind::Person);
+        for kind in [HolderKind::Person, HolderKind::Company] {
+            assert_eq!(HolderKind::parse(kind.as_str()), Some(kind));
+        }
         assert_eq!(
             receipt.issued_to_line(Some(&donor)).unwrap(),
             "Harbour Lights Ltd (BR 12345678)"

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod attribution;
 pub mod changes;
+pub mod dispute;
 pub mod donation;
 pub mod donor;
 pub mod fees;

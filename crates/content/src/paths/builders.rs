@@ -308,6 +308,14 @@ pub fn my_summary(locale: Locale, year_start: i64) -> String {
     Endpoint::MySummary.fill(&[locale.code(), &year_start.to_string()])
 }
 
+/// One holder's summary of a tax year: the holder named by one of their receipts (hex).
+pub fn my_summary_of(locale: Locale, year_start: i64, holder_receipt_id: &str) -> String {
+    format!(
+        "{}?holder={holder_receipt_id}",
+        my_summary(locale, year_start)
+    )
+}
+
 pub fn verify_receipt() -> &'static str {
     Endpoint::VerifyReceipt.pattern()
 }

@@ -4,6 +4,7 @@
 use crate::audit::{write_audit, AuditEntry};
 use crate::{Database, DbError};
 use sharecare_domain::admin::QueueKind;
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::time::Timestamp;
 
 /// One thing a person must look at.
@@ -62,7 +63,7 @@ impl From<ExceptionRow> for QueueItem {
     }
 }
 
-/// An open dispute on a payment.
+/// A dispute on a payment that staff must answer: an inquiry or a chargeback.
 #[derive(sqlx::FromRow)]
 struct DisputeRow {
     id: String,
@@ -70,6 +71,7 @@ struct DisputeRow {
     reference: String,
     paid_at: Timestamp,
     dispute_id: Option<String>,
+    dispute_status: String,
     disputed_minor: i64,
 }
 
@@ -81,7 +83,12 @@ impl From<DisputeRow> for QueueItem {
             donation_id: Some(row.donation_id),
             reference: Some(row.reference),
             at: row.paid_at,
-            detail: row.dispute_id.unwrap_or_default(),
+            // "inquiry: dp_…" (nothing withheld) or "open: dp_…" (the amount withheld).
+            detail: format!(
+                "{}: {}",
+                row.dispute_status,
+                row.dispute_id.unwrap_or_default()
+            ),
             amount_minor: Some(row.disputed_minor),
         }
     }
@@ -175,12 +182,18 @@ impl Database {
         .fetch_all(&self.pool)
         .await?;
         items.extend(exceptions.into_iter().map(QueueItem::from));
-        let disputes: Vec<DisputeRow> = sqlx::query_as(
-            "SELECT p.id, p.donation_id, d.reference, p.paid_at, p.dispute_id, p.disputed_minor \
-             FROM payments p JOIN donations d ON d.id = p.donation_id \
-             WHERE p.dispute_status = 'open' AND NOT EXISTS (SELECT 1 FROM staff_resolutions r \
+        let awaiting_staff: Vec<String> = DisputeState::ALL
+            .into_iter()
+            .filter(|state| state.needs_staff())
+            .map(|state| format!("'{}'", state.as_str()))
+            .collect();
+        let disputes: Vec<DisputeRow> = sqlx::query_as(&format!(
+            "SELECT p.id, p.donation_id, d.reference, p.paid_at, p.dispute_id, p.dispute_status, \
+             p.disputed_minor FROM payments p JOIN donations d ON d.id = p.donation_id \
+             WHERE p.dispute_status IN ({}) AND NOT EXISTS (SELECT 1 FROM staff_resolutions r \
              WHERE r.kind = 'dispute' AND r.item_id = p.id)",
-        )
+            awaiting_staff.join(", ")
+        ))
         .fetch_all(&self.pool)
         .await?;
         items.extend(disputes.into_iter().map(QueueItem::from));

@@ -2,21 +2,40 @@
 //! requests it fulfils, the event's link to its donation, a change to a payment, and an
 //! exception for staff.
 
-use super::change::{DisputeState, EventChange, NewException, PaymentChange};
+use super::change::{EventChange, NewException, PaymentChange};
 use crate::{to_column, DbError};
 use sharecare_domain::changes::{ChangeKind, ChangeNotice};
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::time::Timestamp;
 
-/// Inside a transaction: a monthly gift's subscription state, as the provider confirmed it.
-/// Returns whether anything about the gift changed.
+/// Inside a transaction: a monthly gift's subscription state, as the provider confirmed it
+/// `as_of` then. Returns whether anything about the gift changed: nothing does when a later
+/// state was applied already (a delayed `customer.subscription.updated` must not move a gift
+/// back to an old amount or pause).
 pub(super) async fn apply_subscription_state(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     donation_id: &str,
     amount_minor: Option<u64>,
     paused_until: Option<Timestamp>,
     next_charge_at: Option<Timestamp>,
+    as_of: Timestamp,
     now: Timestamp,
 ) -> Result<bool, DbError> {
+    // The watermark first (a write, for SQLite's lock): a state as new as the last applied
+    // (the same second) or newer moves it and is applied; an older one is not.
+    let current = sqlx::query(
+        "UPDATE donations SET subscription_state_at = $1 WHERE id = $2 \
+         AND COALESCE(subscription_state_at, $1) <= $1",
+    )
+    .bind(as_of)
+    .bind(donation_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !current {
+        return Ok(false);
+    }
     // The provider reports what each month charges: the gift plus any fee the donor covers.
     // The same charge changes nothing; a new one (the donor changed the amount) is the new
     // gift, and the fee cover ends with the old amount.
@@ -168,7 +187,9 @@ pub(super) async fn apply_payment_change(
     change: &PaymentChange,
 ) -> Result<Option<bool>, DbError> {
     // A payment is named by its payment intent; a one-off's is also its source id.
-    let (changed, named) = match change {
+    // What changed, whether that moved money (its receipt is then reissued), and how to find
+    // the payment when nothing did.
+    let (changed, moved_money, named) = match change {
         PaymentChange::Link {
             invoice_id,
             payment_intent_id,
@@ -185,6 +206,7 @@ pub(super) async fn apply_payment_change(
                 > 0;
             (
                 changed,
+                false,
                 ("SELECT id FROM payments WHERE source_id = $1", invoice_id),
             )
         }
@@ -204,7 +226,7 @@ pub(super) async fn apply_payment_change(
             .await?
             .rows_affected()
                 > 0;
-            (changed, (BY_PAYMENT_INTENT, payment_intent_id))
+            (changed, changed, (BY_PAYMENT_INTENT, payment_intent_id))
         }
         PaymentChange::Dispute {
             payment_intent_id,
@@ -212,43 +234,59 @@ pub(super) async fn apply_payment_change(
             amount_minor,
             state,
         } => {
-            // Open takes the money off the total; won gives it back; lost keeps it off. A
-            // dispute already closed is not reopened by a late "created".
-            let (disputed, guard) = match state {
-                DisputeState::Open => (
-                    to_column(*amount_minor),
-                    "AND (dispute_id IS NULL OR dispute_id <> $3 OR dispute_status = 'open')",
-                ),
-                DisputeState::Won => (0, ""),
-                DisputeState::Lost => (to_column(*amount_minor), ""),
-            };
-            let sql = format!(
-                "UPDATE payments SET disputed_minor = $1, dispute_status = $2, dispute_id = $3 \
-                 WHERE (payment_intent_id = $4 OR source_id = $4) \
-                 AND NOT (dispute_id = $3 AND dispute_status = $2 AND disputed_minor = $1) {guard}"
+            // A dispute's stage only moves forward (see `DisputeState::stage`): an event about
+            // an earlier stage of the same dispute, arriving late, changes nothing. Money is
+            // held back only while a chargeback has withdrawn it, and for good when it is lost;
+            // an inquiry moves none, so the gift keeps counting and its receipt stands.
+            let not_behind = format!(
+                "(dispute_id IS NULL OR dispute_id <> $3 OR {} <= $4)",
+                stored_stage()
             );
-            let changed = sqlx::query(&sql)
-                .bind(disputed)
-                .bind(state.as_str())
-                .bind(dispute_id)
-                .bind(payment_intent_id)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected()
+            let moved = sqlx::query(&format!(
+                "UPDATE payments SET disputed_minor = $1 \
+                 WHERE (payment_intent_id = $2 OR source_id = $2) AND disputed_minor <> $1 \
+                 AND {not_behind}"
+            ))
+            .bind(to_column(state.withheld(*amount_minor)))
+            .bind(payment_intent_id)
+            .bind(dispute_id)
+            .bind(state.stage())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
                 > 0;
-            (changed, (BY_PAYMENT_INTENT, payment_intent_id))
+            let staged = sqlx::query(&format!(
+                "UPDATE payments SET dispute_status = $1, dispute_id = $3 \
+                 WHERE (payment_intent_id = $2 OR source_id = $2) \
+                 AND NOT (COALESCE(dispute_id, '') = $3 AND COALESCE(dispute_status, '') = $1) \
+                 AND {not_behind}"
+            ))
+            .bind(state.as_str())
+            .bind(payment_intent_id)
+            .bind(dispute_id)
+            .bind(state.stage())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                > 0;
+            (
+                moved || staged,
+                moved,
+                (BY_PAYMENT_INTENT, payment_intent_id),
+            )
         }
     };
-    if changed {
+    if moved_money {
         // What the payment is worth changed: its receipt is voided and reissued.
-        let reason = match change {
-            PaymentChange::Refund { .. } => Some("refund"),
-            PaymentChange::Dispute { .. } => Some("dispute"),
-            PaymentChange::Link { .. } => None,
+        // (A link moves no money.)
+        let reason = if matches!(change, PaymentChange::Refund { .. }) {
+            "refund"
+        } else {
+            "dispute"
         };
-        if let Some(reason) = reason {
-            crate::tax_receipts::reissue_receipts(tx, named.1, reason, Timestamp::now()).await?;
-        }
+        crate::tax_receipts::reissue_receipts(tx, named.1, reason, Timestamp::now()).await?;
+    }
+    if changed {
         return Ok(Some(true));
     }
     let (sql, key) = named;
@@ -257,6 +295,16 @@ pub(super) async fn apply_payment_change(
 
 const BY_PAYMENT_INTENT: &str =
     "SELECT id FROM payments WHERE payment_intent_id = $1 OR source_id = $1";
+
+/// SQL for the stage of the dispute a payment has stored, as `DisputeState::stage` numbers it
+/// (0 for none).
+fn stored_stage() -> String {
+    let cases: String = DisputeState::ALL
+        .into_iter()
+        .map(|state| format!("WHEN '{}' THEN {} ", state.as_str(), state.stage()))
+        .collect();
+    format!("CASE dispute_status {cases}ELSE 0 END")
+}
 
 async fn exists(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::payments::NewPayment;
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::money::Money;
 use sharecare_domain::time::Timestamp;
 
@@ -40,6 +41,9 @@ pub enum EventChange {
         amount_minor: Option<u64>,
         paused_until: Option<Timestamp>,
         next_charge_at: Option<Timestamp>,
+        /// When the provider reported this state: an older report than the last one applied
+        /// changes nothing (Stripe delivers in no order).
+        as_of: Timestamp,
     },
     /// A change to a payment already recorded (or, if not yet, as soon as it is).
     ToPayment(PaymentChange),
@@ -55,7 +59,7 @@ pub enum PaymentChange {
         payment_intent_id: String,
         refunded_minor: u64,
     },
-    /// A dispute opened, or closed won or lost.
+    /// A dispute reached a stage: an inquiry, its close, a chargeback, its outcome.
     Dispute {
         payment_intent_id: String,
         dispute_id: String,
@@ -68,23 +72,6 @@ pub enum PaymentChange {
         invoice_id: String,
         payment_intent_id: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DisputeState {
-    Open,
-    Won,
-    Lost,
-}
-
-impl DisputeState {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            DisputeState::Open => "open",
-            DisputeState::Won => "won",
-            DisputeState::Lost => "lost",
-        }
-    }
 }
 
 /// A payment that did not match its donation, or named none of ours.

@@ -7,8 +7,8 @@ mod apply;
 mod change;
 
 pub use change::{
-    DisputeState, EventChange, EventOutcome, ExpectedPayment, NewException, OpenException,
-    PaymentChange, ProviderEvent, WaitingChange,
+    EventChange, EventOutcome, ExpectedPayment, NewException, OpenException, PaymentChange,
+    ProviderEvent, WaitingChange,
 };
 
 use crate::payments::{record_payment, NewPayment};
@@ -73,6 +73,7 @@ impl Database {
                 amount_minor,
                 paused_until,
                 next_charge_at,
+                as_of,
             } => EventOutcome::Applied {
                 changed: apply_subscription_state(
                     &mut tx,
@@ -80,6 +81,7 @@ impl Database {
                     *amount_minor,
                     *paused_until,
                     *next_charge_at,
+                    *as_of,
                     event.received_at,
                 )
                 .await?,

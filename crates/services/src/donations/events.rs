@@ -4,10 +4,9 @@
 
 use super::{payment_for, Donations};
 use crate::limits::CardEvent;
-use crate::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+use crate::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
 use sharecare_db::{
-    DbError, DisputeState, EventChange, EventOutcome, ExpectedPayment, NewException, PaymentChange,
-    ProviderEvent,
+    DbError, EventChange, EventOutcome, ExpectedPayment, NewException, PaymentChange, ProviderEvent,
 };
 use sharecare_domain::donation::Donation;
 use sharecare_domain::secrets::random_hex;
@@ -115,6 +114,7 @@ impl Donations {
                 subscription_id,
                 amount_minor,
                 currency,
+                paid_at,
             } => {
                 let Some(donation) = self.donation_of(received, donation).await? else {
                     // Money taken for no gift of ours (another site on the same account, a
@@ -132,7 +132,14 @@ impl Donations {
                 {
                     return Ok(flag);
                 }
-                let mut payment = payment_for(&donation, source_id.clone());
+                // Receipts are dated, and numbered in the tax year, by when the money was
+                // taken, not when the news arrived (a gift at 23:58 on 31 March delivered after
+                // midnight belongs to the year that ended). Never later than now.
+                let now = Timestamp::now();
+                let paid_at = paid_at
+                    .or(received.occurred_at)
+                    .map_or(now, |at| at.min(now));
+                let mut payment = payment_for(&donation, source_id.clone(), paid_at);
                 payment.payment_intent_id = payment_intent_id.clone();
                 payment.subscription_id = subscription_id.clone();
                 EventChange::Payment(payment)
@@ -165,6 +172,7 @@ impl Donations {
                     amount_minor: *amount_minor,
                     paused_until: *paused_until,
                     next_charge_at: *next_charge_at,
+                    as_of: received.occurred_at.unwrap_or_else(Timestamp::now),
                 },
                 None => EventChange::Nothing,
             },
@@ -195,16 +203,12 @@ impl Donations {
                 payment_intent_id,
                 dispute_id,
                 amount_minor,
-                outcome,
+                state,
             } => EventChange::ToPayment(PaymentChange::Dispute {
                 payment_intent_id: payment_intent_id.clone(),
                 dispute_id: dispute_id.clone(),
                 amount_minor: *amount_minor,
-                state: match outcome {
-                    DisputeOutcome::Open => DisputeState::Open,
-                    DisputeOutcome::Won => DisputeState::Won,
-                    DisputeOutcome::Lost => DisputeState::Lost,
-                },
+                state: *state,
             }),
             PaymentEvent::Ignored => EventChange::Nothing,
         })

@@ -448,16 +448,16 @@ fn same_gift(donation: &Donation, request: &DonationRequest) -> bool {
         && donation.email.normalized() == request.email.normalized()
 }
 
-/// A payment of the donation's full amount from `source_id`, with a receipt unless the donor
-/// asked for none.
-fn payment_for(donation: &Donation, source_id: String) -> NewPayment {
+/// A payment of the donation's full amount from `source_id`, made at `paid_at`, with a receipt
+/// unless the donor asked for none.
+fn payment_for(donation: &Donation, source_id: String, paid_at: Timestamp) -> NewPayment {
     NewPayment {
         id: random_hex::<16>(),
         donation_id: donation.id.clone(),
         source_id,
         payment_intent_id: None,
         amount: donation.charged(),
-        paid_at: Timestamp::now(),
+        paid_at,
         subscription_id: None,
         receipt_id: donation.receipt.wanted().then(random_hex::<16>),
     }

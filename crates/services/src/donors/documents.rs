@@ -1,11 +1,11 @@
 //! Receipts' PDFs (the donor's own only), yearly summaries, and checking a receipt by its
 //! number and code.
 
-use super::{Donors, ReceiptView};
-use crate::receipts::documents::{self, ReceiptFacts, SummaryFacts};
+use super::Donors;
+use crate::receipts::documents::{self, ReceiptFacts};
+use crate::receipts::tax_rules::TaxRules;
 use sharecare_content::paths;
 use sharecare_db::{DbError, TaxReceipt};
-use sharecare_domain::time::{tax_year_bounds, tax_year_of};
 use sharecare_domain::Locale;
 
 /// A receipt checked by its number and code.
@@ -15,17 +15,37 @@ pub struct Verified {
     pub valid: bool,
 }
 
+/// A yearly summary a donor can download: one per tax year and receipt holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryView {
+    /// The tax year's starting year.
+    pub year_start: i64,
+    /// Whom its receipts are made out to.
+    pub issued_to: String,
+    /// The receipt that names the holder in the summary's address.
+    pub holder_receipt_id: String,
+}
+
 impl Donors {
-    /// The tax years (their starting years) a donor has valid receipts in, newest first.
-    pub fn tax_years(receipts: &[ReceiptView]) -> Vec<i64> {
-        let mut years: Vec<i64> = receipts
-            .iter()
-            .filter(|receipt| receipt.valid)
-            .filter_map(|receipt| tax_year_of(receipt.paid_at)[..4].parse().ok())
-            .collect();
-        years.sort_unstable_by(|a, b| b.cmp(a));
-        years.dedup();
-        years
+    /// A donor's yearly summaries, newest year first: one per holder whose year qualifies
+    /// (`TaxRules::summaries`).
+    pub async fn summaries(&self, email_key: &str) -> Result<Vec<SummaryView>, DbError> {
+        let receipts = self.db.receipts_of_donor(email_key).await?;
+        let rules = TaxRules::of(&self.content);
+        Ok(rules
+            .years(&receipts)
+            .into_iter()
+            .flat_map(|year_start| {
+                rules
+                    .summaries(&receipts, year_start)
+                    .into_iter()
+                    .map(move |year| SummaryView {
+                        year_start,
+                        issued_to: year.holder.name.to_string(),
+                        holder_receipt_id: year.first.id.clone(),
+                    })
+            })
+            .collect())
     }
 
     /// A receipt's PDF, if it is one of this donor's: (file name, bytes).
@@ -43,6 +63,8 @@ impl Donors {
         if donation.email.normalized() != email_key {
             return Ok(None);
         }
+        let receipts = self.db.receipts_of_donor(email_key).await?;
+        let tax_note = TaxRules::of(&self.content).tax_note(&receipt, &receipts);
         let code = self.seal.code(&receipt);
         let verify_url = paths::absolute(&self.public_base_url, paths::verify_receipt());
         let content = self.content.clone();
@@ -57,7 +79,7 @@ impl Donors {
                     locale: donation.locale,
                     verify_url,
                     code,
-                    fee: donation.fee,
+                    tax_note,
                 },
             )
         })
@@ -67,43 +89,25 @@ impl Donors {
         Ok(pdf.map(|pdf| (name, pdf)))
     }
 
-    /// A donor's yearly summary for the tax year starting in April of `year_start`.
+    /// A donor's yearly summary for the tax year starting in April of `year_start`, for the
+    /// holder of their receipt `holder_receipt_id` (without one: their first summary of the
+    /// year).
     pub async fn summary_pdf(
         &self,
         email_key: &str,
         year_start: i64,
+        holder_receipt_id: Option<&str>,
         locale: Locale,
     ) -> Result<Option<(String, Vec<u8>)>, DbError> {
-        let (from, to) = tax_year_bounds(year_start);
-        let receipts: Vec<TaxReceipt> = self
-            .db
-            .receipts_of_donor(email_key)
-            .await?
-            .into_iter()
-            .filter(|r| r.is_valid() && r.paid_at >= from && r.paid_at < to)
-            .collect();
-        if receipts.is_empty() {
+        let receipts = self.db.receipts_of_donor(email_key).await?;
+        let Some(year) =
+            TaxRules::of(&self.content).summary_of(&receipts, year_start, holder_receipt_id)
+        else {
             return Ok(None);
-        }
-        let name = receipts
-            .iter()
-            .find_map(|r| r.issued_to.clone())
-            .unwrap_or_else(|| email_key.to_string());
-        let content = self.content.clone();
-        let pdf = tokio::task::spawn_blocking(move || {
-            documents::summary_pdf(
-                &content,
-                &SummaryFacts {
-                    receipts: &receipts,
-                    name,
-                    year_start,
-                    locale,
-                },
-            )
-        })
-        .await
-        .ok()
-        .and_then(Result::ok);
+        };
+        let pdf = documents::draw_summary(self.content.clone(), &year, year_start, locale)
+            .await
+            .ok();
         Ok(pdf.map(|pdf| {
             (
                 format!("donations-{year_start}-{:02}.pdf", (year_start + 1) % 100),

@@ -27,7 +27,7 @@ use sharecare_db::{Database, SessionTable};
 pub use data::{
     ChangeData, DonorData, EraseError, GiftData, MessageData, PaymentData, ReceiptData,
 };
-pub use documents::Verified;
+pub use documents::{SummaryView, Verified};
 pub use gifts::{
     ChangeError, ChangeOutcome, ChangeRequest, ChangeView, ConsentView, GiftView, PaymentView,
     ReceiptView,

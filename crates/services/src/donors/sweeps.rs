@@ -2,15 +2,17 @@
 //! longer (run by the retention job).
 
 use super::Donors;
+use crate::receipts::tax_rules::TaxRules;
 use sharecare_db::DbError;
 use std::time::Duration;
 
 use sharecare_domain::time::{tax_year_bounds, Timestamp};
 
 impl Donors {
-    /// In April to June, queues the yearly summary of the tax year that just ended for each
-    /// donor with qualifying receipts who asked for receipts. Run daily: a second run (and a
-    /// second instance) queues nothing new. Returns how many were queued.
+    /// In April to June, queues the yearly summaries of the tax year that just ended for each
+    /// donor who asked for receipts: one per holder of their receipts (the person, the company,
+    /// another person named) whose year qualifies under the tax rules. Run daily: a second run
+    /// (and a second instance) queues nothing new. Returns how many were queued.
     pub async fn queue_yearly_summaries(&self, now: Timestamp) -> Result<u64, DbError> {
         let (year, month, _) = now.hong_kong_date();
         if !(4..=6).contains(&month) {
@@ -18,16 +20,18 @@ impl Donors {
         }
         let year_start = year - 1;
         let (from, to) = tax_year_bounds(year_start);
-        let threshold =
-            i64::try_from(self.content.giving.tax_deductible_from_minor_units).unwrap_or(i64::MAX);
+        let rules = TaxRules::of(&self.content);
         let mut queued = 0;
-        for email_key in self.db.donors_for_summary(from, to, threshold).await? {
-            if self
-                .db
-                .queue_yearly_summary(&email_key, year_start, now)
-                .await?
-            {
-                queued += 1;
+        for email_key in self.db.donors_for_summary(from, to).await? {
+            let receipts = self.db.receipts_of_donor(&email_key).await?;
+            for summary in rules.summaries(&receipts, year_start) {
+                if self
+                    .db
+                    .queue_yearly_summary(&email_key, year_start, &summary.first.id, now)
+                    .await?
+                {
+                    queued += 1;
+                }
             }
         }
         if queued > 0 {

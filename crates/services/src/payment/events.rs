@@ -2,6 +2,7 @@
 //! translated into a [`PaymentEvent`] by its adapter (which reads no database), and the
 //! donations service decides what that changes.
 
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::time::Timestamp;
 
 /// An event as received from a provider, translated.
@@ -13,6 +14,9 @@ pub struct ReceivedEvent {
     pub id: String,
     /// The provider's name for the kind of event, kept for the record.
     pub kind: String,
+    /// When the provider says it happened (Stripe's `created`), which may be long before it
+    /// arrives: a redelivery, a delayed webhook, the sweep.
+    pub occurred_at: Option<Timestamp>,
     pub event: PaymentEvent,
 }
 
@@ -40,6 +44,9 @@ pub enum PaymentEvent {
         /// What was taken, as the provider reports it (checked against the donation).
         amount_minor: Option<i64>,
         currency: Option<String>,
+        /// When the money was taken, if the event says (an invoice's
+        /// `status_transitions.paid_at`); else the event's own time stands for it.
+        paid_at: Option<Timestamp>,
     },
     /// The hosted checkout lapsed without payment.
     CheckoutExpired { donation: DonationLookup },
@@ -64,24 +71,14 @@ pub enum PaymentEvent {
         invoice_id: String,
         payment_intent_id: String,
     },
-    /// A card payment is disputed (a chargeback): opened, then won or lost.
+    /// A card payment's dispute reached a stage: an inquiry, its close, a chargeback, or
+    /// the chargeback's outcome.
     Disputed {
         payment_intent_id: String,
         dispute_id: String,
         amount_minor: u64,
-        outcome: DisputeOutcome,
+        state: DisputeState,
     },
     /// Nothing the site acts on (recorded so a redelivery is recognised).
     Ignored,
-}
-
-/// Where a dispute stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisputeOutcome {
-    /// Open: the money is held back until it closes.
-    Open,
-    /// Closed in the charity's favour: the money stays.
-    Won,
-    /// Closed in the cardholder's favour: the money is gone.
-    Lost,
 }

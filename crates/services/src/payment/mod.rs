@@ -13,7 +13,7 @@ pub mod fps;
 pub mod offline;
 pub mod stripe;
 
-pub use events::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+pub use events::{DonationLookup, PaymentEvent, ReceivedEvent};
 
 use std::sync::Arc;
 

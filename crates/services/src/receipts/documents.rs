@@ -1,19 +1,24 @@
 //! What a tax receipt and a yearly summary say, in the donor's language, as blocks `pdf` lays
 //! out: the charity's name, address and section 88 file number, the receipt's number, the date
-//! in Hong Kong, the amount in figures and words, who it is made out to, the tax note when the
-//! amount qualifies, and how anyone can check the receipt is genuine.
+//! in Hong Kong, the whole amount received as the donation in figures and words (with what the
+//! donor added towards card costs within it), who it is made out to, the tax note when
+//! `tax_rules` says the holder's year qualifies, and how anyone can check the receipt is
+//! genuine.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::pdf::{self, Block};
+use super::tax_rules::{HolderYear, TaxRules};
 use super::words::amount_in_words;
 use sharecare_content::i18n::{fill, t};
 use sharecare_content::Content;
 use sharecare_db::TaxReceipt;
 use sharecare_domain::donation::Frequency;
+use sharecare_domain::donor::HolderKind;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Money;
 use sharecare_domain::time::{tax_year_bounds, Timestamp};
@@ -101,26 +106,6 @@ fn contacts(content: &Content, locale: Locale) -> Block {
     ))
 }
 
-/// Whether the amount is one the tax rules allow to be deducted.
-fn qualifies(content: &Content, amount: Money) -> bool {
-    amount.minor >= content.giving.tax_deductible_from_minor_units
-}
-
-fn tax_note(content: &Content, locale: Locale) -> String {
-    fill(
-        t(locale).receipt_tax_note,
-        &[
-            (
-                "threshold",
-                &content
-                    .money(content.giving.tax_deductible_from_minor_units)
-                    .to_string(),
-            ),
-            ("org", content.organisation.name.get(locale)),
-        ],
-    )
-}
-
 /// What one receipt is about.
 #[derive(Debug, Clone)]
 pub struct ReceiptFacts<'a> {
@@ -131,15 +116,26 @@ pub struct ReceiptFacts<'a> {
     /// Where the receipt can be checked (absolute), and its code.
     pub verify_url: String,
     pub code: String,
-    /// The processing fee the donor covered within each payment (zero if none).
-    pub fee: Money,
+    /// The tax note it carries (a person's or a company's), as `TaxRules::tax_note` decides.
+    pub tax_note: Option<HolderKind>,
 }
 
-/// The gift and the covered fee within a receipt's amount, when the donor covered one (and the
-/// receipt is for the whole charge, not what a refund left).
-pub fn gift_and_fee(amount: Money, fee: Money) -> Option<(Money, Money)> {
-    (fee.minor > 0 && fee.minor < amount.minor)
-        .then(|| (Money::new(amount.minor - fee.minor, amount.currency), fee))
+/// What the donor added towards card costs within a receipt's amount, when they added
+/// anything. It is part of the donation (the whole amount went to the charity), so a receipt
+/// says the donation includes it, never that it is a fee.
+pub fn added_for_card_costs(amount: Money, fee: Money) -> Option<Money> {
+    (fee.minor > 0 && fee.minor < amount.minor).then_some(fee)
+}
+
+/// The sentence saying so, in `locale`.
+pub fn card_costs_sentence(locale: Locale, amount: Money, added: Money) -> String {
+    fill(
+        t(locale).receipt_includes_card_costs,
+        &[
+            ("amount", &amount.to_string()),
+            ("added", &added.to_string()),
+        ],
+    )
 }
 
 /// The receipt's blocks.
@@ -174,10 +170,6 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
             amount_in_words(receipt.amount, locale),
         ),
     ];
-    if let Some((gift, fee)) = gift_and_fee(receipt.amount, facts.fee) {
-        blocks.push(Block::Row(m.receipt_gift.into(), gift.to_string()));
-        blocks.push(Block::Row(m.receipt_fee_covered.into(), fee.to_string()));
-    }
     blocks.extend([
         Block::Row(
             m.receipt_reference.into(),
@@ -193,8 +185,17 @@ pub fn receipt_blocks(content: &Content, facts: &ReceiptFacts<'_>) -> Vec<Block>
         ),
         Block::Rule,
     ]);
-    if qualifies(content, receipt.amount) {
-        blocks.push(Block::Text(tax_note(content, locale)));
+    if let Some(added) = added_for_card_costs(receipt.amount, receipt.fee) {
+        blocks.push(Block::Text(card_costs_sentence(
+            locale,
+            receipt.amount,
+            added,
+        )));
+    }
+    if let Some(kind) = facts.tax_note {
+        blocks.push(Block::Text(
+            TaxRules::of(content).note_text(content, locale, kind),
+        ));
     }
     if let Some(voided) = receipt.voided_at {
         blocks.push(Block::Text(fill(
@@ -216,13 +217,15 @@ pub fn receipt_pdf(content: &Content, facts: &ReceiptFacts<'_>) -> Result<Vec<u8
     pdf::render(&receipt_blocks(content, facts))
 }
 
-/// A donor's receipts for one tax year, as one document.
+/// One holder's receipts for one tax year, as one document.
 #[derive(Debug, Clone)]
 pub struct SummaryFacts<'a> {
-    /// Valid receipts of gifts made in the tax year, oldest first.
+    /// The holder's valid receipts of gifts made in the tax year, oldest first.
     pub receipts: &'a [TaxReceipt],
-    /// The name on them (or the donor's email when they gave none).
+    /// The name on them (a company's with its BR number).
     pub name: String,
+    /// The tax note it carries (the holder's kind), when the year's total qualifies.
+    pub tax_note: Option<HolderKind>,
     pub year_start: i64,
     pub locale: Locale,
 }
@@ -291,12 +294,10 @@ pub fn summary_blocks(content: &Content, facts: &SummaryFacts<'_>) -> Vec<Block>
             amount_in_words(Money::new(total, currency), locale),
         ),
     ];
-    if facts
-        .receipts
-        .iter()
-        .any(|receipt| qualifies(content, receipt.amount))
-    {
-        blocks.push(Block::Text(tax_note(content, locale)));
+    if let Some(kind) = facts.tax_note {
+        blocks.push(Block::Text(
+            TaxRules::of(content).note_text(content, locale, kind),
+        ));
     }
     blocks.push(contacts(content, locale));
     blocks
@@ -304,4 +305,35 @@ pub fn summary_blocks(content: &Content, facts: &SummaryFacts<'_>) -> Vec<Block>
 
 pub fn summary_pdf(content: &Content, facts: &SummaryFacts<'_>) -> Result<Vec<u8>, String> {
     pdf::render(&summary_blocks(content, facts))
+}
+
+/// One holder's yearly summary as a PDF, drawn off the async threads.
+pub async fn draw_summary(
+    content: Arc<Content>,
+    year: &HolderYear<'_>,
+    year_start: i64,
+    locale: Locale,
+) -> Result<Vec<u8>, String> {
+    let receipts: Vec<TaxReceipt> = year
+        .receipts
+        .iter()
+        .map(|&receipt| receipt.clone())
+        .collect();
+    let name = year.holder.name.to_string();
+    let tax_note =
+        (year.total.minor >= TaxRules::of(&content).threshold_minor).then_some(year.holder.kind);
+    tokio::task::spawn_blocking(move || {
+        summary_pdf(
+            &content,
+            &SummaryFacts {
+                receipts: &receipts,
+                name,
+                tax_note,
+                year_start,
+                locale,
+            },
+        )
+    })
+    .await
+    .map_err(|error| error.to_string())?
 }

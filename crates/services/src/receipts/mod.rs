@@ -6,6 +6,7 @@ pub mod documents;
 pub mod notices;
 pub mod pdf;
 mod sender;
+pub mod tax_rules;
 pub mod words;
 
 pub use documents::ReceiptSeal;
@@ -17,6 +18,8 @@ use sharecare_content::i18n::{fill, t};
 use sharecare_content::Content;
 use sharecare_db::ReceiptJob;
 use sharecare_domain::donation::Frequency;
+use sharecare_domain::donor::HolderKind;
+use tax_rules::TaxRules;
 
 /// A receipt, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,18 +30,19 @@ pub struct ReceiptText {
 }
 
 /// Writes the receipt for one payment in the donor's language. `manage_url` is the donor's way
-/// to "My gifts"; `attached` says the PDF is attached.
+/// to "My gifts"; `attached` says the PDF is attached; `tax_note` is the note its numbered
+/// receipt carries (`TaxRules::tax_note`), if any.
 pub fn compose(
     content: &Content,
     job: &ReceiptJob,
     manage_url: Option<&str>,
     attached: bool,
+    tax_note: Option<HolderKind>,
 ) -> ReceiptText {
     let locale = job.locale;
     let m = t(locale);
     let org = &content.organisation;
     let org_name = org.name.get(locale).as_str();
-    let amount_minor = job.amount.minor;
     let amount = job.amount.to_string();
     let monthly = job.frequency == Frequency::Monthly;
     let issued_to = job.receipt.issued_to_line(job.donor_name.as_ref());
@@ -61,11 +65,6 @@ pub fn compose(
         (m.receipt_date, date),
         (m.receipt_amount, amount),
     ]);
-    // A donor who covered the processing fee sees their gift and the fee within the amount.
-    if let Some((gift, fee)) = documents::gift_and_fee(job.amount, job.fee) {
-        rows.push((m.receipt_gift, gift.to_string()));
-        rows.push((m.receipt_fee_covered, fee.to_string()));
-    }
     rows.push((
         m.receipt_frequency,
         if monthly {
@@ -78,16 +77,10 @@ pub fn compose(
     if let Some(name) = issued_to {
         rows.push((m.receipt_issued_to, name));
     }
-    let threshold = content.giving.tax_deductible_from_minor_units;
-    let tax_note = (amount_minor >= threshold).then(|| {
-        fill(
-            m.receipt_tax_note,
-            &[
-                ("threshold", &content.money(threshold).to_string()),
-                ("org", org_name),
-            ],
-        )
-    });
+    // What the donor added towards card costs is part of the donation: said so, after it.
+    let card_costs = documents::added_for_card_costs(job.amount, job.fee)
+        .map(|added| documents::card_costs_sentence(locale, job.amount, added));
+    let tax_note = tax_note.map(|kind| TaxRules::of(content).note_text(content, locale, kind));
     let issuer = fill(
         m.receipt_issuer,
         &[
@@ -106,7 +99,7 @@ pub fn compose(
     for (label, value) in &rows {
         plain.push_str(&format!("{label}: {value}\n"));
     }
-    if let Some(note) = &tax_note {
+    for note in card_costs.iter().chain(&tax_note) {
         plain.push_str(&format!("\n{note}\n"));
     }
     if attached {
@@ -136,6 +129,9 @@ pub fn compose(
         ));
     }
     html.push_str("</table>");
+    if let Some(sentence) = &card_costs {
+        html.push_str(&format!("<p>{}</p>", escape(sentence)));
+    }
     if let Some(note) = &tax_note {
         html.push_str(&format!("<p><strong>{}</strong></p>", escape(note)));
     }

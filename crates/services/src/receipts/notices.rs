@@ -102,6 +102,7 @@ pub fn summary_mail(
     content: &Content,
     donation: &Donation,
     year_start: i64,
+    holder: &str,
     manage_url: &str,
     pdf: Vec<u8>,
 ) -> Mail {
@@ -112,7 +113,7 @@ pub fn summary_mail(
     let subject = fill(m.summary_subject, &[("org", org_name), ("year", &year)]);
     let paragraphs = vec![
         greeting(donation),
-        fill(m.summary_body, &[("year", &year)]),
+        fill(m.summary_body, &[("year", &year), ("name", holder)]),
         fill(m.receipt_manage, &[("url", manage_url)]),
         fill(m.receipt_signoff, &[("org", org_name)]),
     ];

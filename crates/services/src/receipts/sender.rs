@@ -6,16 +6,17 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 use super::compose;
-use super::documents::{self, ReceiptFacts, ReceiptSeal, SummaryFacts};
+use super::documents::{self, ReceiptFacts, ReceiptSeal};
 use super::notices::{change_mail, summary_mail, tribute_mail, ChangeNotice, Mail};
+use super::tax_rules::TaxRules;
 use crate::mailer::Mailer;
 use crate::telemetry::redact_emails;
 use sharecare_content::paths;
 use sharecare_content::Content;
 use sharecare_db::{Database, DbError, Delivered, OutboxJob, OutboxMessage, ReceiptJob};
 use sharecare_domain::donor::Email;
+use sharecare_domain::donor::HolderKind;
 use sharecare_domain::secrets::random_hex;
-use sharecare_domain::time::tax_year_bounds;
 use sharecare_domain::time::Timestamp;
 
 /// Sends the outbox's mail (receipts with their PDFs, confirmations of changes, yearly
@@ -189,11 +190,25 @@ impl ReceiptSender {
             OutboxJob::Receipt(job) => {
                 tracing::Span::current().record("reference", job.reference.as_str());
                 let manage = paths::absolute(&base, &paths::my_gifts(job.locale));
-                let attachment = match &job.tax_receipt {
-                    Some(receipt) => Some(self.receipt_pdf(job, receipt).await?),
-                    None => None,
+                // The note follows the holder's year as it stood when the receipt was issued,
+                // so the email, its PDF and the PDF downloaded later say the same.
+                let (attachment, tax_note) = match &job.tax_receipt {
+                    Some(receipt) => {
+                        let tax_note = self.tax_note(job, receipt).await?;
+                        (
+                            Some(self.receipt_pdf(job, receipt, tax_note).await?),
+                            tax_note,
+                        )
+                    }
+                    None => (None, None),
                 };
-                let text = compose(&self.content, job, Some(&manage), attachment.is_some());
+                let text = compose(
+                    &self.content,
+                    job,
+                    Some(&manage),
+                    attachment.is_some(),
+                    tax_note,
+                );
                 Ok(Prepared {
                     to: job.email.clone(),
                     mail: Mail {
@@ -217,6 +232,7 @@ impl ReceiptSender {
             OutboxJob::YearlySummary {
                 email_key,
                 year_start,
+                holder_receipt_id,
                 donation,
             } => {
                 let receipts = self
@@ -224,37 +240,24 @@ impl ReceiptSender {
                     .receipts_of_donor(email_key)
                     .await
                     .map_err(|error| error.to_string())?;
-                let (from, to) = tax_year_bounds(*year_start);
-                let receipts: Vec<_> = receipts
-                    .into_iter()
-                    .filter(|receipt| {
-                        receipt.is_valid() && receipt.paid_at >= from && receipt.paid_at < to
-                    })
-                    .collect();
-                let name = receipts
-                    .iter()
-                    .find_map(|receipt| receipt.issued_to.clone())
-                    .unwrap_or_else(|| donation.email.as_str().to_string());
-                let content = self.content.clone();
+                let rules = TaxRules::of(&self.content);
+                let year = rules
+                    .summary_of(&receipts, *year_start, holder_receipt_id.as_deref())
+                    .ok_or_else(|| "no receipts of this holder to summarise".to_string())?;
                 let locale = donation.locale;
-                let year_start = *year_start;
-                let pdf = tokio::task::spawn_blocking(move || {
-                    documents::summary_pdf(
-                        &content,
-                        &SummaryFacts {
-                            receipts: &receipts,
-                            name,
-                            year_start,
-                            locale,
-                        },
-                    )
-                })
-                .await
-                .map_err(|error| error.to_string())??;
+                let pdf = documents::draw_summary(self.content.clone(), &year, *year_start, locale)
+                    .await?;
                 let manage = paths::absolute(&base, &paths::my_gifts(locale));
                 Ok(Prepared {
                     to: donation.email.clone(),
-                    mail: summary_mail(&self.content, donation, year_start, &manage, pdf),
+                    mail: summary_mail(
+                        &self.content,
+                        donation,
+                        *year_start,
+                        year.holder.name,
+                        &manage,
+                        pdf,
+                    ),
                 })
             }
             OutboxJob::TributeNotice { donation } => {
@@ -275,16 +278,31 @@ impl ReceiptSender {
         }
     }
 
+    /// The tax note a receipt carries, from the donor's receipts.
+    async fn tax_note(
+        &self,
+        job: &ReceiptJob,
+        receipt: &sharecare_db::TaxReceipt,
+    ) -> Result<Option<HolderKind>, String> {
+        let receipts = self
+            .db
+            .receipts_of_donor(&job.email.normalized())
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(TaxRules::of(&self.content).tax_note(receipt, &receipts))
+    }
+
     /// A receipt's PDF, drawn off the async threads.
     async fn receipt_pdf(
         &self,
         job: &ReceiptJob,
         receipt: &sharecare_db::TaxReceipt,
+        tax_note: Option<HolderKind>,
     ) -> Result<(String, Vec<u8>), String> {
         let content = self.content.clone();
         let receipt = receipt.clone();
         let reference = job.reference.clone();
-        let (frequency, locale, fee) = (job.frequency, job.locale, job.fee);
+        let (frequency, locale) = (job.frequency, job.locale);
         let code = self.context.seal.code(&receipt);
         let verify_url = paths::absolute(&self.context.public_base_url, paths::verify_receipt());
         let file_name = format!("receipt-{}.pdf", receipt.number_text().replace('/', "-"));
@@ -298,7 +316,7 @@ impl ReceiptSender {
                     locale,
                     verify_url,
                     code,
-                    fee,
+                    tax_note,
                 },
             )
         })

@@ -5,6 +5,7 @@ use super::Records;
 use sharecare_db::{
     AuditRecord, DbError, EventRecord, PaymentRecord, ReceiptRecord, RefundRequestRecord,
 };
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::donation::Donation;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::time::Timestamp;
@@ -55,6 +56,7 @@ pub struct HistoryPayment {
     pub amount_minor: u64,
     pub refunded_minor: u64,
     pub disputed_minor: u64,
+    pub dispute: Option<DisputeState>,
     pub paid_at: Timestamp,
 }
 
@@ -76,6 +78,7 @@ impl From<PaymentRecord> for HistoryPayment {
             amount_minor: payment.amount_minor,
             refunded_minor: payment.refunded_minor,
             disputed_minor: payment.disputed_minor,
+            dispute: payment.dispute,
             paid_at: payment.paid_at,
         }
     }

@@ -13,7 +13,7 @@ use sharecare_domain::donor::Receipt;
 use sharecare_domain::status::DonationStatus;
 use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
-use sharecare_services::donors::{ConsentView, GiftView};
+use sharecare_services::donors::{ConsentView, GiftView, SummaryView};
 use sharecare_services::receipts::documents::local_date;
 
 /// Where the signing-in stands.
@@ -132,8 +132,8 @@ pub struct MyGiftsData {
     pub gifts: Vec<GiftView>,
     pub consent: bool,
     pub consent_history: Vec<ConsentView>,
-    /// Tax years with receipts (their starting years), newest first.
-    pub tax_years: Vec<i64>,
+    /// The yearly summaries (one per tax year and receipt holder), newest year first.
+    pub summaries: Vec<SummaryView>,
     /// A fresh id for this page's change forms (a double submit is one request).
     pub request_id: String,
     /// After an action (`?done=`), or a problem.
@@ -379,14 +379,19 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
         })
         .collect_view();
     let summaries = data
-        .tax_years
+        .summaries
         .iter()
-        .map(|year| {
+        .map(|summary| {
+            let year = summary.year_start;
             let label = fill(
                 m.my_summary_link,
-                &[("year", &format!("{year}-{:02}", (year + 1) % 100))],
+                &[
+                    ("year", &format!("{year}-{:02}", (year + 1) % 100)),
+                    ("name", &summary.issued_to),
+                ],
             );
-            view! { <li><a href=paths::my_summary(locale, *year) download="">{label}</a></li> }
+            let href = paths::my_summary_of(locale, year, &summary.holder_receipt_id);
+            view! { <li><a href=href download="">{label}</a></li> }
         })
         .collect_view();
     let empty = data
@@ -415,7 +420,7 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                     </form>
                     {(!data.consent_history.is_empty()).then(|| view! { <ul class="hint">{history}</ul> })}
                 </section>
-                {(!data.tax_years.is_empty()).then(|| view! {
+                {(!data.summaries.is_empty()).then(|| view! {
                     <section class="my-section" aria-labelledby="summaries-heading">
                         <h2 id="summaries-heading">{m.my_summaries_heading}</h2>
                         <ul>{summaries}</ul>

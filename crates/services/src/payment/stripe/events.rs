@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{API_VERSION, PROVIDER};
-use crate::payment::{DisputeOutcome, DonationLookup, PaymentEvent, ReceivedEvent};
+use crate::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::time::Timestamp;
 
 /// A webhook event, as much of it as we read.
@@ -20,6 +21,9 @@ pub struct StripeEvent {
     /// The API version the event was rendered in (the webhook endpoint's).
     #[serde(default)]
     pub api_version: Option<String>,
+    /// When it happened, in Unix seconds.
+    #[serde(default)]
+    pub created: Option<i64>,
     pub data: EventData,
 }
 
@@ -43,6 +47,7 @@ pub fn translate(event: &StripeEvent) -> ReceivedEvent {
         provider: PROVIDER,
         id: event.id.clone(),
         kind: event.kind.clone(),
+        occurred_at: event.created.map(Timestamp::from_seconds),
         event: payment_event(event),
     }
 }
@@ -71,6 +76,8 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                 subscription_id: owned(object, "subscription"),
                 amount_minor: object.get("amount_total").and_then(Value::as_i64),
                 currency: owned(object, "currency"),
+                // The session does not say when it was paid: the event's time does.
+                paid_at: None,
             }
         }
         "checkout.session.expired" => PaymentEvent::CheckoutExpired {
@@ -94,6 +101,10 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                 subscription_id: subscription,
                 amount_minor: amount,
                 currency: owned(object, "currency"),
+                paid_at: object
+                    .pointer("/status_transitions/paid_at")
+                    .and_then(Value::as_i64)
+                    .map(Timestamp::from_seconds),
             }
         }
         "customer.subscription.updated" => {
@@ -153,30 +164,26 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
             },
             _ => PaymentEvent::Ignored,
         },
-        "charge.dispute.created" | "charge.dispute.closed" => {
-            let outcome = match (event.kind.as_str(), text(object, "status")) {
-                ("charge.dispute.created", _) => Some(DisputeOutcome::Open),
-                (_, Some("won")) => Some(DisputeOutcome::Won),
-                (_, Some("lost")) => Some(DisputeOutcome::Lost),
-                // `warning_closed` and the like: no money moved.
-                _ => None,
-            };
-            match (
-                outcome,
-                owned(object, "payment_intent"),
-                owned(object, "id"),
-            ) {
-                (Some(outcome), Some(payment_intent_id), Some(dispute_id)) => {
-                    PaymentEvent::Disputed {
-                        payment_intent_id,
-                        dispute_id,
-                        amount_minor: object.get("amount").and_then(Value::as_u64).unwrap_or(0),
-                        outcome,
-                    }
-                }
-                _ => PaymentEvent::Ignored,
-            }
-        }
+        // Every dispute event carries the dispute; its status says where it stands, whichever
+        // event brings it (Stripe promises no order): `warning_*` is an inquiry, which
+        // withdraws no money.
+        "charge.dispute.created"
+        | "charge.dispute.updated"
+        | "charge.dispute.closed"
+        | "charge.dispute.funds_withdrawn"
+        | "charge.dispute.funds_reinstated" => match (
+            text(object, "status").and_then(DisputeState::from_stripe_status),
+            owned(object, "payment_intent"),
+            owned(object, "id"),
+        ) {
+            (Some(state), Some(payment_intent_id), Some(dispute_id)) => PaymentEvent::Disputed {
+                payment_intent_id,
+                dispute_id,
+                amount_minor: object.get("amount").and_then(Value::as_u64).unwrap_or(0),
+                state,
+            },
+            _ => PaymentEvent::Ignored,
+        },
         _ => PaymentEvent::Ignored,
     }
 }
@@ -254,6 +261,7 @@ mod tests {
                 subscription_id: None,
                 amount_minor: Some(30_000),
                 currency: Some("hkd".into()),
+                paid_at: None,
             }
         );
     }
@@ -292,5 +300,41 @@ mod tests {
         assert_eq!(source_id, "in_2");
         assert_eq!(donation.id.as_deref(), Some("d1"));
         assert_eq!(donation.subscription_id.as_deref(), Some("sub_1"));
+    }
+
+    #[test]
+    fn every_dispute_event_says_where_its_dispute_stands() {
+        let dispute = |kind: &str, status: &str| {
+            translate(&event(
+                kind,
+                json!({ "id": "dp_1", "object": "dispute", "amount": 30000, "currency": "hkd",
+                        "payment_intent": "pi_1", "status": status }),
+            ))
+            .event
+        };
+        let state = |event: PaymentEvent| match event {
+            PaymentEvent::Disputed { state, .. } => Some(state),
+            _ => None,
+        };
+        assert_eq!(
+            state(dispute("charge.dispute.created", "warning_needs_response")),
+            Some(DisputeState::Inquiry)
+        );
+        assert_eq!(
+            state(dispute("charge.dispute.closed", "warning_closed")),
+            Some(DisputeState::InquiryClosed)
+        );
+        assert_eq!(
+            state(dispute("charge.dispute.updated", "needs_response")),
+            Some(DisputeState::Open)
+        );
+        assert_eq!(
+            state(dispute("charge.dispute.funds_reinstated", "won")),
+            Some(DisputeState::Won)
+        );
+        assert_eq!(
+            dispute("charge.dispute.created", "unheard_of"),
+            PaymentEvent::Ignored
+        );
     }
 }

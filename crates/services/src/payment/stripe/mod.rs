@@ -130,6 +130,9 @@ impl StripeCheckout {
             "id": format!("sweep:{session_id}:{kind}"),
             "type": kind,
             "api_version": API_VERSION,
+            // The session says when it began, not when it was paid; nothing nearer is known
+            // without more calls, and the webhook that would have said was lost.
+            "created": session.get("created"),
             "data": { "object": session },
         }))
         .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))?;

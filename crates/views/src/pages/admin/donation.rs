@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use super::donations::{frequency_name, method_name, receipt_text, status_name};
 use super::{date_time, done_message, money, AdminLayout, Csrf, Notice, StaffView};
-use sharecare_content::i18n::{admin_t, fill};
+use sharecare_content::i18n::{admin_t, fill, AdminMessages};
 use sharecare_content::paths::{self, Endpoint};
+use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::donation::{Donation, PaymentMethod};
 use sharecare_domain::money::Money;
 use sharecare_domain::staff::Role;
@@ -176,7 +177,10 @@ pub fn DonationPage(
                     <td>{date_time(payment.paid_at)}</td>
                     <td class="number">{money(payment.amount_minor as i64, currency)}</td>
                     <td class="number">{money(payment.refunded_minor as i64, currency)}</td>
-                    <td class="number">{money(payment.disputed_minor as i64, currency)}</td>
+                    <td class="number">
+                        {money(payment.disputed_minor as i64, currency)}
+                        {payment.dispute.map(|state| view! { <br/><small>{dispute_label(m, state)}</small> })}
+                    </td>
                     <td><code>{payment.source_id.clone()}</code></td>
                     <td>{refund}</td>
                 </tr>
@@ -292,5 +296,16 @@ pub fn DonationPage(
                 </table>
             </div>
         </AdminLayout>
+    }
+}
+
+/// What a dispute's stage means for the money, for staff.
+fn dispute_label(m: &AdminMessages, state: DisputeState) -> &'static str {
+    match state {
+        DisputeState::Inquiry => m.dispute_inquiry,
+        DisputeState::InquiryClosed => m.dispute_inquiry_closed,
+        DisputeState::Open => m.dispute_open,
+        DisputeState::Won => m.dispute_won,
+        DisputeState::Lost => m.dispute_lost,
     }
 }

@@ -17,13 +17,18 @@ use sharecare_services::receipts::documents::local_date;
 use sharecare_services::state::AppState;
 use sharecare_views::pages::my_gifts::VerifyReceiptPage;
 
+/// Whether `id` has the shape of a receipt's id (32 hex digits, as the server makes them).
+fn is_receipt_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// `GET /{locale}/my-gifts/receipts/{receipt}`: a receipt's PDF, the donor's own only.
 pub async fn receipt(
     State(state): State<AppState>,
     Path((_, receipt)): Path<(String, String)>,
     held: DonorSession,
 ) -> Result<Response, AppError> {
-    if receipt.len() != 32 || !receipt.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_receipt_id(&receipt) {
         return Err(AppError::NotFound);
     }
     match state.donors.receipt_pdf(&held.email_key, &receipt).await? {
@@ -32,16 +37,29 @@ pub async fn receipt(
     }
 }
 
-/// `GET /{locale}/my-gifts/summaries/{year}`: a tax year's summary PDF.
+#[derive(Debug, Default, Deserialize)]
+pub struct SummaryQuery {
+    /// One of the donor's receipts, naming whose summary (the person or company it is made out
+    /// to); without it, the year's first.
+    #[serde(default)]
+    holder: Option<String>,
+}
+
+/// `GET /{locale}/my-gifts/summaries/{year}?holder=`: a tax year's summary PDF, one per holder.
 pub async fn summary(
     State(state): State<AppState>,
     Path((_, year)): Path<(String, String)>,
+    query: Result<Query<SummaryQuery>, axum::extract::rejection::QueryRejection>,
     held: DonorSession,
 ) -> Result<Response, AppError> {
     let year: i64 = year.parse().map_err(|_| AppError::NotFound)?;
+    let holder = query.map(|Query(query)| query.holder).unwrap_or_default();
+    if holder.as_deref().is_some_and(|id| !is_receipt_id(id)) {
+        return Err(AppError::NotFound);
+    }
     match state
         .donors
-        .summary_pdf(&held.email_key, year, held.locale)
+        .summary_pdf(&held.email_key, year, holder.as_deref(), held.locale)
         .await?
     {
         Some((name, pdf)) => Ok(download("application/pdf", &name, pdf)),

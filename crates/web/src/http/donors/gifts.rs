@@ -17,7 +17,7 @@ use crate::http::AppError;
 use sharecare_domain::donor::PersonName;
 use sharecare_domain::money::{parse_amount, AmountLimits};
 use sharecare_domain::secrets::random_hex;
-use sharecare_services::donors::{ChangeError, ChangeOutcome, ChangeRequest, Donors};
+use sharecare_services::donors::{ChangeError, ChangeOutcome, ChangeRequest};
 use sharecare_services::state::AppState;
 use sharecare_views::pages::my_gifts::{MyGiftsData, MyGiftsPage, SignInStage};
 
@@ -47,15 +47,11 @@ pub async fn my_gifts(
     let donors = &state.donors;
     let gifts = donors.gifts(&held.email_key).await?;
     let consent_history = donors.consent_history(&held.email_key).await?;
-    let receipts: Vec<_> = gifts
-        .iter()
-        .flat_map(|gift| gift.receipts.clone())
-        .collect();
     let data = MyGiftsData {
         email: held.email_key.clone(),
         csrf: held.csrf.clone(),
         consent: gifts.iter().any(|gift| gift.donation.marketing_consent),
-        tax_years: Donors::tax_years(&receipts),
+        summaries: donors.summaries(&held.email_key).await?,
         gifts,
         consent_history,
         request_id: random_hex::<16>(),
