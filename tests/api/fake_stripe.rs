@@ -434,7 +434,13 @@ impl FakeStripe {
     }
 
     pub fn refund_event(&self, session: &Session, amount_refunded: i64) -> Value {
-        self.event(
+        self.refund_event_at(session, amount_refunded, now_seconds())
+    }
+
+    /// `charge.refunded` for a one-off gift's payment, sent at `created` (Unix seconds): the
+    /// charge's `amount_refunded` is the running total of its refunds that have not failed.
+    pub fn refund_event_at(&self, session: &Session, amount_refunded: i64, created: i64) -> Value {
+        self.event_created(
             "charge.refunded",
             json!({
                 "id": format!("ch_{}", session.id),
@@ -445,6 +451,45 @@ impl FakeStripe {
                 "payment_intent": payment_intent_id(session),
                 "refunded": amount_refunded >= session.amount(),
             }),
+            created,
+        )
+    }
+
+    /// A Refund's own event (`refund.failed`, or `refund.updated` with `status` `failed` or
+    /// `canceled`, `succeeded`, `pending`) for a one-off gift's payment, sent at `created`.
+    /// The Refund object's shape in 2025-03-31.basil.
+    pub fn refund_object_event_at(
+        &self,
+        session: &Session,
+        kind: &str,
+        refund_id: &str,
+        amount: i64,
+        status: &str,
+        created: i64,
+    ) -> Value {
+        let failed = status == "failed";
+        self.event_created(
+            kind,
+            json!({
+                "id": refund_id,
+                "object": "refund",
+                "amount": amount,
+                "balance_transaction": format!("txn_{refund_id}"),
+                "charge": format!("ch_{}", session.id),
+                "created": created - 3_600,
+                "currency": session.currency(),
+                "destination_details": { "type": "card", "card": { "type": "refund" } },
+                "failure_balance_transaction": failed.then(|| format!("txn_{refund_id}_failure")),
+                "failure_reason": failed.then_some("expired_or_canceled_card"),
+                "metadata": {},
+                "payment_intent": payment_intent_id(session),
+                "reason": "requested_by_customer",
+                "receipt_number": null,
+                "source_transfer_reversal": null,
+                "status": status,
+                "transfer_reversal": null,
+            }),
+            created,
         )
     }
 

@@ -22,6 +22,7 @@ mod pages;
 mod payments;
 mod processes;
 mod receipt_dates;
+mod refund_failures;
 mod routes;
 mod security;
 mod smtp_sink;

@@ -150,6 +150,9 @@ pub(super) async fn link_event_to_donation(
                 PaymentChange::Refund {
                     payment_intent_id, ..
                 }
+                | PaymentChange::RefundFailed {
+                    payment_intent_id, ..
+                }
                 | PaymentChange::Dispute {
                     payment_intent_id, ..
                 } => payment_intent_id,
@@ -213,19 +216,54 @@ pub(super) async fn apply_payment_change(
         PaymentChange::Refund {
             payment_intent_id,
             refunded_minor,
+            reported_at,
         } => {
-            // Refund events carry the running total refunded; only a larger one counts.
-            let changed = sqlx::query(
-                "UPDATE payments SET refunded_minor = $1 \
-                 WHERE (payment_intent_id = $2 OR source_id = $2) \
-                 AND refunded_minor < $1 AND amount_minor >= $1",
+            // Refund events carry the charge's running total refunded. The latest report
+            // stands (a refund that failed since makes the total smaller); one of unknown
+            // time, or as old as the one kept, counts only if larger.
+            let reported = sqlx::query(
+                "UPDATE payments SET charge_refunded_minor = $1, \
+                 charge_refunded_at = COALESCE($3, charge_refunded_at) \
+                 WHERE (payment_intent_id = $2 OR source_id = $2) AND amount_minor >= $1 \
+                 AND ((charge_refunded_at IS NULL OR $4 = 1) AND charge_refunded_minor < $1 \
+                   OR charge_refunded_at IS NOT NULL AND $4 = 0 \
+                   AND ($5 > charge_refunded_at \
+                     OR $5 = charge_refunded_at AND charge_refunded_minor < $1))",
             )
             .bind(to_column(*refunded_minor))
+            .bind(payment_intent_id)
+            .bind(*reported_at)
+            .bind(i64::from(reported_at.is_none()))
+            .bind(reported_at.unwrap_or(Timestamp::EPOCH))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                > 0;
+            let changed = reported && settle_refunded(tx, payment_intent_id).await?;
+            (changed, changed, (BY_PAYMENT_INTENT, payment_intent_id))
+        }
+        PaymentChange::RefundFailed {
+            payment_intent_id,
+            refund_id,
+            amount_minor,
+            failed_at,
+        } => {
+            // `refund.failed` and `refund.updated` both report a failure: it counts once.
+            let new_failure = sqlx::query(
+                "INSERT INTO failed_refunds (refund_id, payment_id, amount_minor, failed_at) \
+                 SELECT $1, id, $2, $3 FROM payments \
+                 WHERE payment_intent_id = $4 OR source_id = $4 LIMIT 1 \
+                 ON CONFLICT (refund_id) DO NOTHING",
+            )
+            .bind(refund_id)
+            .bind(to_column(*amount_minor))
+            .bind(*failed_at)
             .bind(payment_intent_id)
             .execute(&mut **tx)
             .await?
             .rows_affected()
                 > 0;
+            let changed = new_failure && settle_refunded(tx, payment_intent_id).await?;
             (changed, changed, (BY_PAYMENT_INTENT, payment_intent_id))
         }
         PaymentChange::Dispute {
@@ -279,10 +317,10 @@ pub(super) async fn apply_payment_change(
     if moved_money {
         // What the payment is worth changed: its receipt is voided and reissued.
         // (A link moves no money.)
-        let reason = if matches!(change, PaymentChange::Refund { .. }) {
-            "refund"
-        } else {
-            "dispute"
+        let reason = match change {
+            PaymentChange::Refund { .. } => "refund",
+            PaymentChange::RefundFailed { .. } => "refund failed",
+            PaymentChange::Dispute { .. } | PaymentChange::Link { .. } => "dispute",
         };
         crate::tax_receipts::reissue_receipts(tx, named.1, reason, Timestamp::now()).await?;
     }
@@ -295,6 +333,31 @@ pub(super) async fn apply_payment_change(
 
 const BY_PAYMENT_INTENT: &str =
     "SELECT id FROM payments WHERE payment_intent_id = $1 OR source_id = $1";
+
+/// Inside a transaction: what a card payment has refunded is the charge's latest reported
+/// total less the refunds that failed after that report (never below nothing), so refund
+/// events and failures give the same result in any order. Returns whether it moved.
+async fn settle_refunded(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    payment_intent_id: &str,
+) -> Result<bool, DbError> {
+    const FAILED_SINCE: &str = "(SELECT CAST(COALESCE(SUM(f.amount_minor), 0) AS BIGINT) \
+        FROM failed_refunds f WHERE f.payment_id = payments.id \
+        AND f.failed_at > COALESCE(payments.charge_refunded_at, -1))";
+    let settled = format!(
+        "CASE WHEN charge_refunded_minor > {FAILED_SINCE} \
+         THEN charge_refunded_minor - {FAILED_SINCE} ELSE 0 END"
+    );
+    Ok(sqlx::query(&format!(
+        "UPDATE payments SET refunded_minor = {settled} \
+         WHERE (payment_intent_id = $1 OR source_id = $1) AND refunded_minor <> {settled}"
+    ))
+    .bind(payment_intent_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0)
+}
 
 /// SQL for the stage of the dispute a payment has stored, as `DisputeState::stage` numbers it
 /// (0 for none).

@@ -54,10 +54,21 @@ pub enum EventChange {
 /// A change to a recorded payment, found by its payment intent (or, for a link, its invoice).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PaymentChange {
-    /// Refunded in part or in full: `refunded_minor` is the running total.
+    /// Refunded in part or in full: `refunded_minor` is the charge's running total as the
+    /// provider reported it `reported_at` (none for changes stored before that was kept).
     Refund {
         payment_intent_id: String,
         refunded_minor: u64,
+        #[serde(default)]
+        reported_at: Option<Timestamp>,
+    },
+    /// A refund failed or was cancelled `failed_at`: its money is back, and counts again
+    /// unless a later report of the charge's total already says so.
+    RefundFailed {
+        payment_intent_id: String,
+        refund_id: String,
+        amount_minor: u64,
+        failed_at: Timestamp,
     },
     /// A dispute reached a stage: an inquiry, its close, a chargeback, its outcome.
     Dispute {

@@ -63,6 +63,7 @@ impl Donations {
             EventChange::ToPayment(payment_change) => {
                 let kind = match payment_change {
                     PaymentChange::Refund { .. } => "refund",
+                    PaymentChange::RefundFailed { .. } => "refund_failed",
                     _ => "dispute",
                 };
                 metrics::counter!("sharecare_payment_changes_total", "kind" => kind).increment(1);
@@ -191,6 +192,17 @@ impl Donations {
             } => EventChange::ToPayment(PaymentChange::Refund {
                 payment_intent_id: payment_intent_id.clone(),
                 refunded_minor: *refunded_minor,
+                reported_at: received.occurred_at,
+            }),
+            PaymentEvent::RefundFailed {
+                payment_intent_id,
+                refund_id,
+                amount_minor,
+            } => EventChange::ToPayment(PaymentChange::RefundFailed {
+                payment_intent_id: payment_intent_id.clone(),
+                refund_id: refund_id.clone(),
+                amount_minor: *amount_minor,
+                failed_at: received.occurred_at.unwrap_or_else(Timestamp::now),
             }),
             PaymentEvent::InvoicePaidBy {
                 invoice_id,

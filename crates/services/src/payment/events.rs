@@ -65,6 +65,12 @@ pub enum PaymentEvent {
         payment_intent_id: String,
         refunded_minor: u64,
     },
+    /// A refund failed or was cancelled: its money is back with the charity.
+    RefundFailed {
+        payment_intent_id: String,
+        refund_id: String,
+        amount_minor: u64,
+    },
     /// A monthly payment recorded under its invoice is paid by this payment intent (refunds
     /// and disputes of it name the payment intent).
     InvoicePaidBy {

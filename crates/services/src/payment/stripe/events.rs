@@ -152,6 +152,22 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
             },
             None => PaymentEvent::Ignored,
         },
+        // A refund's own events: one that failed (the bank returned it) or was cancelled gives
+        // the money back; other statuses are told by `charge.refunded`.
+        "refund.failed" | "refund.updated" | "charge.refund.updated" => match (
+            text(object, "status"),
+            owned(object, "payment_intent"),
+            owned(object, "id"),
+        ) {
+            (Some("failed" | "canceled"), Some(payment_intent_id), Some(refund_id)) => {
+                PaymentEvent::RefundFailed {
+                    payment_intent_id,
+                    refund_id,
+                    amount_minor: object.get("amount").and_then(Value::as_u64).unwrap_or(0),
+                }
+            }
+            _ => PaymentEvent::Ignored,
+        },
         "invoice_payment.paid" => match (
             owned(object, "invoice"),
             object
@@ -336,5 +352,26 @@ mod tests {
             dispute("charge.dispute.created", "unheard_of"),
             PaymentEvent::Ignored
         );
+    }
+
+    #[test]
+    fn a_refund_that_failed_or_was_cancelled_gives_its_money_back() {
+        let refund = |kind: &str, status: &str| {
+            translate(&event(
+                kind,
+                json!({ "id": "re_1", "object": "refund", "amount": 5000, "currency": "hkd",
+                        "charge": "ch_1", "payment_intent": "pi_1", "status": status }),
+            ))
+            .event
+        };
+        let given_back = PaymentEvent::RefundFailed {
+            payment_intent_id: "pi_1".to_string(),
+            refund_id: "re_1".to_string(),
+            amount_minor: 5000,
+        };
+        assert_eq!(refund("refund.failed", "failed"), given_back);
+        assert_eq!(refund("refund.updated", "canceled"), given_back);
+        assert_eq!(refund("refund.updated", "succeeded"), PaymentEvent::Ignored);
+        assert_eq!(refund("refund.updated", "pending"), PaymentEvent::Ignored);
     }
 }
