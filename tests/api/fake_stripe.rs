@@ -81,6 +81,12 @@ struct Ledger {
     subscription_calls: Vec<SubscriptionCall>,
     /// How each subscription stands, by id, once changed (else as its session made it).
     subscriptions: HashMap<String, SubscriptionState>,
+    /// The invoices Stripe has paid, by subscription: every one an `invoice.paid` event was
+    /// made for, and renewals whose webhook was lost.
+    invoices: Vec<(String, Value)>,
+    /// Every query the site sent to `GET /v1/invoices` and `GET /v1/invoice_payments`.
+    invoice_lists: Vec<String>,
+    invoice_payment_lookups: Vec<String>,
 }
 
 /// A call the site made about a subscription (or a billing-portal session).
@@ -152,6 +158,8 @@ impl FakeStripe {
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/v1/refunds", post(create_refund))
+            .route("/v1/invoices", get(list_invoices))
+            .route("/v1/invoice_payments", get(list_invoice_payments))
             .route(
                 "/v1/subscriptions/{id}",
                 get(retrieve_subscription)
@@ -373,6 +381,15 @@ impl FakeStripe {
         )
     }
 
+    /// `checkout.session.async_payment_failed`: the session completed, but the payment (a
+    /// delayed method) then failed, so it stays unpaid.
+    pub fn async_payment_failed_event(&self, session: &Session) -> Value {
+        self.event(
+            "checkout.session.async_payment_failed",
+            session_object(session, "complete", "unpaid"),
+        )
+    }
+
     /// `checkout.session.expired` for a session the donor never paid.
     pub fn expired_event(&self, session: &Session) -> Value {
         self.event(
@@ -391,9 +408,43 @@ impl FakeStripe {
     pub fn invoice_paid_event_at(&self, session: &Session, month: u32, paid_at: i64) -> Value {
         self.event_created(
             "invoice.paid",
-            invoice_object(session, month, paid_at),
+            self.paid_invoice(session, month, paid_at),
             paid_at + 2,
         )
+    }
+
+    /// Stripe charges month `n` at `paid_at`, but no webhook reaches the site (it was lost
+    /// after Stripe's retries): only asking Stripe finds it.
+    pub fn renew_without_webhook(&self, session: &Session, month: u32, paid_at: i64) {
+        self.paid_invoice(session, month, paid_at);
+    }
+
+    /// Month `n`'s invoice, paid at `paid_at`, as Stripe now has it.
+    fn paid_invoice(&self, session: &Session, month: u32, paid_at: i64) -> Value {
+        let invoice = invoice_object(session, month, paid_at);
+        let mut ledger = self.shared.ledger.lock().unwrap();
+        let id = invoice["id"].clone();
+        if !ledger.invoices.iter().any(|(_, known)| known["id"] == id) {
+            ledger
+                .invoices
+                .push((subscription_id(session), invoice.clone()));
+        }
+        invoice
+    }
+
+    /// The queries the site sent to `GET /v1/invoices` (the sweep asking for missed months).
+    pub fn invoice_lists(&self) -> Vec<String> {
+        self.shared.ledger.lock().unwrap().invoice_lists.clone()
+    }
+
+    /// The invoices the site asked `GET /v1/invoice_payments` about.
+    pub fn invoice_payment_lookups(&self) -> Vec<String> {
+        self.shared
+            .ledger
+            .lock()
+            .unwrap()
+            .invoice_payment_lookups
+            .clone()
     }
 
     /// `customer.subscription.updated` made at `created` (Unix seconds), the subscription then
@@ -804,6 +855,120 @@ async fn create_refund(
         });
     }
     axum::Json(answer).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct InvoiceListQuery {
+    subscription: Option<String>,
+    status: Option<String>,
+    #[serde(rename = "created[gte]")]
+    created_gte: Option<i64>,
+    limit: Option<usize>,
+    starting_after: Option<String>,
+}
+
+/// `GET /v1/invoices?subscription=…&status=paid&created[gte]=…`: a subscription's invoices,
+/// newest first, a page at a time (`limit`, `starting_after`, `has_more`), as Stripe lists them.
+async fn list_invoices(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let raw = raw.unwrap_or_default();
+    let Ok(query) = serde_urlencoded::from_str::<InvoiceListQuery>(&raw) else {
+        return stripe_error(400);
+    };
+    let mut ledger = shared.ledger.lock().unwrap();
+    ledger.invoice_lists.push(raw);
+    let mut invoices: Vec<Value> = ledger
+        .invoices
+        .iter()
+        .filter(|(subscription, _)| Some(subscription) == query.subscription.as_ref())
+        .map(|(_, invoice)| invoice.clone())
+        .filter(|invoice| {
+            query
+                .status
+                .as_deref()
+                .is_none_or(|status| invoice["status"] == status)
+        })
+        .filter(|invoice| {
+            query
+                .created_gte
+                .is_none_or(|gte| invoice["created"].as_i64().unwrap_or(0) >= gte)
+        })
+        .collect();
+    invoices.sort_by_key(|invoice| std::cmp::Reverse(invoice["created"].as_i64()));
+    if let Some(after) = &query.starting_after {
+        if let Some(place) = invoices.iter().position(|invoice| invoice["id"] == *after) {
+            invoices.drain(..=place);
+        }
+    }
+    let limit = query.limit.unwrap_or(10).clamp(1, 100);
+    let has_more = invoices.len() > limit;
+    invoices.truncate(limit);
+    axum::Json(json!({
+        "object": "list",
+        "url": "/v1/invoices",
+        "has_more": has_more,
+        "data": invoices,
+    }))
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct InvoicePaymentQuery {
+    invoice: Option<String>,
+}
+
+/// `GET /v1/invoice_payments?invoice=…`: the Invoice Payment that paid a known invoice (month
+/// `n` of a session's subscription is paid by `pi_{session}_{n}`), in the 2025-03-31.basil shape.
+async fn list_invoice_payments(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<InvoicePaymentQuery>,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let invoice = query.invoice.unwrap_or_default();
+    let mut ledger = shared.ledger.lock().unwrap();
+    ledger.invoice_payment_lookups.push(invoice.clone());
+    let known = ledger
+        .invoices
+        .iter()
+        .find(|(_, known)| known["id"] == invoice.as_str())
+        .map(|(_, known)| known.clone());
+    let data: Vec<Value> = known
+        .into_iter()
+        .filter_map(|known| {
+            let (_, month) = invoice.rsplit_once('_')?;
+            let session = invoice.strip_prefix("in_")?.rsplit_once('_')?.0;
+            Some(json!({
+                "id": format!("inpay_{session}_{month}"),
+                "object": "invoice_payment",
+                "amount_paid": known["amount_paid"],
+                "amount_requested": known["amount_paid"],
+                "created": known["created"],
+                "currency": known["currency"],
+                "invoice": invoice,
+                "is_default": true,
+                "livemode": false,
+                "payment": { "type": "payment_intent", "payment_intent": format!("pi_{session}_{month}") },
+                "status": "paid",
+                "status_transitions": { "canceled_at": null, "paid_at": known["status_transitions"]["paid_at"] },
+            }))
+        })
+        .collect();
+    axum::Json(json!({
+        "object": "list",
+        "url": "/v1/invoice_payments",
+        "has_more": false,
+        "data": data,
+    }))
+    .into_response()
 }
 
 fn find_session(shared: &Shared, id: &str) -> Option<Session> {

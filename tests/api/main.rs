@@ -17,6 +17,7 @@ mod fake_stripe;
 mod faults;
 mod giving_options;
 mod instances;
+mod missed_events;
 mod page_cache;
 mod pages;
 mod payments;

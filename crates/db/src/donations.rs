@@ -445,10 +445,16 @@ impl Database {
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<(String, Timestamp)>, DbError> {
+        // Those asked least recently first, so a checkout Stripe keeps answering "not yet"
+        // about cannot hold its place; one whose payment is an exception for staff has nothing
+        // more to tell.
         let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT checkout_session_id, created_at FROM donations WHERE status = 'pending' \
+            "SELECT checkout_session_id, created_at FROM donations d WHERE status = 'pending' \
              AND payment_method = 'card' AND checkout_session_id IS NOT NULL AND created_at < $1 \
-             ORDER BY created_at LIMIT $2",
+             AND COALESCE(checkout_checked_at, 0) < $1 \
+             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e \
+                 WHERE e.donation_id = d.id AND e.resolved_at IS NULL) \
+             ORDER BY COALESCE(checkout_checked_at, 0), created_at LIMIT $2",
         )
         .bind(before)
         .bind(limit)
@@ -458,6 +464,56 @@ impl Database {
             .into_iter()
             .map(|(session_id, created_at)| (session_id, Timestamp::from_millis(created_at)))
             .collect())
+    }
+
+    /// The sweep asked Stripe about this checkout `at`.
+    pub async fn mark_checkout_checked(
+        &self,
+        session_id: &str,
+        at: Timestamp,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE donations SET checkout_checked_at = $1 WHERE checkout_session_id = $2")
+            .bind(at)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Monthly gifts whose subscription's invoices were last asked about before `before` (or
+    /// never), least recently first: (donation id, subscription id, asked through). A gift
+    /// that ended before `ended_after` has no invoice left to be paid.
+    pub async fn subscriptions_to_sweep(
+        &self,
+        before: Timestamp,
+        ended_after: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(String, String, Timestamp)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, subscription_id, COALESCE(invoices_swept_at, paid_at, created_at) \
+             FROM donations WHERE frequency = 'monthly' AND subscription_id IS NOT NULL \
+             AND (ended_at IS NULL OR ended_at > $2) AND COALESCE(invoices_swept_at, 0) < $1 \
+             ORDER BY COALESCE(invoices_swept_at, 0), id LIMIT $3",
+        )
+        .bind(before)
+        .bind(ended_after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The sweep asked Stripe for this gift's paid invoices `at`.
+    pub async fn mark_invoices_swept(
+        &self,
+        donation_id: &str,
+        at: Timestamp,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE donations SET invoices_swept_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(donation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Donations by status and payment method (metrics).

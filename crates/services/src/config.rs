@@ -55,6 +55,9 @@ pub struct Settings {
     /// be (`RECONCILE_EVERY_SECONDS`, `RECONCILE_AFTER_SECONDS`, default 300 each).
     pub reconcile_every: Duration,
     pub reconcile_after: Duration,
+    /// How often each monthly gift's subscription is asked for paid invoices whose webhook
+    /// never arrived (`RECONCILE_INVOICES_EVERY_SECONDS`, default 86400: daily).
+    pub reconcile_invoices_every: Duration,
     /// Whether the staff session cookie is `Secure` (and so `__Host-` prefixed)
     /// (`ADMIN_COOKIE_SECURE`, default `true`; `false` only for the admin over plain http on
     /// one's own machine).
@@ -321,6 +324,7 @@ impl Settings {
             },
             reconcile_every: seconds("RECONCILE_EVERY_SECONDS", 300)?,
             reconcile_after: seconds("RECONCILE_AFTER_SECONDS", 300)?,
+            reconcile_invoices_every: seconds("RECONCILE_INVOICES_EVERY_SECONDS", 86_400)?,
             admin_cookie_secure: match get("ADMIN_COOKIE_SECURE").map(|v| v.trim().to_lowercase()) {
                 None => true,
                 Some(value) if value == "true" => true,

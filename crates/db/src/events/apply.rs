@@ -141,6 +141,7 @@ pub(super) async fn link_event_to_donation(
     let known = match change {
         EventChange::Payment(payment) => Some(payment.donation_id.clone()),
         EventChange::Expire { donation_id }
+        | EventChange::Fail { donation_id }
         | EventChange::EndSubscription { donation_id, .. }
         | EventChange::SubscriptionState { donation_id, .. } => Some(donation_id.clone()),
         EventChange::Exception(exception) => exception.donation_id().map(str::to_string),

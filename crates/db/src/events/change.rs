@@ -26,6 +26,11 @@ pub enum EventChange {
     Expire {
         donation_id: String,
     },
+    /// The payment was tried and failed (a bank debit or wallet that did not go through after
+    /// the checkout completed): a pending donation becomes failed.
+    Fail {
+        donation_id: String,
+    },
     /// A payment that does not match its donation: kept for staff, not recorded as paying it.
     Exception(NewException),
     /// A monthly gift ended at the provider.

@@ -64,6 +64,17 @@ impl Database {
                     == 1;
                 EventOutcome::Applied { changed }
             }
+            EventChange::Fail { donation_id } => {
+                let changed = sqlx::query(
+                    "UPDATE donations SET status = 'failed' WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(donation_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                EventOutcome::Applied { changed }
+            }
             EventChange::Exception(exception) => {
                 record_exception(&mut tx, event.event_id, exception).await?;
                 EventOutcome::Applied { changed: true }
@@ -181,6 +192,56 @@ impl Database {
         }
         tx.commit().await?;
         Ok(applied)
+    }
+
+    /// Monthly payments recorded under their invoice and not yet linked to the payment intent
+    /// that paid them, least recently asked about first (none asked since `before`): their
+    /// invoice ids.
+    pub async fn unlinked_monthly_payments(
+        &self,
+        before: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT p.source_id FROM payments p JOIN donations d ON d.id = p.donation_id \
+             WHERE d.subscription_id IS NOT NULL AND p.payment_intent_id IS NULL \
+             AND COALESCE(p.link_checked_at, 0) < $1 \
+             ORDER BY COALESCE(p.link_checked_at, 0), p.paid_at DESC, p.id LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(invoice_id,)| invoice_id).collect())
+    }
+
+    /// What the provider said `at` about the payment intent that paid a monthly payment's
+    /// invoice: linked if it named one (as `invoice_payment.paid` would have). Returns whether
+    /// it was linked now.
+    pub async fn link_monthly_payment(
+        &self,
+        invoice_id: &str,
+        payment_intent_id: Option<&str>,
+        at: Timestamp,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE payments SET link_checked_at = $1 WHERE source_id = $2")
+            .bind(at)
+            .bind(invoice_id)
+            .execute(&mut *tx)
+            .await?;
+        let linked = match payment_intent_id {
+            Some(payment_intent_id) => {
+                let link = PaymentChange::Link {
+                    invoice_id: invoice_id.to_string(),
+                    payment_intent_id: payment_intent_id.to_string(),
+                };
+                apply_payment_change(&mut tx, &link).await? == Some(true)
+            }
+            None => false,
+        };
+        tx.commit().await?;
+        Ok(linked)
     }
 
     /// How many payment exceptions await staff.

@@ -12,6 +12,11 @@ use sharecare_domain::donation::Donation;
 use sharecare_domain::secrets::random_hex;
 use sharecare_domain::time::Timestamp;
 
+/// A monthly payment Stripe could not link to a payment intent is asked about again after this.
+const LINK_ASKED_AGAIN_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+/// At most this many invoices are asked about at a time.
+const LINKS_PER_ASK: i64 = 20;
+
 impl Donations {
     /// Applies a provider's event once: a redelivery (even a concurrent one) changes nothing.
     /// Any database failure is an error, so the provider delivers the event again.
@@ -42,6 +47,11 @@ impl Donations {
             }
             EventOutcome::Waiting => {
                 tracing::info!("payment event kept until its payment is recorded");
+                // A refund or dispute names the payment intent; a month whose
+                // `invoice_payment.paid` was lost is not linked to it yet. Stripe can say.
+                if let Err(error) = self.link_monthly_payments(Timestamp::now()).await {
+                    crate::warn_throttled!("link-months", %error, "cannot link monthly payments now; the sweep will");
+                }
             }
             EventOutcome::AlreadyHandled => {}
         }
@@ -70,6 +80,7 @@ impl Donations {
                 self.totals_changed().await;
             }
             EventChange::Expire { donation_id }
+            | EventChange::Fail { donation_id }
             | EventChange::EndSubscription { donation_id, .. }
             | EventChange::SubscriptionState { donation_id, .. } => {
                 self.receipts_due.notify_one();
@@ -83,6 +94,43 @@ impl Donations {
             EventChange::Nothing => {}
         }
         Ok(())
+    }
+
+    /// Asks the provider which payment intent paid each monthly payment not yet linked to one
+    /// (least recently asked first, each at most every few minutes) and links it, as
+    /// `invoice_payment.paid` would have; then what waited for those payments is applied.
+    /// Returns how many were linked.
+    pub async fn link_monthly_payments(&self, now: Timestamp) -> Result<u64, DbError> {
+        let Some(stripe) = self.payments.stripe() else {
+            return Ok(0);
+        };
+        let unlinked = self
+            .db
+            .unlinked_monthly_payments(now.minus(LINK_ASKED_AGAIN_AFTER), LINKS_PER_ASK)
+            .await?;
+        let mut linked = 0;
+        for invoice_id in unlinked {
+            match stripe.invoice_payment_intent(&invoice_id).await {
+                Ok(payment_intent) => {
+                    if self
+                        .db
+                        .link_monthly_payment(&invoice_id, payment_intent.as_deref(), now)
+                        .await?
+                    {
+                        linked += 1;
+                    }
+                }
+                Err(error) => {
+                    crate::warn_throttled!("link-months", %error, "cannot ask Stripe about an invoice's payment; later");
+                    break;
+                }
+            }
+        }
+        if linked > 0 {
+            tracing::info!(linked, "monthly payments linked to their payment intents");
+            self.apply_waiting_changes().await?;
+        }
+        Ok(linked)
     }
 
     /// Applies the changes that waited for a payment which is now recorded.
@@ -156,6 +204,22 @@ impl Donations {
                                 .await;
                         }
                         EventChange::Expire {
+                            donation_id: donation.id,
+                        }
+                    }
+                    None => EventChange::Nothing,
+                }
+            }
+            PaymentEvent::PaymentFailed { donation } => {
+                match self.donation_of(received, donation).await? {
+                    Some(donation) => {
+                        if donation.by_card() {
+                            self.limits
+                                .breaker()
+                                .record(CardEvent::PaymentFailed, Timestamp::now())
+                                .await;
+                        }
+                        EventChange::Fail {
                             donation_id: donation.id,
                         }
                     }

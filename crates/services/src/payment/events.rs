@@ -50,6 +50,8 @@ pub enum PaymentEvent {
     },
     /// The hosted checkout lapsed without payment.
     CheckoutExpired { donation: DonationLookup },
+    /// The checkout completed but its payment failed afterwards (a delayed method).
+    PaymentFailed { donation: DonationLookup },
     /// A monthly gift stopped at the provider.
     SubscriptionEnded { donation: DonationLookup },
     /// A monthly gift's subscription changed at the provider (its amount, a pause, the next

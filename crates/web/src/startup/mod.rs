@@ -378,6 +378,7 @@ impl Background {
             donations,
             payments,
             after: settings.reconcile_after,
+            invoices_every: settings.reconcile_invoices_every,
         });
         let (stop, every) = (stopping.clone(), settings.reconcile_every);
         tasks.push(spawn_supervised("reconcile", stopping, move || {

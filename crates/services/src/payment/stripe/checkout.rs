@@ -106,11 +106,25 @@ pub(super) async fn retrieve_session(
             "not a session id: {session_id:?}"
         )));
     }
+    get_json(
+        http,
+        settings,
+        &format!("/v1/checkout/sessions/{session_id}"),
+        "a session",
+    )
+    .await
+}
+
+/// `GET` of an API path (with its query, ids already checked) in the pinned version; `what` is
+/// said in errors.
+pub(super) async fn get_json(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    path_and_query: &str,
+    what: &str,
+) -> Result<serde_json::Value, ProviderError> {
     let response = http
-        .get(format!(
-            "{}/v1/checkout/sessions/{session_id}",
-            settings.api_base
-        ))
+        .get(format!("{}{path_and_query}", settings.api_base))
         .bearer_auth(settings.secret_key.expose_secret())
         .header("Stripe-Version", API_VERSION)
         .send()
@@ -118,14 +132,14 @@ pub(super) async fn retrieve_session(
         .map_err(|error| ProviderError::Unavailable(error.to_string()))?;
     if !response.status().is_success() {
         return Err(ProviderError::Unavailable(format!(
-            "{} retrieving a session",
+            "{} retrieving {what}",
             response.status()
         )));
     }
     response
         .json()
         .await
-        .map_err(|error| ProviderError::Unavailable(format!("unreadable session: {error}")))
+        .map_err(|error| ProviderError::Unavailable(format!("unreadable {what}: {error}")))
 }
 
 /// One key per donation: Stripe answers a repeat with the session it made the first time.

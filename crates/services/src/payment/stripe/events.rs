@@ -83,6 +83,9 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
         "checkout.session.expired" => PaymentEvent::CheckoutExpired {
             donation: session_donation(object),
         },
+        "checkout.session.async_payment_failed" => PaymentEvent::PaymentFailed {
+            donation: session_donation(object),
+        },
         "invoice.paid" => {
             let amount = object.get("amount_paid").and_then(Value::as_i64);
             // A free first month (a trial, a coupon) pays nothing.

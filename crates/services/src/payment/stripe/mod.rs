@@ -7,6 +7,7 @@
 
 mod checkout;
 mod events;
+mod invoices;
 mod refunds;
 mod signature;
 mod subscriptions;
@@ -170,6 +171,46 @@ impl StripeCheckout {
     ) -> Result<String, ProviderError> {
         subscriptions::card_update_url(&self.http, &self.settings, subscription_id, return_url, key)
             .await
+    }
+
+    /// The payment intent that paid a monthly payment's invoice, if Stripe has one (see
+    /// `invoices`): what links a month to its refunds and disputes when the webhook that would
+    /// have said was lost.
+    pub async fn invoice_payment_intent(
+        &self,
+        invoice_id: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        invoices::payment_intent_of_invoice(&self.http, &self.settings, invoice_id).await
+    }
+
+    /// A subscription's invoices paid since `since`, as the `invoice.paid` events their
+    /// webhooks would have sent (see `invoices`), oldest first. Each event's id is its
+    /// invoice's, so asking twice is the same event; a webhook's own event and this one both
+    /// name the invoice, so a month is recorded once.
+    pub async fn paid_invoice_news(
+        &self,
+        subscription_id: &str,
+        since: Timestamp,
+    ) -> Result<Vec<ReceivedEvent>, ProviderError> {
+        let invoices =
+            invoices::paid_invoices(&self.http, &self.settings, subscription_id, since).await?;
+        invoices
+            .into_iter()
+            .map(|invoice| {
+                let id = invoice.get("id").and_then(serde_json::Value::as_str);
+                let event: events::StripeEvent = serde_json::from_value(serde_json::json!({
+                    "id": format!("sweep:{}:invoice.paid", id.unwrap_or_default()),
+                    "type": "invoice.paid",
+                    "api_version": API_VERSION,
+                    "created": invoice.pointer("/status_transitions/paid_at"),
+                    "data": { "object": invoice },
+                }))
+                .map_err(|error| {
+                    ProviderError::Unavailable(format!("unreadable invoice: {error}"))
+                })?;
+                Ok(translate(&event))
+            })
+            .collect()
     }
 
     /// Asks Stripe to refund part or all of a payment (see `refunds`); the refund's id.

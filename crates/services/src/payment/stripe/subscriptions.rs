@@ -49,7 +49,7 @@ struct Price {
 }
 
 /// Stripe's ids are letters, digits and underscores; anything else never reaches a URL.
-fn checked_id(id: &str) -> Result<&str, ProviderError> {
+pub(super) fn checked_id(id: &str) -> Result<&str, ProviderError> {
     if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         Ok(id)
     } else {
