@@ -969,6 +969,7 @@ async fn transfer_paid_at(app: &TestApp, email: &str, paid_at: Timestamp) -> Don
             amount: pledge.amount,
             paid_at,
             subscription_id: None,
+            fee_minor: None,
             receipt_id: Some(sharecare_domain::secrets::random_hex::<16>()),
         })
         .await

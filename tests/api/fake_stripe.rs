@@ -68,6 +68,8 @@ struct Ledger {
     forced: VecDeque<u16>,
     /// Sessions the donor paid on the hosted page.
     paid: Vec<String>,
+    /// Sessions the site expired (`POST /v1/checkout/sessions/{id}/expire`).
+    expired: Vec<String>,
     /// Every `Stripe-Version` the site sent.
     versions_seen: Vec<String>,
     /// API calls the site made, and how many of them retrieved a session.
@@ -157,6 +159,7 @@ impl FakeStripe {
         let router = Router::new()
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
+            .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
             .route("/v1/refunds", post(create_refund))
             .route("/v1/invoices", get(list_invoices))
             .route("/v1/invoice_payments", get(list_invoice_payments))
@@ -422,6 +425,11 @@ impl FakeStripe {
     /// Month `n`'s invoice, paid at `paid_at`, as Stripe now has it.
     fn paid_invoice(&self, session: &Session, month: u32, paid_at: i64) -> Value {
         let invoice = invoice_object(session, month, paid_at);
+        self.remember_invoice(session, &invoice);
+        invoice
+    }
+
+    fn remember_invoice(&self, session: &Session, invoice: &Value) {
         let mut ledger = self.shared.ledger.lock().unwrap();
         let id = invoice["id"].clone();
         if !ledger.invoices.iter().any(|(_, known)| known["id"] == id) {
@@ -429,7 +437,25 @@ impl FakeStripe {
                 .invoices
                 .push((subscription_id(session), invoice.clone()));
         }
-        invoice
+    }
+
+    /// The sessions the site expired.
+    pub fn expired_sessions(&self) -> Vec<String> {
+        self.shared.ledger.lock().unwrap().expired.clone()
+    }
+
+    /// `invoice.paid` for month `n`, billed at `amount` (its lines, and the subscription's
+    /// metadata copied onto it, say so): a month billed before or after a change of amount.
+    pub fn invoice_paid_event_billed(
+        &self,
+        session: &Session,
+        month: u32,
+        paid_at: i64,
+        amount: i64,
+    ) -> Value {
+        let invoice = invoice_object_billed(session, month, paid_at, amount);
+        self.remember_invoice(session, &invoice);
+        self.event_created("invoice.paid", invoice, paid_at + 2)
     }
 
     /// The queries the site sent to `GET /v1/invoices` (the sweep asking for missed months).
@@ -668,6 +694,27 @@ fn session_object(session: &Session, status: &str, payment_status: &str) -> Valu
 }
 
 fn invoice_object(session: &Session, month: u32, paid_at: i64) -> Value {
+    invoice_object_billed(session, month, paid_at, session.amount())
+}
+
+/// Month `n`'s invoice, billed at `amount`, in the 2025-03-31.basil shape: the subscription's
+/// metadata as it was when the invoice was made (the site rewrites the price in it with each
+/// change of amount, and the fee cover ends then), and one line for the month.
+fn invoice_object_billed(session: &Session, month: u32, paid_at: i64, amount: i64) -> Value {
+    let mut metadata: serde_json::Map<String, Value> = session
+        .params
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = key
+                .strip_prefix("subscription_data[metadata][")?
+                .strip_suffix(']')?;
+            Some((name.to_string(), Value::String(value.clone())))
+        })
+        .collect();
+    if amount != session.amount() && metadata.contains_key("amount_minor") {
+        metadata.insert("amount_minor".into(), Value::String(amount.to_string()));
+        metadata.insert("fee_minor".into(), Value::String("0".into()));
+    }
     json!({
         "id": invoice_id(session, month),
         "object": "invoice",
@@ -679,17 +726,28 @@ fn invoice_object(session: &Session, month: u32, paid_at: i64) -> Value {
             "paid_at": paid_at,
             "voided_at": null,
         },
-        "amount_paid": session.amount(),
+        "amount_due": amount,
+        "amount_paid": amount,
+        "amount_remaining": 0,
         "currency": session.currency(),
         "billing_reason": if month == 1 { "subscription_create" } else { "subscription_cycle" },
+        "lines": {
+            "object": "list",
+            "has_more": false,
+            "data": [{
+                "id": format!("il_{}_{month}", session.id),
+                "object": "line_item",
+                "amount": amount,
+                "currency": session.currency(),
+                "quantity": 1,
+                "pricing": { "type": "price_details", "unit_amount_decimal": amount.to_string() },
+            }],
+        },
         "parent": {
             "type": "subscription_details",
             "subscription_details": {
                 "subscription": subscription_id(session),
-                "metadata": {
-                    "donation_id": session.param("subscription_data[metadata][donation_id]"),
-                    "reference": session.param("subscription_data[metadata][reference]"),
-                },
+                "metadata": metadata,
             },
         },
     })
@@ -730,12 +788,51 @@ async fn retrieve_session(
     let Some(session) = find_session(&shared, &id) else {
         return stripe_error(404);
     };
-    let paid = shared.ledger.lock().unwrap().paid.contains(&id);
+    let (paid, expired) = {
+        let ledger = shared.ledger.lock().unwrap();
+        (ledger.paid.contains(&id), ledger.expired.contains(&id))
+    };
     let object = if paid {
         session_object(&session, "complete", "paid")
+    } else if expired {
+        session_object(&session, "expired", "unpaid")
     } else {
         session_object(&session, "open", "unpaid")
     };
+    axum::Json(object).into_response()
+}
+
+/// `POST /v1/checkout/sessions/{id}/expire`: an open session can no longer be paid; Stripe
+/// answers with it and sends `checkout.session.expired`. A paid one cannot be expired (400).
+async fn expire_session(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&shared, &headers) {
+        return stripe_error(401);
+    }
+    let Some(session) = find_session(&shared, &id) else {
+        return stripe_error(404);
+    };
+    {
+        let mut ledger = shared.ledger.lock().unwrap();
+        if ledger.paid.contains(&id) {
+            drop(ledger);
+            return stripe_error(400);
+        }
+        if !ledger.expired.contains(&id) {
+            ledger.expired.push(id.clone());
+        }
+    }
+    let object = session_object(&session, "expired", "unpaid");
+    let fake = FakeStripe {
+        shared: shared.clone(),
+    };
+    deliver_later(
+        &shared,
+        fake.event("checkout.session.expired", object.clone()),
+    );
     axum::Json(object).into_response()
 }
 

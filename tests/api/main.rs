@@ -6,6 +6,7 @@
 #[macro_use]
 mod helpers;
 
+mod accepted_exceptions;
 mod accounting;
 mod admin;
 mod architecture;
@@ -17,6 +18,7 @@ mod fake_stripe;
 mod faults;
 mod giving_options;
 mod instances;
+mod mismatch_orders;
 mod missed_events;
 mod page_cache;
 mod pages;

@@ -94,6 +94,7 @@ async fn transfer_received(app: &TestApp, pledge: &Donation, n: u32, paid_at: Ti
             amount: pledge.amount,
             paid_at,
             subscription_id: None,
+            fee_minor: None,
             receipt_id: Some(random_hex::<16>()),
         })
         .await

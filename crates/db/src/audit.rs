@@ -83,7 +83,7 @@ const AUDIT_COLUMNS: &str =
     "id, at, actor_email, action, donation_id, subject, before_value, after_value";
 
 /// Inside a transaction: writes one action.
-pub(super) async fn write_audit(
+pub(crate) async fn write_audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     entry: &AuditEntry,
 ) -> Result<(), DbError> {

@@ -76,6 +76,7 @@ pub(super) struct DonationRow {
     utm_campaign: Option<String>,
     partner_code: Option<String>,
     story_slug: Option<String>,
+    checkout_round: i64,
 }
 
 pub(super) const DONATION_COLUMNS: &str =
@@ -85,7 +86,7 @@ pub(super) const DONATION_COLUMNS: &str =
      checkout_url, subscription_id, ended_at, flag, paused_until, next_charge_at, fee_minor, \
      tribute_kind, honoree_name, tribute_message, notify_name, notify_email, notify_amount, \
      receipt_holder, company_registration, utm_source, utm_medium, utm_campaign, partner_code, \
-     story_slug";
+     story_slug, checkout_round";
 
 /// The stored form of "the tribute email may say the amount".
 const AMOUNT_SHOWN: &str = "shown";
@@ -203,6 +204,8 @@ impl TryFrom<DonationRow> for Donation {
             flag: row.flag,
             paused_until: row.paused_until,
             next_charge_at: row.next_charge_at,
+            checkout_round: u32::try_from(row.checkout_round)
+                .map_err(|_| bad("checkout_round", &row.checkout_round.to_string()))?,
         })
     }
 }
@@ -390,6 +393,22 @@ impl Database {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The donation's checkout no longer holds (its price or method changed): forgotten, so
+    /// the next card payment makes a new one (the next round's idempotency key). Returns
+    /// whether it was still the donation's checkout.
+    pub async fn retire_checkout(&self, id: &str, session_id: &str) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "UPDATE donations SET checkout_session_id = NULL, checkout_url = NULL, \
+             checkout_round = checkout_round + 1 WHERE id = $1 AND checkout_session_id = $2",
+        )
+        .bind(id)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
     }
 
     /// Remembers the hosted checkout made for a donation, so the donor returns to the same one.
@@ -580,6 +599,7 @@ mod tests {
             utm_campaign: None,
             partner_code: None,
             story_slug: None,
+            checkout_round: 0,
         }
     }
 

@@ -34,8 +34,8 @@ pub use tax_receipts::TaxReceipt;
 
 pub use donations::{Inserted, NewDonation};
 pub use events::{
-    EventChange, EventOutcome, ExpectedPayment, NewException, OpenException, PaymentChange,
-    ProviderEvent, WaitingChange,
+    EventChange, EventOutcome, ExceptionRecord, ExpectedPayment, NewException, OpenException,
+    PaymentChange, ProviderEvent, WaitingChange,
 };
 pub use guards::Hit;
 pub use outbox::{Delivered, OutboxJob, OutboxMessage, ReceiptJob};

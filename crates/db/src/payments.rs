@@ -31,6 +31,9 @@ pub struct NewPayment {
     pub paid_at: Timestamp,
     /// A monthly gift's subscription, learnt with its first payment.
     pub subscription_id: Option<String>,
+    /// What of the amount the donor added towards card costs, as the provider priced it; when
+    /// unknown, the donation's fee if its gift and fee add up to the amount, else nothing.
+    pub fee_minor: Option<u64>,
     /// The id of the receipt to queue with it; `None` when the donor asked for no receipt.
     pub receipt_id: Option<String>,
 }
@@ -139,7 +142,7 @@ pub(super) async fn record_payment(
     let inserted = sqlx::query(
         "INSERT INTO payments (id, donation_id, source_id, payment_intent_id, amount_minor, \
          currency, paid_at, fee_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-         COALESCE((SELECT d.fee_minor FROM donations d WHERE d.id = $2 \
+         COALESCE(CAST($8 AS BIGINT), (SELECT d.fee_minor FROM donations d WHERE d.id = $2 \
              AND d.amount_minor + d.fee_minor = $5), 0)) \
          ON CONFLICT (source_id) DO NOTHING",
     )
@@ -150,6 +153,7 @@ pub(super) async fn record_payment(
     .bind(to_column(payment.amount.minor))
     .bind(payment.amount.currency.code())
     .bind(payment.paid_at)
+    .bind(payment.fee_minor.map(to_column))
     .execute(&mut **tx)
     .await?
     .rows_affected()

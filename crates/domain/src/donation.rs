@@ -85,6 +85,9 @@ pub struct Donation {
     pub paid_at: Option<Timestamp>,
     /// The hosted checkout made for it, if any.
     pub checkout: Option<Checkout>,
+    /// How many checkouts were made for it and retired (their price or method no longer
+    /// held): each new one is a new request at the provider.
+    pub checkout_round: u32,
     /// A monthly card gift's subscription at the payment provider.
     pub subscription_id: Option<String>,
     /// When a monthly gift ended at the provider.

@@ -140,7 +140,7 @@ pub(super) async fn link_event_to_donation(
 ) -> Result<(), DbError> {
     let known = match change {
         EventChange::Payment(payment) => Some(payment.donation_id.clone()),
-        EventChange::Expire { donation_id }
+        EventChange::Expire { donation_id, .. }
         | EventChange::Fail { donation_id }
         | EventChange::EndSubscription { donation_id, .. }
         | EventChange::SubscriptionState { donation_id, .. } => Some(donation_id.clone()),
@@ -392,8 +392,10 @@ pub(super) async fn record_exception(
     let expected = exception.expected.as_ref();
     sqlx::query(
         "INSERT INTO payment_exceptions (id, event_id, donation_id, kind, expected_minor, \
-         expected_currency, received_minor, received_currency, source_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING",
+         expected_currency, received_minor, received_currency, source_id, created_at, paid_at, \
+         payment_intent_id, subscription_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (event_id) DO NOTHING",
     )
     .bind(&exception.id)
     .bind(event_id)
@@ -405,6 +407,9 @@ pub(super) async fn record_exception(
     .bind(&exception.received_currency)
     .bind(&exception.source_id)
     .bind(exception.created_at)
+    .bind(exception.paid_at)
+    .bind(&exception.payment_intent_id)
+    .bind(&exception.subscription_id)
     .execute(&mut **tx)
     .await?;
     let Some(expected) = expected else {

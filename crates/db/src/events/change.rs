@@ -22,9 +22,11 @@ pub struct ProviderEvent<'a> {
 #[derive(Debug, Clone)]
 pub enum EventChange {
     Payment(NewPayment),
-    /// The checkout lapsed unpaid: a pending donation becomes expired.
+    /// The checkout lapsed unpaid: a pending donation becomes expired, if that checkout is
+    /// still how it is paid (not one retired when the donor changed the method or fee).
     Expire {
         donation_id: String,
+        session_id: Option<String>,
     },
     /// The payment was tried and failed (a bank debit or wallet that did not go through after
     /// the checkout completed): a pending donation becomes failed.
@@ -102,6 +104,10 @@ pub struct NewException {
     pub received_currency: Option<String>,
     /// The provider's id for what was paid (a checkout session, an invoice), to look it up there.
     pub source_id: Option<String>,
+    /// What the provider said of the charge, so a payment accepted from it is the one taken.
+    pub paid_at: Option<Timestamp>,
+    pub payment_intent_id: Option<String>,
+    pub subscription_id: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -135,6 +141,22 @@ pub enum EventOutcome {
 pub struct WaitingChange {
     pub event_id: String,
     pub change: PaymentChange,
+}
+
+/// An exception with what the provider said of its charge, to accept it as a payment.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ExceptionRecord {
+    pub id: String,
+    pub kind: String,
+    pub donation_id: Option<String>,
+    pub received_minor: Option<i64>,
+    pub received_currency: Option<String>,
+    pub source_id: Option<String>,
+    pub paid_at: Option<Timestamp>,
+    pub payment_intent_id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
 }
 
 /// An exception as staff see it.

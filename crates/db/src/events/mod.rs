@@ -7,8 +7,8 @@ mod apply;
 mod change;
 
 pub use change::{
-    EventChange, EventOutcome, ExpectedPayment, NewException, OpenException, PaymentChange,
-    ProviderEvent, WaitingChange,
+    EventChange, EventOutcome, ExceptionRecord, ExpectedPayment, NewException, OpenException,
+    PaymentChange, ProviderEvent, WaitingChange,
 };
 
 use crate::payments::{record_payment, NewPayment};
@@ -52,12 +52,18 @@ impl Database {
             EventChange::Payment(payment) => EventOutcome::Applied {
                 changed: record_payment(&mut tx, payment).await?,
             },
-            EventChange::Expire { donation_id } => {
-                // Forward only: an expiry that arrives after the payment changes nothing.
+            EventChange::Expire {
+                donation_id,
+                session_id,
+            } => {
+                // Forward only: an expiry that arrives after the payment changes nothing, and
+                // a retired checkout's expiry leaves the gift to the way it is paid now.
                 let changed = sqlx::query(
-                    "UPDATE donations SET status = 'expired' WHERE id = $1 AND status = 'pending'",
+                    "UPDATE donations SET status = 'expired' WHERE id = $1 AND status = 'pending' \
+                     AND COALESCE($2, checkout_session_id) = checkout_session_id",
                 )
                 .bind(donation_id)
+                .bind(session_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -242,6 +248,60 @@ impl Database {
         };
         tx.commit().await?;
         Ok(linked)
+    }
+
+    /// One exception, resolved or not.
+    pub async fn payment_exception(&self, id: &str) -> Result<Option<ExceptionRecord>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, donation_id, received_minor, received_currency, source_id, \
+             paid_at, payment_intent_id, subscription_id, created_at, resolved_at \
+             FROM payment_exceptions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Finance staff accept an open exception as a payment: the payment is recorded (with its
+    /// receipt), the exception resolved with staff's reason and the payment it became, the
+    /// donation no longer flagged when nothing else about it is open, and the audit entry
+    /// written, all at once. `false` if it was resolved already (or its charge recorded).
+    pub async fn accept_exception(
+        &self,
+        exception_id: &str,
+        payment: &NewPayment,
+        note: &str,
+        now: Timestamp,
+        audit: &crate::AuditEntry,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let resolved = sqlx::query(
+            "UPDATE payment_exceptions SET resolved_at = $1, note = $2, payment_id = $3, \
+             donation_id = $4 WHERE id = $5 AND resolved_at IS NULL",
+        )
+        .bind(now)
+        .bind(note)
+        .bind(&payment.id)
+        .bind(&payment.donation_id)
+        .bind(exception_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !resolved || !record_payment(&mut tx, payment).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE donations SET flag = NULL WHERE id = $1 AND NOT EXISTS (SELECT 1 \
+             FROM payment_exceptions e WHERE e.donation_id = $1 AND e.resolved_at IS NULL)",
+        )
+        .bind(&payment.donation_id)
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// How many payment exceptions await staff.

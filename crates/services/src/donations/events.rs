@@ -4,11 +4,13 @@
 
 use super::{payment_for, Donations};
 use crate::limits::CardEvent;
+use crate::payment::events::Priced;
 use crate::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
 use sharecare_db::{
     DbError, EventChange, EventOutcome, ExpectedPayment, NewException, PaymentChange, ProviderEvent,
 };
 use sharecare_domain::donation::Donation;
+use sharecare_domain::money::Money;
 use sharecare_domain::secrets::random_hex;
 use sharecare_domain::time::Timestamp;
 
@@ -79,7 +81,7 @@ impl Donations {
                 metrics::counter!("sharecare_payment_changes_total", "kind" => kind).increment(1);
                 self.totals_changed().await;
             }
-            EventChange::Expire { donation_id }
+            EventChange::Expire { donation_id, .. }
             | EventChange::Fail { donation_id }
             | EventChange::EndSubscription { donation_id, .. }
             | EventChange::SubscriptionState { donation_id, .. } => {
@@ -164,23 +166,8 @@ impl Donations {
                 amount_minor,
                 currency,
                 paid_at,
+                priced,
             } => {
-                let Some(donation) = self.donation_of(received, donation).await? else {
-                    // Money taken for no gift of ours (another site on the same account, a
-                    // test, a deleted pledge): never dropped, kept for staff to look into.
-                    return Ok(exception(
-                        "unknown_donation",
-                        None,
-                        *amount_minor,
-                        currency.as_deref(),
-                        Some(source_id.clone()),
-                    ));
-                };
-                if let Some(flag) =
-                    mismatch(&donation, *amount_minor, currency.as_deref(), source_id)
-                {
-                    return Ok(flag);
-                }
                 // Receipts are dated, and numbered in the tax year, by when the money was
                 // taken, not when the news arrived (a gift at 23:58 on 31 March delivered after
                 // midnight belongs to the year that ended). Never later than now.
@@ -188,12 +175,40 @@ impl Donations {
                 let paid_at = paid_at
                     .or(received.occurred_at)
                     .map_or(now, |at| at.min(now));
+                let held =
+                    |change| with_charge(change, paid_at, payment_intent_id, subscription_id);
+                let Some(donation) = self.donation_of(received, donation).await? else {
+                    // Money taken for no gift of ours (another site on the same account, a
+                    // test, a deleted pledge): never dropped, kept for staff to look into.
+                    return Ok(held(exception(
+                        "unknown_donation",
+                        None,
+                        *amount_minor,
+                        currency.as_deref(),
+                        Some(source_id.clone()),
+                    )));
+                };
+                let (expected, fee_minor) = expected_charge(&donation, priced.as_ref());
+                if let Some(flag) = mismatch(
+                    &donation,
+                    expected,
+                    *amount_minor,
+                    currency.as_deref(),
+                    source_id,
+                ) {
+                    return Ok(held(flag));
+                }
                 let mut payment = payment_for(&donation, source_id.clone(), paid_at);
+                payment.amount = expected;
+                payment.fee_minor = fee_minor;
                 payment.payment_intent_id = payment_intent_id.clone();
                 payment.subscription_id = subscription_id.clone();
                 EventChange::Payment(payment)
             }
-            PaymentEvent::CheckoutExpired { donation } => {
+            PaymentEvent::CheckoutExpired {
+                donation,
+                session_id,
+            } => {
                 match self.donation_of(received, donation).await? {
                     Some(donation) => {
                         if donation.by_card() && donation.status.awaits_payment() {
@@ -205,6 +220,7 @@ impl Donations {
                         }
                         EventChange::Expire {
                             donation_id: donation.id,
+                            session_id: session_id.clone(),
                         }
                     }
                     None => EventChange::Nothing,
@@ -330,13 +346,34 @@ impl Donations {
 
 /// A payment whose amount or currency differs from the donation's is not taken as paying it:
 /// it becomes an exception for staff, with the amounts.
+/// What a charge should have taken, and the part of it the donor added towards card costs:
+/// what the provider priced it at when it says (in the gift's currency), since the donation may
+/// have changed since the price was set (a new monthly amount not yet confirmed, a redelivered
+/// month from before a change, an older checkout paid after the fee box changed); else the
+/// donation as it stands.
+fn expected_charge(donation: &Donation, priced: Option<&Priced>) -> (Money, Option<u64>) {
+    match priced {
+        Some(priced)
+            if priced
+                .currency
+                .eq_ignore_ascii_case(donation.amount.currency.code()) =>
+        {
+            (
+                Money::new(priced.amount_minor, donation.amount.currency),
+                priced.fee_minor.filter(|fee| *fee <= priced.amount_minor),
+            )
+        }
+        _ => (donation.charged(), None),
+    }
+}
+
 fn mismatch(
     donation: &Donation,
+    expected: Money,
     amount: Option<i64>,
     currency: Option<&str>,
     source_id: &str,
 ) -> Option<EventChange> {
-    let expected = donation.charged();
     let amount_ok = amount.and_then(|a| u64::try_from(a).ok()) == Some(expected.minor);
     let currency_ok = currency.is_some_and(|c| c.eq_ignore_ascii_case(expected.currency.code()));
     if amount_ok && currency_ok {
@@ -376,6 +413,28 @@ fn exception(
         received_minor,
         received_currency: received_currency.map(str::to_ascii_uppercase),
         source_id,
+        paid_at: None,
+        payment_intent_id: None,
+        subscription_id: None,
         created_at: Timestamp::now(),
     })
+}
+
+/// An exception about a charge, with what the provider said of it (when, which payment intent
+/// and subscription), so finance staff can accept it as the payment it is.
+fn with_charge(
+    change: EventChange,
+    paid_at: Timestamp,
+    payment_intent_id: &Option<String>,
+    subscription_id: &Option<String>,
+) -> EventChange {
+    match change {
+        EventChange::Exception(exception) => EventChange::Exception(NewException {
+            paid_at: Some(paid_at),
+            payment_intent_id: payment_intent_id.clone(),
+            subscription_id: subscription_id.clone(),
+            ..exception
+        }),
+        other => other,
+    }
 }

@@ -4,10 +4,12 @@
 //! live progress all go through here; handlers stay thin and providers stay adapters.
 
 mod events;
+mod exceptions;
 mod progress;
 mod staff;
 mod status_watch;
 
+pub use exceptions::AcceptError;
 pub use progress::Progress;
 pub use staff::{ConfirmError, Imported, MappingError, RefundError, Review, Transfer};
 
@@ -239,12 +241,31 @@ impl Donations {
         donation: Donation,
         request: &DonationRequest,
     ) -> Result<Donation, DbError> {
-        if donation.payment_method == request.payment_method || !donation.status.awaits_payment() {
+        let unchanged =
+            donation.payment_method == request.payment_method && donation.fee == request.fee;
+        if unchanged || !donation.status.awaits_payment() {
             return Ok(donation);
         }
         self.db
             .set_payment_method(&donation.id, request.payment_method, request.fee)
             .await?;
+        // A checkout made before was priced for the old choice (the fee box, the method): it
+        // is retired, and expired at Stripe so it cannot be paid at that price; paying by card
+        // again makes a new one. Paid all the same (an old tab), it is still recorded at its
+        // own price.
+        if let Some(old) = &donation.checkout {
+            if self
+                .db
+                .retire_checkout(&donation.id, &old.session_id)
+                .await?
+            {
+                if let Some(stripe) = self.payments.stripe() {
+                    if let Err(error) = stripe.expire_session(&old.session_id).await {
+                        tracing::warn!(%error, "cannot expire a retired checkout; it lapses on its own");
+                    }
+                }
+            }
+        }
         Ok(self
             .db
             .donation_by_id(&donation.id)
@@ -459,6 +480,7 @@ fn payment_for(donation: &Donation, source_id: String, paid_at: Timestamp) -> Ne
         amount: donation.charged(),
         paid_at,
         subscription_id: None,
+        fee_minor: None,
         receipt_id: donation.receipt.wanted().then(random_hex::<16>),
     }
 }
@@ -505,6 +527,7 @@ mod tests {
             created_at: Timestamp::EPOCH,
             paid_at: None,
             checkout: None,
+            checkout_round: 0,
             subscription_id: None,
             ended_at: None,
             flag: None,

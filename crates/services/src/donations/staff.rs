@@ -142,6 +142,7 @@ impl Donations {
             amount: transfer.received,
             paid_at: transfer.received_at,
             subscription_id: None,
+            fee_minor: None,
             receipt_id: donation.receipt.wanted().then(random_hex::<16>),
         };
         let audit = AuditEntry::new(transfer.actor, actions::CONFIRM_TRANSFER)

@@ -31,6 +31,17 @@ pub struct DonationLookup {
     pub subscription_id: Option<String>,
 }
 
+/// The price a charge was made at, as the provider has it: the amounts the site set on the
+/// checkout or subscription (its metadata), or the lines of the invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Priced {
+    pub amount_minor: u64,
+    /// Upper case, as the site writes currency codes.
+    pub currency: String,
+    /// What of it the donor added towards card costs, when the price says.
+    pub fee_minor: Option<u64>,
+}
+
 /// What happened, as far as the site cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentEvent {
@@ -47,9 +58,17 @@ pub enum PaymentEvent {
         /// When the money was taken, if the event says (an invoice's
         /// `status_transitions.paid_at`); else the event's own time stands for it.
         paid_at: Option<Timestamp>,
+        /// What the provider priced this charge at, if the event says: a payment is checked
+        /// against that, not against the donation as it stands now (which may have changed
+        /// since: a new monthly amount, the fee box unticked).
+        priced: Option<Priced>,
     },
     /// The hosted checkout lapsed without payment.
-    CheckoutExpired { donation: DonationLookup },
+    CheckoutExpired {
+        donation: DonationLookup,
+        /// The checkout that lapsed: only the donation's current one ends it.
+        session_id: Option<String>,
+    },
     /// The checkout completed but its payment failed afterwards (a delayed method).
     PaymentFailed { donation: DonationLookup },
     /// A monthly gift stopped at the provider.

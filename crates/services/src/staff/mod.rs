@@ -56,6 +56,7 @@ pub mod actions {
     pub const EXPORT: &str = "export";
     pub const RESOLVED: &str = "resolved";
     pub const RECEIPT_RETRY: &str = "receipt_retry";
+    pub const EXCEPTION_ACCEPTED: &str = "exception_accepted";
 }
 
 /// Why an account could not be made or changed.

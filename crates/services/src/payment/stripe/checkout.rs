@@ -142,9 +142,32 @@ pub(super) async fn get_json(
         .map_err(|error| ProviderError::Unavailable(format!("unreadable {what}: {error}")))
 }
 
-/// One key per donation: Stripe answers a repeat with the session it made the first time.
+/// One key per donation and checkout round: Stripe answers a repeat with the session it made
+/// the first time; after the price or method changed (a new round), a new session.
 pub fn idempotency_key(donation: &Donation) -> String {
-    format!("sharecare-checkout-{}", donation.id)
+    match donation.checkout_round {
+        0 => format!("sharecare-checkout-{}", donation.id),
+        round => format!("sharecare-checkout-{}-{round}", donation.id),
+    }
+}
+
+/// Expires an open Checkout Session, so it can no longer be paid at a price that no longer
+/// holds (`POST /v1/checkout/sessions/{id}/expire`).
+pub(super) async fn expire_session(
+    http: &reqwest::Client,
+    settings: &StripeSettings,
+    session_id: &str,
+) -> Result<(), ProviderError> {
+    let session_id = super::subscriptions::checked_id(session_id)?;
+    post_form(
+        http,
+        settings,
+        &format!("/v1/checkout/sessions/{session_id}/expire"),
+        &format!("sharecare-expire-{session_id}"),
+        &[],
+    )
+    .await
+    .map(|_| ())
 }
 
 /// The form fields of a Checkout Session for a donation, in Stripe's bracket notation.
@@ -203,7 +226,14 @@ fn session_params(request: &CheckoutRequest<'_>) -> Vec<(String, String)> {
         params.push(("submit_type".into(), "donate".into()));
         "payment_intent_data"
     };
-    for (key, value) in &metadata[..2] {
+    // A subscription carries the price too: each month's invoice keeps a copy of its metadata
+    // as it was, so a month is checked against the price it was billed at.
+    let carried = if monthly {
+        &metadata[..]
+    } else {
+        &metadata[..2]
+    };
+    for (key, value) in carried {
         params.push((format!("{carrier}[metadata][{key}]"), value.clone()));
     }
     params

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{API_VERSION, PROVIDER};
+use crate::payment::events::Priced;
 use crate::payment::{DonationLookup, PaymentEvent, ReceivedEvent};
 use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::time::Timestamp;
@@ -78,10 +79,12 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                 currency: owned(object, "currency"),
                 // The session does not say when it was paid: the event's time does.
                 paid_at: None,
+                priced: metadata_price(object.get("metadata")),
             }
         }
         "checkout.session.expired" => PaymentEvent::CheckoutExpired {
             donation: session_donation(object),
+            session_id: owned(object, "id"),
         },
         "checkout.session.async_payment_failed" => PaymentEvent::PaymentFailed {
             donation: session_donation(object),
@@ -108,6 +111,9 @@ fn payment_event(event: &StripeEvent) -> PaymentEvent {
                     .pointer("/status_transitions/paid_at")
                     .and_then(Value::as_i64)
                     .map(Timestamp::from_seconds),
+                // The subscription's metadata as it was when the invoice was made (the site
+                // rewrites it with each new amount); else what the invoice's lines bill.
+                priced: metadata_price(invoice_metadata(object)).or_else(|| lines_price(object)),
             }
         }
         "customer.subscription.updated" => {
@@ -231,6 +237,38 @@ fn invoice_subscription(invoice: &Value) -> Option<&str> {
         .or_else(|| text(invoice, "subscription"))
 }
 
+/// The price the site wrote into a checkout's or subscription's metadata (`amount_minor`,
+/// `currency`, `fee_minor`; Stripe keeps metadata as strings).
+fn metadata_price(metadata: Option<&Value>) -> Option<Priced> {
+    let metadata = metadata?;
+    let number = |key: &str| metadata.get(key)?.as_str()?.parse::<u64>().ok();
+    Some(Priced {
+        amount_minor: number("amount_minor")?,
+        currency: metadata.get("currency")?.as_str()?.to_ascii_uppercase(),
+        fee_minor: number("fee_minor"),
+    })
+}
+
+/// What an invoice's lines bill in all, in the invoice's currency (when Stripe sent every line).
+fn lines_price(invoice: &Value) -> Option<Priced> {
+    let lines = invoice.get("lines")?;
+    if lines.get("has_more").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let amounts: Option<Vec<u64>> = lines
+        .get("data")?
+        .as_array()?
+        .iter()
+        .map(|line| line.get("amount").and_then(Value::as_u64))
+        .collect();
+    let amounts = amounts.filter(|amounts| !amounts.is_empty())?;
+    Some(Priced {
+        amount_minor: amounts.iter().sum(),
+        currency: text(invoice, "currency")?.to_ascii_uppercase(),
+        fee_minor: None,
+    })
+}
+
 fn metadata_donation_id(metadata: Option<&Value>) -> Option<String> {
     Some(metadata?.get("donation_id")?.as_str()?.to_string())
 }
@@ -260,7 +298,8 @@ mod tests {
             json!({
                 "id": "cs_1", "payment_status": "paid", "payment_intent": "pi_1",
                 "amount_total": 30000, "currency": "hkd", "client_reference_id": "LBC-7K3Q9X",
-                "metadata": { "donation_id": "d1" },
+                "metadata": { "donation_id": "d1", "amount_minor": "30000", "currency": "HKD",
+                              "fee_minor": "0" },
             }),
         ));
         assert_eq!(
@@ -281,7 +320,55 @@ mod tests {
                 amount_minor: Some(30_000),
                 currency: Some("hkd".into()),
                 paid_at: None,
+                priced: Some(Priced {
+                    amount_minor: 30_000,
+                    currency: "HKD".into(),
+                    fee_minor: Some(0),
+                }),
             }
+        );
+    }
+
+    #[test]
+    fn an_invoice_is_priced_by_its_subscription_metadata_else_by_its_lines() {
+        let priced = |invoice: Value| match translate(&event("invoice.paid", invoice)).event {
+            PaymentEvent::Paid { priced, .. } => priced,
+            other => panic!("{other:?}"),
+        };
+        let lines = json!({ "object": "list", "has_more": false,
+                            "data": [{ "amount": 20000 }, { "amount": 500 }] });
+        assert_eq!(
+            priced(json!({
+                "id": "in_1", "amount_paid": 20500, "currency": "hkd", "lines": lines,
+                "parent": { "subscription_details": { "subscription": "sub_1",
+                    "metadata": { "donation_id": "d1", "amount_minor": "20500",
+                                  "currency": "HKD", "fee_minor": "500" } } },
+            })),
+            Some(Priced {
+                amount_minor: 20_500,
+                currency: "HKD".into(),
+                fee_minor: Some(500),
+            })
+        );
+        assert_eq!(
+            priced(json!({
+                "id": "in_1", "amount_paid": 20500, "currency": "hkd", "lines": lines,
+                "parent": { "subscription_details": { "subscription": "sub_1",
+                    "metadata": { "donation_id": "d1" } } },
+            })),
+            Some(Priced {
+                amount_minor: 20_500,
+                currency: "HKD".into(),
+                fee_minor: None,
+            })
+        );
+        let more_lines = json!({ "object": "list", "has_more": true, "data": [{ "amount": 1 }] });
+        assert_eq!(
+            priced(
+                json!({ "id": "in_1", "amount_paid": 20500, "currency": "hkd",
+                           "lines": more_lines })
+            ),
+            None
         );
     }
 

@@ -213,6 +213,11 @@ impl StripeCheckout {
             .collect()
     }
 
+    /// Expires an open Checkout Session whose price or method no longer holds.
+    pub async fn expire_session(&self, session_id: &str) -> Result<(), ProviderError> {
+        checkout::expire_session(&self.http, &self.settings, session_id).await
+    }
+
     /// Asks Stripe to refund part or all of a payment (see `refunds`); the refund's id.
     pub async fn refund(
         &self,

@@ -137,7 +137,10 @@ pub(super) async fn update(
             let current = retrieve(http, settings, id).await?;
             vec![
                 ("items[0][id]".into(), current.item_id),
-                ("items[0][price_data][currency]".into(), current.currency),
+                (
+                    "items[0][price_data][currency]".into(),
+                    current.currency.clone(),
+                ),
                 ("items[0][price_data][product]".into(), current.product_id),
                 (
                     "items[0][price_data][unit_amount]".into(),
@@ -148,6 +151,14 @@ pub(super) async fn update(
                     "month".into(),
                 ),
                 ("proration_behavior".into(), "none".into()),
+                // The price the coming invoices are checked against; the fee cover ends with
+                // the old amount.
+                ("metadata[amount_minor]".into(), minor.to_string()),
+                (
+                    "metadata[currency]".into(),
+                    current.currency.to_ascii_uppercase(),
+                ),
+                ("metadata[fee_minor]".into(), "0".into()),
             ]
         }
         SubscriptionChange::NextCharge { at } => vec![

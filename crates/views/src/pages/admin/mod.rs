@@ -72,6 +72,7 @@ pub fn done_message(m: &'static AdminMessages, done: &str) -> Option<&'static st
         "unchanged" => m.done_unchanged,
         "refund_requested" => m.done_refund_requested,
         "resolved" => m.done_resolved,
+        "accepted" => m.done_accepted,
         "retried" => m.done_retried,
         "set_aside" => m.done_set_aside,
         "policy" => m.done_policy,

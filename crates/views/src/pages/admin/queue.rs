@@ -50,6 +50,28 @@ pub fn ExceptionsPage(
                 let retry = (item.kind == QueueKind::Receipt).then(|| view! {
                     <button type="submit" name="action" value="retry" class="link-button">{m.retry_receipt}</button>
                 });
+                // Money Stripe took that did not match: finance can record it as the payment it is.
+                let accept = (item.kind == QueueKind::Exception).then(|| {
+                    let reason = format!("reason-{}", item.id);
+                    let reference = format!("reference-{}", item.id);
+                    let needs_reference = item.reference.is_none();
+                    view! {
+                        <details class="accept-exception">
+                            <summary>{m.accept_payment}</summary>
+                            <form method="post" action=paths::admin::resolve(item.kind.as_str(), &item.id)>
+                                <Csrf token=csrf.clone()/>
+                                <p class="hint">{m.accept_hint}</p>
+                                <label for=reason.clone()>{m.field_accept_reason}</label>
+                                <textarea id=reason name="note" required maxlength="500" rows="2"></textarea>
+                                {needs_reference.then(|| view! {
+                                    <label for=reference.clone()>{m.field_accept_reference}</label>
+                                    <input id=reference.clone() name="reference" required autocomplete="off" spellcheck="false"/>
+                                })}
+                                <button type="submit" name="action" value="accept" class="button">{m.accept_payment}</button>
+                            </form>
+                        </details>
+                    }
+                });
                 view! {
                     <form method="post" action=paths::admin::resolve(item.kind.as_str(), &item.id) class="inline-form">
                         <Csrf token=csrf.clone()/>
@@ -58,6 +80,7 @@ pub fn ExceptionsPage(
                         <button type="submit" name="action" value="resolve" class="button secondary">{m.resolve}</button>
                         {retry}
                     </form>
+                    {accept}
                 }
             });
             view! {

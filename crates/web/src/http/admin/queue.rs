@@ -12,7 +12,9 @@ use crate::http::render::render_admin;
 use crate::http::AppError;
 use sharecare_content::paths;
 use sharecare_domain::admin::QueueKind;
+use sharecare_domain::identifiers::Reference;
 use sharecare_domain::staff::Role;
+use sharecare_services::donations::AcceptError;
 use sharecare_services::state::AppState;
 use sharecare_views::pages::admin::queue::{AuditPage, ExceptionsPage, UsersPage};
 
@@ -43,6 +45,9 @@ pub struct ResolveForm {
     action: String,
     #[serde(default)]
     note: String,
+    /// The gift an exception that named none pays for (accepting it as a payment).
+    #[serde(default)]
+    reference: String,
 }
 
 /// `POST /admin/exceptions/{kind}/{item}`: resolved with a note, or (a parked receipt) sent
@@ -65,6 +70,34 @@ pub async fn resolve(
             state.records.retry_receipt(&item, &actor).await?;
             state.donations.receipts_due().notify_one();
             back("retried")
+        }
+        "accept" if kind == QueueKind::Exception => {
+            let m = sharecare_content::i18n::admin_t(staff.locale);
+            let typed = form.reference.trim();
+            let reference = match typed {
+                "" => None,
+                typed => Some(
+                    Reference::parse(&typed.to_ascii_uppercase())
+                        .ok_or(AppError::Unprocessable(m.problem_accept_unknown))?,
+                ),
+            };
+            match state
+                .donations
+                .accept_exception(&item, reference.as_ref(), &form.note, &actor)
+                .await
+            {
+                Ok(()) => back("accepted"),
+                Err(AcceptError::Database(error)) => Err(error.into()),
+                Err(AcceptError::NotFound) => Err(AppError::NotFound),
+                Err(error) => Err(AppError::Unprocessable(match error {
+                    AcceptError::NoReason => m.problem_accept_reason,
+                    AcceptError::NeedsReference => m.problem_accept_reference,
+                    AcceptError::UnknownReference => m.problem_accept_unknown,
+                    AcceptError::OtherCurrency { .. } => m.problem_accept_currency,
+                    AcceptError::Incomplete => m.problem_accept_incomplete,
+                    _ => m.problem_accept_resolved,
+                })),
+            }
         }
         "resolve" => {
             let note: String = form.note.trim().chars().take(500).collect();
