@@ -7,7 +7,7 @@
 use reqwest::StatusCode;
 
 use crate::admin::staff;
-use crate::fake_stripe::{now_seconds, FakeStripe};
+use crate::fake_stripe::now_seconds;
 use crate::helpers::{Backend, TestApp};
 use crate::payments::{donation_of, give_by_card, stripe_app, Gift};
 use sharecare_domain::staff::Role;
@@ -17,11 +17,6 @@ on_both_databases!(
     finance_accepts_a_mismatched_payment_and_what_waited_for_it_applies,
     a_payment_that_named_no_gift_is_accepted_for_the_gift_staff_name,
 );
-
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
-}
 
 async fn only_open_exception(app: &TestApp) -> String {
     let open = app.db.open_exceptions().await.unwrap();
@@ -36,11 +31,11 @@ async fn finance_accepts_a_mismatched_payment_and_what_waited_for_it_applies(bac
     // Stripe took HK$250 (the checkout says 300): an exception, nothing counted.
     let mut completed = fake.completed_event_at(&session, paid_at);
     completed["data"]["object"]["amount_total"] = serde_json::json!(25_000);
-    deliver_ok(&fake, &completed).await;
+    fake.deliver_ok(&completed).await;
     let exception = only_open_exception(&app).await;
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 0);
     // A refund of part of it arrives and waits for the payment.
-    deliver_ok(&fake, &fake.refund_event(&session, 5_000)).await;
+    fake.deliver_ok(&fake.refund_event(&session, 5_000)).await;
     assert_eq!(app.db.count_waiting_changes().await.unwrap(), 1);
 
     let path = format!("/admin/exceptions/exception/{exception}");
@@ -131,7 +126,7 @@ async fn a_payment_that_named_no_gift_is_accepted_for_the_gift_staff_name(backen
     let object = &mut completed["data"]["object"];
     object["metadata"] = serde_json::json!({});
     object["client_reference_id"] = serde_json::Value::Null;
-    deliver_ok(&fake, &completed).await;
+    fake.deliver_ok(&completed).await;
     let exception = only_open_exception(&app).await;
 
     let finance = staff(&app, "finance@example.org", Role::Finance).await;
@@ -175,7 +170,7 @@ async fn a_payment_that_named_no_gift_is_accepted_for_the_gift_staff_name(backen
     assert_eq!(donation.status.as_str(), "paid");
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 30_000);
     // The webhook sent again (Stripe's retry) records it no second time.
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
     assert_eq!(
         app.db
             .payments_for_donation(&donation.id)

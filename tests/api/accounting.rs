@@ -3,8 +3,6 @@
 //! for no gift of ours kept for staff, and the sweep that catches up after a webhook outage.
 //! Every test runs on SQLite and on PostgreSQL.
 
-use reqwest::StatusCode;
-
 use crate::fake_stripe::FakeStripe;
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 use crate::payments::{
@@ -26,40 +24,32 @@ async fn raised(app: &TestApp) -> u64 {
     app.db.paid_totals().await.unwrap().raised_minor
 }
 
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
-}
-
-fn monthly(amount: &'static str) -> Gift {
-    Gift {
-        frequency: "monthly",
-        ..Gift::card(amount)
-    }
-}
-
 /// In 2025-03-31.basil an invoice no longer names its payment intent and a charge no longer
 /// names its invoice: the link comes from `invoice_payment.paid`. A refund of the second
 /// month's charge must find that month's payment through it.
 async fn a_later_months_refund_comes_off_the_total(backend: Backend) {
     let (app, fake) = stripe_app(backend, None).await;
-    let session = give_by_card(&app, &fake, &monthly("200")).await;
+    let session = give_by_card(&app, &fake, &Gift::monthly("200")).await;
     // Month one, as Stripe reports it: the session, its invoice, and the invoice's payment.
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
-    deliver_ok(&fake, &fake.invoice_paid_event(&session, 1)).await;
-    deliver_ok(&fake, &fake.invoice_payment_paid_event(&session, 1)).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
+    fake.deliver_ok(&fake.invoice_paid_event(&session, 1)).await;
+    fake.deliver_ok(&fake.invoice_payment_paid_event(&session, 1))
+        .await;
     // Month two, its invoice payment first this time (Stripe promises no order).
-    deliver_ok(&fake, &fake.invoice_payment_paid_event(&session, 2)).await;
-    deliver_ok(&fake, &fake.invoice_paid_event(&session, 2)).await;
+    fake.deliver_ok(&fake.invoice_payment_paid_event(&session, 2))
+        .await;
+    fake.deliver_ok(&fake.invoice_paid_event(&session, 2)).await;
     let donation = donation_of(&app, &session).await;
     assert_eq!(payment_count(&app, &donation).await, 2);
     assert_eq!(raised(&app).await, 40_000);
 
     // The second month is refunded in full: only the first month counts.
-    deliver_ok(&fake, &fake.refund_month_event(&session, 2, 20_000)).await;
+    fake.deliver_ok(&fake.refund_month_event(&session, 2, 20_000))
+        .await;
     assert_eq!(raised(&app).await, 20_000);
     // Part of the first month too.
-    deliver_ok(&fake, &fake.refund_month_event(&session, 1, 5_000)).await;
+    fake.deliver_ok(&fake.refund_month_event(&session, 1, 5_000))
+        .await;
     assert_eq!(raised(&app).await, 15_000);
     assert_eq!(
         app.state.donations.progress().raised_minor,
@@ -74,14 +64,14 @@ async fn a_refund_before_its_payment_is_applied_when_the_payment_arrives(backend
     // A one-off gift: the refund's event overtakes the payment's.
     let one_off = give_by_card(&app, &fake, &Gift::card("300")).await;
     let refund = fake.refund_event(&one_off, 10_000);
-    deliver_ok(&fake, &refund).await;
+    fake.deliver_ok(&refund).await;
     assert_eq!(raised(&app).await, 0);
     assert_eq!(
         app.db.count_waiting_changes().await.unwrap(),
         1,
         "kept, not dropped"
     );
-    deliver_ok(&fake, &fake.completed_event(&one_off)).await;
+    fake.deliver_ok(&fake.completed_event(&one_off)).await;
     assert_eq!(
         raised(&app).await,
         20_000,
@@ -89,19 +79,21 @@ async fn a_refund_before_its_payment_is_applied_when_the_payment_arrives(backend
     );
     assert_eq!(app.db.count_waiting_changes().await.unwrap(), 0);
     // Delivered again, it is not taken off twice.
-    deliver_ok(&fake, &refund).await;
+    fake.deliver_ok(&refund).await;
     assert_eq!(raised(&app).await, 20_000);
 
     // A monthly gift's second month: the refund comes first, then the invoice, then the
     // invoice payment that links the two.
-    let session = give_by_card(&app, &fake, &monthly("200")).await;
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
-    deliver_ok(&fake, &fake.invoice_paid_event(&session, 1)).await;
+    let session = give_by_card(&app, &fake, &Gift::monthly("200")).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
+    fake.deliver_ok(&fake.invoice_paid_event(&session, 1)).await;
     assert_eq!(raised(&app).await, 40_000);
-    deliver_ok(&fake, &fake.refund_month_event(&session, 2, 20_000)).await;
-    deliver_ok(&fake, &fake.invoice_paid_event(&session, 2)).await;
+    fake.deliver_ok(&fake.refund_month_event(&session, 2, 20_000))
+        .await;
+    fake.deliver_ok(&fake.invoice_paid_event(&session, 2)).await;
     assert_eq!(raised(&app).await, 60_000, "not linked to its refund yet");
-    deliver_ok(&fake, &fake.invoice_payment_paid_event(&session, 2)).await;
+    fake.deliver_ok(&fake.invoice_payment_paid_event(&session, 2))
+        .await;
     assert_eq!(raised(&app).await, 40_000);
     assert_eq!(app.db.count_waiting_changes().await.unwrap(), 0);
 }
@@ -110,30 +102,31 @@ async fn disputes_come_off_the_total_while_open_and_for_good_when_lost(backend: 
     let (app, fake) = stripe_app(backend, None).await;
     let lost = give_by_card(&app, &fake, &Gift::card("300")).await;
     let won = give_by_card(&app, &fake, &Gift::card("500")).await;
-    deliver_ok(&fake, &fake.completed_event(&lost)).await;
-    deliver_ok(&fake, &fake.completed_event(&won)).await;
+    fake.deliver_ok(&fake.completed_event(&lost)).await;
+    fake.deliver_ok(&fake.completed_event(&won)).await;
     assert_eq!(raised(&app).await, 80_000);
 
-    deliver_ok(&fake, &fake.dispute_event(&lost, None)).await;
+    fake.deliver_ok(&fake.dispute_event(&lost, None)).await;
     assert_eq!(
         raised(&app).await,
         50_000,
         "held back while the dispute is open"
     );
-    deliver_ok(&fake, &fake.dispute_event(&won, None)).await;
+    fake.deliver_ok(&fake.dispute_event(&won, None)).await;
     assert_eq!(raised(&app).await, 0);
 
     let closed_lost = fake.dispute_event(&lost, Some("lost"));
-    deliver_ok(&fake, &closed_lost).await;
-    deliver_ok(&fake, &fake.dispute_event(&won, Some("won"))).await;
+    fake.deliver_ok(&closed_lost).await;
+    fake.deliver_ok(&fake.dispute_event(&won, Some("won")))
+        .await;
     assert_eq!(
         raised(&app).await,
         50_000,
         "a won dispute gives the money back"
     );
     // Redelivered, and a late "created" after the close: nothing moves.
-    deliver_ok(&fake, &closed_lost).await;
-    deliver_ok(&fake, &fake.dispute_event(&lost, None)).await;
+    fake.deliver_ok(&closed_lost).await;
+    fake.deliver_ok(&fake.dispute_event(&lost, None)).await;
     assert_eq!(raised(&app).await, 50_000);
     let totals = app.db.paid_totals().await.unwrap();
     assert_eq!(
@@ -156,8 +149,8 @@ async fn money_for_no_gift_of_ours_is_kept_for_staff(backend: Backend) {
     object["payment_intent"] = "pi_from_another_site".into();
     object["client_reference_id"] = "LBC-777777".into();
     object["metadata"] = serde_json::json!({ "donation_id": "not-ours" });
-    deliver_ok(&fake, &stranger).await;
-    deliver_ok(&fake, &stranger).await;
+    fake.deliver_ok(&stranger).await;
+    fake.deliver_ok(&stranger).await;
     let exceptions = app.db.open_exceptions().await.unwrap();
     assert_eq!(exceptions.len(), 1, "one row per event: {exceptions:?}");
     let exception = &exceptions[0];
@@ -224,7 +217,7 @@ async fn the_sweep_finds_gifts_paid_while_webhooks_were_down(backend: Backend) {
     );
 
     // The webhook arrives at last: accepted, and nothing more is recorded or sent.
-    deliver_ok(&fake, &fake.completed_event(&paid)).await;
+    fake.deliver_ok(&fake.completed_event(&paid)).await;
     assert_eq!(payment_count(&app, &paid_donation).await, 1);
     assert_eq!(db.count_messages_for_donation(&id).await.unwrap(), 1);
     assert_eq!(raised(&app).await, 30_000);

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::admin::{field_value, staff};
-use crate::fake_stripe::{FakeStripe, Session};
+use crate::fake_stripe::Session;
 use crate::helpers::{Backend, TestApp};
 use crate::payments::{donation_of, eventually, give_by_card, stripe_app, Gift};
 use sharecare_db::TaxReceipt;
@@ -19,11 +19,6 @@ on_both_databases!(
 
 async fn raised(app: &TestApp) -> u64 {
     app.db.paid_totals().await.unwrap().raised_minor
-}
-
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
 }
 
 async fn receipts(app: &TestApp, session: &Session) -> Vec<TaxReceipt> {
@@ -41,7 +36,7 @@ fn reference(session: &Session) -> Reference {
 async fn an_inquiry_opened_and_closed_moves_nothing(backend: Backend) {
     let (app, fake) = stripe_app(backend, None).await;
     let session = give_by_card(&app, &fake, &Gift::card("300")).await;
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
     assert_eq!(raised(&app).await, 30_000);
     let receipts_before = receipts(&app, &session).await;
     assert_eq!(receipts_before.iter().filter(|r| r.is_valid()).count(), 1);
@@ -50,7 +45,8 @@ async fn an_inquiry_opened_and_closed_moves_nothing(backend: Backend) {
         ("charge.dispute.created", "warning_needs_response"),
         ("charge.dispute.updated", "warning_under_review"),
     ] {
-        deliver_ok(&fake, &fake.dispute_event_at(&session, kind, status)).await;
+        fake.deliver_ok(&fake.dispute_event_at(&session, kind, status))
+            .await;
         assert_eq!(raised(&app).await, 30_000, "an inquiry withdraws nothing");
         assert_eq!(
             receipts(&app, &session).await,
@@ -95,11 +91,8 @@ async fn an_inquiry_opened_and_closed_moves_nothing(backend: Backend) {
 
     // The inquiry closes without a chargeback: still nothing moves.
     let receipts_after_refund = receipts(&app, &session).await;
-    deliver_ok(
-        &fake,
-        &fake.dispute_event_at(&session, "charge.dispute.closed", "warning_closed"),
-    )
-    .await;
+    fake.deliver_ok(&fake.dispute_event_at(&session, "charge.dispute.closed", "warning_closed"))
+        .await;
     assert_eq!(raised(&app).await, 20_000);
     assert_eq!(receipts(&app, &session).await, receipts_after_refund);
     assert!(
@@ -119,36 +112,31 @@ async fn an_inquiry_opened_and_closed_moves_nothing(backend: Backend) {
 async fn an_inquiry_that_becomes_a_chargeback_holds_the_money_back_until_won(backend: Backend) {
     let (app, fake) = stripe_app(backend, None).await;
     let session = give_by_card(&app, &fake, &Gift::card("300")).await;
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
     let inquiry =
         fake.dispute_event_at(&session, "charge.dispute.created", "warning_needs_response");
-    deliver_ok(&fake, &inquiry).await;
+    fake.deliver_ok(&inquiry).await;
     assert_eq!(raised(&app).await, 30_000);
 
-    deliver_ok(
-        &fake,
-        &fake.dispute_event_at(&session, "charge.dispute.updated", "needs_response"),
-    )
-    .await;
+    fake.deliver_ok(&fake.dispute_event_at(&session, "charge.dispute.updated", "needs_response"))
+        .await;
     assert_eq!(raised(&app).await, 0, "a chargeback holds the money back");
     assert!(
         receipts(&app, &session).await.iter().all(|r| !r.is_valid()),
         "nothing received, nothing receipted"
     );
     // The inquiry's events, late (redelivered, or a new event about the old stage): nothing.
-    deliver_ok(&fake, &inquiry).await;
-    deliver_ok(
-        &fake,
-        &fake.dispute_event_at(&session, "charge.dispute.updated", "warning_under_review"),
-    )
+    fake.deliver_ok(&inquiry).await;
+    fake.deliver_ok(&fake.dispute_event_at(
+        &session,
+        "charge.dispute.updated",
+        "warning_under_review",
+    ))
     .await;
     assert_eq!(raised(&app).await, 0);
 
-    deliver_ok(
-        &fake,
-        &fake.dispute_event_at(&session, "charge.dispute.closed", "won"),
-    )
-    .await;
+    fake.deliver_ok(&fake.dispute_event_at(&session, "charge.dispute.closed", "won"))
+        .await;
     assert_eq!(raised(&app).await, 30_000, "won: the money is back");
     assert_eq!(
         receipts(&app, &session)
@@ -160,10 +148,7 @@ async fn an_inquiry_that_becomes_a_chargeback_holds_the_money_back_until_won(bac
         "and receipted again, once"
     );
     // A late "under review" after the outcome changes nothing.
-    deliver_ok(
-        &fake,
-        &fake.dispute_event_at(&session, "charge.dispute.updated", "under_review"),
-    )
-    .await;
+    fake.deliver_ok(&fake.dispute_event_at(&session, "charge.dispute.updated", "under_review"))
+        .await;
     assert_eq!(raised(&app).await, 30_000);
 }

@@ -570,6 +570,12 @@ impl FakeStripe {
         )
     }
 
+    /// Delivers an event and expects the site to take it (200).
+    pub async fn deliver_ok(&self, event: &Value) {
+        let response = self.deliver(event).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
+    }
+
     /// Signs and posts an event to the site, as Stripe delivers it.
     pub async fn deliver(&self, event: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(event).unwrap();

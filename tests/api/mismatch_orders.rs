@@ -9,7 +9,7 @@
 
 use reqwest::StatusCode;
 
-use crate::fake_stripe::{now_seconds, FakeStripe, Session};
+use crate::fake_stripe::{now_seconds, Session};
 use crate::helpers::{signed_token, Backend, TestApp};
 use crate::payments::{donation_of, give_by_card, location, stripe_app, Gift};
 
@@ -18,18 +18,6 @@ on_both_databases!(
     a_month_billed_at_a_new_amount_before_its_update_arrives_is_a_payment,
     a_checkout_priced_before_the_method_and_fee_changed_is_retired_and_still_a_payment,
 );
-
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
-}
-
-fn monthly(amount: &'static str) -> Gift {
-    Gift {
-        frequency: "monthly",
-        ..Gift::card(amount)
-    }
-}
 
 /// Payments' amounts, valid receipts' (amount, what the donor added towards card costs), and
 /// open exceptions.
@@ -63,23 +51,17 @@ async fn books(app: &TestApp, session: &Session) -> (Vec<u64>, Vec<(u64, u64)>, 
 
 async fn a_month_billed_before_an_amount_change_is_a_payment_not_an_exception(backend: Backend) {
     let (app, fake) = stripe_app(backend, None).await;
-    let session = give_by_card(&app, &fake, &monthly("200")).await;
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
+    let session = give_by_card(&app, &fake, &Gift::monthly("200")).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
     // The donor raised the gift to HK$300 and Stripe confirmed it.
     let now = now_seconds();
-    deliver_ok(
-        &fake,
-        &fake.subscription_updated_event_at(&session, 30_000, None, now - 60),
-    )
-    .await;
+    fake.deliver_ok(&fake.subscription_updated_event_at(&session, 30_000, None, now - 60))
+        .await;
     assert_eq!(donation_of(&app, &session).await.amount.minor, 30_000);
 
     // Month 2 was billed at HK$200 before the change; its news arrives after it.
-    deliver_ok(
-        &fake,
-        &fake.invoice_paid_event_billed(&session, 2, now - 120, 20_000),
-    )
-    .await;
+    fake.deliver_ok(&fake.invoice_paid_event_billed(&session, 2, now - 120, 20_000))
+        .await;
     assert_eq!(
         books(&app, &session).await,
         (vec![20_000, 20_000], vec![(20_000, 0), (20_000, 0)], 0)
@@ -89,25 +71,19 @@ async fn a_month_billed_before_an_amount_change_is_a_payment_not_an_exception(ba
 
 async fn a_month_billed_at_a_new_amount_before_its_update_arrives_is_a_payment(backend: Backend) {
     let (app, fake) = stripe_app(backend, None).await;
-    let session = give_by_card(&app, &fake, &monthly("200")).await;
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
+    let session = give_by_card(&app, &fake, &Gift::monthly("200")).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
     let now = now_seconds();
     // Month 2 at HK$300 arrives while the site still has HK$200: Stripe's
     // `customer.subscription.updated` is late.
-    deliver_ok(
-        &fake,
-        &fake.invoice_paid_event_billed(&session, 2, now - 60, 30_000),
-    )
-    .await;
+    fake.deliver_ok(&fake.invoice_paid_event_billed(&session, 2, now - 60, 30_000))
+        .await;
     assert_eq!(
         books(&app, &session).await,
         (vec![20_000, 30_000], vec![(20_000, 0), (30_000, 0)], 0)
     );
-    deliver_ok(
-        &fake,
-        &fake.subscription_updated_event_at(&session, 30_000, None, now - 120),
-    )
-    .await;
+    fake.deliver_ok(&fake.subscription_updated_event_at(&session, 30_000, None, now - 120))
+        .await;
     assert_eq!(donation_of(&app, &session).await.amount.minor, 30_000);
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 50_000);
 }
@@ -164,9 +140,9 @@ async fn a_checkout_priced_before_the_method_and_fee_changed_is_retired_and_stil
     assert_eq!(second.amount(), 30_000);
 
     // The retired checkout's expiry leaves the gift to the new one.
-    deliver_ok(&fake, &fake.expired_event(&first)).await;
+    fake.deliver_ok(&fake.expired_event(&first)).await;
     assert_eq!(donation_of(&app, &second).await.status.as_str(), "pending");
-    deliver_ok(&fake, &fake.completed_event(&second)).await;
+    fake.deliver_ok(&fake.completed_event(&second)).await;
     assert_eq!(
         books(&app, &second).await,
         (vec![30_000], vec![(30_000, 0)], 0)
@@ -174,7 +150,7 @@ async fn a_checkout_priced_before_the_method_and_fee_changed_is_retired_and_stil
 
     // Had the old tab been paid before it expired, that is a payment at its own price (the fee
     // it covered kept with it), not an exception.
-    deliver_ok(&fake, &fake.completed_event(&first)).await;
+    fake.deliver_ok(&fake.completed_event(&first)).await;
     assert_eq!(
         books(&app, &second).await,
         (vec![30_000, 31_300], vec![(30_000, 0), (31_300, 1_300)], 0)

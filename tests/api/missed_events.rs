@@ -6,8 +6,6 @@
 //! failed marks its gift failed. Every test runs on SQLite and PostgreSQL, against a fake
 //! Stripe in 2025-03-31.basil's shapes.
 
-use reqwest::StatusCode;
-
 use crate::fake_stripe::{now_seconds, FakeStripe, Session};
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 use crate::payments::{donation_of, eventually, give_by_card, stripe_app, stripe_settings, Gift};
@@ -20,18 +18,6 @@ on_both_databases!(
     checkouts_stripe_keeps_answering_about_cannot_starve_the_sweep,
     an_asynchronous_payment_that_failed_marks_the_gift_failed,
 );
-
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
-}
-
-fn monthly(amount: &'static str) -> Gift {
-    Gift {
-        frequency: "monthly",
-        ..Gift::card(amount)
-    }
-}
 
 async fn valid_receipts(app: &TestApp, session: &Session) -> Vec<(u64, Timestamp)> {
     let donation = donation_of(app, session).await;
@@ -59,9 +45,10 @@ async fn a_missed_renewal_is_recorded_by_the_sweep_with_one_receipt(backend: Bac
     let app = spawn_app_with(backend, &settings).await;
     fake.send_webhooks_to(&app.url("/webhooks/stripe"));
 
-    let session = give_by_card(&app, &fake, &monthly("200")).await;
+    let session = give_by_card(&app, &fake, &Gift::monthly("200")).await;
     let first_paid = now_seconds() - 40 * 86_400;
-    deliver_ok(&fake, &fake.invoice_paid_event_at(&session, 1, first_paid)).await;
+    fake.deliver_ok(&fake.invoice_paid_event_at(&session, 1, first_paid))
+        .await;
     let donation = donation_of(&app, &session).await;
     assert_eq!(donation.status.as_str(), "paid");
 
@@ -108,7 +95,8 @@ async fn a_missed_renewal_is_recorded_by_the_sweep_with_one_receipt(backend: Bac
         async move { lists.invoice_lists().len() > asked }
     })
     .await;
-    deliver_ok(&fake, &fake.invoice_paid_event_at(&session, 2, renewed)).await;
+    fake.deliver_ok(&fake.invoice_paid_event_at(&session, 2, renewed))
+        .await;
     assert_eq!(db.payments_for_donation(&id).await.unwrap().len(), 2);
     assert_eq!(valid_receipts(&app, &session).await.len(), 2);
     assert_eq!(db.count_messages_for_donation(&id).await.unwrap(), 2);
@@ -121,14 +109,15 @@ async fn a_monthly_refund_whose_invoice_payment_never_arrives_is_applied_through
     backend: Backend,
 ) {
     let (app, fake) = stripe_app(backend, None).await;
-    let session = give_by_card(&app, &fake, &monthly("200")).await;
-    deliver_ok(&fake, &fake.completed_event(&session)).await;
-    deliver_ok(&fake, &fake.invoice_paid_event(&session, 1)).await;
-    deliver_ok(&fake, &fake.invoice_paid_event(&session, 2)).await;
+    let session = give_by_card(&app, &fake, &Gift::monthly("200")).await;
+    fake.deliver_ok(&fake.completed_event(&session)).await;
+    fake.deliver_ok(&fake.invoice_paid_event(&session, 1)).await;
+    fake.deliver_ok(&fake.invoice_paid_event(&session, 2)).await;
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 40_000);
 
     // Month 2 is refunded in part; no `invoice_payment.paid` ever came.
-    deliver_ok(&fake, &fake.refund_month_event(&session, 2, 5_000)).await;
+    fake.deliver_ok(&fake.refund_month_event(&session, 2, 5_000))
+        .await;
     assert!(
         fake.invoice_payment_lookups()
             .iter()
@@ -156,7 +145,7 @@ async fn a_monthly_refund_whose_invoice_payment_never_arrives_is_applied_through
             "reason": "fraudulent", "status": "needs_response",
         }),
     );
-    deliver_ok(&fake, &dispute).await;
+    fake.deliver_ok(&dispute).await;
     assert_eq!(app.db.count_waiting_changes().await.unwrap(), 0);
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 15_000);
 }
@@ -195,7 +184,7 @@ async fn checkouts_stripe_keeps_answering_about_cannot_starve_the_sweep(backend:
     // no longer asked about.
     let mut mismatched = fake.completed_event(&third);
     mismatched["data"]["object"]["amount_total"] = serde_json::json!(1_000);
-    deliver_ok(&fake, &mismatched).await;
+    fake.deliver_ok(&mismatched).await;
     assert_eq!(app.db.count_open_exceptions().await.unwrap(), 1);
     assert_eq!(
         one(&app).await,
@@ -219,9 +208,9 @@ async fn an_asynchronous_payment_that_failed_marks_the_gift_failed(backend: Back
     let (app, fake) = stripe_app(backend, None).await;
     let session = give_by_card(&app, &fake, &Gift::card("300")).await;
     let failed = fake.async_payment_failed_event(&session);
-    deliver_ok(&fake, &failed).await;
+    fake.deliver_ok(&failed).await;
     assert_eq!(donation_of(&app, &session).await.status.as_str(), "failed");
-    deliver_ok(&fake, &failed).await;
+    fake.deliver_ok(&failed).await;
     assert_eq!(donation_of(&app, &session).await.status.as_str(), "failed");
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 0);
     let later = Timestamp::now().plus(std::time::Duration::from_secs(60));

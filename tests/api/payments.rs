@@ -95,6 +95,13 @@ impl Gift {
         }
     }
 
+    pub(crate) fn monthly(amount: &'static str) -> Gift {
+        Gift {
+            frequency: "monthly",
+            ..Gift::card(amount)
+        }
+    }
+
     pub(crate) async fn submit(&self, app: &TestApp) -> reqwest::Response {
         app.post_form(&format!("/{}/donate", self.locale), &self.fields())
             .await

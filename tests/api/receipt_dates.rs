@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
-
-use crate::fake_stripe::{FakeStripe, Session};
+use crate::fake_stripe::Session;
 use crate::helpers::{Backend, TestApp};
 use crate::payments::{donation_of, give_by_card, stripe_app, Gift};
 use sharecare_db::TaxReceipt;
@@ -14,11 +12,6 @@ use sharecare_domain::time::{hong_kong_midnight, Timestamp};
 on_both_databases!(
     a_payment_at_2358_on_31_march_delivered_after_midnight_is_receipted_in_the_earlier_year,
 );
-
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
-}
 
 async fn receipts(app: &TestApp, session: &Session) -> Vec<TaxReceipt> {
     let donation = donation_of(app, session).await;
@@ -38,11 +31,8 @@ async fn a_payment_at_2358_on_31_march_delivered_after_midnight_is_receipted_in_
         .minus(Duration::from_secs(120));
 
     let one_off = give_by_card(&app, &fake, &Gift::card("300")).await;
-    deliver_ok(
-        &fake,
-        &fake.completed_event_at(&one_off, last_minutes.seconds()),
-    )
-    .await;
+    fake.deliver_ok(&fake.completed_event_at(&one_off, last_minutes.seconds()))
+        .await;
 
     let monthly = give_by_card(
         &app,
@@ -54,11 +44,8 @@ async fn a_payment_at_2358_on_31_march_delivered_after_midnight_is_receipted_in_
     )
     .await;
     // The invoice says when it was paid; its event is made a little later (00:00:00 here).
-    deliver_ok(
-        &fake,
-        &fake.invoice_paid_event_at(&monthly, 1, last_minutes.seconds() + 118),
-    )
-    .await;
+    fake.deliver_ok(&fake.invoice_paid_event_at(&monthly, 1, last_minutes.seconds() + 118))
+        .await;
 
     for (session, paid_at) in [
         (&one_off, last_minutes),
@@ -76,6 +63,7 @@ async fn a_payment_at_2358_on_31_march_delivered_after_midnight_is_receipted_in_
     // Paid "in the future" (a provider's clock ahead of ours) is never dated after now.
     let ahead = give_by_card(&app, &fake, &Gift::card("100")).await;
     let tomorrow = Timestamp::now().plus(Duration::from_secs(86_400));
-    deliver_ok(&fake, &fake.completed_event_at(&ahead, tomorrow.seconds())).await;
+    fake.deliver_ok(&fake.completed_event_at(&ahead, tomorrow.seconds()))
+        .await;
     assert!(receipts(&app, &ahead).await[0].paid_at <= Timestamp::now());
 }

@@ -4,9 +4,7 @@
 //! `refund.updated` says so, and in any order with the charge's own `charge.refunded`. Every
 //! test runs on SQLite and PostgreSQL, with events in Stripe's 2025-03-31.basil shapes.
 
-use reqwest::StatusCode;
-
-use crate::fake_stripe::{now_seconds, FakeStripe, Session};
+use crate::fake_stripe::{now_seconds, Session};
 use crate::helpers::{Backend, TestApp};
 use crate::payments::{donation_of, give_by_card, stripe_app, Gift};
 
@@ -14,11 +12,6 @@ on_both_databases!(
     a_refund_that_fails_restores_the_payment_and_its_receipt,
     refunds_and_their_failures_give_the_same_books_in_every_order,
 );
-
-async fn deliver_ok(fake: &FakeStripe, event: &serde_json::Value) {
-    let response = fake.deliver(event).await;
-    assert_eq!(response.status(), StatusCode::OK, "{}", event["type"]);
-}
 
 /// The amounts of a gift's valid receipts, and how many receipts it has had in all.
 async fn receipts(app: &TestApp, session: &Session) -> (Vec<u64>, usize) {
@@ -43,11 +36,13 @@ async fn a_refund_that_fails_restores_the_payment_and_its_receipt(backend: Backe
     let (app, fake) = stripe_app(backend, None).await;
     let session = give_by_card(&app, &fake, &Gift::card("300")).await;
     let paid_at = now_seconds() - 86_400;
-    deliver_ok(&fake, &fake.completed_event_at(&session, paid_at)).await;
+    fake.deliver_ok(&fake.completed_event_at(&session, paid_at))
+        .await;
     assert_eq!(receipts(&app, &session).await, (vec![30_000], 1));
 
     // Refunded in full: the gift leaves the total and its receipt is voided.
-    deliver_ok(&fake, &fake.refund_event_at(&session, 30_000, paid_at + 60)).await;
+    fake.deliver_ok(&fake.refund_event_at(&session, 30_000, paid_at + 60))
+        .await;
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 0);
     assert_eq!(receipts(&app, &session).await, (vec![], 1));
 
@@ -55,24 +50,22 @@ async fn a_refund_that_fails_restores_the_payment_and_its_receipt(backend: Backe
     let failed = |kind: &str, status: &str| {
         fake.refund_object_event_at(&session, kind, "re_failing", 30_000, status, paid_at + 600)
     };
-    deliver_ok(&fake, &failed("refund.failed", "failed")).await;
+    fake.deliver_ok(&failed("refund.failed", "failed")).await;
     assert_eq!(refunded(&app, &session).await, 0);
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 30_000);
     assert_eq!(receipts(&app, &session).await, (vec![30_000], 2));
 
     // `refund.updated` says the same thing about the same refund, and the charge's report
     // from before the failure arrives late (a new event id, an old `created`): nothing moves.
-    deliver_ok(&fake, &failed("refund.updated", "failed")).await;
-    deliver_ok(&fake, &fake.refund_event_at(&session, 30_000, paid_at + 60)).await;
+    fake.deliver_ok(&failed("refund.updated", "failed")).await;
+    fake.deliver_ok(&fake.refund_event_at(&session, 30_000, paid_at + 60))
+        .await;
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 30_000);
     assert_eq!(receipts(&app, &session).await, (vec![30_000], 2));
 
     // A refund that goes through later is a refund again.
-    deliver_ok(
-        &fake,
-        &fake.refund_event_at(&session, 10_000, paid_at + 900),
-    )
-    .await;
+    fake.deliver_ok(&fake.refund_event_at(&session, 10_000, paid_at + 900))
+        .await;
     assert_eq!(refunded(&app, &session).await, 10_000);
     assert_eq!(receipts(&app, &session).await, (vec![20_000], 3));
 }
@@ -93,7 +86,7 @@ async fn refunds_and_their_failures_give_the_same_books_in_every_order(backend: 
     let t = now_seconds() - 86_400;
     for (number, order) in orders.iter().enumerate() {
         let session = give_by_card(&app, &fake, &Gift::card("300")).await;
-        deliver_ok(&fake, &fake.completed_event_at(&session, t)).await;
+        fake.deliver_ok(&fake.completed_event_at(&session, t)).await;
         // One failure says `refund.failed`, another `refund.updated` with `canceled`.
         let (kind, status) = if number % 2 == 0 {
             ("refund.failed", "failed")
@@ -113,7 +106,7 @@ async fn refunds_and_their_failures_give_the_same_books_in_every_order(backend: 
             ),
         ];
         for index in order {
-            deliver_ok(&fake, &events[*index]).await;
+            fake.deliver_ok(&events[*index]).await;
         }
         assert_eq!(refunded(&app, &session).await, 5_000, "order {order:?}");
         assert_eq!(
