@@ -38,7 +38,9 @@ impl Donations {
     /// Accepts an open exception as a payment of the gift it names, or (one that named no
     /// gift of ours) of the gift `reference` names: what Stripe took, when it took it, with a
     /// numbered receipt. Audited with staff's reason.
-    #[tracing::instrument(name = "accept_exception", skip_all, fields(exception = exception_id))]
+    // The exception's id is 32 hex digits, the shape the logs keep out (keys, tokens);
+    // the gift's reference says which payment this was.
+    #[tracing::instrument(name = "accept_exception", skip_all, fields(reference))]
     pub async fn accept_exception(
         &self,
         exception_id: &str,
@@ -71,6 +73,7 @@ impl Donations {
                 .ok_or(AcceptError::NotFound)?,
             (None, None) => return Err(AcceptError::NeedsReference),
         };
+        tracing::Span::current().record("reference", donation.reference.as_str());
         let (Some(received), Some(source_id)) = (
             exception
                 .received_minor
