@@ -138,14 +138,24 @@ impl Donations {
     /// Applies the changes that waited for a payment which is now recorded.
     pub async fn apply_waiting_changes(&self) -> Result<u64, DbError> {
         let mut applied = 0;
-        for waiting in self.db.waiting_changes().await? {
-            if let Some(changed) = self
-                .db
-                .apply_waiting_change(&waiting, Timestamp::now())
-                .await?
-            {
-                tracing::info!(event = %waiting.event_id, changed, "a payment event that waited is applied");
-                applied += 1;
+        // One change can unblock another tried before it in the same pass (a month's refund
+        // waits for the invoice payment that links its charge): pass again until a pass
+        // applies nothing. Each pass applies at least one, so this ends.
+        loop {
+            let mut this_pass = 0;
+            for waiting in self.db.waiting_changes().await? {
+                if let Some(changed) = self
+                    .db
+                    .apply_waiting_change(&waiting, Timestamp::now())
+                    .await?
+                {
+                    tracing::info!(event = %waiting.event_id, changed, "a payment event that waited is applied");
+                    this_pass += 1;
+                }
+            }
+            applied += this_pass;
+            if this_pass == 0 {
+                break;
             }
         }
         if applied > 0 {
