@@ -119,7 +119,7 @@ test.describe("the staff admin", () => {
     await page.goto("/admin/sign-in");
     expect(await audit(page)).toEqual([]);
   });
-  for (const path of ["/admin", "/admin/donations", "/admin/statements", "/admin/exceptions", "/admin/audit", "/admin/users", "/admin/account"]) {
+  for (const path of ["/admin", "/admin/donations", "/admin/statements", "/admin/gifts/new", "/admin/exceptions", "/admin/audit", "/admin/users", "/admin/account"]) {
     test(`${path} has no WCAG 2.2 AA violations`, async ({ page }) => {
       await signIn(page);
       await page.goto(path);

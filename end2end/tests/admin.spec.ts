@@ -50,6 +50,7 @@ test("a finance user signs in, filters, imports a statement, confirms its matche
   const sloppy = `lbc ${second.slice(4, 7).toLowerCase()} ${second.slice(7).toLowerCase()}`;
   const csv = `Date,Particulars,Credit\n${today},FPS ${first} CHAN,3${own}.00\n${today},${sloppy} LEE,5${own}.00\n${today},SERVICE CHARGE,(2.00)\n`;
   await page.getByRole("link", { name: "Bank statements" }).click();
+  await page.getByLabel("Bank account").fill("HSBC 004-111111-001");
   await page.getByLabel("Statement (CSV)").setInputFiles({ name: "statement.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await page.getByRole("button", { name: "Upload and match" }).click();
   await page.waitForURL(/\/admin\/statements\/[0-9a-f]{32}$/);

@@ -160,7 +160,7 @@ pub async fn pledge(app: &TestApp, amount: &str, name: &str, frequency: &str) ->
     .unwrap()
 }
 
-async fn raised(app: &TestApp) -> u64 {
+pub async fn raised(app: &TestApp) -> u64 {
     app.db.paid_totals().await.unwrap().raised_minor
 }
 
@@ -567,10 +567,26 @@ async fn a_different_amount_needs_an_explicit_confirmation(backend: Backend) {
     );
 }
 
-/// Uploads a statement as a browser does (multipart, the token as one of its fields).
-async fn upload(app: &TestApp, who: &Staffer, name: &str, csv: &str) -> reqwest::Response {
+/// The account the tests' statements come from.
+pub const ACCOUNT: &str = "HSBC 004-111111-001";
+
+/// Uploads a statement of `ACCOUNT` as a browser does (multipart, the token as one of its
+/// fields).
+pub async fn upload(app: &TestApp, who: &Staffer, name: &str, csv: &str) -> reqwest::Response {
+    upload_from(app, who, ACCOUNT, name, csv).await
+}
+
+/// Uploads a statement of `account`.
+pub async fn upload_from(
+    app: &TestApp,
+    who: &Staffer,
+    account: &str,
+    name: &str,
+    csv: &str,
+) -> reqwest::Response {
     let form = reqwest::multipart::Form::new()
         .text("csrf", who.csrf.clone())
+        .text("account", account.to_string())
         .part(
             "statement",
             reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
@@ -705,8 +721,24 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
         .ends_with("confirmed=0"));
     assert_eq!(raised(&app).await, 30_000 + 50_000 + 20_000);
 
-    // One needing a look, confirmed one by one.
+    // One needing a look, confirmed one by one: its line carries no reference, so staff
+    // tick that they checked it.
     let amount_line = &review.lines[5].0.id;
+    let unticked = finance
+        .post(
+            &app,
+            &format!("/admin/statement-lines/{amount_line}"),
+            &[
+                ("import", import.as_str()),
+                ("action", "confirm"),
+                ("reference", amount_only.as_str()),
+            ],
+        )
+        .await;
+    assert!(unticked.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("problem=unchecked"));
     let one = finance
         .post(
             &app,
@@ -715,6 +747,7 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
                 ("import", import.as_str()),
                 ("action", "confirm"),
                 ("reference", amount_only.as_str()),
+                ("checked", "yes"),
             ],
         )
         .await;
@@ -730,6 +763,7 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
                 ("import", import.as_str()),
                 ("action", "confirm"),
                 ("reference", amount_only.as_str()),
+                ("checked", "yes"),
             ],
         )
         .await;

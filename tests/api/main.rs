@@ -32,3 +32,4 @@ mod smtp_sink;
 mod startup;
 mod stories;
 mod tax_receipts;
+mod transfers;

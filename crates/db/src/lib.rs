@@ -15,6 +15,7 @@ mod donations;
 mod donors;
 mod events;
 mod guards;
+mod offline;
 mod outbox;
 mod payments;
 mod referrals;
@@ -38,6 +39,7 @@ pub use events::{
     PaymentChange, ProviderEvent, WaitingChange,
 };
 pub use guards::Hit;
+pub use offline::{OfflineDetails, OfflineMethod, OfflinePayment, UnlinkedPayment};
 pub use outbox::{Delivered, OutboxJob, OutboxMessage, ReceiptJob};
 pub use payments::{NewPayment, PaidTotals, PaymentRecord};
 pub use referrals::ReferralTotals;

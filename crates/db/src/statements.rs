@@ -31,6 +31,10 @@ pub struct StatementImport {
     pub lines_read: i64,
     pub lines_known: i64,
     pub read_at: Option<Timestamp>,
+    /// The bank account the statement is from, as staff named it.
+    pub account: String,
+    /// Of its lines, money in that no one has dealt with yet (not applied, not set aside).
+    pub lines_open: i64,
 }
 
 /// A statement line about to be stored.
@@ -65,6 +69,11 @@ pub struct StatementLine {
     pub ignored_at: Option<Timestamp>,
     pub handled_by: Option<String>,
 }
+
+/// Money in on an import's lines that no one has dealt with yet, for `statement_imports`.
+const OPEN_LINES: &str = "(SELECT CAST(COUNT(*) AS BIGINT) FROM statement_lines l \
+     WHERE l.import_id = statement_imports.id AND l.amount_minor > 0 \
+     AND l.payment_id IS NULL AND l.ignored_at IS NULL)";
 
 const LINE_COLUMNS: &str = "l.id, l.import_id, l.position, l.booked_on, l.amount_minor, \
      l.currency, l.description, l.payment_id, l.donation_id, d.reference, l.ignored_at, \
@@ -129,7 +138,7 @@ impl Database {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO statement_imports (id, file_name, signature, raw, uploaded_by, \
-             uploaded_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             uploaded_at, account) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&import.id)
         .bind(&import.file_name)
@@ -137,6 +146,7 @@ impl Database {
         .bind(&import.raw)
         .bind(&import.uploaded_by)
         .bind(import.uploaded_at)
+        .bind(&import.account)
         .execute(&mut *tx)
         .await?;
         write_audit(&mut tx, audit).await?;
@@ -145,10 +155,11 @@ impl Database {
     }
 
     pub async fn statement_import(&self, id: &str) -> Result<Option<StatementImport>, DbError> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as(&format!(
             "SELECT id, file_name, signature, raw, uploaded_by, uploaded_at, lines_read, \
-             lines_known, read_at FROM statement_imports WHERE id = $1",
-        )
+             lines_known, read_at, account, {OPEN_LINES} AS lines_open FROM statement_imports \
+             WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
@@ -156,10 +167,11 @@ impl Database {
 
     /// The latest imports, newest first.
     pub async fn statement_imports(&self, limit: i64) -> Result<Vec<StatementImport>, DbError> {
-        Ok(sqlx::query_as(
+        Ok(sqlx::query_as(&format!(
             "SELECT id, file_name, signature, '' AS raw, uploaded_by, uploaded_at, lines_read, \
-             lines_known, read_at FROM statement_imports ORDER BY uploaded_at DESC, id LIMIT $1",
-        )
+             lines_known, read_at, account, {OPEN_LINES} AS lines_open FROM statement_imports \
+             ORDER BY uploaded_at DESC, id LIMIT $1"
+        ))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
@@ -274,18 +286,60 @@ impl Database {
         Ok(changed)
     }
 
-    /// Offline gifts a transfer may be for: pledges still waiting (or lapsed), and monthly
-    /// gifts already paid (each month's transfer is a payment of its own).
-    pub async fn transfer_candidates(&self) -> Result<Vec<Donation>, DbError> {
-        let rows: Vec<DonationRow> = sqlx::query_as(&format!(
-            "SELECT {DONATION_COLUMNS} FROM donations WHERE payment_method = 'offline' AND \
-             (status IN ('pending', 'expired') OR (status = 'paid' AND frequency = 'monthly' \
-             AND ended_at IS NULL)) ORDER BY created_at"
+    /// Offline gifts a transfer may be for, each with what of it has arrived: pledges still
+    /// waiting (or lapsed), one-off pledges paid in part, and monthly gifts still running
+    /// (each month's transfer is a payment of its own).
+    pub async fn transfer_candidates(&self) -> Result<Vec<(Donation, u64)>, DbError> {
+        let rows: Vec<ReceivedRow> = sqlx::query_as(&format!(
+            "SELECT {DONATION_COLUMNS}, {RECEIVED} AS received_minor FROM donations \
+             WHERE payment_method = 'offline' AND (status IN ('pending', 'expired') \
+             OR (status = 'paid' AND frequency = 'monthly' AND ended_at IS NULL) \
+             OR (status = 'paid' AND frequency = 'one_off' \
+                 AND {RECEIVED} < amount_minor + fee_minor)) ORDER BY created_at"
         ))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|row| Ok(Donation::try_from(row)?))
+            .map(|row| {
+                let received = non_negative("payments", "amount_minor", row.received_minor)?;
+                Ok((Donation::try_from(row.donation)?, received))
+            })
             .collect()
     }
+
+    /// Gifts by reference, whatever their state (a statement line names a gift paid already).
+    pub async fn donations_by_references(
+        &self,
+        references: &[String],
+    ) -> Result<Vec<Donation>, DbError> {
+        let mut found = Vec::new();
+        for chunk in references.chunks(100) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {DONATION_COLUMNS} FROM donations WHERE reference IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, DonationRow>(&sql);
+            for reference in chunk {
+                query = query.bind(reference);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push(Donation::try_from(row)?);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// What of a donation has arrived (payments less refunds, voided ones excluded), for
+/// `donations`.
+const RECEIVED: &str = "(SELECT CAST(COALESCE(SUM(p.amount_minor - p.refunded_minor \
+     - p.disputed_minor), 0) AS BIGINT) FROM payments p \
+     WHERE p.donation_id = donations.id AND p.voided_at IS NULL)";
+
+#[derive(sqlx::FromRow)]
+struct ReceivedRow {
+    #[sqlx(flatten)]
+    donation: DonationRow,
+    received_minor: i64,
 }

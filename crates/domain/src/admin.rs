@@ -50,15 +50,21 @@ pub enum QueueKind {
     WaitingEvent,
     /// A donor's message from My gifts (a standing order stopped or changed, a question).
     DonorMessage,
+    /// Money in on a bank statement that no one has applied or set aside.
+    StatementLine,
+    /// A monthly gift's second offline payment in one month: recorded, for staff to check.
+    SecondPayment,
 }
 
 impl QueueKind {
-    pub const ALL: [QueueKind; 5] = [
+    pub const ALL: [QueueKind; 7] = [
         QueueKind::Exception,
         QueueKind::Dispute,
         QueueKind::Receipt,
         QueueKind::WaitingEvent,
         QueueKind::DonorMessage,
+        QueueKind::StatementLine,
+        QueueKind::SecondPayment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +74,8 @@ impl QueueKind {
             QueueKind::Receipt => "receipt",
             QueueKind::WaitingEvent => "waiting_event",
             QueueKind::DonorMessage => "donor_message",
+            QueueKind::StatementLine => "statement_line",
+            QueueKind::SecondPayment => "second_payment",
         }
     }
 

@@ -179,6 +179,40 @@ pub fn tax_year_bounds(start: i64) -> (Timestamp, Timestamp) {
     )
 }
 
+/// A Hong Kong wall-clock time as a `datetime-local` field sends it (`YYYY-MM-DDTHH:MM`,
+/// seconds optional, or a space for the `T`), or a date alone (its midnight).
+pub fn parse_hong_kong_local(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let midnight = hong_kong_midnight(year, month, day)?;
+    let Some(time) = time else {
+        return Some(midnight);
+    };
+    let mut clock = time.split(':');
+    let hours: i64 = clock.next()?.parse().ok()?;
+    let minutes: i64 = clock.next()?.parse().ok()?;
+    let seconds: i64 = match clock.next() {
+        Some(seconds) => seconds.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    if clock.next().is_some() || hours > 23 || minutes > 59 || seconds > 59 {
+        return None;
+    }
+    Some(Timestamp(
+        midnight.0 + ((hours * 60 + minutes) * 60 + seconds) * 1000,
+    ))
+}
+
 /// `YYYY-MM-DD` for a calendar date.
 pub fn iso_date((year, month, day): (i64, u32, u32)) -> String {
     format!("{year:04}-{month:02}-{day:02}")
@@ -268,6 +302,28 @@ mod column {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_enter_hong_kong_wall_clock_times() {
+        let midnight = hong_kong_midnight(2027, 3, 31).unwrap();
+        let at = parse_hong_kong_local("2027-03-31T23:58").unwrap();
+        assert_eq!(at.since(midnight), Duration::from_secs(23 * 3600 + 58 * 60));
+        assert_eq!(at.hong_kong_date_time(), "2027-03-31 23:58");
+        assert_eq!(
+            parse_hong_kong_local("2027-03-31 23:58:30").map(|t| t.since(at)),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(parse_hong_kong_local("2027-03-31"), Some(midnight));
+        for bad in [
+            "",
+            "2027-02-30T10:00",
+            "2027-03-31T24:00",
+            "2027-03-31T10",
+            "31/03/2027",
+        ] {
+            assert_eq!(parse_hong_kong_local(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn years_from_timestamps() {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use sharecare_db::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
+use sharecare_db::{
+    NewStatementLine, StatementImport, StatementLine, StatementMapping, UnlinkedPayment,
+};
 use sharecare_domain::donation::{Donation, Frequency};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::money::Currency;
@@ -64,6 +66,10 @@ pub struct ImportSummary {
     pub lines_known: i64,
     /// When its lines were read (its columns known); `None` until then.
     pub read_at: Option<Timestamp>,
+    /// The bank account it is from.
+    pub account: String,
+    /// Money in on its lines that no one has applied or set aside yet.
+    pub lines_open: i64,
 }
 
 impl From<StatementImport> for ImportSummary {
@@ -76,6 +82,8 @@ impl From<StatementImport> for ImportSummary {
             lines_read: import.lines_read,
             lines_known: import.lines_known,
             read_at: import.read_at,
+            account: import.account,
+            lines_open: import.lines_open,
         }
     }
 }
@@ -137,6 +145,8 @@ pub struct ReviewLine {
     pub description: String,
     /// The reference of the donation it was applied to, if it was.
     pub reference: Option<String>,
+    /// The payment it was applied as, if it was.
+    pub payment_id: Option<String>,
     /// Staff set it aside as not a gift.
     pub set_aside: bool,
 }
@@ -149,6 +159,7 @@ impl From<&StatementLine> for ReviewLine {
             amount_minor: line.amount_minor,
             description: line.description.clone(),
             reference: line.reference.clone(),
+            payment_id: line.payment_id.clone(),
             set_aside: line.ignored_at.is_some(),
         }
     }
@@ -248,13 +259,15 @@ pub struct RowProblem {
     pub problem: &'static str,
 }
 
-/// The statement's lines under a mapping, each with its fingerprint: its date, amount and
-/// text, and how many identical lines came before it in the file. The same line in a later
-/// import (the same file again, or an overlapping period) has the same fingerprint.
+/// The statement's lines under a mapping, each with its fingerprint: the account, its date,
+/// amount and text, and how many identical lines came before it in the file. The same line in
+/// a later import of the same account (the same file again, or an overlapping period) has the
+/// same fingerprint; the same line on another account's statement is another line.
 pub fn lines(
     table: &Table,
     mapping: &StatementMapping,
     currency: Currency,
+    account: &str,
 ) -> Result<Vec<NewStatementLine>, Vec<RowProblem>> {
     let mut lines = Vec::new();
     let mut problems = Vec::new();
@@ -280,7 +293,17 @@ pub fn lines(
             .collect::<Vec<_>>()
             .join(" ");
         let booked_on = iso_date(date);
-        let identity = format!("{booked_on}|{amount}|{}|{description}", currency.code());
+        // Statements imported before accounts were asked for have none: their lines keep
+        // the fingerprint they were stored with.
+        let identity = if account.is_empty() {
+            format!("{booked_on}|{amount}|{}|{description}", currency.code())
+        } else {
+            format!(
+                "{}|{booked_on}|{amount}|{}|{description}",
+                normalise_account(account),
+                currency.code()
+            )
+        };
         let occurrence = seen.entry(identity.clone()).or_insert(0);
         *occurrence += 1;
         let digest = Sha256::digest(format!("{identity}|{occurrence}").as_bytes());
@@ -299,6 +322,16 @@ pub fn lines(
     } else {
         Err(problems)
     }
+}
+
+/// An account as staff type it, compared without spaces, dashes or case ("004-123 456" and
+/// "004123456" are one account).
+pub fn normalise_account(account: &str) -> String {
+    account
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// A date as a bank writes it, in the given order (`dmy`, `ymd`, `mdy`), with `-`, `/` or
@@ -361,10 +394,16 @@ pub fn parse_amount(text: &str, currency: Currency) -> Option<i64> {
 /// What a statement line seems to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proposal {
-    /// Its reference names a pledge awaiting exactly this amount: confirm with the others.
+    /// Its reference names a pledge awaiting exactly this amount (what remains of it): confirm
+    /// with the others.
     Clear(Donation),
     /// A likely pledge that a person should look at first.
     Check(Donation, Doubt),
+    /// Its reference names a gift whose money is recorded already: the payment confirmed by
+    /// hand that this line is the bank's record of (link them), or none (paid in full).
+    AlreadyRecorded(Donation, Option<UnlinkedPayment>),
+    /// Dated after today: nothing is receipted ahead of its date.
+    Held,
     /// No pledge found (or several equally likely).
     Unmatched,
     /// Money going out: not a gift.
@@ -373,83 +412,186 @@ pub enum Proposal {
     Done,
 }
 
+impl Proposal {
+    /// A proposal staff must look at and tick before confirming: the line does not carry
+    /// the pledge's reference.
+    pub fn is_weak(&self) -> bool {
+        matches!(
+            self,
+            Proposal::Check(_, Doubt::AmountAndDate | Doubt::ResemblesReference)
+        )
+    }
+}
+
 /// Why a proposed pledge needs a person's look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Doubt {
-    /// The reference matches, the amount does not.
+    /// The reference matches, the amount does not (a part payment, or a mistake).
     AmountDiffers,
     /// The text holds a code like the reference, with a confusable character.
     ResemblesReference,
-    /// No reference; the only pledge of this amount made shortly before the transfer.
+    /// No reference; the only pledge of this amount made shortly before the transfer. Weak:
+    /// anyone can make a pledge of an amount they saw on a statement.
     AmountAndDate,
+}
+
+/// An offline gift a line may pay, with what of it has arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub donation: Donation,
+    pub received_minor: u64,
+}
+
+impl Candidate {
+    /// What a line should bring: the rest of a one-off pledge, a monthly gift's month.
+    pub fn expected_minor(&self) -> u64 {
+        let charged = self.donation.charged().minor;
+        match self.donation.frequency {
+            Frequency::OneOff => charged.saturating_sub(self.received_minor),
+            Frequency::Monthly => charged,
+        }
+    }
+}
+
+/// What proposals are made from: the gifts lines may pay, payments recorded without a line,
+/// the gifts (in any state) the lines' references name, and today (Hong Kong, `YYYY-MM-DD`).
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub candidates: Vec<Candidate>,
+    pub unlinked: Vec<UnlinkedPayment>,
+    pub named: Vec<Donation>,
+    pub today: String,
 }
 
 /// Pledges are looked for this long before a transfer without a reference.
 const AMOUNT_MATCH_WINDOW: Duration = Duration::from_secs(30 * 86_400);
 
-/// Proposes a pledge for each line. A one-off pledge is proposed for one line at most (the
-/// first that names it); a monthly gift may be paid by several lines.
-pub fn propose(lines: &[StatementLine], candidates: &[Donation]) -> Vec<Proposal> {
-    let mut taken: HashSet<String> = HashSet::new();
+/// Proposes a pledge for each line. A one-off pledge is proposed for lines until they add up
+/// to what it awaits; a monthly gift may be paid by several lines; a payment recorded by hand
+/// is offered to one line.
+pub fn propose(lines: &[StatementLine], known: &Known) -> Vec<Proposal> {
+    let mut awaiting: HashMap<String, u64> = known
+        .candidates
+        .iter()
+        .map(|candidate| (candidate.donation.id.clone(), candidate.expected_minor()))
+        .collect();
+    let mut offered: HashSet<String> = HashSet::new();
     lines
         .iter()
         .map(|line| {
-            let proposal = propose_one(line, candidates, &taken);
-            if let Proposal::Clear(donation) | Proposal::Check(donation, _) = &proposal {
-                if donation.frequency == Frequency::OneOff {
-                    taken.insert(donation.id.clone());
+            let proposal = propose_one(line, known, &awaiting, &offered);
+            match &proposal {
+                Proposal::Clear(donation) | Proposal::Check(donation, _)
+                    if donation.frequency == Frequency::OneOff =>
+                {
+                    let amount = u64::try_from(line.amount_minor).unwrap_or(0);
+                    if let Some(rest) = awaiting.get_mut(&donation.id) {
+                        *rest = rest.saturating_sub(amount);
+                    }
                 }
+                Proposal::AlreadyRecorded(_, Some(payment)) => {
+                    offered.insert(payment.payment_id.clone());
+                }
+                _ => {}
             }
             proposal
         })
         .collect()
 }
 
-fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<String>) -> Proposal {
+fn propose_one(
+    line: &StatementLine,
+    known: &Known,
+    awaiting: &HashMap<String, u64>,
+    offered: &HashSet<String>,
+) -> Proposal {
     if line.payment_id.is_some() || line.ignored_at.is_some() {
         return Proposal::Done;
     }
     if line.amount_minor <= 0 {
         return Proposal::NotAGift;
     }
-    let open: Vec<&Donation> = candidates
+    if line.booked_on > known.today {
+        return Proposal::Held;
+    }
+    let amount = u64::try_from(line.amount_minor).unwrap_or(0);
+    let open: Vec<&Candidate> = known
+        .candidates
         .iter()
-        .filter(|donation| {
-            donation.amount.currency.code() == line.currency && !taken.contains(&donation.id)
+        .filter(|candidate| {
+            candidate.donation.amount.currency.code() == line.currency
+                && awaiting
+                    .get(&candidate.donation.id)
+                    .is_some_and(|rest| *rest > 0)
         })
         .collect();
-    let amount = u64::try_from(line.amount_minor).unwrap_or(0);
     let references = Reference::find_in(&line.description);
-    if let Some(donation) = open
+    let booked = parse_date(&line.booked_on, "ymd")
+        .and_then(|(year, month, day)| hong_kong_midnight(year, month, day));
+    // A payment confirmed by hand for a gift the line names, of its amount (a monthly gift's
+    // in the line's month): the line is the bank's record of it.
+    for donation in known
+        .named
         .iter()
-        .find(|donation| references.contains(&donation.reference))
+        .filter(|donation| references.contains(&donation.reference))
     {
-        return if donation.amount.minor == amount {
-            Proposal::Clear((*donation).clone())
+        let recorded = known.unlinked.iter().find(|payment| {
+            payment.donation_id == donation.id
+                && payment.amount_minor == line.amount_minor
+                && !offered.contains(&payment.payment_id)
+                && (donation.frequency == Frequency::OneOff
+                    || booked.is_some_and(|booked| same_month(booked, payment.paid_at)))
+        });
+        if let Some(payment) = recorded {
+            return Proposal::AlreadyRecorded(donation.clone(), Some(payment.clone()));
+        }
+    }
+    if let Some(candidate) = open
+        .iter()
+        .find(|candidate| references.contains(&candidate.donation.reference))
+    {
+        let expected = awaiting
+            .get(&candidate.donation.id)
+            .copied()
+            .unwrap_or_else(|| candidate.expected_minor());
+        return if expected == amount {
+            Proposal::Clear(candidate.donation.clone())
         } else {
-            Proposal::Check((*donation).clone(), Doubt::AmountDiffers)
+            Proposal::Check(candidate.donation.clone(), Doubt::AmountDiffers)
         };
     }
+    if let Some(donation) = known
+        .named
+        .iter()
+        .find(|donation| references.contains(&donation.reference) && donation.paid_at.is_some())
+    {
+        // Named, paid, and nothing left to pay: recorded already (by card, by hand, or by an
+        // earlier line).
+        return Proposal::AlreadyRecorded(donation.clone(), None);
+    }
     if !references.is_empty() {
-        // A reference, but to nothing awaiting payment (paid already, or not ours).
+        // A reference, but to nothing awaiting payment (not ours, or closed).
         return Proposal::Unmatched;
     }
     let codes = Reference::codes_in(&line.description);
-    let resembling: Vec<&&Donation> = open
+    let resembling: Vec<&&Candidate> = open
         .iter()
-        .filter(|donation| codes.iter().any(|code| donation.reference.resembles(code)))
+        .filter(|candidate| {
+            codes
+                .iter()
+                .any(|code| candidate.donation.reference.resembles(code))
+        })
         .collect();
-    if let [donation] = resembling.as_slice() {
-        return Proposal::Check((**donation).clone(), Doubt::ResemblesReference);
+    if let [candidate] = resembling.as_slice() {
+        return Proposal::Check(candidate.donation.clone(), Doubt::ResemblesReference);
     }
-    let Some(booked) = parse_date(&line.booked_on, "ymd")
-        .and_then(|(year, month, day)| hong_kong_midnight(year, month, day))
-    else {
+    let Some(booked) = booked else {
         return Proposal::Unmatched;
     };
-    let same_amount: Vec<&&Donation> = open
+    let same_amount: Vec<&&Candidate> = open
         .iter()
-        .filter(|donation| {
+        .filter(|candidate| {
+            let donation = &candidate.donation;
             donation.amount.minor == amount
                 && donation.paid_at.is_none()
                 && donation.created_at <= booked.plus(ONE_DAY)
@@ -457,25 +599,40 @@ fn propose_one(line: &StatementLine, candidates: &[Donation], taken: &HashSet<St
         })
         .collect();
     match same_amount.as_slice() {
-        [donation] => Proposal::Check((**donation).clone(), Doubt::AmountAndDate),
+        [candidate] => Proposal::Check(candidate.donation.clone(), Doubt::AmountAndDate),
         _ => Proposal::Unmatched,
     }
 }
 
-/// The payment's source id for a transfer: one per one-off pledge (so it is never counted
-/// twice, whether confirmed by hand or from a statement), and one per calendar month (Hong
-/// Kong) for a monthly gift.
-pub fn transfer_source_id(donation: &Donation, received_at: Timestamp) -> String {
-    match donation.frequency {
-        Frequency::OneOff => format!("offline:{}", donation.reference.as_str()),
-        Frequency::Monthly => {
-            let (year, month, _) = received_at.hong_kong_date();
-            format!(
-                "offline:{}:{year:04}-{month:02}",
-                donation.reference.as_str()
-            )
-        }
-    }
+/// Whether two moments fall in the same Hong Kong calendar month.
+pub fn same_month(a: Timestamp, b: Timestamp) -> bool {
+    let ((year_a, month_a, _), (year_b, month_b, _)) = (a.hong_kong_date(), b.hong_kong_date());
+    (year_a, month_a) == (year_b, month_b)
+}
+
+/// The first moment of the Hong Kong month a moment falls in, and of the next.
+pub fn month_bounds(at: Timestamp) -> (Timestamp, Timestamp) {
+    let (year, month, _) = at.hong_kong_date();
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    (
+        hong_kong_midnight(year, month, 1).unwrap_or(at),
+        hong_kong_midnight(next_year, next_month, 1).unwrap_or(at),
+    )
+}
+
+/// A payment's source id for a statement line: the line is paid once, whichever pledge.
+pub fn line_source_id(line_id: &str) -> String {
+    format!("offline:line:{line_id}")
+}
+
+/// A payment's source id for a confirmation staff made by hand (the form's own id, so a
+/// double submit records it once).
+pub fn confirmation_source_id(confirmation_id: &str) -> String {
+    format!("offline:confirm:{confirmation_id}")
 }
 
 #[cfg(test)]
@@ -537,8 +694,9 @@ mod tests {
             text_column: 1,
             date_format: "ymd".into(),
         };
-        let first = lines(&table, &mapping, Currency::Hkd).unwrap();
-        let again = lines(&table, &mapping, Currency::Hkd).unwrap();
+        let first = lines(&table, &mapping, Currency::Hkd, "004-1").unwrap();
+        let again = lines(&table, &mapping, Currency::Hkd, "0041").unwrap();
+        let other_account = lines(&table, &mapping, Currency::Hkd, "004-2").unwrap();
         let prints = |lines: &[NewStatementLine]| {
             lines
                 .iter()
@@ -548,5 +706,10 @@ mod tests {
         assert_eq!(prints(&first), prints(&again));
         let unique: HashSet<_> = prints(&first).into_iter().collect();
         assert_eq!(unique.len(), 3);
+        let elsewhere: HashSet<_> = prints(&other_account).into_iter().collect();
+        assert!(
+            unique.is_disjoint(&elsewhere),
+            "another account's lines are other lines"
+        );
     }
 }

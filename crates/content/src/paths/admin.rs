@@ -27,6 +27,19 @@ pub fn confirm(reference: &Reference) -> String {
     Endpoint::AdminConfirm.fill(&[reference.as_str()])
 }
 
+pub fn confirm_review(reference: &Reference) -> String {
+    Endpoint::AdminConfirmReview.fill(&[reference.as_str()])
+}
+
+/// Payment ids are hex the server made (checked where they are read).
+pub fn payment(reference: &Reference, payment: &str) -> String {
+    Endpoint::AdminPayment.fill(&[reference.as_str(), payment])
+}
+
+pub fn new_gift() -> &'static str {
+    Endpoint::AdminNewGift.pattern()
+}
+
 pub fn refund(reference: &Reference) -> String {
     Endpoint::AdminRefund.fill(&[reference.as_str()])
 }

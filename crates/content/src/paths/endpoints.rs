@@ -68,7 +68,13 @@ endpoints! {
         AdminExport: "/admin/donations.csv", Staff(Finance), Get;
         /// One donation's whole history, and what staff may do to it.
         AdminDonation: "/admin/donations/{reference}", Staff(Viewer), Get;
+        /// What confirming a transfer will do (amount, time, receipt), before it does (POST).
+        AdminConfirmReview: "/admin/donations/{reference}/review", Staff(Finance), Post;
         AdminConfirm: "/admin/donations/{reference}/confirm", Staff(Finance), Post;
+        /// An offline payment: refund through the bank, undo, cheque bounced (POST).
+        AdminPayment: "/admin/donations/{reference}/payments/{payment}", Staff(Finance), Post;
+        /// A cheque or cash gift received (at an event, by post).
+        AdminNewGift: "/admin/gifts/new", Staff(Finance), GetAndPost;
         AdminRefund: "/admin/donations/{reference}/refund", Staff(Finance), Post;
         /// Bank statements: the list and the upload (POST).
         AdminStatements: "/admin/statements", Staff(Finance), GetAndPost;

@@ -104,6 +104,12 @@ mod tests {
             (Endpoint::AdminExport, admin::export().to_string()),
             (Endpoint::AdminDonation, admin::donation(&reference)),
             (Endpoint::AdminConfirm, admin::confirm(&reference)),
+            (
+                Endpoint::AdminConfirmReview,
+                admin::confirm_review(&reference),
+            ),
+            (Endpoint::AdminPayment, admin::payment(&reference, hex)),
+            (Endpoint::AdminNewGift, admin::new_gift().to_string()),
             (Endpoint::AdminRefund, admin::refund(&reference)),
             (Endpoint::AdminStatements, admin::statements().to_string()),
             (Endpoint::AdminStatement, admin::statement(hex)),

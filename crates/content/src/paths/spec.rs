@@ -62,7 +62,7 @@ impl Spec {
 }
 
 /// A sample value for each path parameter any pattern has (a test checks every one is here).
-pub const SAMPLES: [(&str, &str); 11] = [
+pub const SAMPLES: [(&str, &str); 12] = [
     ("locale", Locale::DEFAULT.code()),
     ("slug", "yiyi"),
     ("code", "ABCDEFGHJK"),
@@ -74,6 +74,7 @@ pub const SAMPLES: [(&str, &str); 11] = [
     ("item", "0123456789abcdef0123456789abcdef"),
     ("receipt", "0123456789abcdef0123456789abcdef"),
     ("year", "2026"),
+    ("payment", "0123456789abcdef0123456789abcdef"),
 ];
 
 /// The names of a pattern's parameters, in order (`{locale}` is `locale`).

@@ -14,7 +14,6 @@ pub use queue::QueueItem;
 use sharecare_domain::time::Timestamp;
 
 use super::audit::{write_audit, AuditEntry};
-use super::payments::{record_payment, NewPayment};
 use super::{to_column, Database, DbError};
 
 /// A provider event in a donation's history.
@@ -103,44 +102,6 @@ impl Database {
         .bind(donation_id)
         .fetch_all(&self.pool)
         .await?)
-    }
-
-    /// Records a payment staff confirmed (a transfer seen on the bank statement, or confirmed by
-    /// hand), with its audit entry, at once. With a statement line, the line is marked as
-    /// applied by this payment in the same transaction, and only if it was not applied (or set
-    /// aside) before. Returns whether the payment was recorded.
-    pub async fn record_staff_payment(
-        &self,
-        payment: &NewPayment,
-        statement_line: Option<&str>,
-        audit: &AuditEntry,
-    ) -> Result<bool, DbError> {
-        let mut tx = self.pool.begin().await?;
-        if !record_payment(&mut tx, payment).await? {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        if let Some(line) = statement_line {
-            let applied = sqlx::query(
-                "UPDATE statement_lines SET payment_id = $1, donation_id = $2, handled_by = $3 \
-                 WHERE id = $4 AND payment_id IS NULL AND ignored_at IS NULL",
-            )
-            .bind(&payment.id)
-            .bind(&payment.donation_id)
-            .bind(&audit.actor.email)
-            .bind(line)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !applied {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-        }
-        write_audit(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Stores a refund request once per id (a double submit of the form finds it); `false`

@@ -19,6 +19,8 @@ pub struct QueueItem {
     /// What it is about, for staff: the exception's kind and amounts, the error, the event.
     pub detail: String,
     pub amount_minor: Option<i64>,
+    /// The bank statement it is on (a statement line).
+    pub import_id: Option<String>,
 }
 
 /// A payment exception, as the queue reads it.
@@ -59,6 +61,7 @@ impl From<ExceptionRow> for QueueItem {
                     .unwrap_or_default(),
             ),
             amount_minor: row.received_minor,
+            import_id: None,
         }
     }
 }
@@ -90,6 +93,7 @@ impl From<DisputeRow> for QueueItem {
                 row.dispute_id.unwrap_or_default()
             ),
             amount_minor: Some(row.disputed_minor),
+            import_id: None,
         }
     }
 }
@@ -119,6 +123,7 @@ impl From<ParkedReceiptRow> for QueueItem {
                 row.last_error.unwrap_or_default()
             ),
             amount_minor: None,
+            import_id: None,
         }
     }
 }
@@ -142,6 +147,7 @@ impl From<WaitingEventRow> for QueueItem {
             at: row.received_at,
             detail: format!("{}: {}", row.event_type, row.change),
             amount_minor: None,
+            import_id: None,
         }
     }
 }
@@ -166,6 +172,62 @@ impl From<DonorMessageRow> for QueueItem {
             at: row.created_at,
             detail: row.message,
             amount_minor: None,
+            import_id: None,
+        }
+    }
+}
+
+/// Money in on a statement that no one dealt with.
+#[derive(sqlx::FromRow)]
+struct OpenLineRow {
+    id: String,
+    import_id: String,
+    uploaded_at: Timestamp,
+    booked_on: String,
+    description: String,
+    amount_minor: i64,
+    file_name: String,
+}
+
+impl From<OpenLineRow> for QueueItem {
+    fn from(row: OpenLineRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::StatementLine,
+            id: row.id,
+            donation_id: None,
+            reference: None,
+            at: row.uploaded_at,
+            detail: format!("{} {} ({})", row.booked_on, row.description, row.file_name),
+            amount_minor: Some(row.amount_minor),
+            import_id: Some(row.import_id),
+        }
+    }
+}
+
+/// A monthly gift's second offline payment in a month.
+#[derive(sqlx::FromRow)]
+struct SecondPaymentRow {
+    id: String,
+    donation_id: String,
+    reference: String,
+    paid_at: Timestamp,
+    amount_minor: i64,
+}
+
+impl From<SecondPaymentRow> for QueueItem {
+    fn from(row: SecondPaymentRow) -> QueueItem {
+        QueueItem {
+            kind: QueueKind::SecondPayment,
+            id: row.id,
+            donation_id: Some(row.donation_id),
+            reference: Some(row.reference),
+            at: row.paid_at,
+            detail: format!(
+                "second payment in {}",
+                &row.paid_at.hong_kong_iso_date()[..7]
+            ),
+            amount_minor: Some(row.amount_minor),
+            import_id: None,
         }
     }
 }
@@ -222,6 +284,23 @@ impl Database {
         .fetch_all(&self.pool)
         .await?;
         items.extend(messages.into_iter().map(QueueItem::from));
+        let lines: Vec<OpenLineRow> = sqlx::query_as(
+            "SELECT l.id, l.import_id, i.uploaded_at, l.booked_on, l.description, l.amount_minor, \
+             i.file_name FROM statement_lines l JOIN statement_imports i ON i.id = l.import_id \
+             WHERE l.amount_minor > 0 AND l.payment_id IS NULL AND l.ignored_at IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(lines.into_iter().map(QueueItem::from));
+        let seconds: Vec<SecondPaymentRow> = sqlx::query_as(
+            "SELECT p.id, p.donation_id, d.reference, p.paid_at, p.amount_minor FROM payments p \
+             JOIN donations d ON d.id = p.donation_id WHERE p.flag = 'second_in_month' \
+             AND p.voided_at IS NULL AND NOT EXISTS (SELECT 1 FROM staff_resolutions r \
+             WHERE r.kind = 'second_payment' AND r.item_id = p.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        items.extend(seconds.into_iter().map(QueueItem::from));
         items.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         Ok(items)
     }
@@ -242,6 +321,17 @@ impl Database {
             )
             .bind(now)
             .bind(note)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            // Dealt with from the queue: set aside with staff's note in the audit log.
+            QueueKind::StatementLine => sqlx::query(
+                "UPDATE statement_lines SET ignored_at = $1, handled_by = $2 \
+                 WHERE id = $3 AND payment_id IS NULL AND ignored_at IS NULL",
+            )
+            .bind(now)
+            .bind(&audit.actor.email)
             .bind(id)
             .execute(&mut *tx)
             .await?

@@ -11,7 +11,10 @@ mod status_watch;
 
 pub use exceptions::AcceptError;
 pub use progress::Progress;
-pub use staff::{ConfirmError, Imported, MappingError, RefundError, Review, Transfer};
+pub use staff::{
+    ConfirmError, Imported, MappingError, OfflineError, OfflineGift, OfflineGiftError, RefundError,
+    Review, Seen, Transfer, VoidReason, UNDO_WINDOW,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -372,11 +375,19 @@ impl Donations {
             .await?
             .ok_or(MarkPaidError::NotFound)?;
         let actor = sharecare_db::Actor::command_line();
+        let now = Timestamp::now();
+        // Once per gift and Hong Kong month: running the command twice records one payment.
+        let (year, month, _) = now.hong_kong_date();
+        let confirmation = format!("cli-{}-{year:04}-{month:02}", reference.as_str());
         self.confirm_transfer(Transfer {
             reference,
             received: donation.charged(),
-            received_at: Timestamp::now(),
-            statement_line: None,
+            received_at: now,
+            seen: Seen::ByHand {
+                confirmation_id: &confirmation,
+                method: sharecare_db::OfflineMethod::Transfer,
+                cheque_number: None,
+            },
             accept_difference: false,
             actor: &actor,
         })
@@ -388,7 +399,10 @@ impl Donations {
             // Card gifts are paid through the provider: nothing for staff to mark.
             ConfirmError::NotATransfer
             | ConfirmError::AmountDiffers { .. }
-            | ConfirmError::Currency(_) => MarkPaidError::NotATransfer,
+            | ConfirmError::Currency(_)
+            | ConfirmError::PaidInFull(_)
+            | ConfirmError::Held
+            | ConfirmError::Unchecked => MarkPaidError::NotATransfer,
         })
     }
 

@@ -23,6 +23,8 @@ pub struct History {
     pub refunds: Vec<HistoryRefund>,
     pub audit: Vec<AuditLine>,
     pub exceptions: Vec<HistoryException>,
+    /// What of the gift has arrived and still counts (payments less refunds and voided ones).
+    pub received_minor: u64,
 }
 
 /// A provider event about the donation.
@@ -58,6 +60,24 @@ pub struct HistoryPayment {
     pub disputed_minor: u64,
     pub dispute: Option<DisputeState>,
     pub paid_at: Timestamp,
+    /// For money that came to the bank: how, and what staff did to it since.
+    pub offline: Option<OfflineFacts>,
+}
+
+/// What staff recorded of an offline payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineFacts {
+    /// `transfer`, `cheque` or `cash`.
+    pub method: String,
+    pub cheque_number: Option<String>,
+    /// When staff confirmed it (undo is offered for a short while after).
+    pub confirmed_at: Option<Timestamp>,
+    pub voided_at: Option<Timestamp>,
+    pub void_reason: Option<String>,
+    /// Applied from a statement line (undo frees the line).
+    pub from_statement: bool,
+    /// A monthly gift's second payment in one month.
+    pub second_in_month: bool,
 }
 
 impl HistoryPayment {
@@ -80,6 +100,7 @@ impl From<PaymentRecord> for HistoryPayment {
             disputed_minor: payment.disputed_minor,
             dispute: payment.dispute,
             paid_at: payment.paid_at,
+            offline: None,
         }
     }
 }
@@ -181,9 +202,26 @@ impl Records {
                 .map(|totals| totals.story_slug),
             None => None,
         };
+        let offline = self.db.offline_payments(&id).await?;
+        let mut payments: Vec<HistoryPayment> = all(self.db.payments_for_donation(&id).await?);
+        for payment in &mut payments {
+            payment.offline = offline
+                .iter()
+                .find(|record| record.id == payment.id)
+                .map(|record| OfflineFacts {
+                    method: record.method.clone().unwrap_or_default(),
+                    cheque_number: record.cheque_number.clone(),
+                    confirmed_at: record.confirmed_at,
+                    voided_at: record.voided_at,
+                    void_reason: record.void_reason.clone(),
+                    from_statement: record.statement_line.is_some(),
+                    second_in_month: record.flag.as_deref() == Some("second_in_month"),
+                });
+        }
         Ok(Some(History {
+            received_minor: self.db.offline_received(&id).await?,
             events: all(self.db.events_for_donation(&id).await?),
-            payments: all(self.db.payments_for_donation(&id).await?),
+            payments,
             receipts: all(self.db.receipts_for_donation(&id).await?),
             refunds: all(self.db.refund_requests_for_donation(&id).await?),
             audit: all(self.db.audit_for_donation(&id).await?),

@@ -19,6 +19,8 @@ pub struct QueueEntry {
     /// What it is about, for staff: the exception's kind and amounts, the error, the event.
     pub detail: String,
     pub amount_minor: Option<i64>,
+    /// The bank statement it is on (a statement line).
+    pub import_id: Option<String>,
 }
 
 impl From<QueueItem> for QueueEntry {
@@ -30,6 +32,7 @@ impl From<QueueItem> for QueueEntry {
             at: item.at,
             detail: item.detail,
             amount_minor: item.amount_minor,
+            import_id: item.import_id,
         }
     }
 }

@@ -57,6 +57,10 @@ pub mod actions {
     pub const RESOLVED: &str = "resolved";
     pub const RECEIPT_RETRY: &str = "receipt_retry";
     pub const EXCEPTION_ACCEPTED: &str = "exception_accepted";
+    pub const STATEMENT_LINE_LINKED: &str = "statement_line_linked";
+    pub const BANK_REFUND: &str = "bank_refund";
+    pub const PAYMENT_UNDONE: &str = "payment_undone";
+    pub const CHEQUE_BOUNCED: &str = "cheque_bounced";
 }
 
 /// Why an account could not be made or changed.

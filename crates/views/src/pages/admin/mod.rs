@@ -77,6 +77,10 @@ pub fn done_message(m: &'static AdminMessages, done: &str) -> Option<&'static st
         "set_aside" => m.done_set_aside,
         "policy" => m.done_policy,
         "totp_enabled" => m.done_totp_enabled,
+        "undone" => m.done_undone,
+        "bounced" => m.done_bounced,
+        "bank_refunded" => m.done_bank_refunded,
+        "gift_recorded" => m.done_gift_recorded,
         _ => return None,
     })
 }
@@ -97,6 +101,7 @@ pub fn AdminLayout(
             (Endpoint::AdminDashboard, m.nav_dashboard, Role::Viewer),
             (Endpoint::AdminDonations, m.nav_donations, Role::Viewer),
             (Endpoint::AdminStatements, m.nav_statements, Role::Finance),
+            (Endpoint::AdminNewGift, m.nav_new_gift, Role::Finance),
             (Endpoint::AdminExceptions, m.nav_exceptions, Role::Viewer),
             (Endpoint::AdminAudit, m.nav_audit, Role::Finance),
             (Endpoint::AdminUsers, m.nav_users, Role::Admin),

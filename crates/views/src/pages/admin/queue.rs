@@ -21,6 +21,8 @@ fn kind_name(kind: QueueKind, m: &'static AdminMessages) -> &'static str {
         QueueKind::Receipt => m.queue_receipt,
         QueueKind::WaitingEvent => m.queue_waiting,
         QueueKind::DonorMessage => m.queue_donor_message,
+        QueueKind::StatementLine => m.queue_statement_line,
+        QueueKind::SecondPayment => m.queue_second_payment,
     }
 }
 
@@ -43,7 +45,13 @@ pub fn ExceptionsPage(
                 .as_deref()
                 .and_then(Reference::parse)
                 .map(|reference| {
-                    view! { <a href=paths::admin::donation(&reference)>{reference.as_str().to_string()}</a> }
+                    view! { <a href=paths::admin::donation(&reference)>{reference.as_str().to_string()}</a> }.into_any()
+                })
+                .or_else(|| {
+                    // A statement line: to the statement, where it is applied or set aside.
+                    item.import_id.as_deref().map(|import| {
+                        view! { <a href=paths::admin::statement(import)>{m.open_statement}</a> }.into_any()
+                    })
                 });
             let action = finance.then(|| {
                 let field = format!("note-{}-{}", item.kind.as_str(), item.id);

@@ -8,6 +8,7 @@ use super::{date_time, money, AdminLayout, Csrf, Notice, StaffView};
 use sharecare_content::i18n::{admin_t, fill, AdminMessages};
 use sharecare_content::paths::{self, Endpoint};
 use sharecare_domain::money::Currency;
+use sharecare_domain::time::Timestamp;
 use sharecare_services::donations::Review;
 use sharecare_services::statements::{Doubt, ImportSummary, Mapping, Proposal, DATE_FORMATS};
 
@@ -27,18 +28,34 @@ pub fn StatementsPage(
                     <td>{date_time(import.uploaded_at)}</td>
                     <td><a href=paths::admin::statement(&import.id)>{import.file_name.clone()}</a></td>
                     <td>{import.uploaded_by.clone()}</td>
+                    <td>{import.account.clone()}</td>
                     <td class="number">{import.lines_read}</td>
                     <td class="number">{import.lines_known}</td>
+                    <td class="number">{import.lines_open}</td>
                 </tr>
             }
         })
         .collect_view();
+    // Money in that no one has dealt with, on any statement: said first, not buried.
+    let open: i64 = imports.iter().map(|import| import.lines_open).sum();
+    let open_notice = (open > 0).then(|| {
+        view! {
+            <p id="statements-open" class="notice notice-problem">
+                {fill(m.statements_open, &[("count", &open.to_string())])} " "
+                <a href=paths::admin::exceptions()>{m.nav_exceptions}</a>
+            </p>
+        }
+    });
     view! {
         <AdminLayout locale staff=Some(staff.clone()) title=m.statements_title current=Endpoint::AdminStatements>
             {problem.map(|text| view! { <Notice text problem=true/> })}
+            {open_notice}
             <p>{m.statements_intro}</p>
             <form method="post" action=paths::admin::statements() enctype="multipart/form-data" class="admin-form">
                 <Csrf token=staff.csrf.clone()/>
+                <label for="account">{m.field_account}</label>
+                <input id="account" name="account" required maxlength="100" autocomplete="off" aria-describedby="account-hint"/>
+                <p id="account-hint" class="hint">{m.account_hint}</p>
                 <label for="statement">{m.field_statement}</label>
                 <input id="statement" name="statement" type="file" accept=".csv,text/csv" required/>
                 <button type="submit" class="button">{m.upload}</button>
@@ -48,8 +65,9 @@ pub fn StatementsPage(
                 <table class="admin-table">
                     <thead><tr>
                         <th scope="col">{m.column_date}</th><th scope="col">{m.column_file}</th>
-                        <th scope="col">{m.column_by}</th><th scope="col">{m.column_lines}</th>
-                        <th scope="col">{m.column_known}</th>
+                        <th scope="col">{m.column_by}</th><th scope="col">{m.column_account}</th>
+                        <th scope="col">{m.column_lines}</th>
+                        <th scope="col">{m.column_known}</th><th scope="col">{m.column_open}</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -161,8 +179,12 @@ pub fn ReviewPage(
     staff: StaffView,
     review: Review,
     currency: Currency,
-    /// How many matches were just confirmed (`?confirmed=N`).
+    /// How many matches were just confirmed (`?confirmed=N`, N > 0).
     confirmed: Option<u32>,
+    /// A line was just linked to a payment recorded by hand.
+    linked: bool,
+    /// A line's payment was just undone.
+    undone: bool,
     problem: Option<String>,
 ) -> impl IntoView {
     let locale = staff.locale;
@@ -173,27 +195,40 @@ pub fn ReviewPage(
         .iter()
         .filter(|(_, proposal)| matches!(proposal, Proposal::Clear(_)))
         .count();
+    let open = review
+        .lines
+        .iter()
+        .filter(|(line, proposal)| {
+            line.amount_minor > 0 && !matches!(proposal, Proposal::Done | Proposal::NotAGift)
+        })
+        .count();
+    let import_id = review.import.id.clone();
     let rows = review
         .lines
         .iter()
         .map(|(line, proposal)| {
-            let line_form = |reference: String, needs_difference: bool| {
+            let hidden_import = || view! { <input type="hidden" name="import" value=import_id.clone()/> };
+            let line_form = |reference: String, needs_difference: bool, needs_check: bool| {
                 let field = format!("reference-{}", line.id);
+                let check = format!("checked-{}", line.id);
                 view! {
                     <form method="post" action=paths::admin::statement_line(&line.id) class="inline-form">
                         <Csrf token=csrf.clone()/>
-                        <input type="hidden" name="import" value=review.import.id.clone()/>
+                        {hidden_import()}
                         <label for=field.clone() class="visually-hidden">{m.column_reference}</label>
                         <input id=field name="reference" value=reference size="11"/>
                         {needs_difference.then(|| view! {
                             <label class="check"><input type="checkbox" name="accept_difference" value="yes"/> " " {m.field_accept_difference}</label>
+                        })}
+                        {needs_check.then(|| view! {
+                            <label class="check" for=check.clone()><input id=check.clone() type="checkbox" name="checked" value="yes"/> " " {m.field_line_checked}</label>
                         })}
                         <button type="submit" name="action" value="confirm" class="button secondary">{m.confirm_line}</button>
                         <button type="submit" name="action" value="set_aside" class="link-button">{m.set_aside}</button>
                     </form>
                 }
             };
-            let (state, class, action) = match proposal {
+            let (state, class, action): (String, &str, Option<AnyView>) = match proposal {
                 Proposal::Clear(donation) => (
                     fill(m.proposal_clear, &[
                         ("reference", donation.reference.as_str()),
@@ -202,30 +237,83 @@ pub fn ReviewPage(
                     "proposal-clear",
                     None,
                 ),
-                Proposal::Check(donation, doubt) => (
-                    fill(m.proposal_check, &[
+                Proposal::Check(donation, doubt) => {
+                    let weak = proposal.is_weak();
+                    let mut text = fill(m.proposal_check, &[
                         ("reference", donation.reference.as_str()),
                         ("pledged", &money(donation.amount.minor as i64, donation.amount.currency)),
                         ("doubt", doubt_text(*doubt, m)),
-                    ]),
-                    "proposal-check",
-                    Some(line_form(donation.reference.as_str().to_string(), *doubt == Doubt::AmountDiffers)),
+                    ]);
+                    if weak {
+                        // How old the pledge is, and whose: set beside the payer on the line.
+                        let days = Timestamp::now().since(donation.created_at).as_secs() / 86_400;
+                        text = fill(m.proposal_weak, &[
+                            ("check", &text),
+                            ("days", &days.to_string()),
+                            ("name", donation.donor_name.as_ref().map(|n| n.as_str()).unwrap_or("—")),
+                        ]);
+                    }
+                    (
+                        text,
+                        if weak { "proposal-weak" } else { "proposal-check" },
+                        Some(line_form(donation.reference.as_str().to_string(), *doubt == Doubt::AmountDiffers, weak).into_any()),
+                    )
+                }
+                Proposal::AlreadyRecorded(donation, payment) => {
+                    let text = match payment {
+                        Some(payment) => fill(m.proposal_recorded, &[
+                            ("reference", donation.reference.as_str()),
+                            ("when", &date_time(payment.paid_at)),
+                        ]),
+                        None => fill(m.proposal_paid_in_full, &[("reference", donation.reference.as_str())]),
+                    };
+                    let action = match payment {
+                        Some(payment) => view! {
+                            <form method="post" action=paths::admin::statement_line(&line.id) class="inline-form">
+                                <Csrf token=csrf.clone()/>
+                                {hidden_import()}
+                                <input type="hidden" name="payment" value=payment.payment_id.clone()/>
+                                <button type="submit" name="action" value="link" class="button secondary">{m.link_payment}</button>
+                                <button type="submit" name="action" value="set_aside" class="link-button">{m.set_aside}</button>
+                            </form>
+                        }.into_any(),
+                        None => line_form(String::new(), true, true).into_any(),
+                    };
+                    (text, "proposal-recorded", Some(action))
+                }
+                Proposal::Held => (
+                    fill(m.proposal_held, &[("date", &line.booked_on)]),
+                    "proposal-held",
+                    Some(view! {
+                        <form method="post" action=paths::admin::statement_line(&line.id) class="inline-form">
+                            <Csrf token=csrf.clone()/>
+                            {hidden_import()}
+                            <button type="submit" name="action" value="set_aside" class="link-button">{m.set_aside}</button>
+                        </form>
+                    }.into_any()),
                 ),
                 Proposal::Unmatched => (
                     m.proposal_unmatched.to_string(),
                     "proposal-unmatched",
-                    Some(line_form(String::new(), true)),
+                    Some(line_form(String::new(), true, true).into_any()),
                 ),
                 Proposal::NotAGift => (m.proposal_not_gift.to_string(), "proposal-none", None),
-                Proposal::Done => (
-                    match (&line.reference, line.set_aside) {
+                Proposal::Done => {
+                    let text = match (&line.reference, line.set_aside) {
                         (Some(reference), _) => fill(m.proposal_done, &[("reference", reference)]),
                         (None, true) => m.proposal_set_aside.to_string(),
                         _ => m.proposal_done_elsewhere.to_string(),
-                    },
-                    "proposal-done",
-                    None,
-                ),
+                    };
+                    let undo = line.payment_id.clone().map(|payment| view! {
+                        <form method="post" action=paths::admin::statement_line(&line.id) class="inline-form">
+                            <Csrf token=csrf.clone()/>
+                            {hidden_import()}
+                            <input type="hidden" name="payment" value=payment/>
+                            <button type="submit" name="action" value="undo" class="link-button">{m.undo_line}</button>
+                        </form>
+                    }.into_any());
+                    (text, "proposal-done", undo)
+                }
             };
             view! {
                 <tr class=class>
@@ -246,11 +334,18 @@ pub fn ReviewPage(
             ("clear", &clear.to_string()),
         ],
     );
+    let open_notice = (open > 0).then(|| {
+        view! { <p id="review-open" class="notice notice-problem">{fill(m.review_open, &[("count", &open.to_string())])}</p> }
+    });
     view! {
         <AdminLayout locale staff=Some(staff.clone()) title=review.import.file_name.clone() current=Endpoint::AdminStatement>
             {confirmed.map(|count| view! { <Notice text=fill(m.review_confirmed, &[("count", &count.to_string())])/> })}
+            {linked.then(|| view! { <Notice text=m.done_linked/> })}
+            {undone.then(|| view! { <Notice text=m.done_line_undone/> })}
             {problem.map(|text| view! { <Notice text problem=true/> })}
             <p id="review-summary">{summary}</p>
+            <p>{fill(m.review_account, &[("account", &review.import.account)])}</p>
+            {open_notice}
             {(clear > 0).then(|| view! {
                 <form method="post" action=paths::admin::statement_confirm(&review.import.id)>
                     <Csrf token=csrf.clone()/>

@@ -31,7 +31,12 @@ fn handler(endpoint: AdminEndpoint) -> MethodRouter<AppState> {
         AdminEndpoint::AdminDonations => get(donations::donations),
         AdminEndpoint::AdminExport => get(donations::export_csv),
         AdminEndpoint::AdminDonation => get(donations::donation),
+        AdminEndpoint::AdminConfirmReview => post(donations::review).layer(form),
         AdminEndpoint::AdminConfirm => post(donations::confirm).layer(form),
+        AdminEndpoint::AdminPayment => post(donations::payment_action).layer(form),
+        AdminEndpoint::AdminNewGift => get(donations::new_gift_page)
+            .post(donations::new_gift)
+            .layer(form),
         AdminEndpoint::AdminRefund => post(donations::refund).layer(form),
         AdminEndpoint::AdminStatements => get(statements::statements_page)
             .post(statements::upload)

@@ -55,11 +55,13 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let m = admin_t(staff.locale);
     let mut csrf = None;
+    let mut account = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) => match field.name() {
                 Some("csrf") => csrf = field.text().await.ok(),
+                Some("account") => account = field.text().await.unwrap_or_default(),
                 Some("statement") => {
                     let name = field.file_name().unwrap_or("statement.csv").to_string();
                     match field.bytes().await {
@@ -86,7 +88,7 @@ pub async fn upload(
     };
     match state
         .donations
-        .import_statement(&name, &bytes, &staff.actor())
+        .import_statement(&name, &account, &bytes, &staff.actor())
         .await
     {
         Ok(sharecare_services::donations::Imported::Read { import_id })
@@ -111,6 +113,10 @@ pub async fn upload(
 pub struct ReviewQuery {
     #[serde(default)]
     confirmed: Option<u32>,
+    #[serde(default)]
+    linked: Option<u32>,
+    #[serde(default)]
+    undone: Option<u32>,
     #[serde(default)]
     problem: Option<String>,
 }
@@ -143,12 +149,21 @@ pub async fn statement(
         Some("amount") => Some(m.problem_amount_differs_short.to_string()),
         Some("closed") => Some(m.problem_closed.to_string()),
         Some("not_transfer") => Some(m.problem_not_transfer.to_string()),
+        Some("paid_in_full") => Some(m.problem_paid_in_full.to_string()),
+        Some("held") => Some(m.problem_held.to_string()),
+        Some("unchecked") => Some(m.problem_unchecked.to_string()),
+        Some("linked") => Some(m.problem_linked.to_string()),
+        Some("undo") => Some(m.problem_undo_line.to_string()),
         _ => None,
     };
+    // "0 recorded" alone told staff nothing: say why nothing was.
+    let problem = problem
+        .or_else(|| (query.confirmed == Some(0)).then(|| m.problem_nothing_recorded.to_string()));
     Ok(render_admin(&state, StatusCode::OK, move || {
         view! {
             <ReviewPage staff=view_staff.clone() review=review.clone() currency
-                confirmed=query.confirmed problem=problem.clone()/>
+                confirmed=query.confirmed.filter(|count| *count > 0) linked=query.linked.is_some()
+                undone=query.undone.is_some() problem=problem.clone()/>
         }
     })
     .await)
@@ -248,6 +263,13 @@ pub struct LineForm {
     reference: String,
     #[serde(default)]
     accept_difference: Option<String>,
+    /// Ticked: staff checked a line that does not carry the pledge's reference.
+    #[serde(default)]
+    checked: Option<String>,
+    /// The payment confirmed by hand this line is the bank's record of (`link`), or the one
+    /// it was applied as (`undo`).
+    #[serde(default)]
+    payment: String,
 }
 
 /// `POST /admin/statement-lines/{line}`: confirm one line for a pledge, or set it aside.
@@ -280,7 +302,13 @@ pub async fn line(
             };
             match state
                 .donations
-                .confirm_statement_line(&line, &reference, form.accept_difference.is_some(), &actor)
+                .confirm_statement_line(
+                    &line,
+                    &reference,
+                    form.accept_difference.is_some(),
+                    form.checked.is_some(),
+                    &actor,
+                )
                 .await
             {
                 Ok(sharecare_domain::status::Transition::Changed) => back("?confirmed=1"),
@@ -291,7 +319,42 @@ pub async fn line(
                 Err(ConfirmError::NotATransfer) | Err(ConfirmError::Currency(_)) => {
                     back("?problem=not_transfer")
                 }
+                Err(ConfirmError::PaidInFull(_)) => back("?problem=paid_in_full"),
+                Err(ConfirmError::Held) => back("?problem=held"),
+                Err(ConfirmError::Unchecked) => back("?problem=unchecked"),
                 Err(ConfirmError::Database(error)) => Err(error.into()),
+            }
+        }
+        "link" if is_id(&form.payment) => {
+            if state
+                .donations
+                .link_statement_line(&line, &form.payment, &actor)
+                .await?
+            {
+                back("?linked=1")
+            } else {
+                back("?problem=linked")
+            }
+        }
+        "undo" if is_id(&form.payment) => {
+            let Some(donation) = state.donations.donation_of_payment(&form.payment).await? else {
+                return back("?problem=undo");
+            };
+            match state
+                .donations
+                .void_offline_payment(
+                    &donation,
+                    &form.payment,
+                    sharecare_services::donations::VoidReason::Undone,
+                    &actor,
+                )
+                .await
+            {
+                Ok(()) => back("?undone=1"),
+                Err(sharecare_services::donations::OfflineError::Database(error)) => {
+                    Err(error.into())
+                }
+                Err(_) => back("?problem=undo"),
             }
         }
         _ => back(""),
