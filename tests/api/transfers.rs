@@ -13,7 +13,7 @@ use sharecare_domain::time::{parse_hong_kong_local, Timestamp, ONE_DAY};
 use sharecare_services::statements::{Doubt, Proposal};
 
 use crate::admin::{pledge, raised, staff, upload_from, Staffer, ACCOUNT};
-use crate::helpers::{spawn_app_on, Backend, TestApp};
+use crate::helpers::{spawn_app_on, spawn_app_with, Backend, TestApp};
 
 on_both_databases!(
     two_transfers_in_one_month_are_two_payments,
@@ -27,6 +27,7 @@ on_both_databases!(
     unmatched_money_stays_under_needs_attention_until_dealt_with,
     a_typed_reference_that_cannot_be_applied_says_why,
     confirm_as_paid_is_reviewed_first_records_the_time_and_can_be_undone,
+    a_confirmation_past_its_undo_window_is_returned_as_a_bank_refund,
     a_cheque_gift_is_receipted_and_a_bounced_cheque_voids_it,
 );
 
@@ -845,6 +846,44 @@ async fn confirm_as_paid_is_reviewed_first_records_the_time_and_can_be_undone(ba
         )
         .await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_confirmation_past_its_undo_window_is_returned_as_a_bank_refund(backend: Backend) {
+    // No window at all: every confirmation by hand is past it at once.
+    let app = spawn_app_with(backend, &[("UNDO_CONFIRMATION_SECONDS", "0".to_string())]).await;
+    let finance = staff(&app, "finance@example.org", Role::Finance).await;
+    let gift = pledge(&app, "300", "Chan Tai Man", "one_off").await;
+    confirm_by_hand(&app, &finance, &gift, "300").await;
+    let page = finance
+        .get(&app, &format!("/admin/donations/{}", gift.as_str()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("Undo this confirmation"),
+        "not offered past its window"
+    );
+    assert!(page.contains("Record bank refund"), "a bank refund is");
+    let id = donation_id(&app, &gift).await;
+    let payment = app.db.payments_for_donation(&id).await.unwrap()[0]
+        .id
+        .clone();
+    let refused = finance
+        .post(
+            &app,
+            &format!("/admin/donations/{}/payments/{payment}", gift.as_str()),
+            &[("action", "undo")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("record a bank refund"));
+    assert_eq!(raised(&app).await, 30_000, "still counted");
+    assert_eq!(receipts(&app, &gift).await, vec![(30_000, true)]);
 }
 
 async fn a_cheque_gift_is_receipted_and_a_bounced_cheque_voids_it(backend: Backend) {

@@ -58,6 +58,10 @@ pub struct Settings {
     /// How often each monthly gift's subscription is asked for paid invoices whose webhook
     /// never arrived (`RECONCILE_INVOICES_EVERY_SECONDS`, default 86400: daily).
     pub reconcile_invoices_every: Duration,
+    /// How long after confirming a transfer, cheque or cash by hand staff may undo it
+    /// (`UNDO_CONFIRMATION_SECONDS`, default 1800: 30 minutes); later, money returned is a bank
+    /// refund.
+    pub undo_confirmation: Duration,
     /// Whether the staff session cookie is `Secure` (and so `__Host-` prefixed)
     /// (`ADMIN_COOKIE_SECURE`, default `true`; `false` only for the admin over plain http on
     /// one's own machine).
@@ -325,6 +329,7 @@ impl Settings {
             reconcile_every: seconds("RECONCILE_EVERY_SECONDS", 300)?,
             reconcile_after: seconds("RECONCILE_AFTER_SECONDS", 300)?,
             reconcile_invoices_every: seconds("RECONCILE_INVOICES_EVERY_SECONDS", 86_400)?,
+            undo_confirmation: seconds_or_zero("UNDO_CONFIRMATION_SECONDS", 1_800)?,
             admin_cookie_secure: match get("ADMIN_COOKIE_SECURE").map(|v| v.trim().to_lowercase()) {
                 None => true,
                 Some(value) if value == "true" => true,

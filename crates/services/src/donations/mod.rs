@@ -13,7 +13,7 @@ pub use exceptions::AcceptError;
 pub use progress::Progress;
 pub use staff::{
     ConfirmError, Imported, MappingError, OfflineError, OfflineGift, OfflineGiftError, RefundError,
-    Review, Seen, Transfer, VoidReason, UNDO_WINDOW,
+    Review, Seen, Transfer, VoidReason, DEFAULT_UNDO_WINDOW,
 };
 
 use std::sync::Arc;
@@ -101,6 +101,8 @@ pub struct Donations {
     limits: Arc<Limits>,
     status_watchers: Arc<StatusWatchers>,
     changes: Arc<Changes>,
+    /// How long a confirmation by hand can be undone (see `Settings::undo_confirmation`).
+    undo_window: Duration,
 }
 
 impl Donations {
@@ -127,6 +129,7 @@ impl Donations {
             receipts_due: Arc::new(Notify::new()),
             limits,
             changes,
+            undo_window: DEFAULT_UNDO_WINDOW,
         })
     }
 
@@ -139,6 +142,16 @@ impl Donations {
             card_payments: self.payments.card_payments() && !self.cards_paused(),
             card_fee: self.content.giving.card_fee.rate(),
         }
+    }
+
+    /// How long a confirmation by hand can be undone (`UNDO_CONFIRMATION_SECONDS`).
+    pub fn with_undo_window(mut self, window: Duration) -> Donations {
+        self.undo_window = window;
+        self
+    }
+
+    pub fn undo_window(&self) -> Duration {
+        self.undo_window
     }
 
     /// Whether card gifts are paused by the card-testing breaker (the form says so and offers

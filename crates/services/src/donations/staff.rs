@@ -49,9 +49,9 @@ pub enum Seen<'a> {
     },
 }
 
-/// How long after confirming by hand staff may undo it (a slip of the hand); later, money
-/// returned is a bank refund.
-pub const UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// How long after confirming by hand staff may undo it (a slip of the hand), unless configured;
+/// later, money returned is a bank refund.
+pub const DEFAULT_UNDO_WINDOW: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// Why a transfer could not be confirmed.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +85,7 @@ pub enum OfflineError {
     NoReason,
     #[error("at most {0} can be refunded")]
     TooMuch(Money),
-    #[error("it can be undone only in the first 30 minutes; return the money as a bank refund")]
+    #[error("it can be undone only in its first minutes; return the money as a bank refund")]
     TooLate,
     #[error("only a cheque can bounce")]
     NotACheque,
@@ -429,7 +429,7 @@ impl Donations {
             VoidReason::Undone => {
                 let recent = payment
                     .confirmed_at
-                    .is_some_and(|at| now.since(at) <= UNDO_WINDOW);
+                    .is_some_and(|at| now.since(at) < self.undo_window);
                 if payment.statement_line.is_none() && !recent {
                     return Err(OfflineError::TooLate);
                 }
@@ -638,8 +638,15 @@ impl Donations {
             let Proposal::Clear(donation) = proposal else {
                 continue;
             };
-            if self.confirm_line_as(line, donation, false, actor).await? == Transition::Changed {
-                recorded += 1;
+            // A line that cannot be applied now (paid in full meanwhile, by another tab) keeps
+            // its place on the page with its reason; the others are still recorded.
+            match self.confirm_line_as(line, donation, false, actor).await {
+                Ok(Transition::Changed) => recorded += 1,
+                Ok(Transition::Unchanged) => {}
+                Err(ConfirmError::Database(error)) => return Err(error.into()),
+                Err(error) => {
+                    tracing::info!(%error, "a clear match could not be applied");
+                }
             }
         }
         Ok(recorded)

@@ -60,7 +60,8 @@ impl Core {
                 &settings.public_base_url,
             )
             .await
-            .map_err(StartupError::Database)?,
+            .map_err(StartupError::Database)?
+            .with_undo_window(settings.undo_confirmation),
         );
         let staff = Arc::new(Staff::new(
             database.clone(),

@@ -13,7 +13,6 @@ use sharecare_domain::money::Money;
 use sharecare_domain::staff::Role;
 use sharecare_domain::status::DonationStatus;
 use sharecare_domain::time::Timestamp;
-use sharecare_services::donations::UNDO_WINDOW;
 use sharecare_services::records::History;
 
 /// The link's campaign tags, as `source / medium / campaign` (`-` for one missing); empty
@@ -44,6 +43,8 @@ pub fn DonationPage(
     refund_request_id: String,
     /// Now, Hong Kong, as a `datetime-local` value, for the confirm form's time.
     now_local: String,
+    /// How long a confirmation by hand can be undone.
+    undo_window: std::time::Duration,
 ) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
@@ -52,7 +53,6 @@ pub fn DonationPage(
     let finance = staff.may(Role::Finance);
     let csrf = staff.csrf.clone();
     let now = Timestamp::now();
-    let undo_window = UNDO_WINDOW;
     let notices = view! {
         {outcome.done.as_deref().and_then(|done| done_message(m, done)).map(|text| view! { <Notice text/> })}
         {outcome.problem.clone().map(|text| view! { <Notice text problem=true/> })}
@@ -208,7 +208,7 @@ pub fn DonationPage(
                 });
                 let second = facts.second_in_month.then_some(m.second_in_month);
                 let open = facts.voided_at.is_none() && finance;
-                let undo_open = open && (facts.from_statement || facts.confirmed_at.is_some_and(|at| now.since(at) <= undo_window));
+                let undo_open = open && (facts.from_statement || facts.confirmed_at.is_some_and(|at| now.since(at) < undo_window));
                 // A statement line applied to the wrong pledge is undone at any time; a hand
                 // confirmation only in its first minutes.
                 let undo_label = if facts.from_statement { m.undo_line } else { m.undo_confirmation };
@@ -406,6 +406,8 @@ pub fn ConfirmReviewPage(
     staff: StaffView,
     history: History,
     confirmation: ConfirmationReview,
+    /// How long it can be undone afterwards.
+    undo_window: std::time::Duration,
 ) -> impl IntoView {
     let locale = staff.locale;
     let m = admin_t(locale);
@@ -474,7 +476,7 @@ pub fn ConfirmReviewPage(
             })}
             <p id="review-receipt">{receipt}</p>
             {after.map(|text| view! { <p id="review-after">{text}</p> })}
-            <p>{m.review_undo_hint}</p>
+            <p>{fill(m.review_undo_hint, &[("minutes", &(undo_window.as_secs() / 60).to_string())])}</p>
             <form method="post" action=paths::admin::confirm(&d.reference) class="admin-form">
                 <Csrf token=staff.csrf.clone()/>
                 <input type="hidden" name="amount" value=c.amount.plain_decimal()/>

@@ -160,10 +160,11 @@ async fn donation_page(
     let view_staff = staff.view();
     let refund_request_id = random_hex::<16>();
     let now_local = Timestamp::now().hong_kong_date_time().replace(' ', "T");
+    let undo_window = state.donations.undo_window();
     Ok(render_admin(state, status, move || {
         view! {
             <DonationPage staff=view_staff.clone() history=history.clone() outcome=outcome.clone()
-                refund_request_id=refund_request_id.clone() now_local=now_local.clone()/>
+                refund_request_id=refund_request_id.clone() now_local=now_local.clone() undo_window/>
         }
     })
     .await)
@@ -270,6 +271,7 @@ pub async fn review(
         }
     };
     let view_staff = staff.view();
+    let undo_window = state.donations.undo_window();
     let confirmation = ConfirmationReview {
         amount: checked.received,
         received_at: checked.received_at,
@@ -279,7 +281,7 @@ pub async fn review(
         confirmation_id: random_hex::<16>(),
     };
     Ok(render_admin(&state, StatusCode::OK, move || {
-        view! { <ConfirmReviewPage staff=view_staff.clone() history=history.clone() confirmation=confirmation.clone()/> }
+        view! { <ConfirmReviewPage staff=view_staff.clone() history=history.clone() confirmation=confirmation.clone() undo_window/> }
     })
     .await)
 }
@@ -456,7 +458,13 @@ pub async fn payment_action(
             m.problem_refund_too_much,
             &[("max", &money(max.minor as i64, max.currency))],
         ),
-        Err(OfflineError::TooLate) => m.problem_undo_too_late.to_string(),
+        Err(OfflineError::TooLate) => fill(
+            m.problem_undo_too_late,
+            &[(
+                "minutes",
+                &(state.donations.undo_window().as_secs() / 60).to_string(),
+            )],
+        ),
         Err(OfflineError::NotACheque) => m.problem_not_cheque.to_string(),
         Err(OfflineError::Voided) => m.problem_voided.to_string(),
         Err(OfflineError::Database(error)) => return Err(error.into()),
