@@ -1,23 +1,9 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { financeAccount, signIn } from "./helpers";
+import { financeAccount, signIn, transferPledge as pledge } from "./helpers";
 
 // The staff admin, in a browser with JavaScript on and off: sign in, filter donations, import a
 // bank statement and confirm its matches, see the campaign total move, export CSV.
-
-/** A transfer pledge of a given amount through the public form; its reference. */
-async function pledge(request: APIRequestContext, amount: string, name: string): Promise<string> {
-  // A new form (and token) for each gift: the visit's gift cookie would otherwise bring back
-  // the same token, which already made a gift.
-  const form = await request.get("/en/donate?new_gift=1");
-  const token = /name="token" value="([0-9a-f]{32}\.[0-9a-f]{32})"/.exec(await form.text())![1];
-  const gift = await request.post("/en/donate", {
-    form: { frequency: "one_off", amount: "other", custom_amount: amount, currency: "HKD", email: "transfer@example.org", name, receipt: "own_name", token },
-    maxRedirects: 0,
-  });
-  expect(gift.status()).toBe(303);
-  return /LBC-[2-9A-Z]{6}/.exec(gift.headers()["location"])![0];
-}
 
 /** The campaign total on the home page, in whole dollars. */
 async function homeTotal(request: APIRequestContext): Promise<number> {

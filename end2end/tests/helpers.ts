@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 
 /** Debian's Chromium (Playwright's own browser download needs the internet), with `extra`
  * switches besides the ones every run uses. */
@@ -80,4 +80,18 @@ export async function signIn(page: Page, email: string) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
+}
+
+/** A one-off FPS or bank-transfer pledge through the public form; its reference. A new form
+ * (and token) for each gift: the visit's gift cookie would otherwise bring back the same
+ * token, which already made a gift. */
+export async function transferPledge(request: APIRequestContext, amount: string, name: string): Promise<string> {
+  const form = await request.get("/en/donate?new_gift=1");
+  const token = /name="token" value="([0-9a-f]{32}\.[0-9a-f]{32})"/.exec(await form.text())![1];
+  const gift = await request.post("/en/donate", {
+    form: { frequency: "one_off", amount: "other", custom_amount: amount, currency: "HKD", email: "transfer@example.org", name, receipt: "own_name", token },
+    maxRedirects: 0,
+  });
+  expect(gift.status()).toBe(303);
+  return /LBC-[2-9A-Z]{6}/.exec(gift.headers()["location"])![0];
 }

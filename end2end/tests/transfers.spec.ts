@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
-import { financeAccount, signIn } from "./helpers";
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import { financeAccount, signIn, transferPledge as pledge } from "./helpers";
 
 // Money that reaches the bank, as finance staff at a laptop work with it, JavaScript on and
 // off: what a statement line says (already recorded, held, not dealt with), "Confirm as paid"
@@ -9,18 +9,6 @@ import { financeAccount, signIn } from "./helpers";
 test.beforeEach(({}, testInfo) => {
   test.skip(!testInfo.project.name.endsWith("desktop"), "staff work at a laptop");
 });
-
-/** A transfer pledge through the public form; its reference. */
-async function pledge(request: APIRequestContext, amount: string, name: string): Promise<string> {
-  const form = await request.get("/en/donate?new_gift=1");
-  const token = /name="token" value="([0-9a-f]{32}\.[0-9a-f]{32})"/.exec(await form.text())![1];
-  const gift = await request.post("/en/donate", {
-    form: { frequency: "one_off", amount: "other", custom_amount: amount, currency: "HKD", email: "transfer@example.org", name, receipt: "own_name", token },
-    maxRedirects: 0,
-  });
-  expect(gift.status()).toBe(303);
-  return /LBC-[2-9A-Z]{6}/.exec(gift.headers()["location"])![0];
-}
 
 /** Fails on any WCAG 2.2 AA violation (with JavaScript on: axe runs in the page). */
 async function expectAccessible(page: Page, testInfo: TestInfo) {

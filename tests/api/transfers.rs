@@ -657,6 +657,7 @@ async fn unmatched_money_stays_under_needs_attention_until_dealt_with(backend: B
         &[
             (&today(), "SOMEONE UNKNOWN", "500.00"),
             (&today(), "BANK CHARGE", "(15.00)"),
+            (&today(), "TRANSFER FROM SAVINGS", "2000.00"),
         ],
     )
     .await;
@@ -688,7 +689,7 @@ async fn unmatched_money_stays_under_needs_attention_until_dealt_with(backend: B
         .await
         .unwrap();
     assert!(
-        list.contains("1 incoming lines are not dealt with"),
+        list.contains("2 incoming lines are not dealt with"),
         "{list}"
     );
     let review = finance
@@ -698,9 +699,27 @@ async fn unmatched_money_stays_under_needs_attention_until_dealt_with(backend: B
         .await
         .unwrap();
     assert!(review.contains("id=\"review-open\""));
-    let line = proposals(&app, &first).await.remove(0).0;
-    line_action(&app, &finance, &first, &line, &[("action", "set_aside")]).await;
+    let lines = proposals(&app, &first).await;
+    line_action(
+        &app,
+        &finance,
+        &first,
+        &lines[0].0,
+        &[("action", "set_aside")],
+    )
+    .await;
+    // Dealt with from the queue itself: set aside, with staff's note in the audit log.
+    let resolved = finance
+        .post(
+            &app,
+            &format!("/admin/exceptions/statement_line/{}", lines[2].0),
+            &[("action", "resolve"), ("note", "our own savings account")],
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::SEE_OTHER);
+    assert!(matches!(proposals(&app, &first).await[2].1, Proposal::Done));
     assert!(!queue_kinds(&app).await.contains(&QueueKind::StatementLine));
+    assert_eq!(raised(&app).await, 0, "set aside, not gifts");
     let list = finance
         .get(&app, "/admin/statements")
         .await

@@ -268,17 +268,7 @@ impl Database {
         audit: &AuditEntry,
     ) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE statement_lines SET ignored_at = $1, handled_by = $2 \
-             WHERE id = $3 AND payment_id IS NULL AND ignored_at IS NULL",
-        )
-        .bind(now)
-        .bind(&audit.actor.email)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let changed = set_line_aside(&mut tx, id, &audit.actor.email, now).await? == 1;
         if changed {
             write_audit(&mut tx, audit).await?;
         }
@@ -329,6 +319,25 @@ impl Database {
         }
         Ok(found)
     }
+}
+
+/// Inside a transaction: sets a line aside if no one has dealt with it; the rows changed.
+pub(super) async fn set_line_aside(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    by: &str,
+    now: Timestamp,
+) -> Result<u64, DbError> {
+    Ok(sqlx::query(
+        "UPDATE statement_lines SET ignored_at = $1, handled_by = $2 \
+         WHERE id = $3 AND payment_id IS NULL AND ignored_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }
 
 /// What of a donation has arrived (payments less refunds, voided ones excluded), for

@@ -326,16 +326,9 @@ impl Database {
             .await?
             .rows_affected(),
             // Dealt with from the queue: set aside with staff's note in the audit log.
-            QueueKind::StatementLine => sqlx::query(
-                "UPDATE statement_lines SET ignored_at = $1, handled_by = $2 \
-                 WHERE id = $3 AND payment_id IS NULL AND ignored_at IS NULL",
-            )
-            .bind(now)
-            .bind(&audit.actor.email)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
+            QueueKind::StatementLine => {
+                crate::statements::set_line_aside(&mut tx, id, &audit.actor.email, now).await?
+            }
             _ => sqlx::query(
                 "INSERT INTO staff_resolutions (kind, item_id, note, resolved_by, resolved_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, item_id) DO NOTHING",

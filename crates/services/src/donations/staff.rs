@@ -334,6 +334,24 @@ impl Donations {
         Ok(donation)
     }
 
+    /// An offline payment of `donation` that is not voided.
+    async fn open_offline_payment(
+        &self,
+        donation: &Donation,
+        payment_id: &str,
+    ) -> Result<sharecare_db::OfflinePayment, OfflineError> {
+        let payment = self
+            .db
+            .offline_payment(payment_id)
+            .await?
+            .filter(|payment| payment.donation_id == donation.id)
+            .ok_or(OfflineError::NotFound)?;
+        if payment.voided_at.is_some() {
+            return Err(OfflineError::Voided);
+        }
+        Ok(payment)
+    }
+
     /// The gift an offline payment was for.
     pub async fn donation_of_payment(&self, payment_id: &str) -> Result<Option<Donation>, DbError> {
         match self.db.offline_payment(payment_id).await? {
@@ -357,15 +375,7 @@ impl Donations {
         if reason.is_empty() {
             return Err(OfflineError::NoReason);
         }
-        let payment = self
-            .db
-            .offline_payment(payment_id)
-            .await?
-            .filter(|payment| payment.donation_id == donation.id)
-            .ok_or(OfflineError::NotFound)?;
-        if payment.voided_at.is_some() {
-            return Err(OfflineError::Voided);
-        }
+        let payment = self.open_offline_payment(donation, payment_id).await?;
         let refundable = u64::try_from(payment.amount_minor - payment.refunded_minor).unwrap_or(0);
         if amount.minor == 0
             || amount.minor > refundable
@@ -409,15 +419,7 @@ impl Donations {
         why: VoidReason,
         actor: &Actor,
     ) -> Result<(), OfflineError> {
-        let payment = self
-            .db
-            .offline_payment(payment_id)
-            .await?
-            .filter(|payment| payment.donation_id == donation.id)
-            .ok_or(OfflineError::NotFound)?;
-        if payment.voided_at.is_some() {
-            return Err(OfflineError::Voided);
-        }
+        let payment = self.open_offline_payment(donation, payment_id).await?;
         let now = Timestamp::now();
         let (action, reason) = match why {
             VoidReason::Bounced => {

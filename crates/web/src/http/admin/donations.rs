@@ -618,58 +618,26 @@ pub async fn new_gift(
             actor: &actor,
         })
         .await;
-    match result {
-        Ok(donation) => after(&donation.reference, "gift_recorded"),
-        Err(OfflineGiftError::Form(errors)) => {
-            let problems = errors
-                .into_iter()
-                .map(|error| problem_message(public, error.problem, &state.content))
-                .collect();
-            gift_form(
-                &state,
-                &staff,
-                form,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(OfflineGiftError::ChequeNumber) => {
-            let problems = vec![m.problem_cheque_number.to_string()];
-            gift_form(
-                &state,
-                &staff,
-                form,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(OfflineGiftError::Future) => {
-            let problems = vec![m.problem_date.to_string()];
-            gift_form(
-                &state,
-                &staff,
-                form,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    let problems = match result {
+        Ok(donation) => return after(&donation.reference, "gift_recorded"),
+        Err(OfflineGiftError::Form(errors)) => errors
+            .into_iter()
+            .map(|error| problem_message(public, error.problem, &state.content))
+            .collect(),
+        Err(OfflineGiftError::ChequeNumber) => vec![m.problem_cheque_number.to_string()],
+        Err(OfflineGiftError::Future) => vec![m.problem_date.to_string()],
         Err(OfflineGiftError::Confirm(ConfirmError::Database(error)))
-        | Err(OfflineGiftError::Database(error)) => Err(error.into()),
-        Err(OfflineGiftError::Confirm(error)) => {
-            let problems = vec![error.to_string()];
-            gift_form(
-                &state,
-                &staff,
-                form,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+        | Err(OfflineGiftError::Database(error)) => return Err(error.into()),
+        Err(OfflineGiftError::Confirm(error)) => vec![error.to_string()],
+    };
+    gift_form(
+        &state,
+        &staff,
+        form,
+        problems,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
