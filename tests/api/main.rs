@@ -26,6 +26,7 @@ mod payments;
 mod processes;
 mod receipt_dates;
 mod refund_failures;
+mod retention;
 mod routes;
 mod security;
 mod smtp_sink;

@@ -802,12 +802,12 @@ async fn the_retention_job_deletes_old_unpaid_pledges_and_keeps_paid_gifts() {
     };
     let days = app.state.content.privacy.unpaid_pledges_kept_days;
     assert_eq!(
-        retention.sweep(Timestamp::now()).await.unwrap().0,
+        retention.sweep(Timestamp::now()).await.pledges,
         0,
         "nothing is old yet"
     );
     let later = Timestamp::now().plus(ONE_DAY * (days + 1));
-    assert_eq!(retention.sweep(later).await.unwrap().0, 1);
+    assert_eq!(retention.sweep(later).await.pledges, 1);
     assert!(app
         .db
         .donation_by_reference(&unpaid)

@@ -25,6 +25,21 @@ pub struct NewDonation<'a> {
     pub created_at: Timestamp,
 }
 
+/// The tables whose rows name a donation and can exist for a pledge never paid: deleted with
+/// it by the retention job. Every other table that references `donations` holds payments or
+/// what follows from them (a test reads the schema and holds this list to it).
+pub const PLEDGE_DEPENDENTS: [&str; 3] = ["outbox", "gift_changes", "donor_messages"];
+
+/// Tables that reference `donations` and keep a pledge: they exist only once money arrived or
+/// an exception was raised, and are the books'.
+pub const PAYMENT_RECORDS: [&str; 5] = [
+    "payments",
+    "payment_exceptions",
+    "tax_receipts",
+    "refund_requests",
+    "statement_lines",
+];
+
 /// What storing a donation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inserted {
@@ -427,15 +442,50 @@ impl Database {
     /// Deletes donations created before `before` that never received a
     /// payment: pledges the privacy notice promises not to keep. Returns how many went.
     pub async fn delete_unpaid_donations_before(&self, before: Timestamp) -> Result<u64, DbError> {
-        Ok(sqlx::query(
-            "DELETE FROM donations WHERE created_at < $1 AND status <> 'paid' \
-             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id)",
-        )
-        .bind(before)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        // A pledge with money or an exception is the books'; any other row that names a
+        // pledge (its instructions email, a donor's message, a change the donor asked for)
+        // goes with it, in one transaction, so no such row can keep a pledge for ever.
+        const PAST: &str = "SELECT d.id FROM donations d WHERE d.created_at < $1 \
+             AND d.status <> 'paid' \
+             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = d.id) \
+             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = d.id)";
+        let mut tx = self.pool.begin().await?;
+        for table in PLEDGE_DEPENDENTS {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE donation_id IN ({PAST})"
+            ))
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let deleted = sqlx::query(&format!("DELETE FROM donations WHERE id IN ({PAST})"))
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// The tables with a foreign key to `donations`, as the schema has them (for the test that
+    /// keeps `PLEDGE_DEPENDENTS` and `PAYMENT_RECORDS` whole).
+    pub async fn tables_referencing_donations(&self) -> Result<Vec<String>, DbError> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => {
+                "SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f \
+                 WHERE m.type = 'table' AND f.\"table\" = 'donations' ORDER BY m.name"
+            }
+            crate::Backend::Postgres => {
+                "SELECT DISTINCT CAST(tc.table_name AS TEXT) FROM \
+                 information_schema.table_constraints tc \
+                 JOIN information_schema.constraint_column_usage ccu \
+                 ON ccu.constraint_name = tc.constraint_name \
+                 WHERE tc.constraint_type = 'FOREIGN KEY' AND ccu.table_name = 'donations' \
+                 AND tc.table_name <> 'donations' ORDER BY 1"
+            }
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(name,)| name).collect())
     }
 
     /// Every gift given with this email (lower-cased), newest first.

@@ -33,7 +33,7 @@ pub use staff::{SessionRecord, SessionTable, StaffUser};
 pub use statements::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
 pub use tax_receipts::TaxReceipt;
 
-pub use donations::{Inserted, NewDonation};
+pub use donations::{Inserted, NewDonation, PAYMENT_RECORDS, PLEDGE_DEPENDENTS};
 pub use events::{
     EventChange, EventOutcome, ExceptionRecord, ExpectedPayment, NewException, OpenException,
     PaymentChange, ProviderEvent, WaitingChange,
