@@ -910,3 +910,29 @@ fn the_whole_runs_logs_hold_no_donor_data_or_secrets() {
         assert!(run.is_none(), "a key or token in the log: {line}");
     }
 }
+
+/// nginx in front of the instances (`deploy/nginx.conf`) lets the largest upload through: a
+/// bank statement refused by nginx would be a 413 the site never sees or explains.
+#[test]
+fn the_deployed_proxy_lets_the_largest_upload_through() {
+    let conf = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx.conf"))
+        .expect("deploy/nginx.conf");
+    let size = conf
+        .lines()
+        .map(str::trim)
+        .find_map(|line| line.strip_prefix("client_max_body_size "))
+        .expect("a body limit")
+        .trim_end_matches(';');
+    let (number, unit) = size.split_at(size.len() - 1);
+    let bytes: usize = number.parse::<usize>().expect("a size such as 3m")
+        * match unit {
+            "k" => 1024,
+            "m" => 1024 * 1024,
+            other => panic!("unit {other:?}"),
+        };
+    assert!(
+        bytes >= sharecare_services::statements::UPLOAD_LIMIT,
+        "nginx takes {bytes} bytes, a statement upload may be {}",
+        sharecare_services::statements::UPLOAD_LIMIT
+    );
+}

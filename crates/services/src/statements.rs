@@ -19,6 +19,10 @@ use sharecare_domain::time::{hong_kong_midnight, iso_date, Timestamp, ONE_DAY};
 /// The largest statement accepted: a year of a busy account is far smaller.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 
+/// The largest upload the site takes (a statement and its form's other fields): the body
+/// limit of the upload route, and what `deploy/nginx.conf` must let through.
+pub const UPLOAD_LIMIT: usize = MAX_BYTES + 64 * 1024;
+
 /// How dates are written in a statement's date column.
 pub const DATE_FORMATS: [&str; 3] = ["dmy", "ymd", "mdy"];
 

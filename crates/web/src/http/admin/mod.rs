@@ -17,7 +17,7 @@ use sharecare_services::state::AppState;
 
 /// Admin forms are small; a statement upload is at most a few megabytes.
 const FORM_BODY_LIMIT: usize = 64 * 1024;
-const UPLOAD_BODY_LIMIT: usize = sharecare_services::statements::MAX_BYTES + 64 * 1024;
+const UPLOAD_BODY_LIMIT: usize = sharecare_services::statements::UPLOAD_LIMIT;
 
 /// An admin endpoint's handler. The match has no default, so an admin endpoint added to the
 /// table without a handler does not compile; the public ones are `http::router`'s.
