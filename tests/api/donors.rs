@@ -20,6 +20,7 @@ use sharecare_domain::time::Timestamp;
 
 on_both_databases!(
     a_code_and_a_link_each_sign_in_once_and_nothing_else_does,
+    a_new_code_voids_the_last_and_five_wrong_tries_burn_a_code,
     a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirmed,
     a_donor_downloads_their_data_and_erases_it,
     the_yearly_summary_covers_april_to_march_and_is_sent_once,
@@ -418,6 +419,56 @@ async fn an_unknown_email_gets_the_same_answer_as_a_known_one() {
             .to
             .contains(&"<nobody.here@example.org>".to_string())),
         "no mail to an email without gifts ({seen} seen)"
+    );
+}
+
+/// Issue 23, finding 3: with several live codes and no burning, a guesser had ~7 codes to hit
+/// and unlimited tries at each. Now only the newest code works, and five wrong tries kill it.
+async fn a_new_code_voids_the_last_and_five_wrong_tries_burn_a_code(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let (app, fake) = stripe_app(backend, Some(&sink)).await;
+    Giving::card(MEI).paid(&app, &fake).await;
+    let seen = sink.received().len();
+    ask_for_code(&app, MEI).await;
+    let (first, _) = sign_in_mail(&sink, MEI, seen).await;
+    let seen = sink.received().len();
+    ask_for_code(&app, MEI).await;
+    let (second, _) = sign_in_mail(&sink, MEI, seen).await;
+    if first != second {
+        assert_eq!(
+            enter_code(&app, MEI, &first).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "the newer code voided the first"
+        );
+    }
+    assert_eq!(
+        enter_code(&app, MEI, &second).await.status(),
+        StatusCode::SEE_OTHER,
+        "the newest works"
+    );
+    // Five wrong tries, and the right code no longer works.
+    let seen = sink.received().len();
+    ask_for_code(&app, MEI).await;
+    let (code, _) = sign_in_mail(&sink, MEI, seen).await;
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    for _ in 0..5 {
+        assert_eq!(
+            enter_code(&app, MEI, wrong).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        enter_code(&app, MEI, &code).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "burnt after five wrong tries"
+    );
+    // A fresh code works again.
+    let seen = sink.received().len();
+    ask_for_code(&app, MEI).await;
+    let (fresh, _) = sign_in_mail(&sink, MEI, seen).await;
+    assert_eq!(
+        enter_code(&app, MEI, &fresh).await.status(),
+        StatusCode::SEE_OTHER
     );
 }
 

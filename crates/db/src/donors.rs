@@ -7,6 +7,10 @@ use super::{Database, DbError};
 use sharecare_domain::donation::Donation;
 use sharecare_domain::time::Timestamp;
 
+/// Wrong codes a sign-in survives: the fifth burns it (a guesser gets 5 tries per code sent,
+/// and a new code voids the last).
+pub const SIGN_IN_WRONG_TRIES: i64 = 5;
+
 /// A sign-in about to be stored: the hashes of its code and link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSignIn {
@@ -50,7 +54,17 @@ pub struct Erased {
 }
 
 impl Database {
+    /// Stores a new sign-in and voids the email's earlier ones, in one transaction: only the
+    /// newest code (and link) works, so guesses are against one code, not several.
     pub async fn insert_sign_in(&self, sign_in: &NewSignIn) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE donor_sign_ins SET used_at = $1 WHERE email_key = $2 AND used_at IS NULL",
+        )
+        .bind(sign_in.created_at)
+        .bind(&sign_in.email_key)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO donor_sign_ins (id, email_key, code_hash, link_hash, created_at, \
              expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -61,20 +75,23 @@ impl Database {
         .bind(&sign_in.link_hash)
         .bind(sign_in.created_at)
         .bind(sign_in.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Uses a sign-in by its code: the newest unused, unexpired one of this email whose code
-    /// hash matches. Its use is recorded in the same statement, so a code works once.
+    /// hash matches. Its use is recorded in the same statement, so a code works once. A wrong
+    /// code counts against the email's live sign-in, which dies at the
+    /// `SIGN_IN_WRONG_TRIES`th.
     pub async fn use_sign_in_code(
         &self,
         email_key: &str,
         code_hash: &str,
         now: Timestamp,
     ) -> Result<bool, DbError> {
-        Ok(sqlx::query(
+        let used = sqlx::query(
             "UPDATE donor_sign_ins SET used_at = $1 WHERE id = (SELECT id FROM donor_sign_ins \
              WHERE email_key = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > $1 \
              ORDER BY created_at DESC LIMIT 1) AND used_at IS NULL",
@@ -85,7 +102,20 @@ impl Database {
         .execute(&self.pool)
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        if !used {
+            sqlx::query(
+                "UPDATE donor_sign_ins SET wrong_tries = wrong_tries + 1, \
+                 used_at = CASE WHEN wrong_tries + 1 >= $1 THEN $2 ELSE used_at END \
+                 WHERE email_key = $3 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(SIGN_IN_WRONG_TRIES)
+            .bind(now)
+            .bind(email_key)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(used)
     }
 
     /// Uses a sign-in by its link; the email it was for.
