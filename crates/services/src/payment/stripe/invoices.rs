@@ -6,8 +6,7 @@
 
 use serde_json::Value;
 
-use super::checkout::get_json;
-use super::subscriptions::checked_id;
+use super::api::{checked_id, get_json};
 use super::StripeSettings;
 use crate::payment::ProviderError;
 use sharecare_domain::time::Timestamp;

@@ -5,6 +5,7 @@
 //! the success page. This adapter reads no database: `checkout` creates sessions,
 //! `signature` checks webhooks, and `events` translates them into the site's own terms.
 
+mod api;
 mod checkout;
 mod events;
 mod invoices;

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::checkout::post_form;
+use super::api::post_form;
 use super::StripeSettings;
 use crate::payment::ProviderError;
 

@@ -7,7 +7,7 @@
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::checkout::post_form;
+use super::api::{checked_id, post_form};
 use super::{StripeSettings, API_VERSION};
 use crate::payment::ProviderError;
 use sharecare_domain::time::Timestamp;
@@ -46,15 +46,6 @@ struct Price {
     product: String,
     currency: String,
     unit_amount: Option<u64>,
-}
-
-/// Stripe's ids are letters, digits and underscores; anything else never reaches a URL.
-pub(super) fn checked_id(id: &str) -> Result<&str, ProviderError> {
-    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        Ok(id)
-    } else {
-        Err(ProviderError::Rejected(format!("not a Stripe id: {id:?}")))
-    }
 }
 
 pub(super) async fn retrieve(
