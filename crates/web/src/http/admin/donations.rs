@@ -144,6 +144,27 @@ pub async fn donation(
     .await
 }
 
+/// The gift's page again with what staff must put right (422).
+async fn refused(
+    state: &AppState,
+    staff: &CurrentStaff,
+    reference: &str,
+    text: String,
+) -> Result<Response, AppError> {
+    let outcome = Outcome {
+        done: None,
+        problem: Some(text),
+    };
+    donation_page(
+        state,
+        staff,
+        reference,
+        outcome,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 async fn donation_page(
     state: &AppState,
     staff: &CurrentStaff,
@@ -255,20 +276,7 @@ pub async fn review(
     let currency = history.donation.amount.currency;
     let checked = match check_confirmation(&form, currency, m) {
         Ok(checked) => checked,
-        Err(text) => {
-            let outcome = Outcome {
-                done: None,
-                problem: Some(text),
-            };
-            return donation_page(
-                &state,
-                &staff,
-                reference.as_str(),
-                outcome,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+        Err(text) => return refused(&state, &staff, reference.as_str(), text).await,
     };
     let view_staff = staff.view();
     let undo_window = state.donations.undo_window();
@@ -295,22 +303,9 @@ pub async fn confirm(
     let m = admin_t(staff.locale);
     let reference = Reference::parse(&reference).ok_or(AppError::NotFound)?;
     let currency = state.content.organisation.currency();
-    let problem = |text: String| Outcome {
-        done: None,
-        problem: Some(text),
-    };
     let checked = match check_confirmation(&form, currency, m) {
         Ok(checked) => checked,
-        Err(text) => {
-            return donation_page(
-                &state,
-                &staff,
-                reference.as_str(),
-                problem(text),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+        Err(text) => return refused(&state, &staff, reference.as_str(), text).await,
     };
     let is_id = |id: &str| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
     let confirmation_id = if is_id(&form.confirmation_id) {
@@ -356,7 +351,10 @@ pub async fn confirm(
         Err(ConfirmError::Unchecked) => m.problem_unchecked.to_string(),
         Err(ConfirmError::Database(error)) => {
             tracing::error!(%error, "cannot confirm a transfer");
-            let outcome = problem(m.problem_unavailable.to_string());
+            let outcome = Outcome {
+                done: None,
+                problem: Some(m.problem_unavailable.to_string()),
+            };
             return donation_page(
                 &state,
                 &staff,
@@ -367,14 +365,7 @@ pub async fn confirm(
             .await;
         }
     };
-    donation_page(
-        &state,
-        &staff,
-        reference.as_str(),
-        problem(text),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused(&state, &staff, reference.as_str(), text).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,18 +418,8 @@ pub async fn payment_action(
                 max_minor: u64::MAX / 4,
             };
             let Ok(amount) = parse_amount(&form.amount, donation.amount.currency, limits) else {
-                let outcome = Outcome {
-                    done: None,
-                    problem: Some(m.problem_amount.to_string()),
-                };
-                return donation_page(
-                    &state,
-                    &staff,
-                    reference.as_str(),
-                    outcome,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+                let text = m.problem_amount.to_string();
+                return refused(&state, &staff, reference.as_str(), text).await;
             };
             (
                 state
@@ -469,17 +450,7 @@ pub async fn payment_action(
         Err(OfflineError::Voided) => m.problem_voided.to_string(),
         Err(OfflineError::Database(error)) => return Err(error.into()),
     };
-    donation_page(
-        &state,
-        &staff,
-        reference.as_str(),
-        Outcome {
-            done: None,
-            problem: Some(text),
-        },
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused(&state, &staff, reference.as_str(), text).await
 }
 
 /// `GET /admin/gifts/new`: the form for a cheque or cash gift.
@@ -656,10 +627,6 @@ pub async fn refund(
 ) -> Result<Response, AppError> {
     let m = admin_t(staff.locale);
     let reference = Reference::parse(&reference).ok_or(AppError::NotFound)?;
-    let problem = |text: String| Outcome {
-        done: None,
-        problem: Some(text),
-    };
     let donation = state
         .records
         .history(&reference)
@@ -675,15 +642,8 @@ pub async fn refund(
         form.request_id.len() == 32 && form.request_id.bytes().all(|b| b.is_ascii_hexdigit());
     let amount = parse_amount(&form.amount, currency, limits);
     let (Ok(amount), true) = (amount, request_ok) else {
-        let outcome = problem(m.problem_amount.to_string());
-        return donation_page(
-            &state,
-            &staff,
-            reference.as_str(),
-            outcome,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let text = m.problem_amount.to_string();
+        return refused(&state, &staff, reference.as_str(), text).await;
     };
     let text = match state
         .donations
@@ -713,12 +673,5 @@ pub async fn refund(
             m.problem_unavailable.to_string()
         }
     };
-    donation_page(
-        &state,
-        &staff,
-        reference.as_str(),
-        problem(text),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused(&state, &staff, reference.as_str(), text).await
 }
