@@ -70,14 +70,48 @@ pub struct Settings {
     pub protection: Protection,
 }
 
+/// Where a trusted proxy writes the client's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddressHeader {
+    /// RFC 7239 `Forwarded: for=...` elements.
+    Forwarded,
+    /// A comma-separated list of addresses, the client first (`X-Forwarded-For`, or a single
+    /// address such as `X-Real-IP`).
+    List(http::HeaderName),
+}
+
+impl AddressHeader {
+    pub fn named(name: &str) -> Option<AddressHeader> {
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes()).ok()?;
+        Some(if name.as_str() == "forwarded" {
+            AddressHeader::Forwarded
+        } else {
+            AddressHeader::List(name)
+        })
+    }
+}
+
+impl Default for AddressHeader {
+    fn default() -> AddressHeader {
+        AddressHeader::List(http::HeaderName::from_static("x-forwarded-for"))
+    }
+}
+
 /// Defences against abuse and bounds on the work one client can cause, each from the
 /// environment, with defaults real donors never notice (README, "Configuration").
 #[derive(Clone, Debug)]
 pub struct Protection {
-    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
-    /// (`TRUSTED_PROXIES`, comma-separated addresses; default none: the socket's peer is the
-    /// client, and forwarding headers are ignored).
+    /// Proxies whose forwarding header names the client (`TRUSTED_PROXIES`, comma-separated
+    /// addresses; default none: the socket's peer is the client, and forwarding headers are
+    /// ignored).
     pub trusted_proxies: Vec<IpAddr>,
+    /// The one header the trusted proxy sets (`CLIENT_ADDRESS_HEADER`, default
+    /// `X-Forwarded-For`; `Forwarded` for a proxy that writes RFC 7239). Every other
+    /// forwarding header is the client's own and ignored.
+    pub address_header: AddressHeader,
+    /// Per-address limits count an IPv6 client by this many leading bits
+    /// (`IPV6_LIMIT_PREFIX`, default 64: one network, as one household or server is given).
+    pub ipv6_limit_prefix: u8,
     /// `LIMIT_WINDOW_SECONDS` (600), `LIMIT_PER_ADDRESS` (20), `LIMIT_CHECKOUTS_PER_ADDRESS`
     /// (10), `LIMIT_PER_EMAIL` (5).
     pub limits: LimitSettings,
@@ -90,6 +124,10 @@ pub struct Protection {
     /// A donation form sent back sooner than this after it was shown is a program's
     /// (`FORM_MIN_SECONDS`, default 3; 0 turns the check off).
     pub form_min_age: Duration,
+    /// A form's "shown at" stamp older than this is refused and the form shown again
+    /// (`FORM_MAX_AGE_SECONDS`, default 7200: two hours), so an old stamp cannot be replayed
+    /// to skip the minimum time.
+    pub form_max_age: Duration,
     /// Longest time to answer one request, streams aside (`REQUEST_TIMEOUT_SECONDS`, 20).
     pub request_timeout: Duration,
     /// Longest wait for a request's headers, and for its body (`HEADER_TIMEOUT_SECONDS`,
@@ -240,14 +278,36 @@ impl Settings {
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
+        let address_header = match get("CLIENT_ADDRESS_HEADER") {
+            None => AddressHeader::default(),
+            Some(name) => AddressHeader::named(&name).ok_or_else(|| ConfigError {
+                variable: "CLIENT_ADDRESS_HEADER",
+                message: format!("\"{name}\" is not a header name"),
+            })?,
+        };
+        let ipv6_limit_prefix = match get("IPV6_LIMIT_PREFIX") {
+            None => 64,
+            Some(value) => match value.trim().parse::<u8>() {
+                Ok(bits) if (1..=128).contains(&bits) => bits,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "IPV6_LIMIT_PREFIX",
+                        message: format!("\"{value}\" is not a prefix length from 1 to 128"),
+                    })
+                }
+            },
+        };
         let protection = Protection {
             trusted_proxies,
+            address_header,
+            ipv6_limit_prefix,
             limits: LimitSettings {
                 window: seconds("LIMIT_WINDOW_SECONDS", 600)?,
                 per_address: count("LIMIT_PER_ADDRESS", 20)?,
                 checkouts_per_address: count("LIMIT_CHECKOUTS_PER_ADDRESS", 10)?,
                 per_email: count("LIMIT_PER_EMAIL", 5)?,
                 sign_ins_per_minute: count("SIGN_INS_PER_MINUTE", 5)?,
+                code_tries_per_day: count("DONOR_CODE_TRIES_PER_DAY", 20)?,
             },
             breaker: BreakerSettings {
                 checkouts_per_minute: count("CARD_BREAKER_CHECKOUTS_PER_MINUTE", 60)?,
@@ -256,6 +316,7 @@ impl Settings {
             },
             form_secret: get("FORM_SECRET").map(|secret| SecretString::from(secret.trim())),
             form_min_age: seconds_or_zero("FORM_MIN_SECONDS", 3)?,
+            form_max_age: seconds("FORM_MAX_AGE_SECONDS", 7_200)?,
             request_timeout: seconds("REQUEST_TIMEOUT_SECONDS", 20)?,
             header_timeout: seconds("HEADER_TIMEOUT_SECONDS", 10)?,
             body_timeout: seconds("BODY_TIMEOUT_SECONDS", 10)?,

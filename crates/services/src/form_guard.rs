@@ -1,7 +1,8 @@
 //! What makes a donation form the server's own: form tokens it signed (a token it did not issue
 //! is refused, and cannot be chosen by a client to collide with another donor's), a signed note
-//! of when the form was shown (a form sent back sooner than a person could fill it is a
-//! program's), and a field people never see (a honeypot).
+//! of when the form was shown, bound to the form's token and good for a few hours (a form sent
+//! back sooner than a person could fill it is a program's, and one stamp cannot be kept and
+//! replayed on other forms), and a field people never see (a honeypot).
 //!
 //! The signing key is `FORM_SECRET`, or, when unset, one made on first start and kept in the
 //! database so every instance signs and checks with the same key.
@@ -23,13 +24,19 @@ pub enum Suspicion {
     Honeypot,
     /// Sent back sooner than `FORM_MIN_SECONDS` after it was shown.
     TooFast,
-    /// The "shown at" note is missing or not the server's.
+    /// The "shown at" note is missing, not the server's, or made for another form's token.
     NoStamp,
+    /// The "shown at" note is older than `FORM_MAX_AGE_SECONDS`.
+    Stale,
 }
+
+/// How long a form may be open before it must be shown again, unless configured.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(2 * 60 * 60);
 
 pub struct FormGuard {
     key: Vec<u8>,
     min_age: Duration,
+    max_age: Duration,
 }
 
 impl FormGuard {
@@ -38,19 +45,25 @@ impl FormGuard {
         db: &Database,
         configured: Option<&str>,
         min_age: Duration,
+        max_age: Duration,
     ) -> Result<FormGuard, DbError> {
         let secret = match configured {
             Some(secret) => secret.to_string(),
             None => db.server_secret("form-token", &random_hex::<32>()).await?,
         };
-        Ok(FormGuard::with_key(secret.as_bytes(), min_age))
+        Ok(FormGuard::with_key(secret.as_bytes(), min_age).with_max_age(max_age))
     }
 
     pub fn with_key(key: &[u8], min_age: Duration) -> FormGuard {
         FormGuard {
             key: key.to_vec(),
             min_age,
+            max_age: DEFAULT_MAX_AGE,
         }
+    }
+
+    pub fn with_max_age(self, max_age: Duration) -> FormGuard {
+        FormGuard { max_age, ..self }
     }
 
     fn sign(&self, purpose: &str, value: &str) -> String {
@@ -77,14 +90,22 @@ impl FormGuard {
         constant_time_eq(self.sign("form-token", id).as_bytes(), signature.as_bytes())
     }
 
-    /// The signed note of when a form was shown: `{unix millis}.{signature}`.
-    pub fn stamp(&self, now: Timestamp) -> String {
+    /// The signed note of when the form carrying `token` was shown:
+    /// `{unix millis}.{signature of token and time}`.
+    pub fn stamp(&self, token: &str, now: Timestamp) -> String {
         let now = now.as_millis();
-        format!("{now}.{}", self.sign("shown", &now.to_string()))
+        format!("{now}.{}", self.sign("shown", &format!("{token}:{now}")))
     }
 
-    /// Checks a submitted form's honeypot and its "shown at" note against `now`.
-    pub fn check(&self, honeypot: &str, stamp: &str, now: Timestamp) -> Result<(), Suspicion> {
+    /// Checks a submitted form's honeypot and its "shown at" note, which must be the one made
+    /// for the form's `token`, against `now`. `FORM_MIN_SECONDS=0` turns the note's checks off.
+    pub fn check(
+        &self,
+        honeypot: &str,
+        stamp: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<(), Suspicion> {
         if !honeypot.trim().is_empty() {
             return Err(Suspicion::Honeypot);
         }
@@ -94,13 +115,20 @@ impl FormGuard {
         let shown = stamp
             .split_once('.')
             .filter(|(time, signature)| {
-                constant_time_eq(self.sign("shown", time).as_bytes(), signature.as_bytes())
+                constant_time_eq(
+                    self.sign("shown", &format!("{token}:{time}")).as_bytes(),
+                    signature.as_bytes(),
+                )
             })
             .and_then(|(time, _)| time.parse::<i64>().ok())
             .ok_or(Suspicion::NoStamp)?;
-        let min_age = i64::try_from(self.min_age.as_millis()).unwrap_or(i64::MAX);
-        if now.as_millis().saturating_sub(shown) < min_age {
+        let millis = |age: Duration| i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+        let age = now.as_millis().saturating_sub(shown);
+        if age < millis(self.min_age) {
             return Err(Suspicion::TooFast);
+        }
+        if age > millis(self.max_age) {
+            return Err(Suspicion::Stale);
         }
         Ok(())
     }
@@ -126,35 +154,43 @@ mod tests {
         assert!(!other_key.issued(&token));
     }
 
+    const TOKEN: &str = "form-a";
+
     #[test]
     fn a_form_sent_too_soon_or_with_the_trap_filled_is_refused() {
         let guard = guard();
-        let stamp = guard.stamp(Timestamp::from_millis(1_000_000));
+        let stamp = guard.stamp(TOKEN, Timestamp::from_millis(1_000_000));
+        let check = |honeypot: &str, stamp: &str, at: i64| {
+            guard.check(honeypot, stamp, TOKEN, Timestamp::from_millis(at))
+        };
+        assert_eq!(check("", &stamp, 1_002_999), Err(Suspicion::TooFast));
+        assert_eq!(check("", &stamp, 1_003_000), Ok(()));
         assert_eq!(
-            guard.check("", &stamp, Timestamp::from_millis(1_002_999)),
-            Err(Suspicion::TooFast)
-        );
-        assert_eq!(
-            guard.check("", &stamp, Timestamp::from_millis(1_003_000)),
-            Ok(())
-        );
-        assert_eq!(
-            guard.check(
-                "https://spam.example",
-                &stamp,
-                Timestamp::from_millis(1_060_000)
-            ),
+            check("https://spam.example", &stamp, 1_060_000),
             Err(Suspicion::Honeypot)
         );
-        assert_eq!(
-            guard.check("", "", Timestamp::from_millis(1_060_000)),
-            Err(Suspicion::NoStamp)
-        );
+        assert_eq!(check("", "", 1_060_000), Err(Suspicion::NoStamp));
         // A stamp moved back in time no longer matches its signature.
         let forged = stamp.replacen("1000000", "900000", 1);
+        assert_eq!(check("", &forged, 1_060_000), Err(Suspicion::NoStamp));
+    }
+
+    #[test]
+    fn a_stamp_is_good_only_for_its_own_form_and_for_a_few_hours() {
+        let guard = guard().with_max_age(Duration::from_secs(7_200));
+        let shown = 1_000_000;
+        let stamp = guard.stamp(TOKEN, Timestamp::from_millis(shown));
+        let at = |millis: i64| Timestamp::from_millis(shown + millis);
+        assert_eq!(guard.check("", &stamp, TOKEN, at(7_200_000)), Ok(()));
         assert_eq!(
-            guard.check("", &forged, Timestamp::from_millis(1_060_000)),
-            Err(Suspicion::NoStamp)
+            guard.check("", &stamp, TOKEN, at(7_200_001)),
+            Err(Suspicion::Stale),
+            "kept past two hours"
+        );
+        assert_eq!(
+            guard.check("", &stamp, "form-b", at(60_000)),
+            Err(Suspicion::NoStamp),
+            "one form's stamp on another form"
         );
     }
 }

@@ -29,7 +29,8 @@ pub async fn embed_donate(
     let mut session = gift_session(&state, &headers, query.as_deref()).await;
     // A partner's visitors never see another gift's notice inside the partner's page.
     session.previous = None;
-    let mut form = FormState::fresh(&state.content, session, stamp(&state));
+    let shown = stamp(&state, session.token.as_str());
+    let mut form = FormState::fresh(&state.content, session, shown);
     if let Some(query) = query.as_deref() {
         VisitTags::parse(query).fill(&mut form.form);
     }

@@ -77,9 +77,9 @@ pub fn keep_token(response: &mut Response, token: &FormToken, state: &AppState) 
         .append(header::VARY, HeaderValue::from_static("Cookie"));
 }
 
-/// The signed note of when a form is shown, for a form rendered now.
-pub fn stamp(state: &AppState) -> String {
+/// The signed note of when the form carrying `token` is shown, for a form rendered now.
+pub fn stamp(state: &AppState, token: &str) -> String {
     state
         .form_guard
-        .stamp(sharecare_domain::time::Timestamp::now())
+        .stamp(token, sharecare_domain::time::Timestamp::now())
 }

@@ -89,9 +89,10 @@ pub async fn submit(
     {
         return Ok(again.refused(form, refusal).await);
     }
-    if let Err(suspicion) = state
-        .form_guard
-        .check(&form.homepage, &form.shown, Timestamp::now())
+    if let Err(suspicion) =
+        state
+            .form_guard
+            .check(&form.homepage, &form.shown, &form.token, Timestamp::now())
     {
         tracing::info!(?suspicion, "refused a donation form sent by a program");
         return Ok(again
@@ -211,7 +212,7 @@ impl FormAgain<'_> {
     /// note and keeps the form's token in the gift cookie.
     async fn with(&self, status: StatusCode, mut form: FormState) -> Response {
         let (state, locale) = (self.state, self.locale);
-        form.form.shown = stamp(state);
+        form.form.shown = stamp(state, &form.form.token);
         let token = FormToken::parse(&form.form.token);
         let mut response = render_with_status(
             state,

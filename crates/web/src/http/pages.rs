@@ -125,7 +125,7 @@ fn respond(
         cookies::set(
             &mut response,
             cookies::SHOWN,
-            &stamp(state),
+            &stamp(state, session.token.as_str()),
             SHOWN_MAX_AGE_SECONDS,
             state.site.is_https(),
         );
@@ -195,7 +195,8 @@ pub async fn home(
         .await?;
         return Ok(respond(&state, &headers, &page, Some(&session)));
     }
-    let form = FormState::fresh(&state.content, session.clone(), stamp(&state));
+    let shown = stamp(&state, session.token.as_str());
+    let form = FormState::fresh(&state.content, session.clone(), shown);
     let mut response = render(
         &state,
         move || view! { <HomePage locale form=form.clone()/> },
@@ -242,7 +243,7 @@ pub async fn donate(
         .await?;
         return Ok(respond(&state, &headers, &page, Some(&session)));
     }
-    let mut form = prefilled(session.clone(), stamp(&state));
+    let mut form = prefilled(session.clone(), stamp(&state, session.token.as_str()));
     // A link's campaign tags go into the form itself (the cookie keeps them too).
     if let Some(query) = raw_query.as_deref() {
         super::attribution::VisitTags::parse(query).fill(&mut form.form);
@@ -306,7 +307,8 @@ pub async fn story(
         .await?;
         return Ok(respond(&state, &headers, &page, Some(&session)));
     }
-    let form = FormState::fresh(&state.content, session.clone(), stamp(&state));
+    let shown = stamp(&state, session.token.as_str());
+    let form = FormState::fresh(&state.content, session.clone(), shown);
     let mut response = render(&state, move || {
         view! { <StoryPage locale story=story.clone() form=form.clone()/> }
     })

@@ -116,6 +116,7 @@ impl Application {
                 .as_ref()
                 .map(ExposeSecret::expose_secret),
             protection.form_min_age,
+            protection.form_max_age,
         )
         .await
         .map_err(StartupError::Database)?;
