@@ -21,6 +21,8 @@ use sharecare_domain::time::Timestamp;
 on_both_databases!(
     a_code_and_a_link_each_sign_in_once_and_nothing_else_does,
     a_new_code_voids_the_last_and_five_wrong_tries_burn_a_code,
+    a_day_caps_the_code_tries_for_one_email_from_any_address,
+    a_known_email_is_answered_before_anything_is_stored_for_it,
     a_donor_changes_a_monthly_gift_through_stripe_and_sees_it_once_confirmed,
     a_donor_downloads_their_data_and_erases_it,
     the_yearly_summary_covers_april_to_march_and_is_sent_once,
@@ -470,6 +472,144 @@ async fn a_new_code_voids_the_last_and_five_wrong_tries_burn_a_code(backend: Bac
         enter_code(&app, MEI, &fresh).await.status(),
         StatusCode::SEE_OTHER
     );
+}
+
+/// A code typed from the given client address (behind the trusted proxy).
+async fn enter_code_from(
+    app: &TestApp,
+    address: &str,
+    email: &str,
+    code: &str,
+) -> reqwest::Response {
+    let token = token();
+    app.client
+        .post(app.url("/en/my-gifts/code"))
+        .header("x-forwarded-for", address)
+        .form(&[("email", email), ("code", code), ("token", &token)])
+        .send()
+        .await
+        .expect("request failed")
+}
+
+/// Burning a code after five misses and asking for another does not give a guesser more than
+/// the day's tries, whatever addresses they come from (issue 23, finding 3).
+async fn a_day_caps_the_code_tries_for_one_email_from_any_address(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let fake = FakeStripe::start().await;
+    let mut settings = stripe_settings(&fake, Some(&sink));
+    settings.push(("DONOR_CODE_TRIES_PER_DAY", "8".to_string()));
+    settings.push(("TRUSTED_PROXIES", "127.0.0.1".to_string()));
+    let app = spawn_app_with(backend, &settings).await;
+    fake.send_webhooks_to(&app.url("/webhooks/stripe"));
+    Giving::card(MEI).paid(&app, &fake).await;
+    let mut tries = 0;
+    let mut latest = String::new();
+    // Two codes, four wrong tries each, each try from another address.
+    for _ in 0..2 {
+        let seen = sink.received().len();
+        ask_for_code(&app, MEI).await;
+        latest = sign_in_mail(&sink, MEI, seen).await.0;
+        let wrong = if latest == "123456" {
+            "654321"
+        } else {
+            "123456"
+        };
+        for _ in 0..4 {
+            tries += 1;
+            let address = format!("198.51.100.{tries}");
+            let answer = enter_code_from(&app, &address, MEI, wrong).await;
+            assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "try {tries}");
+        }
+    }
+    let ninth = enter_code_from(&app, "198.51.100.99", MEI, &latest).await;
+    assert_eq!(
+        ninth.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the day's tries are spent: even the right code waits"
+    );
+    assert!(ninth.headers().contains_key("retry-after"));
+    // Another donor's tries are their own.
+    Giving::card(HO).paid(&app, &fake).await;
+    let seen = sink.received().len();
+    ask_for_code(&app, HO).await;
+    let (code, _) = sign_in_mail(&sink, HO, seen).await;
+    assert_eq!(
+        enter_code_from(&app, "198.51.100.98", HO, &code)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Asking for a code does the same work for an email that gave and one that did not: the
+/// answer comes while the sign-in table cannot be written, so nothing was stored before it
+/// (issue 23, finding 7). The code arrives once the table is free again.
+async fn a_known_email_is_answered_before_anything_is_stored_for_it(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let (app, fake) = stripe_app(backend, Some(&sink)).await;
+    Giving::card(MEI).paid(&app, &fake).await;
+    let seen = sink.received().len();
+    let blocker = SignInsLocked::lock(&app._database.url).await;
+    let known = ask_for_code(&app, MEI).await;
+    let known_status = known.status();
+    let known_page = known.text().await.unwrap();
+    blocker.release().await;
+    assert_eq!(known_status, StatusCode::OK);
+    let unknown = ask_for_code(&app, "never.gave@example.org").await;
+    assert_eq!(unknown.status(), StatusCode::OK);
+    let unknown_page = unknown.text().await.unwrap();
+    for page in [&known_page, &unknown_page] {
+        assert!(page.contains("name=\"code\""), "the code form either way");
+    }
+    let (code, _) = sign_in_mail(&sink, MEI, seen).await;
+    assert_eq!(
+        enter_code(&app, MEI, &code).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        !sink
+            .received()
+            .iter()
+            .any(|mail| mail.to == vec!["<never.gave@example.org>".to_string()]),
+        "no mail for an email that never gave"
+    );
+}
+
+/// Another connection holding the write lock on donor sign-ins (SQLite: the whole file).
+enum SignInsLocked {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl SignInsLocked {
+    async fn lock(url: &str) -> SignInsLocked {
+        use sqlx::{Connection, Executor};
+        if url.starts_with("sqlite") {
+            let mut connection = sqlx::SqliteConnection::connect(url).await.unwrap();
+            connection.execute("BEGIN IMMEDIATE").await.unwrap();
+            SignInsLocked::Sqlite(connection)
+        } else {
+            let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+            connection.execute("BEGIN").await.unwrap();
+            connection
+                .execute("LOCK TABLE donor_sign_ins IN EXCLUSIVE MODE")
+                .await
+                .unwrap();
+            SignInsLocked::Postgres(connection)
+        }
+    }
+
+    async fn release(self) {
+        use sqlx::Executor;
+        match self {
+            SignInsLocked::Sqlite(mut connection) => {
+                connection.execute("ROLLBACK").await.unwrap();
+            }
+            SignInsLocked::Postgres(mut connection) => {
+                connection.execute("ROLLBACK").await.unwrap();
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

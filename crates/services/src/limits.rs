@@ -33,6 +33,10 @@ pub struct LimitSettings {
     pub per_email: u32,
     /// Staff sign-in attempts per minute, for one account and from one client address.
     pub sign_ins_per_minute: u32,
+    /// Donors' code tries for one email in a day, whatever the address: with five wrong tries
+    /// burning a code, this bounds a guesser's chance per victim per day (ours: 20, about
+    /// 1 in 50,000).
+    pub code_tries_per_day: u32,
 }
 
 /// When the card-testing breaker trips, and for how long.
@@ -63,10 +67,12 @@ pub enum Rule {
     /// Donors' tries of a code or link, for one email and from one address.
     DonorCodePerEmail,
     DonorCodePerAddress,
+    /// Donors' tries of a code for one email, per day.
+    DonorCodePerEmailPerDay,
 }
 
 impl Rule {
-    const ALL: [Rule; 11] = [
+    const ALL: [Rule; 12] = [
         Rule::SubmitPerAddress,
         Rule::SubmitPerEmail,
         Rule::CheckoutPerAddress,
@@ -78,6 +84,7 @@ impl Rule {
         Rule::DonorSignInPerAddress,
         Rule::DonorCodePerEmail,
         Rule::DonorCodePerAddress,
+        Rule::DonorCodePerEmailPerDay,
     ];
 
     fn name(self) -> &'static str {
@@ -93,6 +100,7 @@ impl Rule {
             Rule::DonorSignInPerAddress => "donor-sign-in-address",
             Rule::DonorCodePerEmail => "donor-code-email",
             Rule::DonorCodePerAddress => "donor-code-address",
+            Rule::DonorCodePerEmailPerDay => "donor-code-email-day",
         }
     }
 
@@ -101,6 +109,7 @@ impl Rule {
     fn window(self, settings: &LimitSettings) -> Duration {
         match self {
             Rule::SignInPerAccount | Rule::SignInPerAddress => Duration::from_secs(60),
+            Rule::DonorCodePerEmailPerDay => Duration::from_secs(24 * 60 * 60),
             _ => settings.window,
         }
     }
@@ -115,6 +124,7 @@ impl Rule {
             Rule::CheckoutPerAddress => settings.checkouts_per_address,
             Rule::SubmitPerEmail | Rule::CheckoutPerEmail => settings.per_email,
             Rule::SignInPerAccount | Rule::SignInPerAddress => settings.sign_ins_per_minute,
+            Rule::DonorCodePerEmailPerDay => settings.code_tries_per_day,
         }
     }
 }
@@ -456,6 +466,7 @@ mod tests {
             checkouts_per_address: 2,
             per_email: 1,
             sign_ins_per_minute: 5,
+            code_tries_per_day: 20,
         };
         let limiter: DefaultKeyedRateLimiter<String> =
             RateLimiter::keyed(quota(&settings, Rule::SubmitPerAddress));

@@ -34,6 +34,8 @@ pub use gifts::{
 };
 pub use sign_in::{SignInRefusal, SIGN_IN_VALID};
 
+/// Cheap to clone (handles and keys), so background work can carry its own.
+#[derive(Clone)]
 pub struct Donors {
     db: Database,
     content: Arc<Content>,

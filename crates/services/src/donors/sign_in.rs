@@ -50,8 +50,10 @@ impl From<DbError> for SignInRefusal {
 }
 
 impl Donors {
-    /// Sends a code and a link if this email has gifts. The answer is the same either way (and
-    /// the mail leaves in the background), so it tells no one whether an email gave.
+    /// Sends a code and a link if this email has gifts. The request does the same work for
+    /// every email, known or not (the limits, then a task started): the look-up, the stored
+    /// code and the mail all happen in that background task, so neither the answer nor its
+    /// time tells anyone whether an email gave (issue 23, finding 7).
     pub async fn send_sign_in(
         &self,
         email: &str,
@@ -68,6 +70,18 @@ impl Donors {
         let Ok(email) = Email::parse(email) else {
             return Ok(());
         };
+        let donors = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = donors.store_and_send_code(email, locale).await {
+                tracing::error!(%error, "cannot store or send a donor's sign-in code");
+            }
+        });
+        Ok(())
+    }
+
+    /// The background half of `send_sign_in`: if the email has gifts, a new code (voiding the
+    /// earlier ones) is stored and mailed.
+    async fn store_and_send_code(&self, email: Email, locale: Locale) -> Result<(), DbError> {
         if !self.db.has_gifts(&email.normalized()).await? {
             return Ok(());
         }
@@ -85,19 +99,15 @@ impl Donors {
         self.db.insert_sign_in(&sign_in).await?;
         let link = paths::absolute(&self.public_base_url, &paths::my_gifts_link(locale, &token));
         let mail = sign_in_mail(&self.content, locale, &code, &link);
-        let mailer = self.mailer.clone();
-        let id = sign_in.id.clone();
-        if !mailer.sends() {
+        if !self.mailer.sends() {
             // The code is a secret: only that one was made is logged.
             tracing::warn!("a donor asked for a sign-in code, but no SMTP_URL is set to send it");
             return Ok(());
         }
-        tokio::spawn(async move {
-            if let Err(error) = mailer.send(&id, &email, &mail).await {
-                let error = crate::telemetry::redact_emails(&error);
-                tracing::warn!(%error, "cannot send a donor's sign-in code");
-            }
-        });
+        if let Err(error) = self.mailer.send(&sign_in.id, &email, &mail).await {
+            let error = crate::telemetry::redact_emails(&error);
+            tracing::warn!(%error, "cannot send a donor's sign-in code");
+        }
         Ok(())
     }
 
@@ -114,6 +124,9 @@ impl Donors {
             .await?;
         self.limits
             .check(Rule::DonorCodePerEmail, &email_key)
+            .await?;
+        self.limits
+            .check(Rule::DonorCodePerEmailPerDay, &email_key)
             .await?;
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
