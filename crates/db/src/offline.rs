@@ -3,7 +3,7 @@
 //! confirmation or a mis-applied statement line, record a bounced cheque.
 
 use super::audit::{write_audit, AuditEntry};
-use super::payments::{record_payment, NewPayment};
+use super::payments::{record_payment, NewPayment, RECEIVED_OF_DONATION};
 use super::tax_receipts::reissue_receipts;
 use super::{non_negative, to_column, Database, DbError};
 use sharecare_domain::time::Timestamp;
@@ -136,13 +136,13 @@ impl Database {
 
     /// What of an offline gift has arrived: its payments less refunds, voided ones excluded.
     pub async fn offline_received(&self, donation_id: &str) -> Result<u64, DbError> {
-        let (received,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(amount_minor - refunded_minor - disputed_minor), 0) \
-             AS BIGINT) FROM payments WHERE donation_id = $1 AND voided_at IS NULL",
-        )
+        let received: Option<(i64,)> = sqlx::query_as(&format!(
+            "SELECT {RECEIVED_OF_DONATION} FROM donations WHERE id = $1"
+        ))
         .bind(donation_id)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        let received = received.map_or(0, |(received,)| received);
         Ok(non_negative("payments", "amount_minor", received)?)
     }
 

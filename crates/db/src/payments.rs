@@ -3,6 +3,13 @@
 //! in `events`.
 
 use super::{non_negative, to_column, Database, DbError, UnreadableRow};
+
+/// What has arrived for the gift in the row `donations` of the surrounding query: its
+/// payments less refunds and money held in disputes, voided payments excluded. One
+/// expression, so every page and check that asks "what came in" counts the same.
+pub(crate) const RECEIVED_OF_DONATION: &str = "(SELECT CAST(COALESCE(SUM(p.amount_minor \
+     - p.refunded_minor - p.disputed_minor), 0) AS BIGINT) FROM payments p \
+     WHERE p.donation_id = donations.id AND p.voided_at IS NULL)";
 use sharecare_domain::dispute::DisputeState;
 use sharecare_domain::money::Money;
 use sharecare_domain::time::Timestamp;

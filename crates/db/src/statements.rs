@@ -3,6 +3,7 @@
 
 use super::audit::{write_audit, AuditEntry};
 use super::donations::{DonationRow, DONATION_COLUMNS};
+use super::payments::RECEIVED_OF_DONATION;
 use super::{non_negative, to_column, Database, DbError};
 use sharecare_domain::donation::Donation;
 use sharecare_domain::time::Timestamp;
@@ -281,11 +282,11 @@ impl Database {
     /// (each month's transfer is a payment of its own).
     pub async fn transfer_candidates(&self) -> Result<Vec<(Donation, u64)>, DbError> {
         let rows: Vec<ReceivedRow> = sqlx::query_as(&format!(
-            "SELECT {DONATION_COLUMNS}, {RECEIVED} AS received_minor FROM donations \
+            "SELECT {DONATION_COLUMNS}, {RECEIVED_OF_DONATION} AS received_minor FROM donations \
              WHERE payment_method = 'offline' AND (status IN ('pending', 'expired') \
              OR (status = 'paid' AND frequency = 'monthly' AND ended_at IS NULL) \
              OR (status = 'paid' AND frequency = 'one_off' \
-                 AND {RECEIVED} < amount_minor + fee_minor)) ORDER BY created_at"
+                 AND {RECEIVED_OF_DONATION} < amount_minor + fee_minor)) ORDER BY created_at"
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -339,12 +340,6 @@ pub(super) async fn set_line_aside(
     .await?
     .rows_affected())
 }
-
-/// What of a donation has arrived (payments less refunds, voided ones excluded), for
-/// `donations`.
-const RECEIVED: &str = "(SELECT CAST(COALESCE(SUM(p.amount_minor - p.refunded_minor \
-     - p.disputed_minor), 0) AS BIGINT) FROM payments p \
-     WHERE p.donation_id = donations.id AND p.voided_at IS NULL)";
 
 #[derive(sqlx::FromRow)]
 struct ReceivedRow {
