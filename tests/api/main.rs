@@ -13,6 +13,7 @@ mod architecture;
 mod disputes;
 mod donations;
 mod donors;
+mod erasure;
 mod event_order;
 mod fake_stripe;
 mod faults;
