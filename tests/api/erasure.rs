@@ -1,16 +1,21 @@
 //! A donor's erasure leaves none of their details in any table, and their download shows
 //! every one of them, both from one list of personal columns (`sharecare_db::PERSONAL_DATA`)
-//! that the schema cannot outgrow (issue 23, finding 4). Runs on SQLite and PostgreSQL.
+//! that the schema cannot outgrow; bank statements lose their text after the privacy notice's
+//! period (issue 23, finding 4). Runs on SQLite and PostgreSQL.
 
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
 use serde_json::Value as Json;
-use sharecare_db::{Actor, AuditEntry, Data, Export, Value, PERSONAL_DATA};
+use sharecare_db::{
+    Actor, AuditEntry, Data, Export, NewStatementLine, StatementImport, Value, PERSONAL_DATA,
+    REMOVED,
+};
 use sharecare_domain::admin::QueueKind;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::staff::Role;
 use sharecare_domain::time::{Timestamp, ONE_DAY};
+use sharecare_services::retention::Retention;
 
 use crate::admin::{staff, upload_from, Staffer, ACCOUNT};
 use crate::donors::{hidden, sign_in, until_donation};
@@ -22,6 +27,7 @@ use crate::smtp_sink::SmtpSink;
 on_both_databases!(
     every_text_column_is_in_the_personal_data_list,
     the_export_shows_every_personal_field_and_erasure_leaves_none_in_any_text_column,
+    statements_lose_their_text_after_the_notices_period_and_newer_ones_keep_it,
 );
 
 const EMAIL: &str = "lam.siu.ling@example.org";
@@ -54,6 +60,15 @@ const HERS: [&str; 11] = [
 
 const OTHER_EMAIL: &str = "wong.tai.sin@example.org";
 const OTHER_NAME: &str = "Wong Tai Sin";
+
+fn retention(app: &TestApp) -> Retention {
+    Retention {
+        db: app.db.clone(),
+        donations: app.state.donations.clone(),
+        limits: app.state.limits.clone(),
+        donors: app.state.donors.clone(),
+    }
+}
 
 /// A migration that adds a text column must say what it holds of a donor's, or this fails:
 /// every text column of every table is in the list, and everything listed is in the schema.
@@ -601,4 +616,82 @@ async fn the_export_shows_every_personal_field_and_erasure_leaves_none_in_any_te
     app.state.donors.forget_old(later).await.unwrap();
     let last = found(&app, &HERS).await;
     assert!(last.is_empty(), "{last:?}");
+}
+
+/// An import of one line, uploaded at `uploaded_at`: its id.
+async fn old_statement(app: &TestApp, uploaded_at: Timestamp, payer: &str) -> String {
+    let id = sharecare_domain::secrets::random_hex::<16>();
+    let booked_on = uploaded_at.hong_kong_iso_date();
+    let raw = format!("Date,Details,Deposit\n{booked_on},FPS {payer},300.00\n");
+    let import = StatementImport {
+        id: id.clone(),
+        file_name: "statement.csv".into(),
+        signature: "date|details|deposit".into(),
+        raw,
+        uploaded_by: "finance@example.org".into(),
+        uploaded_at,
+        lines_read: 0,
+        lines_known: 0,
+        read_at: None,
+        account: ACCOUNT.into(),
+        lines_open: 0,
+    };
+    app.db
+        .insert_statement_import(
+            &import,
+            &AuditEntry::new(&Actor::command_line(), "statement_imported"),
+        )
+        .await
+        .unwrap();
+    let line = NewStatementLine {
+        id: sharecare_domain::secrets::random_hex::<16>(),
+        position: 0,
+        fingerprint: sharecare_domain::secrets::random_hex::<32>(),
+        booked_on,
+        amount_minor: 30_000,
+        currency: "HKD".into(),
+        description: format!("FPS {payer}"),
+    };
+    app.db
+        .store_statement_lines(&id, &[line], uploaded_at)
+        .await
+        .unwrap();
+    id
+}
+
+async fn statements_lose_their_text_after_the_notices_period_and_newer_ones_keep_it(
+    backend: Backend,
+) {
+    let app = spawn_app_on(backend).await;
+    let days = app.state.content.privacy.statements_kept_days;
+    // Swept three days from now (the app's own job, sweeping at the real time, finds neither):
+    // one file a day past the period then, one two days short of it.
+    let now = Timestamp::now().plus(ONE_DAY * 3);
+    let old = old_statement(&app, now.minus(ONE_DAY * (days + 1)), "CHAN T M").await;
+    let recent = old_statement(&app, now.minus(ONE_DAY * (days - 2)), "HO K Y").await;
+
+    let report = retention(&app).sweep(now).await;
+    assert_eq!(report.failed, Vec::<&str>::new(), "every step ran");
+    assert_eq!((report.statement_files, report.statement_lines), (1, 1));
+    let file = |id: String| {
+        let db = app.db.clone();
+        async move { db.statement_import(&id).await.unwrap().unwrap() }
+    };
+    let lines = |id: String| {
+        let db = app.db.clone();
+        async move { db.statement_lines(&id).await.unwrap() }
+    };
+    assert_eq!(file(old.clone()).await.raw, "", "the old file is emptied");
+    let old_lines = lines(old.clone()).await;
+    assert_eq!(old_lines[0].description, REMOVED);
+    // What the line was stays, for the books.
+    assert_eq!(old_lines[0].amount_minor, 30_000);
+    assert!(file(recent.clone()).await.raw.contains("FPS HO K Y"));
+    assert_eq!(lines(recent.clone()).await[0].description, "FPS HO K Y");
+    assert!(found(&app, &["CHAN T M"]).await.is_empty());
+
+    // A second sweep has nothing more to do.
+    let again = retention(&app).sweep(now).await;
+    assert_eq!((again.statement_files, again.statement_lines), (0, 0));
+    assert!(file(recent).await.raw.contains("FPS HO K Y"));
 }
