@@ -120,7 +120,7 @@ impl<'a> Giving<'a> {
 }
 
 /// The value of the first hidden input called `name`.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -205,7 +205,12 @@ impl Donor {
         response.text().await.unwrap()
     }
 
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         app.client
             .post(app.url(path))
             .header("cookie", &self.cookie)

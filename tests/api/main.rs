@@ -14,6 +14,7 @@ mod client_addresses;
 mod disputes;
 mod donations;
 mod donors;
+mod erasure;
 mod event_order;
 mod fake_stripe;
 mod faults;

@@ -283,6 +283,12 @@ pub(super) fn check_privacy(privacy: &PrivacyNotice) -> Check {
             "must be between 1 and 3650 days",
         ));
     }
+    if !(1..=3650).contains(&privacy.statements_kept_days) {
+        return Err(FieldError::new(
+            "statements_kept_days",
+            "must be between 1 and 3650 days",
+        ));
+    }
     if !(1..=30).contains(&privacy.tax_records_kept_years) {
         return Err(FieldError::new(
             "tax_records_kept_years",

@@ -291,5 +291,9 @@ pub struct PrivacyNotice {
     /// tax year, in years, even when a donor asks for their data to be deleted: the tax law's
     /// period. The notice's own words must say the same.
     pub tax_records_kept_years: u32,
+    /// How long bank statements (the files and their lines' text, which name whoever paid)
+    /// are kept after upload, in days; the retention job then takes the text out, leaving
+    /// dates, amounts and what each line paid. The notice's own words must say the same.
+    pub statements_kept_days: u32,
     pub sections: Vec<Section>,
 }

@@ -1,6 +1,7 @@
 //! The audit log: every staff action with who, when, what, and the values before and after.
-//! Append-only: this module is the only one that touches the table, and it only inserts and
-//! reads. Actions are written in the same transaction as the change they describe.
+//! Append-only: this module only inserts and reads, and no code changes an entry, with one
+//! exception the law makes: erasing a donor cuts their details out of the entries' text
+//! (`personal_data`). Actions are written in the same transaction as the change they describe.
 
 use super::{Database, DbError};
 use sharecare_domain::secrets::random_hex;

@@ -1,6 +1,7 @@
 //! Donors looking after their own gifts: sign-in codes and links (kept as keyed hashes), the
 //! changes they ask for on monthly gifts, the receipt name and news consent they set, what they
-//! tell the charity, everything held about them (to download), and deleting it.
+//! tell the charity, and everything held about them (to download). Deleting it is
+//! `personal_data`'s, built from the list of personal columns.
 
 use super::donations::{DonationRow, DONATION_COLUMNS};
 use super::{Database, DbError};
@@ -36,21 +37,26 @@ pub struct GiftChange {
     pub confirmed_at: Option<Timestamp>,
 }
 
+/// What a donor's download shows of a gift beyond the gift itself: why it ended, how each
+/// payment came, and the bank's lines for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GiftParticulars {
+    /// The reason the donor gave when they stopped a monthly gift.
+    pub ended_reason: Option<String>,
+    /// Per payment (by id): how the money came (`transfer`, `cheque`, `cash`; none for a card)
+    /// and the cheque's number.
+    pub payments: Vec<(String, Option<String>, Option<String>)>,
+    /// The bank statement's lines for the gift: booked on, amount in minor units, the bank's
+    /// text.
+    pub statement_lines: Vec<(String, i64, String)>,
+}
+
 /// A consent given or withdrawn.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct ConsentEvent {
     pub consent: String,
     pub at: Timestamp,
     pub source: String,
-}
-
-/// What deleting a donor's data did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Erased {
-    /// Pledges never paid, deleted.
-    pub deleted: u64,
-    /// Paid gifts, anonymised (their receipts' records kept, as the tax law requires).
-    pub anonymised: u64,
 }
 
 impl Database {
@@ -288,56 +294,33 @@ impl Database {
         .await?)
     }
 
-    /// Deletes what is held about a donor: pledges never paid go, paid gifts are anonymised
-    /// (the email and names replaced; amounts and dates stay, as do their receipts' records,
-    /// which the tax law keeps for its period). Their sign-ins, consents and messages go too.
-    pub async fn erase_donor(&self, email_key: &str, now: Timestamp) -> Result<Erased, DbError> {
-        let mut tx = self.pool.begin().await?;
-        // Writes first (SQLite's lock). What is the donor's alone goes entirely:
-        for table in ["donor_messages", "consent_events", "donor_sign_ins"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE email_key = $1"))
-                .bind(email_key)
-                .execute(&mut *tx)
+    /// A gift's particulars for its donor's download.
+    pub async fn gift_particulars(&self, donation_id: &str) -> Result<GiftParticulars, DbError> {
+        let ended: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT ended_reason FROM donations WHERE id = $1")
+                .bind(donation_id)
+                .fetch_optional(&self.pool)
                 .await?;
-        }
-        // Unpaid pledges with nothing recorded against them:
-        let deleted = sqlx::query(
-            "DELETE FROM donations WHERE email_key = $1 AND status <> 'paid' \
-             AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM gift_changes c WHERE c.donation_id = donations.id) \
-             AND NOT EXISTS (SELECT 1 FROM statement_lines l WHERE l.donation_id = donations.id)",
+        let payments = sqlx::query_as(
+            "SELECT id, method, cheque_number FROM payments WHERE donation_id = $1 \
+             ORDER BY paid_at, id",
         )
-        .bind(email_key)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM donations WHERE email_key = $1")
-            .bind(email_key)
-            .fetch_all(&mut *tx)
-            .await?;
-        for (id,) in &ids {
-            // A valid address no one owns (the `.invalid` top-level domain), one per gift.
-            let placeholder = format!("erased-{id}@erased.invalid");
-            sqlx::query(
-                "UPDATE donations SET email = $1, email_key = $1, donor_name = NULL, \
-                 receipt = CASE WHEN receipt = 'none' THEN 'none' ELSE 'own_name' END, \
-                 receipt_name = NULL, marketing_consent = 'declined', consent_recorded_at = $2, \
-                 referral_code = NULL, flag = NULL, receipt_holder = NULL, \
-                 company_registration = NULL, tribute_kind = NULL, honoree_name = NULL, \
-                 tribute_message = NULL, notify_name = NULL, \
-                 notify_email = NULL, notify_amount = NULL WHERE id = $3",
-            )
-            .bind(&placeholder)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Erased {
-            deleted,
-            anonymised: ids.len() as u64,
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        // A line is the gift's when it was applied to it, or to one of its payments.
+        let statement_lines = sqlx::query_as(
+            "SELECT booked_on, amount_minor, description FROM statement_lines \
+             WHERE donation_id = $1 OR payment_id IN \
+             (SELECT id FROM payments WHERE donation_id = $1) ORDER BY booked_on, id",
+        )
+        .bind(donation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(GiftParticulars {
+            ended_reason: ended.and_then(|(reason,)| reason),
+            payments,
+            statement_lines,
         })
     }
 

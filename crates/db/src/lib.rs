@@ -18,6 +18,7 @@ mod guards;
 mod offline;
 mod outbox;
 mod payments;
+mod personal_data;
 mod referrals;
 mod staff;
 mod statements;
@@ -28,7 +29,10 @@ pub use admin::{
     NewRefundRequest, QueueItem, ReceiptRecord, RefundRequestRecord,
 };
 pub use audit::{Actor, AuditEntry, AuditRecord};
-pub use donors::{ConsentEvent, Erased, GiftChange, NewSignIn};
+pub use donors::{ConsentEvent, GiftChange, GiftParticulars, NewSignIn};
+pub use personal_data::{
+    Column, Data, Erased, Erasure, Export, SchemaColumn, Table, Value, PERSONAL_DATA, REMOVED,
+};
 pub use staff::{SessionRecord, SessionTable, StaffUser};
 pub use statements::{NewStatementLine, StatementImport, StatementLine, StatementMapping};
 pub use tax_receipts::TaxReceipt;

@@ -178,6 +178,36 @@ impl Database {
         .await?)
     }
 
+    /// Takes the text out of statements uploaded before `uploaded_before` (the retention job;
+    /// content's `statements_kept_days`): the file is emptied and its lines' descriptions (the
+    /// payers' names as their banks have them) become [`REMOVED`](crate::REMOVED). Dates,
+    /// amounts and what each line paid stay, for the books. Returns (files, lines) changed; a
+    /// second run changes nothing.
+    pub async fn redact_old_statements(
+        &self,
+        uploaded_before: Timestamp,
+    ) -> Result<(u64, u64), DbError> {
+        let mut tx = self.pool.begin().await?;
+        let files = sqlx::query(
+            "UPDATE statement_imports SET raw = '' WHERE uploaded_at < $1 AND raw <> ''",
+        )
+        .bind(uploaded_before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let lines = sqlx::query(
+            "UPDATE statement_lines SET description = $1 WHERE description <> $1 \
+             AND import_id IN (SELECT id FROM statement_imports WHERE uploaded_at < $2)",
+        )
+        .bind(crate::REMOVED)
+        .bind(uploaded_before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok((files, lines))
+    }
+
     /// Stores an import's lines once its columns are known. A line an earlier import already
     /// stored (same fingerprint) is not stored again: it stays with that import, applied or not.
     /// Returns (lines read, of which already known). Reading an import twice changes nothing.

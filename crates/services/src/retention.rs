@@ -1,7 +1,8 @@
 //! Keeping only what the privacy notice says is kept: a job deletes pledges never paid once
 //! they are older than the notice's period (content), with what names them; forgets rate-limit
-//! counts whose window has passed, expired sessions and donors' sign-ins long expired; and
-//! clears receipts' names once the tax law's period (content) is over. The same hourly job queues April's yearly summaries (idempotent).
+//! counts whose window has passed, expired sessions and donors' sign-ins long expired; takes
+//! the text (payers' names) out of bank statements older than the notice's period (content);
+//! and clears receipts' names once the tax law's period (content) is over. The same hourly job queues April's yearly summaries (idempotent).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +34,10 @@ pub struct SweepReport {
     pub pledges: u64,
     /// Rate-limit counts past any window.
     pub counts: u64,
+    /// Bank statement files past the notice's period, emptied.
+    pub statement_files: u64,
+    /// Their lines, whose text (the payer's name) was taken out.
+    pub statement_lines: u64,
     /// The steps that failed this time (logged and counted); they run again next time.
     pub failed: Vec<&'static str>,
 }
@@ -58,12 +63,23 @@ impl Retention {
                 failed(&mut report, "expired_sessions", &error);
             }
         }
+        match self.donations.redact_old_statements(now).await {
+            Ok((files, lines)) => (report.statement_files, report.statement_lines) = (files, lines),
+            Err(error) => failed(&mut report, "statements", &error),
+        }
         if let Err(error) = self.donors.forget_old(now).await {
             failed(&mut report, "sign_ins_and_receipt_names", &error);
         }
         // Only from April to June does this queue anything, once per donor and year.
         if let Err(error) = self.donors.queue_yearly_summaries(now).await {
             failed(&mut report, "yearly_summaries", &error);
+        }
+        if report.statement_files + report.statement_lines > 0 {
+            tracing::info!(
+                files = report.statement_files,
+                lines = report.statement_lines,
+                "took the text out of bank statements past the privacy notice's period"
+            );
         }
         if report.pledges > 0 {
             tracing::info!(

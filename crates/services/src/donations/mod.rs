@@ -378,6 +378,15 @@ impl Donations {
             .await
     }
 
+    /// Takes the text out of bank statements uploaded longer ago than the privacy notice keeps
+    /// them (content: `statements_kept_days`): (files, lines) changed.
+    pub async fn redact_old_statements(&self, now: Timestamp) -> Result<(u64, u64), DbError> {
+        let days = u64::from(self.content.privacy.statements_kept_days);
+        self.db
+            .redact_old_statements(now.minus(Duration::from_secs(days * 86_400)))
+            .await
+    }
+
     /// Confirms that an offline gift's money arrived, in full and today (staff, from the
     /// command line): records the payment and queues the receipt. Confirming twice is
     /// harmless; a failed or cancelled gift cannot be confirmed.

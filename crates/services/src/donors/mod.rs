@@ -26,6 +26,7 @@ use sharecare_db::{Database, SessionTable};
 
 pub use data::{
     ChangeData, DonorData, EraseError, GiftData, MessageData, PaymentData, ReceiptData,
+    StatementLineData,
 };
 pub use documents::{SummaryView, Verified};
 pub use gifts::{

@@ -3,6 +3,7 @@
 //! for export.
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::Records;
@@ -55,15 +56,33 @@ impl ListingQuery {
         self.dir != "asc"
     }
 
-    /// The filters alone, for the export's link and the audit log.
+    /// The filters alone, for the export's link.
     pub fn filters_only(&self) -> String {
+        self.filters_with(&self.q)
+    }
+
+    /// The filters as the audit log keeps them: the search text (often a donor's email or
+    /// name) only as `sha256-` and the SHA-256 of it trimmed and lower-cased, so the log names
+    /// no one, a donor's erasure leaves nothing in it, and whether someone was searched for can
+    /// still be checked by hashing what they are called.
+    pub fn audit_subject(&self) -> String {
+        let q = self.q.trim().to_lowercase();
+        if q.is_empty() {
+            return self.filters_with("");
+        }
+        let digest = Sha256::digest(q.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.filters_with(&format!("sha256-{hex}"))
+    }
+
+    fn filters_with(&self, q: &str) -> String {
         let pairs: Vec<(&str, &str)> = [
             ("status", self.status.as_str()),
             ("method", self.method.as_str()),
             ("frequency", self.frequency.as_str()),
             ("from", self.from.as_str()),
             ("until", self.until.as_str()),
-            ("q", self.q.as_str()),
+            ("q", q),
         ]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
@@ -163,7 +182,7 @@ impl Records {
         actor: &Actor,
         rows: mpsc::Sender<Result<AdminDonation, DbError>>,
     ) -> Result<(), DbError> {
-        let audit = AuditEntry::new(actor, actions::EXPORT).subject(query.filters_only());
+        let audit = AuditEntry::new(actor, actions::EXPORT).subject(query.audit_subject());
         self.db.write_audit(&audit).await?;
         let db = self.db.clone();
         let filter = query.filter();
@@ -200,5 +219,28 @@ mod tests {
             query.filters_only(),
             "status=paid&method=cheque&from=2026-11-01&until=2026-11-01&q=++"
         );
+        assert_eq!(
+            query.audit_subject(),
+            "status=paid&method=cheque&from=2026-11-01&until=2026-11-01"
+        );
+    }
+
+    #[test]
+    fn the_audit_log_keeps_a_search_only_as_its_hash() {
+        let query = ListingQuery {
+            status: "paid".into(),
+            q: " Mei.Chan@Example.org ".into(),
+            ..ListingQuery::default()
+        };
+        // The export's own link keeps the search as typed.
+        assert!(query.filters_only().contains("q=+Mei.Chan%40Example.org+"));
+        let subject = query.audit_subject();
+        // SHA-256 of "mei.chan@example.org".
+        let digest: String = Sha256::digest(b"mei.chan@example.org")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(subject, format!("status=paid&q=sha256-{digest}"));
+        assert!(!subject.to_lowercase().contains("mei"), "{subject}");
     }
 }

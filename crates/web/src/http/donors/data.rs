@@ -26,7 +26,9 @@ pub async fn data(
     Ok(download(content_type, &file, body))
 }
 
-/// The gifts and their payments as one table: a row per payment (or per gift never paid).
+/// The gifts and their payments as one table: a row per payment (or per gift never paid),
+/// with every field of the gift the JSON has under the same name (requested changes and
+/// statement lines, lists of their own, are in the JSON).
 fn data_csv(data: &DonorData) -> Vec<u8> {
     use sharecare_services::export::{record, BOM};
     let mut out = BOM.as_bytes().to_vec();
@@ -45,9 +47,27 @@ fn data_csv(data: &DonorData) -> Vec<u8> {
         "marketing_consent",
         "language",
         "referral_code",
+        "receipt_holder",
+        "company_registration",
+        "consent_recorded_at",
+        "fee_covered",
+        "tribute_kind",
+        "honoree_name",
+        "tribute_message",
+        "notify_name",
+        "notify_email",
+        "notify_amount",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "partner",
+        "story",
+        "ended_reason",
         "paid_at",
         "paid_amount",
         "refunded",
+        "payment_method_detail",
+        "cheque_number",
         "receipt_numbers",
     ]));
     for gift in &data.gifts {
@@ -57,7 +77,7 @@ fn data_csv(data: &DonorData) -> Vec<u8> {
             .map(|receipt| receipt.number.clone())
             .collect::<Vec<_>>()
             .join(" ");
-        let base = vec![
+        let mut base = vec![
             gift.reference.clone(),
             gift.created_at.clone(),
             gift.status.clone(),
@@ -73,9 +93,37 @@ fn data_csv(data: &DonorData) -> Vec<u8> {
             gift.language.clone(),
             gift.referral_code.clone().unwrap_or_default(),
         ];
+        let optional = [&gift.receipt_holder, &gift.company_registration];
+        base.extend(
+            optional
+                .into_iter()
+                .map(|value| value.clone().unwrap_or_default()),
+        );
+        base.extend([gift.consent_recorded_at.clone(), gift.fee_covered.clone()]);
+        let optional = [
+            &gift.tribute_kind,
+            &gift.honoree_name,
+            &gift.tribute_message,
+            &gift.notify_name,
+            &gift.notify_email,
+            &gift.notify_amount,
+            &gift.utm_source,
+            &gift.utm_medium,
+            &gift.utm_campaign,
+            &gift.partner,
+            &gift.story,
+            &gift.ended_reason,
+        ];
+        base.extend(
+            optional
+                .into_iter()
+                .map(|value| value.clone().unwrap_or_default()),
+        );
         if gift.payments.is_empty() {
             let mut row = base.clone();
             row.extend([
+                String::new(),
+                String::new(),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -89,6 +137,8 @@ fn data_csv(data: &DonorData) -> Vec<u8> {
                 payment.paid_at.clone(),
                 payment.amount.clone(),
                 payment.refunded.clone(),
+                payment.method.clone().unwrap_or_default(),
+                payment.cheque_number.clone().unwrap_or_default(),
                 receipts.clone(),
             ]);
             out.extend(record(&row));
