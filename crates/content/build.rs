@@ -17,7 +17,11 @@ const ADMIN_LOCALES: [(&str, &str); 2] = [("en", "ADMIN_EN"), ("zh-hk", "ADMIN_Z
 
 fn main() {
     // The translations live at the top of the repository, beside content/ (two folders up).
-    let locales = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../locales");
+    // Read from the environment when the script runs, not baked in when it is compiled: with a
+    // target folder shared by several checkouts, one compiled script serves them all, and a
+    // baked-in path would read another checkout's translations.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let locales = Path::new(&manifest_dir).join("../../locales");
     println!("cargo:rerun-if-changed={}", locales.display());
     let mut out = String::new();
     out.push_str("/// Every UI string, one field per key of `locales/*.json`.\n");

@@ -1048,6 +1048,10 @@ async fn a_hundred_thousand_row_export_streams_in_flat_memory() {
     let staff_service = sharecare_services::staff::Staff::new(
         db.clone(),
         limits,
+        std::sync::Arc::new(sharecare_services::staff::PasswordGate::new(
+            1,
+            std::time::Duration::from_secs(60),
+        )),
         content.organisation.name.get(sharecare_domain::Locale::En),
     );
     staff_service

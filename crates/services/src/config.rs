@@ -145,6 +145,11 @@ pub struct Protection {
     pub shutdown_drain: Duration,
     /// How often the retention job runs (`RETENTION_SWEEP_SECONDS`, 3600).
     pub retention_sweep: Duration,
+    /// Staff passwords hashed or checked at once, each holding 19 MiB while it runs
+    /// (`PASSWORD_CHECKS_AT_ONCE`, 2), and how long a sign-in waits for its turn before it is
+    /// answered 503 with `Retry-After` (`PASSWORD_QUEUE_SECONDS`, 5).
+    pub password_checks_at_once: usize,
+    pub password_queue: Duration,
 }
 
 /// An address that may carry a password (a database's, an SMTP server's): printed with the
@@ -325,6 +330,8 @@ impl Settings {
             streams_per_address: count("STREAMS_PER_ADDRESS", 8)? as usize,
             shutdown_drain: seconds("SHUTDOWN_DRAIN_SECONDS", 10)?,
             retention_sweep: seconds("RETENTION_SWEEP_SECONDS", 3_600)?,
+            password_checks_at_once: count("PASSWORD_CHECKS_AT_ONCE", 2)? as usize,
+            password_queue: seconds("PASSWORD_QUEUE_SECONDS", 5)?,
         };
         if protection
             .form_secret
@@ -479,6 +486,17 @@ mod tests {
         assert_eq!(error.variable, "SMTP_URL");
         let error = settings(&[("OUTBOX_LEASE_SECONDS", "0")]).unwrap_err();
         assert_eq!(error.variable, "OUTBOX_LEASE_SECONDS");
+        let error = settings(&[("PASSWORD_CHECKS_AT_ONCE", "0")]).unwrap_err();
+        assert_eq!(error.variable, "PASSWORD_CHECKS_AT_ONCE");
+        let error = settings(&[("PASSWORD_QUEUE_SECONDS", "soon")]).unwrap_err();
+        assert_eq!(error.variable, "PASSWORD_QUEUE_SECONDS");
+    }
+
+    #[test]
+    fn password_hashing_is_bounded_by_default() {
+        let protection = settings(&[]).unwrap().protection;
+        assert_eq!(protection.password_checks_at_once, 2);
+        assert_eq!(protection.password_queue, Duration::from_secs(5));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sharecare_domain::secrets::random_hex;
 use sharecare_domain::staff::Role;
 use sharecare_domain::time::Timestamp;
 
-pub use password::PasswordError;
+pub use password::{Busy, PasswordError, PasswordGate};
 
 /// A staff account as the users page shows it: never its password hash or TOTP secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +74,8 @@ pub enum AccountError {
     Exists(String),
     #[error("{0} has no account")]
     NoSuchAccount(String),
+    #[error("too many passwords are being checked; try again in a moment")]
+    Busy(#[from] Busy),
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -90,6 +92,9 @@ pub enum SignInError {
     Database(#[from] DbError),
     #[error("the sign-in limits cannot be counted")]
     Unavailable,
+    /// Too many passwords were being checked: this one waited its turn and gave up (503).
+    #[error("too many sign-ins at once")]
+    Busy { retry_after_seconds: u64 },
 }
 
 /// A member of staff who signed in.
@@ -112,17 +117,30 @@ pub struct Enrolment {
 pub struct Staff {
     db: Database,
     limits: Arc<Limits>,
+    /// Every password hash and check goes through it.
+    passwords: Arc<PasswordGate>,
     /// Shown by authenticator apps beside the account (the organisation's name).
     issuer: String,
 }
 
 impl Staff {
-    pub fn new(db: Database, limits: Arc<Limits>, issuer: &str) -> Staff {
+    pub fn new(
+        db: Database,
+        limits: Arc<Limits>,
+        passwords: Arc<PasswordGate>,
+        issuer: &str,
+    ) -> Staff {
         Staff {
             db,
             limits,
+            passwords,
             issuer: issuer.to_string(),
         }
+    }
+
+    /// The bound on password hashing (tests read its high-water mark).
+    pub fn password_gate(&self) -> &PasswordGate {
+        &self.passwords
     }
 
     fn email(input: &str) -> Result<String, AccountError> {
@@ -146,7 +164,7 @@ impl Staff {
             id: random_hex::<16>(),
             email: email.clone(),
             role,
-            password_hash: password::hash(new_password).await,
+            password_hash: self.passwords.hash(new_password).await?,
             totp_secret: None,
             totp_enabled: false,
             disabled: false,
@@ -171,7 +189,7 @@ impl Staff {
     ) -> Result<(), AccountError> {
         let email = Staff::email(email)?;
         password::check_new(&new_password)?;
-        let hash = password::hash(new_password).await;
+        let hash = self.passwords.hash(new_password).await?;
         let audit = AuditEntry::new(actor, actions::PASSWORD_RESET).subject(email.clone());
         if self
             .db
@@ -223,7 +241,16 @@ impl Staff {
             Err(_) => None,
         };
         let stored = user.as_ref().map(|user| user.password_hash.clone());
-        let password_ok = password::verify(password.to_string(), stored).await;
+        let password_ok = self
+            .passwords
+            .verify(password.to_string(), stored)
+            .await
+            .map_err(|Busy| {
+                tracing::warn!("a staff sign-in waited too long for a password check");
+                SignInError::Busy {
+                    retry_after_seconds: self.passwords.queue_wait().as_secs().max(1),
+                }
+            })?;
         let Some(user) = user.filter(|_| password_ok) else {
             return Err(self.refuse(&key, "password").await);
         };

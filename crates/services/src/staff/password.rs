@@ -1,7 +1,13 @@
 //! Staff passwords: Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), hashed and
-//! checked off the async threads (each takes tens of milliseconds on purpose).
+//! checked off the async threads (each takes tens of milliseconds on purpose), a few at a time
+//! ([`PasswordGate`]): a flood of sign-ins queues briefly and is then turned away, instead of
+//! each one taking 19 MiB on the blocking pool (512 at once would be 10 GiB).
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -38,38 +44,116 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// The password's Argon2id hash, a PHC string starting `$argon2id$`.
-pub async fn hash(password: String) -> String {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        hasher()
-            .hash_password(password.as_bytes(), &salt)
-            .expect("hashing with valid parameters succeeds")
-            .to_string()
-    })
-    .await
-    .expect("the hashing task does not panic")
+/// Too many passwords are being checked: none became free within the queue's wait. The caller
+/// answers 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many passwords are being checked at once")]
+pub struct Busy;
+
+/// The bound on password hashing: at most `at_once` hashes run (each holds 19 MiB while it
+/// does), the rest wait in line for up to `queue_wait`, then get [`Busy`]. Hashes from the
+/// command line go through it too; one gate per process.
+pub struct PasswordGate {
+    permits: Arc<Semaphore>,
+    at_once: usize,
+    queue_wait: Duration,
+    running: Arc<AtomicUsize>,
+    /// The most hashes that ever ran at once (the bound's own evidence, for tests and metrics).
+    peak: Arc<AtomicUsize>,
 }
 
-/// Whether `password` matches `stored`. With no stored hash (no such account) a hash is still
-/// checked, so the answer takes as long either way and does not tell which emails exist.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let (stored, real) = match stored {
-            Some(stored) => (stored, true),
-            None => (decoy().to_string(), false),
-        };
-        let matches = PasswordHash::new(&stored)
-            .map(|parsed| {
-                hasher()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        matches && real
-    })
-    .await
-    .unwrap_or(false)
+impl PasswordGate {
+    /// `at_once` is at least 1.
+    pub fn new(at_once: usize, queue_wait: Duration) -> PasswordGate {
+        let at_once = at_once.max(1);
+        PasswordGate {
+            permits: Arc::new(Semaphore::new(at_once)),
+            at_once,
+            queue_wait,
+            running: Arc::new(AtomicUsize::new(0)),
+            peak: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// How many hashes may run at once.
+    pub fn at_once(&self) -> usize {
+        self.at_once
+    }
+
+    /// How long a check waits for its turn before [`Busy`].
+    pub fn queue_wait(&self) -> Duration {
+        self.queue_wait
+    }
+
+    /// The most hashes that ran at the same moment since start.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::Acquire)
+    }
+
+    /// Runs `work` on the blocking pool once a place is free. The place is held by the
+    /// blocking task itself, so a request that gives up (its client went away) does not free
+    /// it while the hash still runs.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit =
+            match tokio::time::timeout(self.queue_wait, self.permits.clone().acquire_owned()).await
+            {
+                Ok(Ok(permit)) => permit,
+                // Waited too long, or the gate is closed (never: it is not closed).
+                Ok(Err(_)) | Err(_) => {
+                    metrics::counter!("sharecare_password_checks_refused_total").increment(1);
+                    return Err(Busy);
+                }
+            };
+        let (running, peak) = (self.running.clone(), self.peak.clone());
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::AcqRel) + 1;
+            peak.fetch_max(now, Ordering::AcqRel);
+            metrics::gauge!("sharecare_password_checks_running").set(now as f64);
+            let result = work();
+            let left = running.fetch_sub(1, Ordering::AcqRel) - 1;
+            metrics::gauge!("sharecare_password_checks_running").set(left as f64);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| Busy)
+    }
+
+    /// The password's Argon2id hash, a PHC string starting `$argon2id$`.
+    pub async fn hash(&self, password: String) -> Result<String, Busy> {
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            hasher()
+                .hash_password(password.as_bytes(), &salt)
+                .expect("hashing with valid parameters succeeds")
+                .to_string()
+        })
+        .await
+    }
+
+    /// Whether `password` matches `stored`. With no stored hash (no such account) a hash is
+    /// still checked, so the answer takes as long either way and does not tell which emails
+    /// exist.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, Busy> {
+        self.run(move || {
+            let (stored, real) = match stored {
+                Some(stored) => (stored, true),
+                None => (decoy().to_string(), false),
+            };
+            let matches = PasswordHash::new(&stored)
+                .map(|parsed| {
+                    hasher()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            matches && real
+        })
+        .await
+    }
 }
 
 /// A hash of nothing anyone knows, checked when the account does not exist.
@@ -91,17 +175,26 @@ fn decoy() -> &'static str {
 mod tests {
     use super::*;
 
+    fn gate() -> PasswordGate {
+        PasswordGate::new(2, Duration::from_secs(60))
+    }
+
     #[tokio::test]
     async fn hashes_are_argon2id_and_check_only_the_right_password() {
-        let stored = hash("correct horse battery".into()).await;
+        let gate = gate();
+        let stored = gate.hash("correct horse battery".into()).await.unwrap();
         assert!(
             stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{stored}"
         );
-        assert!(verify("correct horse battery".into(), Some(stored.clone())).await);
-        assert!(!verify("correct horse batterz".into(), Some(stored)).await);
-        assert!(!verify("anything".into(), None).await);
-        assert!(!verify("x".into(), Some("not a hash".into())).await);
+        for (password, stored, right) in [
+            ("correct horse battery", Some(stored.clone()), true),
+            ("correct horse batterz", Some(stored), false),
+            ("anything", None, false),
+            ("x", Some("not a hash".to_string()), false),
+        ] {
+            assert_eq!(gate.verify(password.into(), stored).await, Ok(right));
+        }
     }
 
     #[test]
@@ -109,5 +202,32 @@ mod tests {
         assert_eq!(check_new("short"), Err(PasswordError::TooShort));
         assert_eq!(check_new("twelve chars"), Ok(()));
         assert_eq!(check_new(&"x".repeat(300)), Err(PasswordError::TooLong));
+    }
+
+    /// Eight checks at once through a gate of one: never two hashes at the same moment, and
+    /// with a wait shorter than a hash, the ones at the back of the queue are turned away.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashes_run_no_more_than_the_gate_allows_and_the_queue_gives_up() {
+        let gate = Arc::new(PasswordGate::new(1, Duration::from_millis(1)));
+        let stored = PasswordGate::new(1, Duration::from_secs(60))
+            .hash("correct horse battery".into())
+            .await
+            .unwrap();
+        let checks: Vec<_> = (0..8)
+            .map(|_| {
+                let (gate, stored) = (gate.clone(), stored.clone());
+                tokio::spawn(async move {
+                    gate.verify("correct horse battery".into(), Some(stored))
+                        .await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for check in checks {
+            answers.push(check.await.unwrap());
+        }
+        assert_eq!(gate.peak(), 1, "one hash at a time");
+        assert!(answers.contains(&Ok(true)), "{answers:?}");
+        assert!(answers.contains(&Err(Busy)), "{answers:?}");
     }
 }

@@ -11,7 +11,7 @@ use sharecare_services::config::Settings;
 use sharecare_services::donations::Donations;
 use sharecare_services::limits::Limits;
 use sharecare_services::payment::Payments;
-use sharecare_services::staff::Staff;
+use sharecare_services::staff::{PasswordGate, Staff};
 
 use super::StartupError;
 
@@ -66,6 +66,10 @@ impl Core {
         let staff = Arc::new(Staff::new(
             database.clone(),
             limits.clone(),
+            Arc::new(PasswordGate::new(
+                settings.protection.password_checks_at_once,
+                settings.protection.password_queue,
+            )),
             content
                 .organisation
                 .name

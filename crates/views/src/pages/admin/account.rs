@@ -15,6 +15,8 @@ pub enum SignInProblem {
         minutes: u64,
     },
     Unavailable,
+    /// Too many sign-ins at once: this one waited for its password check and gave up.
+    Busy,
     /// The form was too old or not ours: a fresh one.
     Expired,
 }
@@ -35,6 +37,7 @@ pub fn SignInPage(
                 fill(m.sign_in_too_many, &[("minutes", &minutes.to_string())])
             }
             SignInProblem::Unavailable => m.sign_in_unavailable.to_string(),
+            SignInProblem::Busy => m.sign_in_busy.to_string(),
             SignInProblem::Expired => m.admin_form_expired.to_string(),
         };
         view! { <Notice text problem=true/> }

@@ -133,6 +133,22 @@ pub async fn sign_in(
             }
             response
         }
+        Err(SignInError::Busy {
+            retry_after_seconds,
+        }) => {
+            let mut response = sign_in_form(
+                &state,
+                &headers,
+                form.email,
+                Some(SignInProblem::Busy),
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+            .await;
+            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
         Err(error) => {
             tracing::error!(%error, "cannot check a staff sign-in");
             let mut response = sign_in_form(
