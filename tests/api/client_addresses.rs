@@ -7,6 +7,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{signed_token, spawn_app_with, Backend, TestApp};
+use crate::security::gift;
 
 on_both_databases!(
     a_hundred_forged_forwarded_values_behind_the_proxy_share_one_allowance,
@@ -25,25 +26,13 @@ fn behind_the_proxy() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn gift(email: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("frequency", "one_off".into()),
-        ("amount", "300".into()),
-        ("currency", "HKD".into()),
-        ("email", email.into()),
-        ("name", "Ho Siu Ming".into()),
-        ("receipt", "own_name".into()),
-        ("token", signed_token()),
-    ]
-}
-
 /// Submits one gift with these headers; true when it was taken (303), false when the limit
 /// refused it (429); anything else fails the test.
 async fn taken(app: &TestApp, i: usize, headers: &[(&str, String)]) -> bool {
     let mut request = app
         .client
         .post(app.url("/en/donate"))
-        .form(&gift(&format!("donor{i}@example.org")));
+        .form(&gift(&signed_token(), &format!("donor{i}@example.org")));
     for (name, value) in headers {
         request = request.header(*name, value);
     }

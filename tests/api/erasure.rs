@@ -15,7 +15,6 @@ use sharecare_domain::admin::QueueKind;
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::staff::Role;
 use sharecare_domain::time::{Timestamp, ONE_DAY};
-use sharecare_services::retention::Retention;
 
 use crate::admin::{staff, upload_from, Staffer, ACCOUNT};
 use crate::donors::{hidden, sign_in, until_donation};
@@ -60,15 +59,6 @@ const HERS: [&str; 11] = [
 
 const OTHER_EMAIL: &str = "wong.tai.sin@example.org";
 const OTHER_NAME: &str = "Wong Tai Sin";
-
-fn retention(app: &TestApp) -> Retention {
-    Retention {
-        db: app.db.clone(),
-        donations: app.state.donations.clone(),
-        limits: app.state.limits.clone(),
-        donors: app.state.donors.clone(),
-    }
-}
 
 /// A migration that adds a text column must say what it holds of a donor's, or this fails:
 /// every text column of every table is in the list, and everything listed is in the schema.
@@ -670,7 +660,7 @@ async fn statements_lose_their_text_after_the_notices_period_and_newer_ones_keep
     let old = old_statement(&app, now.minus(ONE_DAY * (days + 1)), "CHAN T M").await;
     let recent = old_statement(&app, now.minus(ONE_DAY * (days - 2)), "HO K Y").await;
 
-    let report = retention(&app).sweep(now).await;
+    let report = crate::retention::retention(&app).sweep(now).await;
     assert_eq!(report.failed, Vec::<&str>::new(), "every step ran");
     assert_eq!((report.statement_files, report.statement_lines), (1, 1));
     let file = |id: String| {
@@ -691,7 +681,7 @@ async fn statements_lose_their_text_after_the_notices_period_and_newer_ones_keep
     assert!(found(&app, &["CHAN T M"]).await.is_empty());
 
     // A second sweep has nothing more to do.
-    let again = retention(&app).sweep(now).await;
+    let again = crate::retention::retention(&app).sweep(now).await;
     assert_eq!((again.statement_files, again.statement_lines), (0, 0));
     assert!(file(recent).await.raw.contains("FPS HO K Y"));
 }

@@ -17,7 +17,8 @@ on_both_databases!(
     expired_sessions_of_staff_and_donors_are_deleted,
 );
 
-fn retention(app: &TestApp) -> Retention {
+/// The retention job on a test app's own handles.
+pub(crate) fn retention(app: &TestApp) -> Retention {
     Retention {
         db: app.db.clone(),
         donations: app.state.donations.clone(),

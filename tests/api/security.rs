@@ -16,7 +16,7 @@ use crate::helpers::{
     PUBLIC_BASE_URL,
 };
 
-fn gift(token: &str, email: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn gift(token: &str, email: &str) -> Vec<(&'static str, String)> {
     vec![
         ("frequency", "one_off".into()),
         ("amount", "300".into()),

@@ -7,7 +7,7 @@
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::api::{checked_id, post_form};
+use super::api::{checked_id, get_json, post_form};
 use super::{StripeSettings, API_VERSION};
 use crate::payment::ProviderError;
 use sharecare_domain::time::Timestamp;
@@ -54,22 +54,14 @@ pub(super) async fn retrieve(
     id: &str,
 ) -> Result<Subscription, ProviderError> {
     let id = checked_id(id)?;
-    let response = http
-        .get(format!("{}/v1/subscriptions/{id}", settings.api_base))
-        .bearer_auth(settings.secret_key.expose_secret())
-        .header("Stripe-Version", API_VERSION)
-        .send()
-        .await
-        .map_err(|error| ProviderError::Unavailable(error.to_string()))?;
-    if !response.status().is_success() {
-        return Err(ProviderError::Unavailable(format!(
-            "{} retrieving a subscription",
-            response.status()
-        )));
-    }
-    let object: SubscriptionObject = response
-        .json()
-        .await
+    let answer = get_json(
+        http,
+        settings,
+        &format!("/v1/subscriptions/{id}"),
+        "a subscription",
+    )
+    .await?;
+    let object: SubscriptionObject = serde_json::from_value(answer)
         .map_err(|error| ProviderError::Unavailable(format!("unreadable subscription: {error}")))?;
     let item = object
         .items
