@@ -6,6 +6,11 @@ use rand::Rng;
 /// `N` random bytes as lowercase hex, from the operating system's CSPRNG (via `rand`).
 pub fn random_hex<const N: usize>() -> String {
     let bytes: [u8; N] = rand::rng().random();
+    hex(&bytes)
+}
+
+/// Bytes (a digest, a key) as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

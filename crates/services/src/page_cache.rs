@@ -86,13 +86,7 @@ impl CachedPage {
     /// time; paid once per page and total).
     pub fn new(html: Vec<u8>, progress: Progress) -> CachedPage {
         let digest = Sha256::digest(&html);
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let etag = format!("\"{}\"", sharecare_domain::secrets::hex(&digest[..12]));
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gzip.write_all(&html).expect("writing to memory");
         let gzip = gzip.finish().expect("writing to memory");

@@ -314,7 +314,7 @@ pub fn lines(
         lines.push(NewStatementLine {
             id: random_hex::<16>(),
             position: index,
-            fingerprint: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            fingerprint: sharecare_domain::secrets::hex(&digest),
             booked_on,
             amount_minor: amount,
             currency: currency.code().to_string(),

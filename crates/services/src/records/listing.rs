@@ -71,7 +71,7 @@ impl ListingQuery {
             return self.filters_with("");
         }
         let digest = Sha256::digest(q.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = sharecare_domain::secrets::hex(&digest);
         self.filters_with(&format!("sha256-{hex}"))
     }
 

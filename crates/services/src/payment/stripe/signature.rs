@@ -65,7 +65,7 @@ pub fn signature_header(body: &[u8], secret: &str, timestamp: i64) -> String {
     let mut mac = signer(secret, timestamp);
     mac.update(body);
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = sharecare_domain::secrets::hex(&digest);
     format!("t={timestamp},v1={hex}")
 }
 
