@@ -5,7 +5,9 @@
 //! sharecare mark-paid LBC-7K3Q9X confirm that an offline (FPS / bank) gift has arrived
 //! sharecare admin add-user EMAIL --role viewer|finance|admin
 //! sharecare admin reset-password EMAIL
+//! sharecare admin set-role EMAIL --role viewer|finance|admin
 //! sharecare admin disable EMAIL
+//! sharecare admin enable EMAIL
 //! ```
 //!
 //! Passwords are asked for on the terminal (not echoed), or read as one line from standard
@@ -40,11 +42,16 @@ async fn main() -> std::process::ExitCode {
             return staff::add_user(&settings, email, role).await
         }
         ["admin", "reset-password", email] => return staff::reset_password(&settings, email).await,
+        ["admin", "set-role", email, "--role", role] => {
+            return staff::set_role(&settings, email, role).await
+        }
         ["admin", "disable", email] => return staff::disable(&settings, email).await,
+        ["admin", "enable", email] => return staff::enable(&settings, email).await,
         _ => {
             eprintln!(
                 "usage: sharecare [mark-paid REFERENCE | admin add-user EMAIL --role viewer|finance|admin \
-                 | admin reset-password EMAIL | admin disable EMAIL]"
+                 | admin reset-password EMAIL | admin set-role EMAIL --role viewer|finance|admin \
+                 | admin disable EMAIL | admin enable EMAIL]"
             );
             return ExitCode::from(2);
         }
@@ -119,9 +126,16 @@ mod staff {
         }
     }
 
-    pub async fn add_user(settings: &Settings, email: &str, role: &str) -> ExitCode {
-        let Some(role) = sharecare_domain::staff::Role::parse(role) else {
+    fn role(role: &str) -> Option<sharecare_domain::staff::Role> {
+        let parsed = sharecare_domain::staff::Role::parse(role);
+        if parsed.is_none() {
             eprintln!("sharecare: the role is viewer, finance or admin (not \"{role}\")");
+        }
+        parsed
+    }
+
+    pub async fn add_user(settings: &Settings, email: &str, role: &str) -> ExitCode {
+        let Some(role) = self::role(role) else {
             return ExitCode::from(2);
         };
         finish(
@@ -155,6 +169,29 @@ mod staff {
         )
     }
 
+    /// A new role; the account's open sessions end.
+    pub async fn set_role(settings: &Settings, email: &str, role: &str) -> ExitCode {
+        let Some(role) = self::role(role) else {
+            return ExitCode::from(2);
+        };
+        finish(
+            async {
+                let staff = core(settings).await?.staff;
+                let actor = sharecare_db::Actor::command_line();
+                staff
+                    .set_role(email, role, &actor)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "{}: now {}; open sessions end at their next request",
+                    email.trim(),
+                    role.as_str()
+                ))
+            }
+            .await,
+        )
+    }
+
     pub async fn disable(settings: &Settings, email: &str) -> ExitCode {
         finish(
             async {
@@ -166,6 +203,24 @@ mod staff {
                     .map_err(|e| e.to_string())?;
                 Ok(format!(
                     "{}: disabled; open sessions end at their next request",
+                    email.trim()
+                ))
+            }
+            .await,
+        )
+    }
+
+    pub async fn enable(settings: &Settings, email: &str) -> ExitCode {
+        finish(
+            async {
+                let staff = core(settings).await?.staff;
+                let actor = sharecare_db::Actor::command_line();
+                staff
+                    .enable(email, &actor)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "{}: enabled; the sessions it had stay ended",
                     email.trim()
                 ))
             }

@@ -351,7 +351,12 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
         .unwrap()
         .totp_secret
         .expect("a secret while enrolling");
-    assert!(page.contains(&secret), "and can be typed in");
+    let key: Vec<String> = secret
+        .as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8(group.to_vec()).unwrap())
+        .collect();
+    assert!(page.contains(&key.join(" ")), "and can be typed in");
     let now = || sharecare_domain::time::Timestamp::now().seconds() as u64;
     let wrong = ops
         .post(
@@ -369,8 +374,19 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
             &[("action", "confirm"), ("code", &code)],
         )
         .await;
-    assert_eq!(enabled.status(), StatusCode::SEE_OTHER);
-    ops.post(&app, "/admin/sign-out", &[]).await;
+    assert_eq!(
+        enabled.status(),
+        StatusCode::OK,
+        "the recovery codes are shown"
+    );
+    let ops = Staffer {
+        cookie: cookies_from(&enabled),
+        ..ops
+    };
+    assert_eq!(
+        ops.post(&app, "/admin/sign-out", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     let without = post_sign_in(&app, "ops@example.org", PASSWORD, "", None).await;
     assert_eq!(
@@ -1052,6 +1068,7 @@ async fn a_hundred_thousand_row_export_streams_in_flat_memory() {
             1,
             std::time::Duration::from_secs(60),
         )),
+        std::sync::Arc::new(sharecare_services::mailer::Mailer::new(&content, None, None).unwrap()),
         content.organisation.name.get(sharecare_domain::Locale::En),
     );
     staff_service

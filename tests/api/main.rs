@@ -33,6 +33,7 @@ mod retention;
 mod routes;
 mod security;
 mod smtp_sink;
+mod staff_sessions;
 mod startup;
 mod stories;
 mod tax_receipts;

@@ -422,6 +422,14 @@ pub const PERSONAL_DATA: &[Table] = &[
         ],
     },
     Table {
+        name: "staff_recovery_codes",
+        rows: None,
+        columns: &[
+            not("code_hash", "a hash of a member of staff's recovery code"),
+            not("staff_id", ID),
+        ],
+    },
+    Table {
         name: "staff_role_policies",
         rows: None,
         columns: &[not("role", CODE), not("totp_required", CODE)],

@@ -1,6 +1,7 @@
 //! Staff's and donors' sessions, kept in the site's database through tower-sessions: this is its store over
 //! our `Database` (SQLite or PostgreSQL alike), so sessions survive restarts and are shared by
-//! every instance. The session layer makes ids, sets the cookie and slides the idle expiry.
+//! every instance. The session layer makes ids, sets the cookie and slides the idle expiry;
+//! new sessions are created, existing ones only updated.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -51,11 +52,19 @@ impl SessionStore for DatabaseSessionStore {
         Ok(())
     }
 
+    /// Update-only: a request that was in flight while its session was signed out (or expired
+    /// and deleted) cannot write it back (issue 23, finding 5). Its response then carries a
+    /// cookie for a session that no longer exists, which opens nothing.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.db
+        let saved = self
+            .db
             .save_session(self.table, &record.id.to_string(), &stored(record)?)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        if !saved {
+            tracing::info!("a session ended while one of its requests was in flight; not saved");
+        }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

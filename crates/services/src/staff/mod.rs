@@ -1,14 +1,21 @@
 //! Staff accounts and signing in: accounts made on the command line, Argon2id passwords,
 //! sign-in throttled per account and per address with one answer for every failure, and an
-//! optional TOTP second factor that an admin can require for a role.
+//! optional TOTP second factor that an admin can require for a role. The second factor locks
+//! after five wrong codes (and the account holder is told by email); recovery codes stand in
+//! for a lost phone. Every change to what lets someone in moves the account's credential epoch
+//! on, which ends the sessions begun before it.
 
+pub mod notices;
 pub mod password;
+pub mod recovery;
 pub mod totp;
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::limits::{Limits, Refusal, Rule};
+use crate::mailer::Mailer;
 use sharecare_db::{Actor, AuditEntry, Database, DbError, StaffUser};
 use sharecare_domain::donor::Email;
 use sharecare_domain::secrets::random_hex;
@@ -16,6 +23,11 @@ use sharecare_domain::staff::Role;
 use sharecare_domain::time::Timestamp;
 
 pub use password::{Busy, PasswordError, PasswordGate};
+
+/// Wrong second-factor codes (after a right password) that lock the second factor...
+pub const SECOND_FACTOR_MISSES: i64 = 5;
+/// ... when they fall within this long of the first, and for this long.
+pub const SECOND_FACTOR_LOCK: Duration = Duration::from_secs(15 * 60);
 
 /// A staff account as the users page shows it: never its password hash or TOTP secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +59,11 @@ pub mod actions {
     pub const USER_ADDED: &str = "user_added";
     pub const PASSWORD_RESET: &str = "password_reset";
     pub const USER_DISABLED: &str = "user_disabled";
+    pub const USER_ENABLED: &str = "user_enabled";
+    pub const ROLE_CHANGED: &str = "role_changed";
     pub const TOTP_ENABLED: &str = "totp_enabled";
+    pub const SECOND_FACTOR_LOCKED: &str = "second_factor_locked";
+    pub const RECOVERY_CODES_RENEWED: &str = "recovery_codes_renewed";
     pub const TOTP_POLICY: &str = "totp_policy";
     pub const CONFIRM_TRANSFER: &str = "confirm_transfer";
     pub const STATEMENT_IMPORTED: &str = "statement_imported";
@@ -102,8 +118,16 @@ pub enum SignInError {
 pub struct SignedIn {
     pub user: StaffUser,
     /// Their role requires a second factor they have not set up: until they do, they may
-    /// only set it up.
+    /// only set it up (checked again on every request, see [`Staff::must_enrol`]).
     pub must_enrol: bool,
+}
+
+/// A second factor just turned on: the recovery codes to show, this once.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    pub recovery_codes: Vec<String>,
+    /// The account as it is now (its new credential epoch, for the session that did it).
+    pub user: StaffUser,
 }
 
 /// An enrolment in progress: the secret (for typing in) and its `otpauth://` address (for
@@ -114,12 +138,21 @@ pub struct Enrolment {
     pub url: String,
 }
 
+impl Enrolment {
+    /// The secret as typed into an app: in groups of four.
+    pub fn key_for_typing(&self) -> String {
+        recovery::in_groups(&self.secret, recovery::GROUP, " ")
+    }
+}
+
 pub struct Staff {
     db: Database,
     limits: Arc<Limits>,
     /// Every password hash and check goes through it.
     passwords: Arc<PasswordGate>,
-    /// Shown by authenticator apps beside the account (the organisation's name).
+    /// Tells an account holder their second factor was locked.
+    mailer: Arc<Mailer>,
+    /// The organisation's name: shown by authenticator apps beside the account, and in mail.
     issuer: String,
 }
 
@@ -128,12 +161,14 @@ impl Staff {
         db: Database,
         limits: Arc<Limits>,
         passwords: Arc<PasswordGate>,
+        mailer: Arc<Mailer>,
         issuer: &str,
     ) -> Staff {
         Staff {
             db,
             limits,
             passwords,
+            mailer,
             issuer: issuer.to_string(),
         }
     }
@@ -169,6 +204,8 @@ impl Staff {
             totp_enabled: false,
             disabled: false,
             created_at: now,
+            credential_epoch: 0,
+            second_factor_locked_until: None,
         };
         let audit = AuditEntry::new(actor, actions::USER_ADDED)
             .subject(email.clone())
@@ -180,7 +217,7 @@ impl Staff {
         }
     }
 
-    /// A new password for an account (which is enabled again).
+    /// A new password for an account (which is enabled again). Its open sessions end.
     pub async fn reset_password(
         &self,
         email: &str,
@@ -202,6 +239,47 @@ impl Staff {
         }
     }
 
+    /// Enables a disabled account (the sessions it had stay ended). Enabling one that is
+    /// not disabled changes nothing.
+    pub async fn enable(&self, email: &str, actor: &Actor) -> Result<(), AccountError> {
+        let email = Staff::email(email)?;
+        let audit = AuditEntry::new(actor, actions::USER_ENABLED).subject(email.clone());
+        if self.db.enable_staff_user(&email, &audit).await?
+            || self.db.staff_user_by_email(&email).await?.is_some()
+        {
+            Ok(())
+        } else {
+            Err(AccountError::NoSuchAccount(email))
+        }
+    }
+
+    /// A new role for an account. Its open sessions end: the next one is under the new role.
+    pub async fn set_role(
+        &self,
+        email: &str,
+        role: Role,
+        actor: &Actor,
+    ) -> Result<(), AccountError> {
+        let email = Staff::email(email)?;
+        let before = self
+            .db
+            .staff_user_by_email(&email)
+            .await?
+            .ok_or_else(|| AccountError::NoSuchAccount(email.clone()))?;
+        let audit = AuditEntry::new(actor, actions::ROLE_CHANGED)
+            .subject(email.clone())
+            .change(
+                Some(before.role.as_str().to_string()),
+                Some(role.as_str().to_string()),
+            );
+        if self.db.set_staff_role(&email, role, &audit).await? {
+            Ok(())
+        } else {
+            Err(AccountError::NoSuchAccount(email))
+        }
+    }
+
+    /// Disables an account. Its open sessions end, and stay ended when it is enabled again.
     pub async fn disable(&self, email: &str, actor: &Actor) -> Result<(), AccountError> {
         let email = Staff::email(email)?;
         let audit = AuditEntry::new(actor, actions::USER_DISABLED).subject(email.clone());
@@ -258,19 +336,80 @@ impl Staff {
             return Err(self.refuse(&key, "disabled").await);
         }
         if user.totp_enabled {
-            let secret = user.totp_secret.clone().unwrap_or_default();
-            let now = u64::try_from(Timestamp::now().seconds()).unwrap_or(0);
-            let Some(step) = totp::check(&secret, code, now) else {
-                return Err(self.refuse(&key, "code").await);
-            };
-            if !self.db.use_totp_step(&user.id, step).await? {
-                return Err(self.refuse(&key, "code used").await);
-            }
+            self.second_factor(&user, code).await?;
         }
         let must_enrol = !user.totp_enabled && self.db.totp_required(user.role).await?;
         let audit = AuditEntry::new(&actor_of(&user), actions::SIGN_IN);
         self.db.write_audit(&audit).await?;
         Ok(SignedIn { user, must_enrol })
+    }
+
+    /// Checks the second factor of an account whose password was right: a code from the app,
+    /// or one of the recovery codes. While it is locked every code is refused; each wrong code
+    /// counts towards the lock, and the one that locks it mails the account holder.
+    async fn second_factor(&self, user: &StaffUser, code: &str) -> Result<(), SignInError> {
+        let key = user.email.as_str();
+        let now = Timestamp::now();
+        if user
+            .second_factor_locked_until
+            .is_some_and(|until| now < until)
+        {
+            return Err(self.refuse(key, "second factor locked").await);
+        }
+        let right = if let Some(recovery_code) = recovery::typed(code) {
+            self.db
+                .use_recovery_code(&user.id, &recovery::hash(&user.id, &recovery_code), now)
+                .await?
+        } else {
+            let secret = user.totp_secret.clone().unwrap_or_default();
+            match totp::check(&secret, code, u64::try_from(now.seconds()).unwrap_or(0)) {
+                // A code already used is refused, but is not a guess: it does not count.
+                Some(step) => {
+                    if !self.db.use_totp_step(&user.id, step).await? {
+                        return Err(self.refuse(key, "code used").await);
+                    }
+                    true
+                }
+                None => false,
+            }
+        };
+        if right {
+            return Ok(());
+        }
+        let locked = self
+            .db
+            .record_second_factor_miss(&user.id, now, SECOND_FACTOR_LOCK, SECOND_FACTOR_MISSES)
+            .await?;
+        if locked {
+            self.tell_of_lock(user, now).await;
+        }
+        Err(self.refuse(key, "code").await)
+    }
+
+    /// Audits a lock and mails the account holder (in the background: the sign-in answers as
+    /// quickly as any other refusal).
+    async fn tell_of_lock(&self, user: &StaffUser, now: Timestamp) {
+        let audit = AuditEntry::new(&actor_of(user), actions::SECOND_FACTOR_LOCKED);
+        if let Err(error) = self.db.write_audit(&audit).await {
+            tracing::warn!(%error, "cannot write a second-factor lock to the audit log");
+        }
+        tracing::warn!("a staff member's second factor was locked after too many wrong codes");
+        let Ok(to) = Email::parse(&user.email) else {
+            return;
+        };
+        if !self.mailer.sends() {
+            tracing::warn!("no SMTP_URL is set to tell a staff member their second factor locked");
+            return;
+        }
+        let mail = notices::second_factor_locked(&self.issuer, now, now.plus(SECOND_FACTOR_LOCK));
+        let mailer = self.mailer.clone();
+        let id = format!("lock-{}-{}", user.id, now.as_millis());
+        tokio::spawn(async move {
+            if let Err(error) = mailer.send(&id, &to, &mail).await {
+                let error = crate::telemetry::redact_emails(&error);
+                tracing::warn!(%error, "cannot tell a staff member their second factor locked");
+            }
+        });
     }
 
     /// A refused sign-in, written to the audit log (with what was wrong: staff never see
@@ -289,7 +428,8 @@ impl Staff {
         SignInError::Refused
     }
 
-    /// The account behind a session, if it may still be used (it exists and is not disabled).
+    /// The account behind a session, if it may still be used (it exists and is not disabled;
+    /// the caller compares the session's credential epoch).
     pub async fn active_user(&self, id: &str) -> Result<Option<StaffUser>, DbError> {
         Ok(self
             .db
@@ -322,19 +462,54 @@ impl Staff {
         })
     }
 
-    /// Confirms enrolment with a code from the app; `false` if the code is not right.
-    pub async fn confirm_enrolment(&self, user: &StaffUser, code: &str) -> Result<bool, DbError> {
+    /// Confirms enrolment with a code from the app: the second factor is on, with a new set
+    /// of recovery codes to show this once. `None` if the code is not right.
+    pub async fn confirm_enrolment(
+        &self,
+        user: &StaffUser,
+        code: &str,
+    ) -> Result<Option<Enrolled>, DbError> {
         let Some(secret) = user.totp_secret.as_deref() else {
-            return Ok(false);
+            return Ok(None);
         };
-        let now = u64::try_from(Timestamp::now().seconds()).unwrap_or(0);
-        let Some(step) = totp::check(secret, code, now) else {
-            return Ok(false);
+        let now = Timestamp::now();
+        let Some(step) = totp::check(secret, code, u64::try_from(now.seconds()).unwrap_or(0))
+        else {
+            return Ok(None);
         };
+        let codes = recovery::new_codes();
+        let hashes = recovery::hashes(&user.id, &codes);
         let audit = AuditEntry::new(&actor_of(user), actions::TOTP_ENABLED);
+        if !self
+            .db
+            .enable_totp(&user.id, step, &hashes, now, &audit)
+            .await?
+        {
+            return Ok(None);
+        }
+        let Some(user) = self.db.staff_user_by_id(&user.id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Enrolled {
+            recovery_codes: codes,
+            user,
+        }))
+    }
+
+    /// A new set of recovery codes in place of the old (to show this once).
+    pub async fn renew_recovery_codes(&self, user: &StaffUser) -> Result<Vec<String>, DbError> {
+        let codes = recovery::new_codes();
+        let hashes = recovery::hashes(&user.id, &codes);
+        let audit = AuditEntry::new(&actor_of(user), actions::RECOVERY_CODES_RENEWED);
         self.db
-            .enable_totp(&user.id, step, Timestamp::now(), &audit)
-            .await
+            .renew_recovery_codes(&user.id, &hashes, Timestamp::now(), &audit)
+            .await?;
+        Ok(codes)
+    }
+
+    /// How many of their recovery codes are left.
+    pub async fn unused_recovery_codes(&self, user: &StaffUser) -> Result<i64, DbError> {
+        self.db.unused_recovery_codes(&user.id).await
     }
 
     /// Every account, as the users page lists them.

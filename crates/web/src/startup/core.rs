@@ -7,9 +7,10 @@ use std::sync::Arc;
 use sharecare_content::{self as content, Content};
 use sharecare_db::Database;
 use sharecare_services::changes::Changes;
-use sharecare_services::config::Settings;
+use sharecare_services::config::{SecretUrl, Settings};
 use sharecare_services::donations::Donations;
 use sharecare_services::limits::Limits;
+use sharecare_services::mailer::Mailer;
 use sharecare_services::payment::Payments;
 use sharecare_services::staff::{PasswordGate, Staff};
 
@@ -24,6 +25,7 @@ pub struct Core {
     pub changes: Arc<Changes>,
     pub donations: Arc<Donations>,
     pub staff: Arc<Staff>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl Core {
@@ -63,6 +65,14 @@ impl Core {
             .map_err(StartupError::Database)?
             .with_undo_window(settings.undo_confirmation),
         );
+        let mailer = Arc::new(
+            Mailer::new(
+                &content,
+                settings.smtp_url.as_ref().map(SecretUrl::expose),
+                settings.receipt_from.as_deref(),
+            )
+            .map_err(StartupError::Receipts)?,
+        );
         let staff = Arc::new(Staff::new(
             database.clone(),
             limits.clone(),
@@ -70,6 +80,7 @@ impl Core {
                 settings.protection.password_checks_at_once,
                 settings.protection.password_queue,
             )),
+            mailer.clone(),
             content
                 .organisation
                 .name
@@ -83,6 +94,7 @@ impl Core {
             changes,
             donations,
             staff,
+            mailer,
         })
     }
 }

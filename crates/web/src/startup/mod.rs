@@ -21,12 +21,12 @@ use sharecare_domain::time::current_year;
 use sharecare_services::assets::AssetManifest;
 use sharecare_services::changes::Changes;
 use sharecare_services::config::Protection;
-use sharecare_services::config::{SecretUrl, Settings};
+use sharecare_services::config::Settings;
 use sharecare_services::donations::Donations;
 use sharecare_services::donors::Donors;
 use sharecare_services::form_guard::FormGuard;
 use sharecare_services::limits::{Limits, StreamGate};
-use sharecare_services::mailer::{MailSetupError, Mailer};
+use sharecare_services::mailer::MailSetupError;
 use sharecare_services::metrics;
 use sharecare_services::payment::stripe::StripeSettings;
 use sharecare_services::payment::Payments;
@@ -106,6 +106,7 @@ impl Application {
             changes,
             donations,
             staff,
+            mailer,
         } = Core::assemble(&settings, content).await?;
         tracing::info!(backend = ?database.backend(), url = %settings.database_url, "database ready");
         let protection = settings.protection.clone();
@@ -120,14 +121,6 @@ impl Application {
         )
         .await
         .map_err(StartupError::Database)?;
-        let mailer = Arc::new(
-            Mailer::new(
-                &content,
-                settings.smtp_url.as_ref().map(SecretUrl::expose),
-                settings.receipt_from.as_deref(),
-            )
-            .map_err(StartupError::Receipts)?,
-        );
         // Keys every instance shares: made by the first to start, kept in the database.
         let seal_key = database
             .server_secret("receipt_seal", &random_hex::<32>())

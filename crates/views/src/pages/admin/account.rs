@@ -51,8 +51,8 @@ pub fn SignInPage(
                 <input id="email" name="email" type="email" required autocomplete="username" value=email/>
                 <label for="password">{m.field_password}</label>
                 <input id="password" name="password" type="password" required autocomplete="current-password"/>
-                <label for="code">{m.field_code}</label>
-                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" aria-describedby="code-hint"/>
+                <label for="code">{m.field_sign_in_code}</label>
+                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="24" aria-describedby="code-hint"/>
                 <p id="code-hint" class="hint">{m.field_code_hint}</p>
                 <button type="submit" class="button">{m.sign_in}</button>
             </form>
@@ -63,17 +63,23 @@ pub fn SignInPage(
 /// The second factor on one's own account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecondFactor {
-    On,
+    On {
+        /// Recovery codes not used yet.
+        recovery_codes_left: i64,
+    },
     Off {
         /// The role requires it: nothing else works until it is set up.
         required: bool,
     },
-    /// Set-up begun: the secret to scan (QR code, SVG markup the server drew) or type in.
+    /// Set-up begun: the secret to scan (QR code, SVG markup the server drew) or type in (the
+    /// key in groups of four).
     Enrolling {
-        secret: String,
+        key: String,
         qr_svg: String,
         wrong_code: bool,
     },
+    /// Just turned on, or renewed: the recovery codes, shown this once.
+    NewRecoveryCodes { codes: Vec<String> },
 }
 
 #[component]
@@ -86,7 +92,30 @@ pub fn AccountPage(staff: StaffView, factor: SecondFactor, done: Option<String>)
         .map(|text| view! { <Notice text/> });
     let csrf = staff.csrf.clone();
     let body = match factor {
-        SecondFactor::On => view! { <p>{m.totp_on}</p> }.into_any(),
+        SecondFactor::On {
+            recovery_codes_left,
+        } => view! {
+            <p>{m.totp_on}</p>
+            <h3>{m.recovery_heading}</h3>
+            <p>{fill(m.recovery_left, &[("count", &recovery_codes_left.to_string())])}</p>
+            <form method="post" action=paths::admin::account()>
+                <Csrf token=csrf.clone()/>
+                <input type="hidden" name="action" value="renew_recovery_codes"/>
+                <button type="submit" class="button secondary" aria-describedby="renew-hint">{m.recovery_renew}</button>
+                <p id="renew-hint" class="hint">{m.recovery_renew_hint}</p>
+            </form>
+        }
+        .into_any(),
+        SecondFactor::NewRecoveryCodes { codes } => view! {
+            <h3>{m.recovery_heading}</h3>
+            <p>{m.recovery_intro}</p>
+            <ol class="recovery-codes">
+                {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+            </ol>
+            <p>{m.recovery_shown_once}</p>
+            <p><a class="button" href=paths::admin::dashboard()>{m.recovery_saved}</a></p>
+        }
+        .into_any(),
         SecondFactor::Off { required } => view! {
             {required.then(|| view! { <Notice text=m.totp_required_notice problem=true/> })}
             <p>{m.totp_off}</p>
@@ -98,14 +127,14 @@ pub fn AccountPage(staff: StaffView, factor: SecondFactor, done: Option<String>)
         }
         .into_any(),
         SecondFactor::Enrolling {
-            secret,
+            key,
             qr_svg,
             wrong_code,
         } => view! {
             {wrong_code.then(|| view! { <Notice text=m.totp_wrong_code problem=true/> })}
             <p>{m.totp_scan}</p>
             <div class="qr" role="img" aria-label=m.totp_qr_label inner_html=qr_svg></div>
-            <p>{m.totp_or_type} " " <code class="secret">{secret}</code></p>
+            <p>{m.totp_or_type} " " <code class="secret">{key}</code></p>
             <form method="post" action=paths::admin::account() class="admin-form narrow">
                 <Csrf token=csrf.clone()/>
                 <input type="hidden" name="action" value="confirm"/>

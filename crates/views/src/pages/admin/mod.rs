@@ -77,6 +77,7 @@ pub fn done_message(m: &'static AdminMessages, done: &str) -> Option<&'static st
         "set_aside" => m.done_set_aside,
         "policy" => m.done_policy,
         "totp_enabled" => m.done_totp_enabled,
+        "recovery_codes_renewed" => m.done_recovery_codes_renewed,
         "undone" => m.done_undone,
         "bounced" => m.done_bounced,
         "bank_refunded" => m.done_bank_refunded,

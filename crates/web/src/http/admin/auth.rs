@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::guard::{admin_locale, begin, keep, signed_in, CurrentStaff, StaffForm, StaffSession};
+use super::guard::{
+    admin_locale, begin, carry_over, signed_in, CurrentStaff, StaffForm, StaffSession,
+};
 use crate::http::client::ClientAddress;
 use crate::http::cookies;
 use crate::http::render::render_admin;
@@ -87,7 +89,7 @@ pub async fn sign_in(
         .await
     {
         Ok(signed) => {
-            let held = StaffSession::new(&signed.user.id, signed.must_enrol);
+            let held = StaffSession::new(&signed.user);
             if let Err(error) = begin(&session, &held).await {
                 tracing::error!(%error, "cannot start a staff session");
                 return sign_in_form(
@@ -243,11 +245,13 @@ async fn account(
         _ => staff.user.clone(),
     };
     let factor = if user.totp_enabled {
-        SecondFactor::On
+        SecondFactor::On {
+            recovery_codes_left: state.staff.unused_recovery_codes(&user).await.unwrap_or(0),
+        }
     } else if let Some(enrolment) = state.staff.enrolment_for(&user) {
         SecondFactor::Enrolling {
             qr_svg: qr_svg(&enrolment.url),
-            secret: enrolment.secret,
+            key: enrolment.key_for_typing(),
             wrong_code,
         }
     } else {
@@ -255,6 +259,16 @@ async fn account(
             required: state.staff.must_enrol(&user).await.unwrap_or(false),
         }
     };
+    account_with(state, staff, factor, done, status).await
+}
+
+async fn account_with(
+    state: &AppState,
+    staff: &CurrentStaff,
+    factor: SecondFactor,
+    done: Option<String>,
+    status: StatusCode,
+) -> Response {
     let view_staff = staff.view();
     render_admin(state, status, move || {
         view! { <AccountPage staff=view_staff.clone() factor=factor.clone() done=done.clone()/> }
@@ -269,7 +283,8 @@ pub struct AccountForm {
     code: String,
 }
 
-/// `POST /admin/account`: begin setting up a second factor, or confirm it with a code.
+/// `POST /admin/account`: begin setting up a second factor, confirm it with a code (the answer
+/// shows the recovery codes, this once), or make new recovery codes.
 pub async fn account_action(
     State(state): State<AppState>,
     session: Session,
@@ -288,20 +303,39 @@ pub async fn account_action(
                 .ok_or_else(|| {
                     AppError::donations_unavailable("the account ended while it was being changed")
                 })?;
-            if !state.staff.confirm_enrolment(&user, &form.code).await? {
+            let Some(enrolled) = state.staff.confirm_enrolment(&user, &form.code).await? else {
                 return Ok(
                     account(&state, &staff, None, true, StatusCode::UNPROCESSABLE_ENTITY).await,
                 );
+            };
+            // Turning it on ended every session of theirs but this one, which moves on to the
+            // account's new epoch (and may now go everywhere its role allows).
+            if let Err(error) = carry_over(&session, &staff.session, &enrolled.user).await {
+                tracing::error!(%error, "cannot carry a staff session over to its new epoch");
             }
-            // Enrolled: the session may now go everywhere its role allows.
-            if let Some((_, mut held)) = signed_in(&state, &session).await {
-                held.must_enrol = false;
-                let _ = keep(&session, &held).await;
-            }
-            Ok(
-                Redirect::to(&format!("{}?done=totp_enabled", paths::admin::account()))
-                    .into_response(),
+            let factor = SecondFactor::NewRecoveryCodes {
+                codes: enrolled.recovery_codes,
+            };
+            Ok(account_with(
+                &state,
+                &staff,
+                factor,
+                Some("totp_enabled".to_string()),
+                StatusCode::OK,
             )
+            .await)
+        }
+        "renew_recovery_codes" if staff.user.totp_enabled => {
+            let codes = state.staff.renew_recovery_codes(&staff.user).await?;
+            let factor = SecondFactor::NewRecoveryCodes { codes };
+            Ok(account_with(
+                &state,
+                &staff,
+                factor,
+                Some("recovery_codes_renewed".to_string()),
+                StatusCode::OK,
+            )
+            .await)
         }
         _ => Ok(Redirect::to(paths::admin::account()).into_response()),
     }

@@ -33,24 +33,26 @@ const ABSOLUTE_LIFETIME: Duration = Duration::from_secs(12 * 3_600);
 /// ... and after this long without a request.
 const IDLE_MINUTES: i64 = 30;
 
-/// What a session holds.
+/// What a session holds. (Whether the role still needs a second factor set up is read from
+/// the account on every request, not kept here: a policy changed mid-session applies at once.)
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StaffSession {
     pub user_id: String,
+    /// The account's credential epoch when the session began: once a new password, a
+    /// disabling, a new role or a second factor moves it on, the session is over.
+    pub epoch: i64,
     pub signed_in_at: Timestamp,
     /// The token every admin form carries.
     pub csrf: String,
-    /// The role requires a second factor not set up yet: only the account page until it is.
-    pub must_enrol: bool,
 }
 
 impl StaffSession {
-    pub fn new(user_id: &str, must_enrol: bool) -> StaffSession {
+    pub fn new(user: &StaffUser) -> StaffSession {
         StaffSession {
-            user_id: user_id.to_string(),
+            user_id: user.id.clone(),
+            epoch: user.credential_epoch,
             signed_in_at: Timestamp::now(),
             csrf: random_hex::<16>(),
-            must_enrol,
         }
     }
 }
@@ -59,6 +61,8 @@ impl StaffSession {
 #[derive(Debug, Clone)]
 pub struct CurrentStaff {
     pub user: StaffUser,
+    /// The session they came with.
+    pub session: StaffSession,
     pub csrf: String,
     pub locale: AdminLocale,
 }
@@ -108,11 +112,25 @@ pub fn admin_locale(headers: &HeaderMap) -> AdminLocale {
 }
 
 /// The session's member of staff, if it holds one still allowed in: the account exists and is
-/// enabled, and the session is younger than its absolute lifetime. Anything else ends it.
+/// enabled, nothing that lets them in changed since the session began (its credential epoch),
+/// and the session is younger than its absolute lifetime. Anything else ends it. (A session
+/// from before epochs were kept does not read as one, and ends too.)
 pub async fn signed_in(state: &AppState, session: &Session) -> Option<(StaffUser, StaffSession)> {
-    let held: StaffSession = session.get(SESSION_KEY).await.ok().flatten()?;
+    let held: StaffSession = match session.get(SESSION_KEY).await {
+        Ok(Some(held)) => held,
+        Ok(None) => return None,
+        Err(_) => {
+            let _ = session.flush().await;
+            return None;
+        }
+    };
     let user = match state.staff.active_user(&held.user_id).await {
-        Ok(Some(user)) if Timestamp::now() < held.signed_in_at.plus(ABSOLUTE_LIFETIME) => user,
+        Ok(Some(user))
+            if user.credential_epoch == held.epoch
+                && Timestamp::now() < held.signed_in_at.plus(ABSOLUTE_LIFETIME) =>
+        {
+            user
+        }
         Ok(_) => {
             let _ = session.flush().await;
             return None;
@@ -135,12 +153,19 @@ pub async fn begin(
     session.insert(SESSION_KEY, held).await
 }
 
-/// Saves a session's changed content (a second factor just set up).
-pub async fn keep(
+/// Carries the session that changed its own account's credentials (turned a second factor
+/// on) over to the account's new epoch, under a new id; every other session of theirs ends.
+pub async fn carry_over(
     session: &Session,
     held: &StaffSession,
+    user: &StaffUser,
 ) -> Result<(), tower_sessions::session::Error> {
-    session.insert(SESSION_KEY, held).await
+    let held = StaffSession {
+        epoch: user.credential_epoch,
+        ..held.clone()
+    };
+    session.cycle_id().await?;
+    session.insert(SESSION_KEY, &held).await
 }
 
 /// Middleware on each staff route: signed in, allowed in, with the role `endpoint` needs.
@@ -161,7 +186,15 @@ pub async fn guard(
             AppError::Unauthorized(admin_t(locale).admin_signed_out).into_response()
         };
     };
-    if held.must_enrol && !matches!(endpoint, Endpoint::AdminAccount | Endpoint::AdminSignOut) {
+    let must_enrol = match state.staff.must_enrol(&user).await {
+        Ok(must_enrol) => must_enrol,
+        Err(error) => {
+            tracing::warn!(%error, "cannot read whether a role needs a second factor");
+            return AppError::donations_unavailable("the second-factor policy cannot be read")
+                .into_response();
+        }
+    };
+    if must_enrol && !matches!(endpoint, Endpoint::AdminAccount | Endpoint::AdminSignOut) {
         return if request.method() == Method::GET {
             Redirect::to(paths::admin::account()).into_response()
         } else {
@@ -178,6 +211,7 @@ pub async fn guard(
     }
     request.extensions_mut().insert(CurrentStaff {
         user,
+        session: held.clone(),
         csrf: held.csrf,
         locale,
     });
