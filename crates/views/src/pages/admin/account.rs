@@ -101,12 +101,13 @@ pub fn AccountPage(staff: StaffView, factor: SecondFactor, done: Option<String>)
             <form method="post" action=paths::admin::account()>
                 <Csrf token=csrf.clone()/>
                 <input type="hidden" name="action" value="renew_recovery_codes"/>
-                <button type="submit" class="button secondary" aria-describedby="renew-hint">{m.recovery_renew}</button>
                 <p id="renew-hint" class="hint">{m.recovery_renew_hint}</p>
+                <button type="submit" class="button secondary" aria-describedby="renew-hint">{m.recovery_renew}</button>
             </form>
         }
         .into_any(),
         SecondFactor::NewRecoveryCodes { codes } => view! {
+            <p>{m.totp_on}</p>
             <h3>{m.recovery_heading}</h3>
             <p>{m.recovery_intro}</p>
             <ol class="recovery-codes">
