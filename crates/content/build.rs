@@ -63,6 +63,13 @@ fn compile_set(dir: &Path, locales: &[(&str, &str)], name: &str, out: &mut Strin
             if value.trim().is_empty() {
                 fail(&format!("{}: key `{key}` is empty", file.display()));
             }
+            // The site speaks to its readers as 你 in both Chinese scripts: one form, not two.
+            if stem.starts_with("zh") && value.contains('您') {
+                fail(&format!(
+                    "{}: `{key}` says 您; the site addresses readers as 你",
+                    file.display()
+                ));
+            }
         }
         tables.push((constant, table));
     }

@@ -31,6 +31,7 @@ test("the donation form with errors and the thank-you page have no WCAG 2.2 AA v
   await page.goto("/en/donate");
   await waitForIslands(page, testInfo);
   await page.getByLabel("Email address (required)").fill("not an email");
+  await page.getByLabel("Another amount").check();
   await page.getByLabel("Your amount (HKD)").fill("1");
   await page.getByRole("button", { name: "Continue to payment details" }).click();
   await expect(page.locator("#email-error")).not.toBeEmpty();

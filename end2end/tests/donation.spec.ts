@@ -18,14 +18,11 @@ test.describe("the donation widget", () => {
     await expect(amounts.getByRole("radio", { name: /HK\$600/ })).toBeChecked();
     await page.getByRole("radio", { name: "Every month" }).check();
 
+    // The amount box appears with "Another amount", and only then.
     const custom = page.getByLabel("Your amount (HKD)");
+    await expect(custom).toBeHidden();
+    await amounts.getByRole("radio", { name: "Another amount" }).check();
     await custom.fill("275");
-    if (jsEnabled(testInfo)) {
-      // Typing an amount chooses "Another amount" by itself.
-      await expect(amounts.getByRole("radio", { name: "Another amount" })).toBeChecked();
-    } else {
-      await amounts.getByRole("radio", { name: "Another amount" }).check();
-    }
     await fillDonor(page);
     await page.getByRole("button", { name: "Continue to payment details" }).click();
 
@@ -86,9 +83,7 @@ test.describe("the donation widget", () => {
     await expect(page.locator("#donate-amount-300")).toBeFocused();
     await page.keyboard.press("ArrowRight"); // HK$300 → HK$600
     await expect(page.locator("#donate-amount-600")).toBeChecked();
-    await page.keyboard.press("Tab");
-    await expect(page.locator("#donate-custom-amount")).toBeFocused();
-    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab"); // past the amount box, hidden while a preset is chosen
     await expect(page.locator("#donate-email")).toBeFocused();
     await page.keyboard.type("keyboard@example.org");
     await page.keyboard.press("Tab");
@@ -96,12 +91,7 @@ test.describe("the donation widget", () => {
     await page.keyboard.type("Chan Siu Ming");
     await page.keyboard.press("Tab"); // receipt choices, on "in my name"
     await expect(page.locator("#donate-receipt")).toBeFocused();
-    await page.keyboard.press("Tab");
-    await expect(page.locator("#donate-receipt-name")).toBeFocused();
-    await page.keyboard.press("Tab");
-    await expect(page.locator("#donate-company-name")).toBeFocused();
-    await page.keyboard.press("Tab");
-    await expect(page.locator("#donate-company-registration")).toBeFocused();
+    // The name and company fields belong to other receipt choices: hidden, so not in the way.
     await page.keyboard.press("Tab"); // the folded tribute: its summary, then past it
     await expect(page.locator("details.extra > summary")).toBeFocused();
     await page.keyboard.press("Tab");
@@ -193,3 +183,37 @@ test.describe("the donation widget", () => {
     await expect(page.locator("#email-error")).toHaveText("請輸入有效的電郵地址，例如 name@example.com。");
   });
 });
+
+// Only the fields that apply are on screen, in every language, JavaScript on or off: the
+// receipt's name with "another name", the company's with a company receipt, the amount box with
+// "another amount".
+for (const code of ["en", "zh-hk", "zh-cn"]) {
+  test(`/${code}/donate shows each receipt choice's fields only with it`, async ({ page }, testInfo) => {
+    await page.goto(`/${code}/donate`);
+    await waitForIslands(page, testInfo);
+    const receiptName = page.locator("#donate-receipt-name");
+    const company = page.locator("#donate-company-name");
+    const registration = page.locator("#donate-company-registration");
+    const custom = page.locator("#donate-custom-amount");
+    const choose = (id: string) => page.locator(`label[for="${id}"]`).click();
+
+    // A receipt in one's own name and a preset amount: none of them.
+    await expect(page.locator("#donate-receipt")).toBeChecked();
+    for (const field of [receiptName, company, registration, custom]) await expect(field).toBeHidden();
+
+    await choose("donate-receipt-other_name");
+    await expect(receiptName).toBeVisible();
+    await expect(company).toBeHidden();
+
+    await choose("donate-receipt-company");
+    await expect(company).toBeVisible();
+    await expect(registration).toBeVisible();
+    await expect(receiptName).toBeHidden();
+
+    await choose("donate-receipt-none");
+    for (const field of [receiptName, company, registration]) await expect(field).toBeHidden();
+
+    await choose("donate-amount-other");
+    await expect(custom).toBeVisible();
+  });
+}

@@ -25,6 +25,7 @@ test("the fee shown beside the box is the fee the checkout charges", async ({ pa
     if (await preset.count()) {
       await preset.check();
     } else {
+      await page.getByLabel("Another amount").check();
       await page.getByLabel("Your amount (HKD)").fill(amount);
     }
     const box = page.getByLabel(/to cover the card fee/);

@@ -741,10 +741,12 @@ async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backe
         .unwrap();
     assert_eq!(token_in(&html), token);
     let reference = reference_in(&location);
+    // Not "you gave": the pledge has not been paid.
     assert!(html.contains(&format!(
-        "You gave HK$250 a moment ago, reference {}.",
+        "You set out to give HK$250 a moment ago, reference {}; it has not reached us yet.",
         reference.as_str()
     )));
+    assert!(!html.contains("You gave"));
     assert!(
         html.contains(&format!("href=\"{location}\"")),
         "links to the thank-you page"
@@ -752,6 +754,18 @@ async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backe
     let again = thank_you_location(&submit(&app, &valid_gift(&token)).await);
     assert_eq!(again, location);
     assert_eq!(app.donation_count().await, 1);
+    // Once the money is there, it was given.
+    app.state.donations.mark_paid(&reference).await.unwrap();
+    let html = get_with("/en/donate", Some(cookie.clone()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!(
+        "You gave HK$250 a moment ago, reference {}.",
+        reference.as_str()
+    )));
 
     // Asking for a new gift starts one.
     let html = get_with("/en/donate?new_gift=1", Some(cookie.clone()))

@@ -27,6 +27,8 @@ on_both_databases!(
     a_donor_downloads_their_data_and_erases_it,
     the_yearly_summary_covers_april_to_march_and_is_sent_once,
     each_receipt_pdf_states_what_the_tax_office_needs_in_the_donors_language,
+    a_transfer_pledge_mails_its_payment_details_once_with_a_qr_that_pays_it,
+    a_pledge_paid_or_erased_before_its_details_go_out_sends_none,
 );
 
 pub(crate) const MEI: &str = "mei.chan@example.org";
@@ -260,6 +262,15 @@ async fn a_code_and_a_link_each_sign_in_once_and_nothing_else_does(backend: Back
     let seen = sink.received().len();
     let answer = ask_for_code(&app, MEI).await;
     assert_eq!(answer.status(), StatusCode::OK);
+    // The code page names the address the code went to, and offers another.
+    let code_page = answer.text().await.unwrap();
+    assert!(
+        code_page.contains(&format!("If {MEI} has gifts with us")),
+        "{code_page}"
+    );
+    let again = &code_page[code_page.find("send-again").expect("a form to send again")..];
+    assert!(again.contains(&format!("name=\"email\" value=\"{MEI}\"")));
+    assert!(again.contains("Send a new code"));
     let (code, _) = sign_in_mail(&sink, MEI, seen).await;
     let seen = sink.received().len();
     ask_for_code(&app, HO).await;
@@ -297,6 +308,14 @@ async fn a_code_and_a_link_each_sign_in_once_and_nothing_else_does(backend: Back
     let donor = Donor { cookie };
     let page = donor.page(&app).await;
     assert!(page.contains(mine.reference.as_str()));
+    let made_on = format!(
+        "Made on {}",
+        sharecare_services::receipts::documents::local_date(
+            sharecare_domain::time::Timestamp::now(),
+            sharecare_domain::Locale::En
+        )
+    );
+    assert!(page.contains(&made_on), "each gift has its date: {made_on}");
     assert!(
         !page.contains(theirs.reference.as_str()),
         "only the donor's own gifts"
@@ -1443,4 +1462,160 @@ async fn a_donor_downloads_their_data_and_erases_it(backend: Backend) {
         .await
         .unwrap();
     assert!(forged.contains("No receipt matches"));
+}
+
+/// The payment-details emails that reached `email`.
+fn payment_details_mails(sink: &SmtpSink, email: &str) -> Vec<Received> {
+    sink.received()
+        .into_iter()
+        .filter(|mail| mail.to == vec![format!("<{email}>")])
+        .filter(|mail| {
+            let (subject, _) = mail.parsed();
+            subject.contains("how to pay your gift") || subject.contains("的付款方法")
+        })
+        .collect()
+}
+
+/// A PNG a message carries as a file (not the inline copy).
+fn png_attachment(message: &Received) -> Option<Vec<u8>> {
+    let mail = mailparse::parse_mail(message.data.as_bytes()).unwrap();
+    fn find(part: &mailparse::ParsedMail<'_>) -> Option<Vec<u8>> {
+        let disposition = part.get_content_disposition();
+        if part.ctype.mimetype == "image/png"
+            && disposition.disposition == mailparse::DispositionType::Attachment
+        {
+            return part.get_body_raw().ok();
+        }
+        part.subparts.iter().find_map(find)
+    }
+    find(&mail)
+}
+
+/// A donor who pledges a transfer on the bus and pays at home: the details arrive by email at
+/// once, once (however often the form is sent), in the donor's language, with a QR code that
+/// pays exactly this gift; My gifts shows them until it is paid.
+async fn a_transfer_pledge_mails_its_payment_details_once_with_a_qr_that_pays_it(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let (app, _fake) = stripe_app(backend, Some(&sink)).await;
+    let token = token();
+    let form = [
+        ("frequency", "one_off"),
+        ("amount", "other"),
+        ("custom_amount", "275.50"),
+        ("currency", "HKD"),
+        ("email", MEI),
+        ("name", "Chan Mei"),
+        ("receipt", "own_name"),
+        ("payment_method", "offline"),
+        ("token", token.as_str()),
+    ];
+    for _ in 0..2 {
+        let response = app.post_form("/en/donate", &form).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let pledge = app.db.donations_of_donor(MEI).await.unwrap().remove(0);
+    crate::payments::eventually("the payment details are mailed", || async {
+        !payment_details_mails(&sink, MEI).is_empty()
+    })
+    .await;
+    // A wait before checking that a second one did not come (it can only help it come).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mails = payment_details_mails(&sink, MEI);
+    assert_eq!(mails.len(), 1, "one email for one pledge");
+    let (subject, text) = mails[0].parsed();
+    assert!(subject.contains(pledge.reference.as_str()), "{subject}");
+    let org = &app.state.content.organisation;
+    for fact in [
+        org.fps_id.as_str(),
+        org.bank.account_number.as_str(),
+        pledge.reference.as_str(),
+        "275.50",
+    ] {
+        assert!(text.contains(fact), "the email gives {fact}: {text}");
+    }
+    assert!(
+        text.contains(&format!("?key={}", pledge.access_key)),
+        "and a link to the gift's own page"
+    );
+    assert!(
+        text.contains("cid:fps-qr"),
+        "the QR code shown in the email"
+    );
+    let png = png_attachment(&mails[0]).expect("the QR code as a file");
+    assert_eq!(
+        crate::giving_options::decode_qr(&png),
+        sharecare_services::payment::fps::gift_payload(&app.state.content, &pledge),
+        "the QR pays this gift"
+    );
+
+    // In the donor's language.
+    let zh = Giving {
+        locale: "zh-hk",
+        ..Giving::card(HO)
+    }
+    .pledge(&app)
+    .await;
+    crate::payments::eventually("the Chinese payment details are mailed", || async {
+        !payment_details_mails(&sink, HO).is_empty()
+    })
+    .await;
+    let (subject, _) = payment_details_mails(&sink, HO)[0].parsed();
+    assert!(
+        subject.contains(&format!("捐款 {} 的付款方法", zh.reference.as_str())),
+        "{subject}"
+    );
+
+    // My gifts shows how to pay while it is unpaid, and not once it is paid.
+    let donor = sign_in(&app, &sink, MEI).await;
+    let page = donor.page(&app).await;
+    assert!(page.contains("How to pay"), "the pending pledge's details");
+    assert!(page.contains(org.bank.account_number.as_str()));
+    app.state
+        .donations
+        .mark_paid(&pledge.reference)
+        .await
+        .unwrap();
+    let page = donor.page(&app).await;
+    assert!(!page.contains("How to pay"), "nothing to pay once paid");
+}
+
+/// Payment details that could not go out yet (the mail server refusing) are never sent for a
+/// pledge that was paid, or whose donor was erased, in the meantime.
+async fn a_pledge_paid_or_erased_before_its_details_go_out_sends_none(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    sink.refuse_all(true);
+    let (app, _fake) = stripe_app(backend, Some(&sink)).await;
+    let paid = Giving::card(MEI).pledge(&app).await;
+    let erased = Giving::card(HO).pledge(&app).await;
+    crate::payments::eventually("both were tried", || async { sink.data_ends() >= 2 }).await;
+    app.state
+        .donations
+        .mark_paid(&paid.reference)
+        .await
+        .unwrap();
+    app.db
+        .erase_donor(HO, sharecare_domain::time::Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.db
+            .count_payment_details_for_donation(&paid.id)
+            .await
+            .unwrap(),
+        0,
+        "the paid pledge's details are no longer queued"
+    );
+    assert_eq!(
+        app.db
+            .count_payment_details_for_donation(&erased.id)
+            .await
+            .unwrap(),
+        0,
+        "nor the erased donor's"
+    );
+    sink.refuse_all(false);
+    // A wait before checking that nothing came (it can only help something come).
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(payment_details_mails(&sink, MEI).is_empty());
+    assert!(payment_details_mails(&sink, HO).is_empty());
 }

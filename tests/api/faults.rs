@@ -367,24 +367,35 @@ async fn acknowledged_gifts_are_committed_durably(backend: Backend) {
     assert_eq!(setting, expected);
 }
 
-/// A paid gift with its receipt due, on `app`'s database.
+/// A paid gift with its receipt due, on `app`'s database: a cash gift staff recorded (a
+/// pledge through the public form would also mail its payment details, and these tests count
+/// one message).
 async fn paid_gift(app: &TestApp) -> Reference {
-    let response = app
-        .post_form(
-            "/en/donate",
-            &transfer(1)
-                .iter()
-                .map(|(name, value)| (*name, value.as_str()))
-                .collect::<Vec<_>>(),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let reference = Reference::parse(&reference_in(
-        response.headers()["location"].to_str().unwrap(),
-    ))
-    .unwrap();
-    app.state.donations.mark_paid(&reference).await.unwrap();
-    reference
+    let form = sharecare_domain::form::DonationForm {
+        frequency: "one_off".into(),
+        amount: "other".into(),
+        custom_amount: "150".into(),
+        currency: "HKD".into(),
+        email: "burst-1@example.org".into(),
+        name: "Chan Siu Ming".into(),
+        receipt: "own_name".into(),
+        payment_method: "offline".into(),
+        token: crate::helpers::signed_token(),
+        ..Default::default()
+    };
+    let donation = app
+        .state
+        .donations
+        .record_offline_gift(sharecare_services::donations::OfflineGift {
+            form: &form,
+            method: sharecare_db::OfflineMethod::Cash,
+            cheque_number: None,
+            received_at: sharecare_domain::time::Timestamp::now(),
+            actor: &sharecare_db::Actor::command_line(),
+        })
+        .await
+        .unwrap();
+    donation.reference
 }
 
 /// Two workers, a one-second lease and a mail server that takes three seconds to answer:

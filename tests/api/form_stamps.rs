@@ -13,6 +13,7 @@ use crate::helpers::{signed_token, spawn_app_with, Backend, TestApp, FORM_SECRET
 on_both_databases!(
     a_stamp_made_for_another_form_is_refused,
     a_stamp_older_than_the_maximum_is_refused_and_the_form_comes_back,
+    a_form_sent_within_seconds_asks_to_be_sent_again_and_then_goes_through,
 );
 
 fn with_stamps_checked() -> Vec<(&'static str, String)> {
@@ -86,4 +87,37 @@ async fn a_stamp_older_than_the_maximum_is_refused_and_the_form_comes_back(backe
         submit(&app, &token, &fresh).await.status(),
         StatusCode::SEE_OTHER
     );
+}
+
+/// A browser that fills the form in by itself lets a donor send it a second after it opens.
+/// That is not blamed on them: the form comes back with their values, one sentence asking them
+/// to check it and press again, and the stamp it was shown with, so the next press (once the
+/// minimum time has passed) gives.
+async fn a_form_sent_within_seconds_asks_to_be_sent_again_and_then_goes_through(backend: Backend) {
+    let app = spawn_app_with(backend, &with_stamps_checked()).await;
+    let token = signed_token();
+    let shown = stamp(&token, Duration::from_secs(1));
+    let response = submit(&app, &token, &shown).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Please check your gift, then press the button again."));
+    assert!(
+        !html.contains("We could not take this gift just yet"),
+        "the donor is not blamed"
+    );
+    assert!(
+        html.contains("stamped@example.org"),
+        "their values are kept"
+    );
+    assert!(
+        html.contains(&format!("name=\"shown\" value=\"{shown}\"")),
+        "the stamp it was first shown with"
+    );
+    assert_eq!(app.donation_count().await, 0);
+    // The same form, with the stamp it came back with, pressed again once three seconds have
+    // passed since it was first shown (a wait that can only make the stamp older).
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let response = submit(&app, &token, &shown).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.donation_count().await, 1);
 }

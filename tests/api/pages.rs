@@ -336,3 +336,28 @@ async fn content_is_data_edits_show_without_code_changes() {
     assert!(html.contains("Little Lanterns Trust"));
     assert!(!html.contains("3120 5000"));
 }
+
+/// A returning donor finds their gifts from any public page, in its own language: home, the
+/// donation page, the privacy notice, every story and a page that does not exist.
+#[tokio::test]
+async fn every_public_page_links_to_my_gifts_in_its_language() {
+    let app = spawn_app().await;
+    for code in ["en", "zh-hk", "zh-cn"] {
+        let mut paths = vec![
+            format!("/{code}"),
+            format!("/{code}/donate"),
+            format!("/{code}/privacy"),
+            format!("/{code}/no-such-page"),
+        ];
+        for story in &app.state.content.stories {
+            paths.push(format!("/{code}/stories/{}", story.slug));
+        }
+        for path in paths {
+            let html = app.get(&path).await.text().await.unwrap();
+            assert!(
+                html.contains(&format!("href=\"/{code}/my-gifts\"")),
+                "{path} links to My gifts"
+            );
+        }
+    }
+}

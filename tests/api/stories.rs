@@ -600,3 +600,91 @@ fn the_bundled_font_draws_every_name_and_headline() {
         }
     }
 }
+
+/// Each story's gift form is headed with its own words, naming whom the story is about, in
+/// every language (no story borrows another's child).
+#[tokio::test]
+async fn every_story_pages_gift_form_names_its_own_story() {
+    let app = spawn_app().await;
+    for (code, _, _) in LOCALES {
+        let locale = sharecare_domain::Locale::from_code(code).unwrap();
+        let mut headings = std::collections::HashSet::new();
+        for story in &app.state.content.stories {
+            let html = page(&app, &format!("/{code}/stories/{}", story.slug)).await;
+            let start = html.find("id=\"give-heading\">").expect("a gift heading") + 18;
+            let heading = &html[start..start + html[start..].find("</h2>").unwrap()];
+            assert!(
+                heading.contains(story.name.get(locale).as_str()),
+                "/{code}/stories/{}: {heading}",
+                story.slug
+            );
+            assert!(
+                headings.insert(heading.to_string()),
+                "{heading} is used twice"
+            );
+        }
+    }
+}
+
+/// The choices a donation form offers: the names of its fields, with each radio's values.
+fn form_choices(html: &str) -> std::collections::BTreeSet<String> {
+    let class = html
+        .find("class=\"donation-form\"")
+        .expect("a donation form");
+    let start = html[..class].rfind("<form").expect("its form tag");
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    form.split("<input")
+        .skip(1)
+        .filter_map(|input| {
+            let tag = &input[..input.find('>')?];
+            let attribute = |name: &str| {
+                let marker = format!("{name}=\"");
+                let at = tag.find(&marker)? + marker.len();
+                Some(tag[at..at + tag[at..].find('"')?].to_string())
+            };
+            let name = attribute("name")?;
+            // Tokens, stamps and where the gift came from differ by page, not by choice.
+            use sharecare_domain::form::inputs::{hidden, TOKEN};
+            if [
+                TOKEN.name,
+                hidden::SHOWN,
+                hidden::REFERRAL,
+                hidden::STORY,
+                hidden::PARTNER,
+                hidden::UTM_SOURCE,
+                hidden::UTM_MEDIUM,
+                hidden::UTM_CAMPAIGN,
+            ]
+            .contains(&name.as_str())
+            {
+                return None;
+            }
+            Some(match attribute("type").as_deref() {
+                Some("radio") => format!("{name}={}", attribute("value").unwrap_or_default()),
+                _ => name,
+            })
+        })
+        .collect()
+}
+
+/// One form everywhere: home, the donate page, every story and a partner's embed offer the
+/// same choices (a receipt for a company and a gift in someone's honour included).
+#[tokio::test]
+async fn every_page_with_a_donation_form_offers_the_same_choices() {
+    let app = spawn_app().await;
+    for (code, _, _) in LOCALES {
+        let donate = form_choices(&page(&app, &format!("/{code}/donate")).await);
+        assert!(donate.contains("receipt=company"), "{donate:?}");
+        assert!(
+            donate.iter().any(|name| name.starts_with("tribute")),
+            "{donate:?}"
+        );
+        let mut paths = vec![format!("/{code}"), format!("/embed/{code}/donate")];
+        for story in &app.state.content.stories {
+            paths.push(format!("/{code}/stories/{}", story.slug));
+        }
+        for path in paths {
+            assert_eq!(form_choices(&page(&app, &path).await), donate, "{path}");
+        }
+    }
+}

@@ -11,6 +11,7 @@ use super::schema::{
 use super::ContentError;
 use crate::paths::IMAGES_DIR;
 use sharecare_domain::money::Currency;
+use sharecare_domain::Locale;
 
 /// A failed check on one field, before it is tied to its file.
 pub(super) struct FieldError {
@@ -45,6 +46,19 @@ fn text(field: &str, value: &Localized<String>) -> Check {
                 "must not be empty",
             ));
         }
+        one_form_of_you(&format!("{field}.{}", locale.code()), locale, text)?;
+    }
+    Ok(())
+}
+
+/// The site speaks to its readers as 你 in both Chinese scripts, the interface and the content
+/// alike: a story or appeal written with 您 reads as a different voice.
+fn one_form_of_you(field: &str, locale: Locale, text: &str) -> Check {
+    if locale != Locale::En && text.contains('您') {
+        return Err(FieldError::new(
+            field,
+            "says 您; the site addresses readers as 你",
+        ));
     }
     Ok(())
 }
@@ -60,6 +74,9 @@ fn paragraphs(field: &str, value: &Paragraphs) -> Check {
                 format!("{field}[{i}]"),
                 "must not be empty",
             ));
+        }
+        for (i, paragraph) in list.iter().enumerate() {
+            one_form_of_you(&format!("{field}[{i}]"), locale, paragraph)?;
         }
     }
     Ok(())
@@ -388,6 +405,16 @@ pub(super) fn check_story(story: &Story) -> Check {
     text("place", &story.place)?;
     text("headline", &story.headline)?;
     text("summary", &story.summary)?;
+    text("give_heading", &story.give_heading)?;
+    for (locale, heading) in story.give_heading.each() {
+        let name = story.name.get(locale);
+        if !heading.contains(name.as_str()) {
+            return Err(FieldError::new(
+                format!("give_heading.{}", locale.code()),
+                format!("\"{heading}\" must name the story's {name}"),
+            ));
+        }
+    }
     let image = &story.image;
     let allowed = [".svg", ".png", ".jpg", ".jpeg", ".webp", ".avif"];
     if !image.src.starts_with(&format!("{IMAGES_DIR}/"))

@@ -56,6 +56,7 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
     check_privacy(&privacy).map_err(|e| e.in_file(&dir.join("privacy.toml")))?;
 
     let mut slugs = HashSet::new();
+    let mut headings = HashSet::new();
     for (story, file) in stories.iter().zip(&story_files) {
         if !slugs.insert(story.slug.as_str()) {
             return Err(FieldError::new(
@@ -63,6 +64,15 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
                 format!("\"{}\" is used by another story", story.slug),
             )
             .in_file(file));
+        }
+        for (locale, heading) in story.give_heading.each() {
+            if !headings.insert((locale, heading.as_str())) {
+                return Err(FieldError::new(
+                    format!("give_heading.{}", locale.code()),
+                    format!("\"{heading}\" heads another story's gift form too"),
+                )
+                .in_file(file));
+            }
         }
     }
     if !slugs.contains(organisation.hero_story.as_str()) {
@@ -380,6 +390,52 @@ mod tests {
             .unwrap();
         });
         assert_error(result, "stories/yiyi.toml", "slug", "used by another story");
+    }
+
+    /// Content speaks to readers as 你 in Chinese, as the interface does.
+    #[test]
+    fn chinese_content_says_ni_not_nin() {
+        let result = load_edited(|dir| {
+            replace(
+                dir.join("campaign.toml"),
+                "zh-hk = \"分享你的關懷\"",
+                "zh-hk = \"分享您的關懷\"",
+            )
+        });
+        let error = result.expect_err("您 is refused");
+        assert!(error.message.contains("你"), "{error}");
+        assert!(error.field.ends_with("zh-hk"), "{error}");
+    }
+
+    /// Each story's gift form has a heading of its own that names whom the story is about.
+    #[test]
+    fn a_story_gift_heading_names_its_story_and_is_its_own() {
+        let unnamed = load_edited(|dir| {
+            replace(
+                dir.join("stories/lele.toml"),
+                "en = \"A gift for Lele,",
+                "en = \"A gift for you,",
+            )
+        });
+        assert_error(unnamed, "stories/lele.toml", "give_heading.en", "must name");
+        let shared = load_edited(|dir| {
+            replace(
+                dir.join("stories/yiyi.toml"),
+                "zh-hk = \"送給依依和每個像她一樣的孩子\"",
+                "zh-hk = \"送給依依和樂樂\"",
+            );
+            replace(
+                dir.join("stories/lele.toml"),
+                "zh-hk = \"送給樂樂和每個像他一樣懷著夢想的孩子\"",
+                "zh-hk = \"送給依依和樂樂\"",
+            );
+        });
+        assert_error(
+            shared,
+            "stories/yiyi.toml",
+            "give_heading.zh-hk",
+            "another story",
+        );
     }
 
     #[test]

@@ -169,6 +169,9 @@ pub struct Story {
     /// The contrast that opens the story, e.g. a smile on her face, sadness in her eyes.
     pub headline: Localized<String>,
     pub summary: Localized<String>,
+    /// The heading over the gift form on the story's page: it names whom this story is about
+    /// (each story's is its own).
+    pub give_heading: Localized<String>,
     pub image: Image,
     pub sections: Vec<Section>,
     pub quote: Quote,

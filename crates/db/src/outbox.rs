@@ -52,6 +52,10 @@ pub enum OutboxJob {
     TributeNotice {
         donation: Box<sharecare_domain::donation::Donation>,
     },
+    /// A transfer pledge's payment details (FPS, bank, reference), once per pledge.
+    PaymentDetails {
+        donation: Box<sharecare_domain::donation::Donation>,
+    },
 }
 
 /// A receipt claimed for sending, with everything it says.
@@ -255,15 +259,18 @@ impl Database {
                     notice: payload.unwrap_or_default(),
                 }
             }
-            "tribute_notice" => {
+            "tribute_notice" | "payment_details" => {
                 let donation_id =
                     donation_id.ok_or_else(|| unreadable("donation_id", "missing"))?;
-                let donation = self
-                    .donation_by_id(&donation_id)
-                    .await?
-                    .ok_or_else(|| unreadable("donation_id", "no such donation"))?;
-                OutboxJob::TributeNotice {
-                    donation: Box::new(donation),
+                let donation = Box::new(
+                    self.donation_by_id(&donation_id)
+                        .await?
+                        .ok_or_else(|| unreadable("donation_id", "no such donation"))?,
+                );
+                if kind == "tribute_notice" {
+                    OutboxJob::TributeNotice { donation }
+                } else {
+                    OutboxJob::PaymentDetails { donation }
                 }
             }
             "yearly_summary" => {
@@ -286,6 +293,39 @@ impl Database {
             other => return Err(unreadable("kind", other)),
         };
         Ok(Some(OutboxMessage { id, attempts, job }))
+    }
+
+    /// Queues a transfer pledge's payment details, once per pledge: `false` if they were
+    /// queued before (the same form sent twice) or the gift is not a pending transfer.
+    pub async fn queue_payment_details(
+        &self,
+        donation_id: &str,
+        now: Timestamp,
+    ) -> Result<bool, DbError> {
+        Ok(sqlx::query(
+            "INSERT INTO outbox (id, kind, donation_id, dedupe_key, created_at, next_attempt_at) \
+             SELECT $1, 'payment_details', id, 'payment_details:' || id, $2, $2 FROM donations \
+             WHERE id = $3 AND status = 'pending' AND payment_method = 'offline' \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(sharecare_domain::secrets::random_hex::<16>())
+        .bind(now)
+        .bind(donation_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Drops a claimed message that no longer needs sending (a pledge paid or switched to a
+    /// card before its payment details went out).
+    pub async fn discard_message(&self, id: &str, claim: &str) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM outbox WHERE id = $1 AND claim = $2 AND sent_at IS NULL")
+            .bind(id)
+            .bind(claim)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Queues a yearly summary for a donor and one holder of their receipts (named by
@@ -410,17 +450,34 @@ impl Database {
         Ok(count)
     }
 
-    /// How many messages were parked after too many failed tries.
     /// How many receipts (sent or not) one donation has.
     pub async fn count_messages_for_donation(&self, donation_id: &str) -> Result<i64, DbError> {
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1")
-                .bind(donation_id)
-                .fetch_one(&self.pool)
-                .await?;
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1 \
+             AND kind = 'receipt'",
+        )
+        .bind(donation_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(count)
     }
 
+    /// How many payment-details emails one donation has (sent or not).
+    pub async fn count_payment_details_for_donation(
+        &self,
+        donation_id: &str,
+    ) -> Result<i64, DbError> {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1 \
+             AND kind = 'payment_details'",
+        )
+        .bind(donation_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
+    /// How many messages were parked after too many failed tries.
     pub async fn count_parked_messages(&self) -> Result<i64, DbError> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox o WHERE o.failed_at IS NOT NULL \

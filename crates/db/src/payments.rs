@@ -210,6 +210,15 @@ pub(super) async fn record_payment(
         .execute(&mut **tx)
         .await?;
     }
+    // Paid: the payment details it was waiting to send (if they have not gone yet) are no
+    // longer needed.
+    sqlx::query(
+        "DELETE FROM outbox WHERE donation_id = $1 AND kind = 'payment_details' \
+         AND sent_at IS NULL AND claim IS NULL",
+    )
+    .bind(&payment.donation_id)
+    .execute(&mut **tx)
+    .await?;
     // A gift in someone's honour or memory tells the contact the donor named, once: with the
     // first payment (never for a pledge still unpaid), not with each month's.
     sqlx::query(

@@ -183,9 +183,10 @@ pub const PERSONAL_DATA: &[Table] = &[
     Table {
         name: "outbox",
         // A yearly summary names the donor by email; mail about their gifts that has not gone
-        // out is never sent to an erased donor (it would fail for ever).
+        // out is never sent to an erased donor (it would fail for ever), and a pledge's
+        // payment details, sent or not, go with the pledge.
         rows: Some(concat!(
-            "email_key = $1 OR (sent_at IS NULL AND ",
+            "email_key = $1 OR ((sent_at IS NULL OR kind = 'payment_details') AND ",
             donors_gifts!(),
             ")"
         )),

@@ -68,17 +68,28 @@ impl Mailer {
             .parse()
             .map_err(|error| format!("bad recipient: {error}"))?;
         let domain = self.from.email.domain().to_string();
-        let text = MultiPart::alternative_plain_html(mail.plain.clone(), mail.html.clone());
-        let body =
-            match &mail.attachment {
-                Some((name, bytes)) => MultiPart::mixed().multipart(text).singlepart(
-                    Attachment::new(name.clone()).body(
-                        bytes.clone(),
-                        ContentType::parse("application/pdf").expect("a valid content type"),
-                    ),
-                ),
-                None => text,
-            };
+        let png = || ContentType::parse("image/png").expect("a valid content type");
+        let alternative = MultiPart::alternative_plain_html(mail.plain.clone(), mail.html.clone());
+        // An image the HTML shows (`cid:`) travels with it in a multipart/related part.
+        let text = match &mail.inline_image {
+            Some((content_id, bytes)) => MultiPart::related()
+                .multipart(alternative)
+                .singlepart(Attachment::new_inline(content_id.clone()).body(bytes.clone(), png())),
+            None => alternative,
+        };
+        let body = match &mail.attachment {
+            Some((name, bytes)) => {
+                let kind = if name.ends_with(".png") {
+                    png()
+                } else {
+                    ContentType::parse("application/pdf").expect("a valid content type")
+                };
+                MultiPart::mixed()
+                    .multipart(text)
+                    .singlepart(Attachment::new(name.clone()).body(bytes.clone(), kind))
+            }
+            None => text,
+        };
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -83,9 +83,11 @@
     try {
       anchor = url.hash ? document.getElementById(decodeURIComponent(url.hash.slice(1))) : null;
     } catch {}
-    if (restore !== undefined) scrollTo(0, restore);
-    else if (anchor) anchor.scrollIntoView();
-    else scrollTo(0, 0);
+    // At once: the stylesheet's smooth scrolling is for links within a page, not for
+    // arriving on a new one (it showed the old scroll position, then slid up).
+    if (restore !== undefined) scrollTo({ top: restore, left: 0, behavior: "instant" });
+    else if (anchor) anchor.scrollIntoView({ behavior: "instant" });
+    else scrollTo({ top: 0, left: 0, behavior: "instant" });
     // Where a page load leaves a screen reader: at the new page's heading.
     const heading = anchor || document.querySelector("main h1");
     if (heading) {

@@ -52,10 +52,6 @@ pub enum Problem {
 }
 
 impl Problem {
-    /// The problems of the quick form (the story pages' widget, the embed): no tribute and
-    /// no company fields.
-    pub const QUICK_FORM: usize = 21;
-
     pub const ALL: [Problem; 37] = [
         Problem::FrequencyUnknown,
         Problem::Amount(AmountError::Missing),

@@ -29,7 +29,7 @@ use sharecare_content::i18n::t;
 use sharecare_content::paths::{self, CheckoutReturn};
 use sharecare_content::Content;
 use sharecare_db::{Database, DbError, Inserted, NewDonation, NewPayment};
-use sharecare_domain::donation::Donation;
+use sharecare_domain::donation::{Donation, PaymentMethod};
 use sharecare_domain::form::{DonationRequest, GivingRules};
 use sharecare_domain::identifiers::{FormToken, Reference};
 use sharecare_domain::secrets::{constant_time_eq, random_hex};
@@ -172,6 +172,21 @@ impl Donations {
         tracing::Span::current().record("reference", donation.reference.as_str());
         if !same_gift(&donation, request) {
             return Err(StartGiftError::TokenUsed(Box::new(donation)));
+        }
+        // A transfer pledge's payment details go out by email at once, so a donor who closes
+        // the thank-you page can still pay (once per pledge, however often the form is sent).
+        if donation.payment_method == PaymentMethod::Offline && donation.status.awaits_payment() {
+            match self
+                .db
+                .queue_payment_details(&donation.id, Timestamp::now())
+                .await
+            {
+                Ok(true) => self.receipts_due.notify_one(),
+                Ok(false) => {}
+                // The gift is stored and its page shows how to pay: the email is not worth
+                // failing the gift for.
+                Err(error) => tracing::error!(%error, "cannot queue a pledge's payment details"),
+            }
         }
         // A gift already paid (or closed) is not paid for again: its page says where it stands.
         if !donation.status.awaits_payment() {

@@ -193,5 +193,6 @@ fn sign_in_mail(content: &Content, locale: Locale, code: &str, link: &str) -> Ma
         plain,
         html,
         attachment: None,
+        inline_image: None,
     }
 }

@@ -9,13 +9,15 @@ use sharecare_domain::donation::Donation;
 use sharecare_domain::money::Money;
 
 /// A message ready to send, with its attachment if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Mail {
     pub subject: String,
     pub plain: String,
     pub html: String,
-    /// (file name, PDF bytes).
+    /// (file name, bytes): a PDF, or a PNG when the name ends `.png`.
     pub attachment: Option<(String, Vec<u8>)>,
+    /// (content id, PNG bytes): an image the HTML shows as `cid:{content id}`.
+    pub inline_image: Option<(String, Vec<u8>)>,
 }
 
 pub use sharecare_domain::changes::ChangeNotice;
@@ -94,6 +96,7 @@ pub fn change_mail(
         plain,
         html,
         attachment: None,
+        inline_image: None,
     }
 }
 
@@ -123,6 +126,7 @@ pub fn summary_mail(
         plain,
         html,
         attachment: Some((format!("donations-{year}.pdf"), pdf)),
+        inline_image: None,
     }
 }
 
@@ -185,5 +189,121 @@ pub fn tribute_mail(content: &Content, donation: &Donation, site_url: &str) -> O
         plain,
         html,
         attachment: None,
+        inline_image: None,
     })
 }
+
+/// A transfer pledge's payment details, sent as soon as it is made: everything needed to pay
+/// later (the FPS ID, amount and reference, the QR code as an image and as a file, the bank
+/// account) and the gift's own page. In the donor's language.
+pub fn payment_details_mail(
+    content: &Content,
+    donation: &Donation,
+    gift_url: &str,
+    qr_png: Vec<u8>,
+) -> Mail {
+    use sharecare_domain::donation::Frequency;
+    let locale = donation.locale;
+    let m = t(locale);
+    let org = &content.organisation;
+    let org_name = org.name.get(locale);
+    let reference = donation.reference.as_str();
+    let amount = donation.charged().plain_decimal();
+    let subject = fill(
+        m.pledge_mail_subject,
+        &[("org", org_name), ("reference", reference)],
+    );
+    let mut intro = vec![
+        greeting(donation),
+        fill(
+            m.pledge_mail_intro,
+            &[("amount", &donation.charged().to_string())],
+        ),
+        fill(m.thanks_pay_intro, &[("reference", reference)]),
+    ];
+    if donation.frequency == Frequency::Monthly {
+        intro.push(m.thanks_pay_monthly.to_string());
+    }
+    let fps = [
+        (m.thanks_fps_id, org.fps_id.clone()),
+        (m.thanks_amount, amount.clone()),
+        (m.thanks_reference, reference.to_string()),
+    ];
+    let bank = [
+        (m.thanks_bank_name, org.bank.bank_name.get(locale).clone()),
+        (m.thanks_account_name, org.bank.account_name.clone()),
+        (m.thanks_account_number, org.bank.account_number.clone()),
+        (m.thanks_amount, amount),
+        (m.thanks_reference, reference.to_string()),
+    ];
+    let after = [
+        m.thanks_next_confirm.to_string(),
+        fill(m.pledge_mail_page, &[("url", gift_url)]),
+        fill(
+            m.thanks_questions,
+            &[("phone", &org.phone), ("email", &org.email)],
+        ),
+        fill(m.receipt_signoff, &[("org", org_name)]),
+    ];
+    let lines = |rows: &[(&str, String)]| {
+        rows.iter()
+            .map(|(label, value)| format!("{label}: {value}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let plain = [
+        intro.join("\n\n"),
+        format!("{}\n{}", m.thanks_fps_heading, lines(&fps)),
+        m.thanks_fps_qr_caption.to_string(),
+        format!("{}\n{}", m.thanks_bank_heading, lines(&bank)),
+        after.join("\n\n"),
+    ]
+    .join("\n\n")
+        + "\n";
+    let table = |rows: &[(&str, String)]| {
+        let cells: String = rows
+            .iter()
+            .map(|(label, value)| {
+                format!(
+                    "<tr><th style=\"text-align:left;padding-right:1em\">{}</th>\
+                     <td style=\"white-space:nowrap\">{}</td></tr>",
+                    escape(label),
+                    escape(value)
+                )
+            })
+            .collect();
+        format!("<table>{cells}</table>")
+    };
+    let paragraphs = |texts: &[String]| -> String {
+        texts
+            .iter()
+            .map(|text| format!("<p>{}</p>", escape(text)))
+            .collect()
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         </head><body style=\"font-family:sans-serif;line-height:1.5;color:#1f2933\">{intro}\
+         <h2>{fps_heading}</h2>{fps}<p><img src=\"cid:{QR_CONTENT_ID}\" width=\"240\" height=\"240\" \
+         alt=\"{qr_alt}\"></p><p>{caption}</p><h2>{bank_heading}</h2>{bank}{after}</body></html>",
+        lang = locale.code(),
+        title = escape(&subject),
+        intro = paragraphs(&intro),
+        fps_heading = escape(m.thanks_fps_heading),
+        fps = table(&fps),
+        qr_alt = escape(m.thanks_fps_qr_label),
+        caption = escape(m.thanks_fps_qr_caption),
+        bank_heading = escape(m.thanks_bank_heading),
+        bank = table(&bank),
+        after = paragraphs(&after),
+    );
+    Mail {
+        subject,
+        plain,
+        html,
+        attachment: Some((format!("fps-{reference}.png"), qr_png.clone())),
+        inline_image: Some((QR_CONTENT_ID.to_string(), qr_png)),
+    }
+}
+
+/// The content id of the FPS QR code shown in a payment-details email.
+pub const QR_CONTENT_ID: &str = "fps-qr";

@@ -7,13 +7,16 @@ use tokio::sync::{watch, Notify};
 
 use super::compose;
 use super::documents::{self, ReceiptFacts, ReceiptSeal};
-use super::notices::{change_mail, summary_mail, tribute_mail, ChangeNotice, Mail};
+use super::notices::{
+    change_mail, payment_details_mail, summary_mail, tribute_mail, ChangeNotice, Mail,
+};
 use super::tax_rules::TaxRules;
 use crate::mailer::Mailer;
 use crate::telemetry::redact_emails;
 use sharecare_content::paths;
 use sharecare_content::Content;
 use sharecare_db::{Database, DbError, Delivered, OutboxJob, OutboxMessage, ReceiptJob};
+use sharecare_domain::donation::PaymentMethod;
 use sharecare_domain::donor::Email;
 use sharecare_domain::donor::HolderKind;
 use sharecare_domain::secrets::random_hex;
@@ -120,7 +123,13 @@ impl ReceiptSender {
             return Ok(false);
         };
         let prepared = match self.prepare(&message).await {
-            Ok(prepared) => prepared,
+            Ok(Some(prepared)) => prepared,
+            // Nothing to say any more (a pledge paid, or switched to a card, before its
+            // payment details went out).
+            Ok(None) => {
+                self.db.discard_message(&message.id, &claim).await?;
+                return Ok(true);
+            }
             Err(error) => {
                 // A message that cannot be composed (a PDF that fails to draw) is retried
                 // and, past the limit, parked for staff like an undeliverable one.
@@ -183,8 +192,9 @@ impl ReceiptSender {
             .await
     }
 
-    /// Writes the message (and draws its PDF) in the donor's language.
-    async fn prepare(&self, message: &OutboxMessage) -> Result<Prepared, String> {
+    /// Writes the message (and draws its PDF) in the donor's language; `None` when it no
+    /// longer needs sending.
+    async fn prepare(&self, message: &OutboxMessage) -> Result<Option<Prepared>, String> {
         let base = self.context.public_base_url.clone();
         match &message.job {
             OutboxJob::Receipt(job) => {
@@ -209,25 +219,26 @@ impl ReceiptSender {
                     attachment.is_some(),
                     tax_note,
                 );
-                Ok(Prepared {
+                Ok(Some(Prepared {
                     to: job.email.clone(),
                     mail: Mail {
                         subject: text.subject,
                         plain: text.plain,
                         html: text.html,
                         attachment,
+                        inline_image: None,
                     },
-                })
+                }))
             }
             OutboxJob::GiftChange { donation, notice } => {
                 tracing::Span::current().record("reference", donation.reference.as_str());
                 let notice = ChangeNotice::from_json(notice)
                     .ok_or_else(|| "an unreadable change notice".to_string())?;
                 let manage = paths::absolute(&base, &paths::my_gifts(donation.locale));
-                Ok(Prepared {
+                Ok(Some(Prepared {
                     to: donation.email.clone(),
                     mail: change_mail(&self.content, donation, &notice, &manage),
-                })
+                }))
             }
             OutboxJob::YearlySummary {
                 email_key,
@@ -248,7 +259,7 @@ impl ReceiptSender {
                 let pdf = documents::draw_summary(self.content.clone(), &year, *year_start, locale)
                     .await?;
                 let manage = paths::absolute(&base, &paths::my_gifts(locale));
-                Ok(Prepared {
+                Ok(Some(Prepared {
                     to: donation.email.clone(),
                     mail: summary_mail(
                         &self.content,
@@ -258,7 +269,7 @@ impl ReceiptSender {
                         &manage,
                         pdf,
                     ),
-                })
+                }))
             }
             OutboxJob::TributeNotice { donation } => {
                 tracing::Span::current().record("reference", donation.reference.as_str());
@@ -270,10 +281,34 @@ impl ReceiptSender {
                     .ok_or_else(|| "the gift no longer names anyone to tell".to_string())?;
                 let mail = tribute_mail(&self.content, donation, &home)
                     .ok_or_else(|| "the gift no longer names anyone to tell".to_string())?;
-                Ok(Prepared {
+                Ok(Some(Prepared {
                     to: notice.email.clone(),
                     mail,
-                })
+                }))
+            }
+            OutboxJob::PaymentDetails { donation } => {
+                tracing::Span::current().record("reference", donation.reference.as_str());
+                let still_to_pay = donation.status.awaits_payment()
+                    && donation.payment_method == PaymentMethod::Offline
+                    && donation.flag.is_none();
+                if !still_to_pay {
+                    return Ok(None);
+                }
+                let payload = crate::payment::fps::gift_payload(&self.content, donation);
+                let png = crate::qr::qr_png(&payload)
+                    .ok_or_else(|| "the FPS QR code cannot be drawn".to_string())?;
+                let gift_url = paths::absolute(
+                    &base,
+                    &paths::gift_page_with_key(
+                        donation.locale,
+                        &donation.reference,
+                        &donation.access_key,
+                    ),
+                );
+                Ok(Some(Prepared {
+                    to: donation.email.clone(),
+                    mail: payment_details_mail(&self.content, donation, &gift_url, png),
+                }))
             }
         }
     }

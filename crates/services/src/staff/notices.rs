@@ -60,6 +60,7 @@ pub fn second_factor_locked(organisation: &str, at: Timestamp, until: Timestamp)
         plain,
         html,
         attachment: None,
+        inline_image: None,
     }
 }
 

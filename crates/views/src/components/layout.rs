@@ -216,6 +216,11 @@ fn Footer(locale: Locale, org: String, links: LanguageLinks) -> impl IntoView {
                         <dd><a href=format!("mailto:{email}")>{email.clone()}</a></dd>
                     </dl>
                 </section>
+                // A returning donor's way back to their receipts and monthly gift, on every page.
+                <section aria-labelledby="footer-gifts">
+                    <h2 id="footer-gifts">{m.footer_gifts_heading}</h2>
+                    <p class="footer-my-gifts"><a href=paths::my_gifts(locale)>{m.footer_my_gifts}</a></p>
+                </section>
                 <LanguageSwitcher locale links label=m.languages_label_footer/>
             </div>
             <p class="wrap copyright">{fill(m.footer_copyright, &[("year", &year), ("org", &org)])}</p>

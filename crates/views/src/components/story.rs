@@ -109,7 +109,13 @@ pub fn OtherStories(locale: Locale, #[prop(into)] current: String) -> impl IntoV
                 <li class="story-card">
                     <h3>
                         <a href=paths::story(locale, &story.slug)>
-                            {story.name.get(locale).clone()}": "{story.headline.get(locale).clone()}
+                            {fill(
+                                m.story_page_title,
+                                &[
+                                    ("name", story.name.get(locale)),
+                                    ("headline", story.headline.get(locale)),
+                                ],
+                            )}
                         </a>
                     </h3>
                     <p>{story.summary.get(locale).clone()}</p>

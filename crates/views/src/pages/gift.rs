@@ -76,15 +76,36 @@ pub fn GiftPage(
         }
     };
     let page = Page::Gift(donation.reference.clone());
-    // Donors share the campaign, never their own gift's secret address.
-    let share_url = paths::absolute(&state.site.public_base_url, &paths::home(locale));
+    // Donors share the story their gift came from (else the campaign), never their own gift's
+    // secret address.
+    let shared_story = donation
+        .attribution
+        .story
+        .as_ref()
+        .and_then(|slug| content.story(slug.as_str()));
+    let share_url = paths::absolute(
+        &state.site.public_base_url,
+        &shared_story.map_or_else(
+            || paths::home(locale),
+            |story| paths::story(locale, &story.slug),
+        ),
+    );
 
     // Transfer details for a pending gift, also offered when a card payment was not completed;
     // not while a card payment is being confirmed.
     let confirming = by_card && returned == Some(CheckoutReturn::Success);
     let (fps_id_cell, amount_cell, reference_cell) = (
         copyable(org.fps_id.clone()),
-        copyable(plain_amount),
+        copyable(plain_amount.clone()),
+        copyable(reference.clone()),
+    );
+    let (bank_name, account_name) = (
+        org.bank.bank_name.get(locale).clone(),
+        org.bank.account_name.clone(),
+    );
+    let (account_cell, bank_amount_cell, bank_reference_cell) = (
+        copyable(org.bank.account_number.clone()),
+        copyable(plain_amount.clone()),
         copyable(reference.clone()),
     );
     let how_to_pay = (status == DonationStatus::Pending && donation.flag.is_none() && !confirming).then(|| {
@@ -115,13 +136,15 @@ pub fn GiftPage(
                     </section>
                     <section class="pay-method" aria-labelledby="bank-heading">
                         <h3 id="bank-heading">{m.thanks_bank_heading}</h3>
-                        <dl class="pay-details">
-                            <dt>{m.thanks_bank_name}</dt><dd>{org.bank.bank_name.get(locale).clone()}</dd>
-                            <dt>{m.thanks_account_name}</dt><dd>{org.bank.account_name.clone()}</dd>
-                            <dt>{m.thanks_account_number}</dt><dd>{org.bank.account_number.clone()}</dd>
-                            <dt>{m.thanks_amount}</dt><dd>{charged.to_string()}</dd>
-                            <dt>{m.thanks_reference}</dt><dd>{reference.clone()}</dd>
-                        </dl>
+                        <CopyButtons>
+                            <dl class="pay-details">
+                                <dt>{m.thanks_bank_name}</dt><dd>{bank_name}</dd>
+                                <dt>{m.thanks_account_name}</dt><dd>{account_name}</dd>
+                                <dt>{m.thanks_account_number}</dt>{account_cell}
+                                <dt>{m.thanks_amount}</dt>{bank_amount_cell}
+                                <dt>{m.thanks_reference}</dt>{bank_reference_cell}
+                            </dl>
+                        </CopyButtons>
                     </section>
                 </div>
             </section>

@@ -76,7 +76,7 @@ pub fn MyGiftsSignInPage(
         }
         .into_any(),
         SignInStage::Code { email } => view! {
-            <p role="status">{m.my_code_sent}</p>
+            <p role="status">{fill(m.my_code_sent, &[("email", &email)])}</p>
             <form method="post" action=paths::my_gifts_code(locale) class="my-form">
                 <input type="hidden" name="token" value=token.clone()/>
                 <input type="hidden" name="email" value=email.clone()/>
@@ -84,6 +84,13 @@ pub fn MyGiftsSignInPage(
                 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code"
                     pattern="[0-9 ]*" maxlength="8" required/>
                 <button type="submit" class="button">{m.my_open_gifts}</button>
+            </form>
+            // No code came (a typo'd address shows above; mail can be slow): another, under
+            // the same limits as the first.
+            <form method="post" action=paths::my_gifts(locale) class="send-again">
+                <input type="hidden" name="token" value=token.clone()/>
+                <input type="hidden" name="email" value=email.clone()/>
+                <button type="submit" class="button secondary">{m.my_send_again}</button>
             </form>
             <p class="hint"><a href=paths::my_gifts(locale)>{m.my_other_email}</a></p>
         }
@@ -214,6 +221,11 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                 fill(m.my_gift_one_off, &[("amount", &d.amount.to_string())])
             };
             let heading_id = format!("gift-{}", d.reference.as_str());
+            // A transfer still to pay: what to pay with, for as long as it is unpaid.
+            let to_pay = (d.status == DonationStatus::Pending
+                && d.payment_method == PaymentMethod::Offline
+                && d.flag.is_none())
+            .then(|| pay_details(locale, d));
             let mut state_lines: Vec<String> = vec![status_text(d.status, m).to_string()];
             if let Some(until) = d.paused_until {
                 if until < Timestamp::MAX {
@@ -345,9 +357,12 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                         <legend>{m.my_receipt_heading}</legend>
                         {radio("own_name", m.my_receipt_own)}
                         {radio("other_name", m.my_receipt_other)}
-                        <label for=other_id.clone()>{m.my_receipt_other_name}</label>
-                        <input id=other_id name="receipt_name" value=other_name maxlength="100"/>
                         {radio("none", m.my_receipt_none)}
+                        // Under the choices, not between them: it belongs to "another name".
+                        <div class="receipt-name-field">
+                            <label for=other_id.clone()>{m.my_receipt_other_name}</label>
+                            <input id=other_id name="receipt_name" value=other_name maxlength="100"/>
+                        </div>
                     </fieldset>
                 }
                 .into_any(),
@@ -356,7 +371,9 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
             view! {
                 <article class="my-gift" aria-labelledby=heading_id.clone()>
                     <h2 id=heading_id.clone()>{kind} " · " {d.reference.as_str().to_string()}</h2>
+                    <p class="my-gift-date">{fill(m.my_gift_started, &[("date", &local_date(d.created_at, locale))])}</p>
                     <ul class="my-state">{states}</ul>
+                    {to_pay}
                     {(!gift.payments.is_empty()).then(|| view! { <h3>{m.my_payments}</h3><ul>{payments}</ul> })}
                     {(!gift.receipts.is_empty()).then(|| view! { <h3>{m.my_receipts}</h3><ul>{receipts}</ul> })}
                     {manage}
@@ -494,5 +511,30 @@ pub fn VerifyReceiptPage(
                 </form>
             </div></section>
         </Layout>
+    }
+}
+
+/// How to pay a pledge: the FPS ID, the bank account, the amount and the reference, and its own
+/// page (with the QR code).
+fn pay_details(locale: Locale, d: &sharecare_domain::donation::Donation) -> impl IntoView {
+    let state = expect_context::<sharecare_services::state::AppState>();
+    let org = &state.content.organisation;
+    let m = t(locale);
+    let amount = d.charged().plain_decimal();
+    let reference = d.reference.as_str().to_string();
+    view! {
+        <div class="my-pay">
+            <h3>{m.thanks_pay_heading}</h3>
+            <p>{fill(m.thanks_pay_intro, &[("reference", &reference)])}</p>
+            <dl class="pay-details">
+                <dt>{m.thanks_fps_id}</dt><dd><span class="copy-value">{org.fps_id.clone()}</span></dd>
+                <dt>{m.thanks_bank_name}</dt><dd>{org.bank.bank_name.get(locale).clone()}</dd>
+                <dt>{m.thanks_account_name}</dt><dd>{org.bank.account_name.clone()}</dd>
+                <dt>{m.thanks_account_number}</dt><dd><span class="copy-value">{org.bank.account_number.clone()}</span></dd>
+                <dt>{m.thanks_amount}</dt><dd><span class="copy-value">{amount}</span></dd>
+                <dt>{m.thanks_reference}</dt><dd><span class="copy-value">{reference}</span></dd>
+            </dl>
+            <p><a href=paths::gift_page_with_key(locale, &d.reference, &d.access_key)>{m.previous_gift_view}</a></p>
+        </div>
     }
 }

@@ -78,7 +78,7 @@ pub fn StoryPage(locale: Locale, story: Story, mut form: FormState) -> impl Into
         .iter()
         .map(|stat| view! { <StatPanel stat=stat.clone() locale/> })
         .collect_view();
-    let appeal = content.campaign.appeal.heading.get(locale).clone();
+    let give_heading = story.give_heading.get(locale).clone();
 
     let age = story.age.to_string();
     let meta = format!(
@@ -114,8 +114,8 @@ pub fn StoryPage(locale: Locale, story: Story, mut form: FormState) -> impl Into
         </section>
         <section id="give" class="give" aria-labelledby="give-heading" tabindex="-1">
             <div class="wrap">
-                <h2 id="give-heading">{appeal}</h2>
-                <DonationWidget locale state=form quick=true/>
+                <h2 id="give-heading">{give_heading}</h2>
+                <DonationWidget locale state=form/>
             </div>
         </section>
         <ShareBar locale url=url.clone() text=share_text personal_link=story.slug.clone()/>

@@ -24,6 +24,7 @@ use sharecare_domain::identifiers::Reference;
 use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
 use sharecare_services::donations::{Continued, StartGiftError, StartedGift};
+use sharecare_services::form_guard::Suspicion;
 use sharecare_services::limits::{Refusal, Rule, TooMany};
 use sharecare_services::payment::NextStep;
 use sharecare_services::state::AppState;
@@ -94,6 +95,20 @@ pub async fn submit(
             .form_guard
             .check(&form.homepage, &form.shown, &form.token, Timestamp::now())
     {
+        // Too fast is what a browser's autofill looks like: the donor is asked to look the
+        // gift over and press again, with the stamp it was first shown with, so the second
+        // press goes through. Only what no person does is refused outright.
+        if suspicion == Suspicion::TooFast {
+            tracing::info!("a donation form came back within seconds; asked to send it again");
+            let form_state = FormState {
+                form,
+                problem: Some(FormProblem::CheckAgain),
+                ..FormState::default()
+            };
+            return Ok(again
+                .render(StatusCode::UNPROCESSABLE_ENTITY, form_state, Stamp::Keep)
+                .await);
+        }
         tracing::info!(?suspicion, "refused a donation form sent by a program");
         return Ok(again
             .with(
@@ -202,6 +217,15 @@ fn go_on(locale: Locale, started: &StartedGift) -> Response {
 }
 
 /// The donation page again, with the donor's values and what went wrong.
+/// Whether the form comes back with a new "shown at" note or the one it was sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stamp {
+    Fresh,
+    /// The note was the server's, for this form, and only too recent: keeping it lets the
+    /// next press through once the minimum time has passed.
+    Keep,
+}
+
 struct FormAgain<'a> {
     state: &'a AppState,
     locale: Locale,
@@ -210,9 +234,15 @@ struct FormAgain<'a> {
 impl FormAgain<'_> {
     /// A fault of ours (503) says when to try again; every answer carries a fresh "shown at"
     /// note and keeps the form's token in the gift cookie.
-    async fn with(&self, status: StatusCode, mut form: FormState) -> Response {
+    async fn with(&self, status: StatusCode, form: FormState) -> Response {
+        self.render(status, form, Stamp::Fresh).await
+    }
+
+    async fn render(&self, status: StatusCode, mut form: FormState, note: Stamp) -> Response {
         let (state, locale) = (self.state, self.locale);
-        form.form.shown = stamp(state, &form.form.token);
+        if note == Stamp::Fresh {
+            form.form.shown = stamp(state, &form.form.token);
+        }
         let token = FormToken::parse(&form.form.token);
         let mut response = render_with_status(
             state,

@@ -64,20 +64,10 @@ pub fn problem_message(m: &Messages, problem: Problem, content: &Content) -> Str
     fill(template, &[("min", &min), ("max", &max)])
 }
 
-/// Every message the browser may need, keyed by problem code (see the island), hidden. The
-/// quick form (`full` false) has no tribute or company fields, so needs none of their messages.
+/// Every message the browser may need, keyed by problem code (see the island), hidden.
 #[component]
-pub fn HiddenMessages(
-    m: &'static Messages,
-    content: std::sync::Arc<Content>,
-    full: bool,
-) -> impl IntoView {
-    let count = if full {
-        Problem::ALL.len()
-    } else {
-        Problem::QUICK_FORM
-    };
-    let messages = Problem::ALL[..count]
+pub fn HiddenMessages(m: &'static Messages, content: std::sync::Arc<Content>) -> impl IntoView {
+    let messages = Problem::ALL
         .iter()
         .map(|problem| {
             view! { <span data-code=problem.code()>{problem_message(m, *problem, &content)}</span> }
@@ -105,6 +95,7 @@ pub fn ErrorSummary(
             fill(m.form_too_many, &[("minutes", &minutes.to_string())])
         }
         Some(FormProblem::Refused) => m.form_refused.to_string(),
+        Some(FormProblem::CheckAgain) => m.form_check_again.to_string(),
         Some(FormProblem::TokenUsed) => m.form_token_used.to_string(),
         None => fill(
             m.form_error_summary,

@@ -58,8 +58,11 @@ pub enum FormProblem {
     CheckoutFailed,
     /// Over a rate limit: try again after this many minutes.
     TooMany { minutes: u64 },
-    /// Sent back faster than a person could, or with the hidden field filled in.
+    /// Sent back with the hidden field filled in, or without the form's own "shown at" note.
     Refused,
+    /// Sent back within seconds of being shown (a browser that filled it in by itself): the
+    /// donor only needs to look it over and send it again, which then goes through.
+    CheckAgain,
     /// The form's token already made another gift (shown above the form).
     TokenUsed,
 }
@@ -131,18 +134,16 @@ impl FormState {
     }
 }
 
-/// The donation widget. The donate page shows it whole; a story page and a partner's embed show
-/// the quick form (`quick`: no tribute or company fields, which the donate page has). An
-/// embedded form (`embedded`) submits to the top window, so the checkout and the donor's gift
-/// page open as the site itself, never inside a partner's frame.
+/// The donation widget: one form, with the same choices, wherever it appears (home, the donate
+/// page, every story, a partner's embed). An embedded form (`embedded`) submits to the top
+/// window, so the checkout and the donor's gift page open as the site itself, never inside a
+/// partner's frame.
 #[component]
 pub fn DonationWidget(
     locale: Locale,
     state: FormState,
-    #[prop(optional)] quick: bool,
     #[prop(optional)] embedded: bool,
 ) -> impl IntoView {
-    let quick = quick || embedded;
     let app = expect_context::<AppState>();
     let content = app.content.clone();
     let rules = app.donations.giving_rules();
@@ -174,16 +175,14 @@ pub fn DonationWidget(
             })
             .collect(),
     );
-    let mut receipts = vec![
+    let receipts = vec![
         (Receipt::OWN_NAME, m.form_receipt_own, None),
         (Receipt::OTHER_NAME, m.form_receipt_other, None),
+        (Receipt::COMPANY, m.form_receipt_company, None),
+        (Receipt::NONE, m.form_receipt_none, None),
     ];
-    if !quick {
-        receipts.push((Receipt::COMPANY, m.form_receipt_company, None));
-    }
-    receipts.push((Receipt::NONE, m.form_receipt_none, None));
     let receipt_options = radio_choices(inputs::RECEIPT, &form.receipt, receipts);
-    let company_fields = (!quick).then(|| {
+    let company_fields = {
         view! {
             <TextField
                 input=inputs::COMPANY_NAME
@@ -200,8 +199,8 @@ pub fn DonationWidget(
                 error=error_text(Field::CompanyRegistration)
             />
         }
-    });
-    let tribute = (!quick).then(|| tribute_fields(m, &form, &error_text));
+    };
+    let tribute = tribute_fields(m, &form, &error_text);
     let cover_fee = rules
         .card_payments
         .then(|| cover_fee_field(m, &form, rules));
@@ -257,7 +256,7 @@ pub fn DonationWidget(
                 data-fee-bp=rules.card_fee.basis_points.to_string()
                 data-fee-fixed=rules.card_fee.fixed_minor.to_string()
             >
-                <HiddenMessages m content=content.clone() full=!quick/>
+                <HiddenMessages m content=content.clone()/>
                 <ErrorSummary m content=content.clone() errors problem/>
                 <input type="hidden" name=inputs::TOKEN.name value=form.token.clone()/>
                 <input type="hidden" name=hidden::SHOWN value=form.shown.clone()/>
