@@ -12,6 +12,7 @@ const bin = process.env.SHARECARE_BIN ?? "../target/release/sharecare";
 for (const [variable, file] of [
   ["SHARECARE_TEST_DATABASE_URL", "e2e.db"],
   ["SHARECARE_CARD_DATABASE_URL", "e2e-card.db"],
+  ["SHARECARE_GUARDED_DATABASE_URL", "e2e-guarded.db"],
 ]) {
   if (!process.env[variable]) {
     const dir = mkdtempSync(join(tmpdir(), "sharecare-e2e-"));
@@ -34,6 +35,9 @@ const mailSinkBin = process.env.MAIL_SINK_BIN ?? "../target/debug/examples/mail_
 // the sites run on a copy of the real content with that partner added, so only its origins
 // may frame the widget.
 const partnerPorts = [port + 6, port + 7];
+// A third site with the bot defence's minimum time on (3 s), for the spec that gives as quickly
+// as autofill lets a person (tests/bot-defence.spec.ts).
+const guardedPort = port + 5; // also in tests/bot-defence.spec.ts
 if (!process.env.SHARECARE_E2E_CONTENT_DIR) {
   const copy = mkdtempSync(join(tmpdir(), "sharecare-e2e-content-"));
   cpSync(process.env.SHARECARE_CONTENT_DIR ?? "../content", copy, { recursive: true });
@@ -125,6 +129,13 @@ export default defineConfig({
       STRIPE_API_BASE: `http://127.0.0.1:${fakeStripePort}`,
       SMTP_URL: `smtp://127.0.0.1:${mailSmtpPort}`,
       OUTBOX_RETRY_SECONDS: "1",
+    }),
+    server(bin, guardedPort, {
+      ...siteEnv,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${guardedPort}`,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${guardedPort}`,
+      DATABASE_URL: process.env.SHARECARE_GUARDED_DATABASE_URL!,
+      FORM_MIN_SECONDS: "3",
     }),
   ],
 });

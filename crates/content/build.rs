@@ -63,12 +63,21 @@ fn compile_set(dir: &Path, locales: &[(&str, &str)], name: &str, out: &mut Strin
             if value.trim().is_empty() {
                 fail(&format!("{}: key `{key}` is empty", file.display()));
             }
-            // The site speaks to its readers as 你 in both Chinese scripts: one form, not two.
-            if stem.starts_with("zh") && value.contains('您') {
-                fail(&format!(
-                    "{}: `{key}` says 您; the site addresses readers as 你",
-                    file.display()
-                ));
+            // The site speaks to its readers as 你 in both Chinese scripts: one form, not two;
+            // and Chinese sentences take full-width punctuation (：not :).
+            if stem.starts_with("zh") {
+                if value.contains('您') {
+                    fail(&format!(
+                        "{}: `{key}` says 您; the site addresses readers as 你",
+                        file.display()
+                    ));
+                }
+                if let Some(mark) = half_width_beside_chinese(value) {
+                    fail(&format!(
+                        "{}: `{key}` has a half-width \"{mark}\" beside Chinese; use the full-width one",
+                        file.display()
+                    ));
+                }
             }
         }
         tables.push((constant, table));
@@ -134,4 +143,22 @@ fn placeholders(message: &str) -> Vec<&str> {
 fn fail(message: &str) -> ! {
     eprintln!("error: {message}");
     std::process::exit(1);
+}
+
+/// A half-width punctuation mark written next to a Chinese character ("樂樂: 夢想"), if any.
+/// Shared in spirit with the content check (`checks::chinese_style`).
+fn half_width_beside_chinese(text: &str) -> Option<char> {
+    let chinese = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).find_map(|pair| {
+        let (a, b) = (pair[0], pair[1]);
+        let mark = |c: char| ",:;?!()".contains(c);
+        if mark(a) && chinese(b) {
+            Some(a)
+        } else if chinese(a) && mark(b) {
+            Some(b)
+        } else {
+            None
+        }
+    })
 }

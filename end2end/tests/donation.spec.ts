@@ -179,7 +179,7 @@ test.describe("the donation widget", () => {
     await waitForIslands(page, testInfo);
     await page.getByLabel("你的姓名", { exact: true }).fill("林嘉欣");
     await page.getByLabel("電郵地址（必填）").fill("不是電郵");
-    await page.getByRole("button", { name: "繼續查看付款方法" }).click();
+    await page.getByRole("button", { name: "下一步：付款資料" }).click();
     await expect(page.locator("#email-error")).toHaveText("請輸入有效的電郵地址，例如 name@example.com。");
   });
 });
@@ -217,3 +217,27 @@ for (const code of ["en", "zh-hk", "zh-cn"]) {
     await expect(custom).toBeVisible();
   });
 }
+
+// One form everywhere: each page with a donation form offers the same choices, and each story's
+// form is headed with its own words.
+test("every page's donation form offers the same choices, and each story's heading is its own", async ({ page }) => {
+  const choicesOn = async (path: string) => {
+    await page.goto(path);
+    const form = page.locator("form.donation-form");
+    return form.locator("input[name]:not([type=hidden])").evaluateAll((inputs) =>
+      inputs.map((input) => {
+        const field = input as HTMLInputElement;
+        return field.type === "radio" ? `${field.name}=${field.value}` : field.name;
+      }),
+    );
+  };
+  const donate = await choicesOn("/en/donate");
+  expect(donate).toContain("receipt=company");
+  expect(donate).toContain("tribute=honour");
+  const headings = new Set<string>();
+  for (const path of ["/en", "/embed/en/donate", "/en/stories/yiyi", "/en/stories/lele", "/en/stories/teacher-fang"]) {
+    expect(await choicesOn(path), path).toEqual(donate);
+    if (path.includes("/stories/")) headings.add((await page.locator("#give-heading").textContent())!.trim());
+  }
+  expect(headings.size, [...headings].join(" | ")).toBe(3);
+});

@@ -118,3 +118,28 @@ test("a transfer paid from the same phone: the QR image saves as a PNG, each det
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
   }
 });
+
+test("the thank-you page: every target is at least 44 px square, no number breaks across lines, the bank account copies too", async ({ page }, testInfo) => {
+  const reference = await pledgeTransfer(page, testInfo);
+  // Each value to pay with sits on one line, however narrow the screen.
+  for (const value of await page.locator(".pay .copy-value").all()) {
+    const box = (await value.boundingBox())!;
+    const lineHeight = await value.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+    expect(box.height, `${await value.textContent()} on one line`).toBeLessThanOrEqual(lineHeight * 1.5);
+  }
+  const bank = page.locator(".pay-method").nth(1).locator(".copy-value");
+  await expect(bank).toHaveText([/\d{3}-\d{3}-\d{6}-\d/, "275.50", reference]);
+  // Buttons and links a thumb presses (the copy buttons appear with JavaScript).
+  const targets = page.locator(".pay .copy-button:visible, .pay a.button:visible, .pay .fps-apps a:visible, .manage-link a");
+  expect(await targets.count()).toBeGreaterThan(0);
+  for (const target of await targets.all()) {
+    const box = (await target.boundingBox())!;
+    const name = (await target.textContent())?.trim();
+    expect(box.height, `${name}: height`).toBeGreaterThanOrEqual(44);
+    expect(box.width, `${name}: width`).toBeGreaterThanOrEqual(44);
+  }
+  // "Manage my gifts" has room above it.
+  const manage = (await page.locator(".manage-link").boundingBox())!;
+  const card = (await page.locator(".pay").boundingBox())!;
+  expect(manage.y - (card.y + card.height)).toBeGreaterThanOrEqual(16);
+});

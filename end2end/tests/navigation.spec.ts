@@ -164,3 +164,16 @@ test("a stream the browser gave up on is replaced on the next page, not joined",
   expect(await allStreams(page)).toBe(2);
   expect(await openStreams(page)).toEqual(["/api/progress"]);
 });
+
+test("a story link far down the home page opens the story at its top at once", async ({ page }, testInfo) => {
+  await page.goto("/en");
+  await waitForIslands(page, testInfo);
+  const link = page.locator('main a[href="/en/stories/lele"]').last();
+  await link.scrollIntoViewIfNeeded();
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(500);
+  await link.click();
+  await expect(page).toHaveURL(/\/en\/stories\/lele$/);
+  await expect(page.locator("h1")).toBeVisible();
+  // Not sliding up from the old position: already at the top.
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
+});

@@ -77,7 +77,7 @@ async fn a_hundred_submits_from_one_address_get_at_most_the_limit_through() {
                 assert!(wait >= 1, "Retry-After {wait}");
                 let html = response.text().await.unwrap();
                 assert!(
-                    html.contains("嘗試次數太多"),
+                    html.contains("提交的次數過多"),
                     "told in the reader's language"
                 );
                 assert!(

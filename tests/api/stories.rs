@@ -545,6 +545,30 @@ async fn stories_and_the_thank_you_page_carry_a_share_bar() {
         .unwrap_or_else(|| panic!("a share bar in {html}"));
     let share = &html[start..start + html[start..].find("</section>").unwrap()];
     assert!(!share.contains(key), "the secret key is never shared");
+
+    // A gift given from a story's page shares that story.
+    let token = crate::helpers::signed_token();
+    let response = app
+        .post_form(
+            "/en/donate",
+            &[
+                ("frequency", "one_off"),
+                ("amount", "300"),
+                ("email", "story.sharer@example.org"),
+                ("receipt", "none"),
+                ("story", "lele"),
+                ("token", token.as_str()),
+            ],
+        )
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let html = app.open_gift_page(&location).await.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "readonly value=\"{PUBLIC_BASE_URL}/en/stories/lele\""
+        )),
+        "the story the gift came from"
+    );
 }
 
 #[tokio::test]

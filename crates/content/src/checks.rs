@@ -46,18 +46,36 @@ fn text(field: &str, value: &Localized<String>) -> Check {
                 "must not be empty",
             ));
         }
-        one_form_of_you(&format!("{field}.{}", locale.code()), locale, text)?;
+        chinese_style(&format!("{field}.{}", locale.code()), locale, text)?;
     }
     Ok(())
 }
 
-/// The site speaks to its readers as 你 in both Chinese scripts, the interface and the content
-/// alike: a story or appeal written with 您 reads as a different voice.
-fn one_form_of_you(field: &str, locale: Locale, text: &str) -> Check {
-    if locale != Locale::En && text.contains('您') {
+/// Chinese as its readers expect it, the interface and the content alike: readers are 你 in
+/// both scripts (a story or appeal written with 您 reads as a different voice), and Chinese
+/// sentences take full-width punctuation (：not :). The same rules as the build's for
+/// `locales/`.
+fn chinese_style(field: &str, locale: Locale, text: &str) -> Check {
+    if locale == Locale::En {
+        return Ok(());
+    }
+    if text.contains('您') {
         return Err(FieldError::new(
             field,
             "says 您; the site addresses readers as 你",
+        ));
+    }
+    let chinese = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    let mark = |c: char| ",:;?!()".contains(c);
+    let chars: Vec<char> = text.chars().collect();
+    if let Some(pair) = chars
+        .windows(2)
+        .find(|pair| (mark(pair[0]) && chinese(pair[1])) || (chinese(pair[0]) && mark(pair[1])))
+    {
+        let found = if mark(pair[0]) { pair[0] } else { pair[1] };
+        return Err(FieldError::new(
+            field,
+            format!("has a half-width \"{found}\" beside Chinese; use the full-width one"),
         ));
     }
     Ok(())
@@ -76,7 +94,7 @@ fn paragraphs(field: &str, value: &Paragraphs) -> Check {
             ));
         }
         for (i, paragraph) in list.iter().enumerate() {
-            one_form_of_you(&format!("{field}[{i}]"), locale, paragraph)?;
+            chinese_style(&format!("{field}[{i}]"), locale, paragraph)?;
         }
     }
     Ok(())

@@ -394,7 +394,7 @@ mod tests {
 
     /// Content speaks to readers as 你 in Chinese, as the interface does.
     #[test]
-    fn chinese_content_says_ni_not_nin() {
+    fn chinese_content_says_ni_and_takes_full_width_punctuation() {
         let result = load_edited(|dir| {
             replace(
                 dir.join("campaign.toml"),
@@ -405,6 +405,14 @@ mod tests {
         let error = result.expect_err("您 is refused");
         assert!(error.message.contains("你"), "{error}");
         assert!(error.field.ends_with("zh-hk"), "{error}");
+        let colon = load_edited(|dir| {
+            replace(
+                dir.join("stories/lele.toml"),
+                "父母遠在他方，他的目光望向星空",
+                "父母遠在他方:他的目光望向星空",
+            )
+        });
+        assert_error(colon, "stories/lele.toml", "headline.zh-hk", "half-width");
     }
 
     /// Each story's gift form has a heading of its own that names whom the story is about.
@@ -426,7 +434,7 @@ mod tests {
             );
             replace(
                 dir.join("stories/lele.toml"),
-                "zh-hk = \"送給樂樂和每個像他一樣懷著夢想的孩子\"",
+                "zh-hk = \"送給樂樂和每個像他一樣懷着夢想的孩子\"",
                 "zh-hk = \"送給依依和樂樂\"",
             );
         });
