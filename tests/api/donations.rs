@@ -766,6 +766,12 @@ async fn coming_back_to_the_form_after_giving_finds_the_same_gift(backend: Backe
         "You gave HK$250 a moment ago, reference {}.",
         reference.as_str()
     )));
+    let thanks = app.open_gift_page(&location).await.text().await.unwrap();
+    assert!(
+        thanks.contains("You give HK$250 every month."),
+        "the thank-you page says it too"
+    );
+    assert!(!thanks.contains("You have pledged"));
 
     // Asking for a new gift starts one.
     let html = get_with("/en/donate?new_gift=1", Some(cookie.clone()))

@@ -51,11 +51,13 @@ pub fn GiftPage(
         Some(name) => fill(m.thanks_heading_named, &[("name", name.as_str())]),
         None => m.thanks_heading.to_string(),
     };
+    // "Pledged" until the money is there, "given" once it is.
     let gift_line = fill(
-        if monthly {
-            m.thanks_gift_monthly
-        } else {
-            m.thanks_gift_one_off
+        match (monthly, paid) {
+            (true, false) => m.thanks_gift_monthly,
+            (false, false) => m.thanks_gift_one_off,
+            (true, true) => m.thanks_gave_monthly,
+            (false, true) => m.thanks_gave_one_off,
         },
         &[("amount", &amount.to_string())],
     );
