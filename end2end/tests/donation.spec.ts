@@ -218,6 +218,36 @@ for (const code of ["en", "zh-hk", "zh-cn"]) {
   });
 }
 
+// A choice that brings fields into view does not greet the donor with their errors: the company
+// fields say nothing until the donor has been in them and left, then explain what is missing, and
+// the message goes when another receipt is chosen.
+test("choosing a company receipt waits for the donor to leave its fields before explaining", async ({ page }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "the checks as fields are left are the island's");
+  await page.goto("/en/donate");
+  await waitForIslands(page, testInfo);
+  const company = page.locator("#donate-company-name");
+  const error = page.locator("#company-name-error");
+  await page.locator('label[for="donate-receipt-company"]').click();
+  await expect(company).toBeVisible();
+  await expect(error).toHaveText("");
+  await expect(company).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#company-registration-error")).toHaveText("");
+
+  // The donor types a name and leaves: fine. They clear it and leave: now it is explained,
+  // and the registration number, which they have not been in yet, still says nothing.
+  await company.fill("Harbour Trading Ltd");
+  await company.press("Tab");
+  await expect(error).toHaveText("");
+  await company.fill("");
+  await company.press("Tab");
+  await expect(error).not.toHaveText("");
+  await expect(company).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#company-registration-error")).toHaveText("");
+
+  await page.locator('label[for="donate-receipt"]').click();
+  await expect(error).toHaveText("");
+});
+
 // One form everywhere: each page with a donation form offers the same choices, and each story's
 // form is headed with its own words.
 test("every page's donation form offers the same choices, and each story's heading is its own", async ({ page }) => {

@@ -67,34 +67,18 @@ mod browser {
         shown
     }
 
-    /// The fields to check again when an input changes: its own, and those whose answer
-    /// depends on it (the receipt's name on the choice of receipt, and so on).
-    const RECHECK: [(&str, &[Field]); 15] = [
-        (inputs::AMOUNT.name, &[Field::Amount]),
-        (inputs::CUSTOM_AMOUNT.name, &[Field::Amount]),
-        (inputs::EMAIL.name, &[Field::Email]),
-        (inputs::NAME.name, &[Field::Name]),
-        (inputs::RECEIPT.name, RECEIPT_FIELDS),
-        (inputs::RECEIPT_NAME.name, RECEIPT_FIELDS),
-        (inputs::COMPANY_NAME.name, RECEIPT_FIELDS),
-        (inputs::COMPANY_REGISTRATION.name, RECEIPT_FIELDS),
-        (inputs::FREQUENCY.name, &[Field::Frequency]),
-        (inputs::TRIBUTE.name, TRIBUTE_FIELDS),
-        (inputs::HONOREE_NAME.name, TRIBUTE_FIELDS),
-        (inputs::TRIBUTE_MESSAGE.name, TRIBUTE_FIELDS),
-        (inputs::NOTIFY.name, NOTIFY_FIELDS),
-        (inputs::NOTIFY_NAME.name, NOTIFY_FIELDS),
-        (inputs::NOTIFY_EMAIL.name, NOTIFY_FIELDS),
-    ];
-    const RECEIPT_FIELDS: &[Field] = &[
-        Field::Receipt,
-        Field::ReceiptName,
-        Field::Name,
-        Field::CompanyName,
-        Field::CompanyRegistration,
-    ];
-    const TRIBUTE_FIELDS: &[Field] = &[Field::Tribute, Field::HonoreeName, Field::TributeMessage];
-    const NOTIFY_FIELDS: &[Field] = &[Field::NotifyName, Field::NotifyEmail];
+    /// The field a changed input belongs to, whose problems the donor may now see. A choice
+    /// that brings other fields into view (a company receipt, "other amount", a tribute) marks
+    /// only itself: the fields it reveals wait until the donor has been in them and left, so
+    /// choosing "A receipt for my company" does not greet them with "Company name is needed".
+    /// Every field already seen is still checked again on each change, so a message goes away
+    /// when a choice makes it no longer apply.
+    fn field_of(input_name: &str) -> Option<Field> {
+        FIELDS
+            .iter()
+            .map(|(field, _, _)| *field)
+            .find(|field| field.input().name == input_name)
+    }
 
     pub fn enhance(root: &Element) {
         let Some(form) = root.query_selector("form.donation-form").ok().flatten() else {
@@ -152,14 +136,10 @@ mod browser {
             let Some(name) = input_name(&event) else {
                 return;
             };
-            let fields = RECHECK
-                .iter()
-                .find(|(input, _)| *input == name)
-                .map_or(&[][..], |(_, fields)| fields);
             let mut touched = touched_fields.borrow_mut();
-            for field in fields {
-                if !touched.contains(field) {
-                    touched.push(*field);
+            if let Some(field) = field_of(&name) {
+                if !touched.contains(&field) {
+                    touched.push(field);
                 }
             }
             let errors = problems(&target_form, rules);
