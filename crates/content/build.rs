@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+// The same rules the content checks apply to the charity's words.
+#[path = "src/chinese_style.rs"]
+mod chinese_style;
+
 /// (file stem, Rust constant name). The first is the reference every other must match.
 const LOCALES: [(&str, &str); 3] = [("en", "EN"), ("zh-hk", "ZH_HK"), ("zh-cn", "ZH_CN")];
 /// The staff admin's strings: English and Traditional Chinese.
@@ -66,17 +70,8 @@ fn compile_set(dir: &Path, locales: &[(&str, &str)], name: &str, out: &mut Strin
             // The site speaks to its readers as 你 in both Chinese scripts: one form, not two;
             // and Chinese sentences take full-width punctuation (：not :).
             if stem.starts_with("zh") {
-                if value.contains('您') {
-                    fail(&format!(
-                        "{}: `{key}` says 您; the site addresses readers as 你",
-                        file.display()
-                    ));
-                }
-                if let Some(mark) = half_width_beside_chinese(value) {
-                    fail(&format!(
-                        "{}: `{key}` has a half-width \"{mark}\" beside Chinese; use the full-width one",
-                        file.display()
-                    ));
+                if let Some(problem) = chinese_style::chinese_style_problem(value) {
+                    fail(&format!("{}: `{key}` {problem}", file.display()));
                 }
             }
         }
@@ -143,22 +138,4 @@ fn placeholders(message: &str) -> Vec<&str> {
 fn fail(message: &str) -> ! {
     eprintln!("error: {message}");
     std::process::exit(1);
-}
-
-/// A half-width punctuation mark written next to a Chinese character ("樂樂: 夢想"), if any.
-/// Shared in spirit with the content check (`checks::chinese_style`).
-fn half_width_beside_chinese(text: &str) -> Option<char> {
-    let chinese = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
-    let chars: Vec<char> = text.chars().collect();
-    chars.windows(2).find_map(|pair| {
-        let (a, b) = (pair[0], pair[1]);
-        let mark = |c: char| ",:;?!()".contains(c);
-        if mark(a) && chinese(b) {
-            Some(a)
-        } else if chinese(a) && mark(b) {
-            Some(b)
-        } else {
-            None
-        }
-    })
 }

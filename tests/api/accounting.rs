@@ -9,6 +9,7 @@ use crate::payments::{
     donation_of, eventually, give_by_card, payment_count, stripe_app, stripe_settings, Gift,
 };
 use crate::smtp_sink::SmtpSink;
+use sharecare_db::DonationMessage;
 use sharecare_services::payment::stripe::API_VERSION;
 
 on_both_databases!(
@@ -208,7 +209,12 @@ async fn the_sweep_finds_gifts_paid_while_webhooks_were_down(backend: Backend) {
     )
     .await;
     assert_eq!(payment_count(&app, &paid_donation).await, 1);
-    assert_eq!(db.count_messages_for_donation(&id).await.unwrap(), 1);
+    assert_eq!(
+        db.count_messages_for_donation(&id, DonationMessage::Receipt)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(raised(&app).await, 30_000);
     assert_eq!(
         donation_of(&app, &unpaid).await.status.as_str(),
@@ -219,7 +225,12 @@ async fn the_sweep_finds_gifts_paid_while_webhooks_were_down(backend: Backend) {
     // The webhook arrives at last: accepted, and nothing more is recorded or sent.
     fake.deliver_ok(&fake.completed_event(&paid)).await;
     assert_eq!(payment_count(&app, &paid_donation).await, 1);
-    assert_eq!(db.count_messages_for_donation(&id).await.unwrap(), 1);
+    assert_eq!(
+        db.count_messages_for_donation(&id, DonationMessage::Receipt)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(raised(&app).await, 30_000);
 }
 

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use sharecare_content::paths::{Access, Endpoint};
-use sharecare_db::Actor;
+use sharecare_db::{Actor, DonationMessage};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::staff::Role;
 
@@ -28,6 +28,27 @@ on_both_databases!(
 );
 
 pub const PASSWORD: &str = "a long enough password";
+
+/// The second-factor key kept for `email` while they enrol, as their authenticator app gets it.
+pub async fn enrolling_key(app: &TestApp, email: &str) -> String {
+    app.db
+        .staff_user_by_email(email)
+        .await
+        .unwrap()
+        .expect("a staff account")
+        .totp_secret
+        .expect("a key while enrolling")
+}
+
+/// A key as the account page shows it for typing in: groups of four with a space between,
+/// worked out here rather than by the app's own helper.
+pub fn in_fours(key: &str) -> String {
+    key.as_bytes()
+        .chunks(4)
+        .map(|group| std::str::from_utf8(group).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// A signed-in member of staff: their session cookie and their forms' token.
 pub struct Staffer {
@@ -343,20 +364,8 @@ async fn a_second_factor_once_set_up_is_asked_for_and_used_once(backend: Backend
     );
     let page = ops.get(&app, "/admin/account").await.text().await.unwrap();
     assert!(page.contains("<svg"), "the QR code is drawn");
-    let secret = app
-        .db
-        .staff_user_by_email("ops@example.org")
-        .await
-        .unwrap()
-        .unwrap()
-        .totp_secret
-        .expect("a secret while enrolling");
-    let key: Vec<String> = secret
-        .as_bytes()
-        .chunks(4)
-        .map(|group| String::from_utf8(group.to_vec()).unwrap())
-        .collect();
-    assert!(page.contains(&key.join(" ")), "and can be typed in");
+    let secret = enrolling_key(&app, "ops@example.org").await;
+    assert!(page.contains(&in_fours(&secret)), "and can be typed in");
     let now = || sharecare_domain::time::Timestamp::now().seconds() as u64;
     let wrong = ops
         .post(
@@ -510,7 +519,7 @@ async fn confirming_a_transfer_moves_the_total_once(backend: Backend) {
     );
     assert_eq!(
         app.db
-            .count_messages_for_donation(&donation.id)
+            .count_messages_for_donation(&donation.id, DonationMessage::Receipt)
             .await
             .unwrap(),
         1,
@@ -815,7 +824,7 @@ async fn a_statement_is_matched_and_each_line_applied_once(backend: Backend) {
         );
         assert_eq!(
             app.db
-                .count_messages_for_donation(&donation.id)
+                .count_messages_for_donation(&donation.id, DonationMessage::Receipt)
                 .await
                 .unwrap(),
             1,

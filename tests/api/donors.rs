@@ -11,7 +11,7 @@ use crate::helpers::{
 use crate::payments::{donation_of, eventually, stripe_app, stripe_settings, token};
 use crate::smtp_sink::{Received, SmtpSink};
 use reqwest::StatusCode;
-use sharecare_db::{NewPayment, TaxReceipt};
+use sharecare_db::{DonationMessage, NewPayment, TaxReceipt};
 use sharecare_domain::admin::QueueKind;
 use sharecare_domain::donation::Donation;
 use sharecare_domain::identifiers::Reference;
@@ -1599,7 +1599,7 @@ async fn a_pledge_paid_or_erased_before_its_details_go_out_sends_none(backend: B
         .unwrap();
     assert_eq!(
         app.db
-            .count_payment_details_for_donation(&paid.id)
+            .count_messages_for_donation(&paid.id, DonationMessage::PaymentDetails)
             .await
             .unwrap(),
         0,
@@ -1607,7 +1607,7 @@ async fn a_pledge_paid_or_erased_before_its_details_go_out_sends_none(backend: B
     );
     assert_eq!(
         app.db
-            .count_payment_details_for_donation(&erased.id)
+            .count_messages_for_donation(&erased.id, DonationMessage::PaymentDetails)
             .await
             .unwrap(),
         0,

@@ -10,6 +10,7 @@ use crate::fake_stripe::{now_seconds, FakeStripe, Session};
 use crate::helpers::{spawn_app_with, Backend, TestApp};
 use crate::payments::{donation_of, eventually, give_by_card, stripe_app, stripe_settings, Gift};
 use crate::smtp_sink::SmtpSink;
+use sharecare_db::DonationMessage;
 use sharecare_domain::time::Timestamp;
 
 on_both_databases!(
@@ -99,7 +100,12 @@ async fn a_missed_renewal_is_recorded_by_the_sweep_with_one_receipt(backend: Bac
         .await;
     assert_eq!(db.payments_for_donation(&id).await.unwrap().len(), 2);
     assert_eq!(valid_receipts(&app, &session).await.len(), 2);
-    assert_eq!(db.count_messages_for_donation(&id).await.unwrap(), 2);
+    assert_eq!(
+        db.count_messages_for_donation(&id, DonationMessage::Receipt)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(app.db.paid_totals().await.unwrap().raised_minor, 40_000);
 }
 

@@ -11,7 +11,7 @@ use sharecare_db::{Actor, SessionRecord, SessionTable};
 use sharecare_domain::staff::Role;
 use sharecare_services::staff::totp;
 
-use crate::admin::{post_sign_in, staff, Staffer, PASSWORD};
+use crate::admin::{enrolling_key, in_fours, post_sign_in, staff, Staffer, PASSWORD};
 use crate::helpers::{cookies_from, spawn_app_on, spawn_app_with, Backend, TestApp};
 use crate::smtp_sink::SmtpSink;
 
@@ -114,14 +114,7 @@ async fn enrol(app: &TestApp, staffer: &Staffer) -> (String, String, String) {
     staffer
         .post(app, "/admin/account", &[("action", "begin")])
         .await;
-    let secret = app
-        .db
-        .staff_user_by_email(OPS)
-        .await
-        .unwrap()
-        .unwrap()
-        .totp_secret
-        .expect("a secret while enrolling");
+    let secret = enrolling_key(app, OPS).await;
     let code = totp::code_at(&secret, now_seconds()).unwrap();
     let answer = staffer
         .post(
@@ -332,21 +325,9 @@ async fn a_recovery_code_signs_in_once_and_only_its_hash_is_kept(backend: Backen
     ops.post(&app, "/admin/account", &[("action", "begin")])
         .await;
     let enrolling = ops.get(&app, "/admin/account").await.text().await.unwrap();
-    let secret = app
-        .db
-        .staff_user_by_email(OPS)
-        .await
-        .unwrap()
-        .unwrap()
-        .totp_secret
-        .unwrap();
-    let grouped: Vec<String> = secret
-        .as_bytes()
-        .chunks(4)
-        .map(|group| String::from_utf8(group.to_vec()).unwrap())
-        .collect();
+    let secret = enrolling_key(&app, OPS).await;
     assert!(
-        enrolling.contains(&grouped.join(" ")),
+        enrolling.contains(&in_fours(&secret)),
         "the key is shown in groups of four"
     );
     let (_, page, _) = enrol(&app, &ops).await;

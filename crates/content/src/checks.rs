@@ -59,26 +59,10 @@ fn chinese_style(field: &str, locale: Locale, text: &str) -> Check {
     if locale == Locale::En {
         return Ok(());
     }
-    if text.contains('您') {
-        return Err(FieldError::new(
-            field,
-            "says 您; the site addresses readers as 你",
-        ));
+    match crate::chinese_style::chinese_style_problem(text) {
+        Some(problem) => Err(FieldError::new(field, problem)),
+        None => Ok(()),
     }
-    let chinese = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
-    let mark = |c: char| ",:;?!()".contains(c);
-    let chars: Vec<char> = text.chars().collect();
-    if let Some(pair) = chars
-        .windows(2)
-        .find(|pair| (mark(pair[0]) && chinese(pair[1])) || (chinese(pair[0]) && mark(pair[1])))
-    {
-        let found = if mark(pair[0]) { pair[0] } else { pair[1] };
-        return Err(FieldError::new(
-            field,
-            format!("has a half-width \"{found}\" beside Chinese; use the full-width one"),
-        ));
-    }
-    Ok(())
 }
 
 fn paragraphs(field: &str, value: &Paragraphs) -> Check {

@@ -7,6 +7,7 @@
 //! edit can never half-render a page.
 
 mod checks;
+mod chinese_style;
 pub mod i18n;
 mod load;
 pub mod paths;

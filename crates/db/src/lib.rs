@@ -44,7 +44,7 @@ pub use events::{
 };
 pub use guards::Hit;
 pub use offline::{OfflineDetails, OfflineMethod, OfflinePayment, UnlinkedPayment};
-pub use outbox::{Delivered, OutboxJob, OutboxMessage, ReceiptJob};
+pub use outbox::{Delivered, DonationMessage, OutboxJob, OutboxMessage, ReceiptJob};
 pub use payments::{NewPayment, PaidTotals, PaymentRecord};
 pub use referrals::ReferralTotals;
 

@@ -81,6 +81,24 @@ pub struct ReceiptJob {
     pub fee: Money,
 }
 
+/// The messages a donation has in the outbox, by the `kind` they are stored under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DonationMessage {
+    /// A gift's receipt (with its tax receipt when it has one).
+    Receipt,
+    /// A transfer pledge's FPS and bank details, mailed until the money arrives.
+    PaymentDetails,
+}
+
+impl DonationMessage {
+    const fn stored_as(self) -> &'static str {
+        match self {
+            DonationMessage::Receipt => "receipt",
+            DonationMessage::PaymentDetails => "payment_details",
+        }
+    }
+}
+
 /// An outbox row's id, attempts, kind, tax receipt, donation, donor, payload, dedupe key and
 /// a summary's holder.
 type OutboxHead = (
@@ -450,28 +468,17 @@ impl Database {
         Ok(count)
     }
 
-    /// How many receipts (sent or not) one donation has.
-    pub async fn count_messages_for_donation(&self, donation_id: &str) -> Result<i64, DbError> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1 \
-             AND kind = 'receipt'",
-        )
-        .bind(donation_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count)
-    }
-
-    /// How many payment-details emails one donation has (sent or not).
-    pub async fn count_payment_details_for_donation(
+    /// How many messages of one kind (sent or not) one donation has.
+    pub async fn count_messages_for_donation(
         &self,
         donation_id: &str,
+        kind: DonationMessage,
     ) -> Result<i64, DbError> {
         let (count,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1 \
-             AND kind = 'payment_details'",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE donation_id = $1 AND kind = $2",
         )
         .bind(donation_id)
+        .bind(kind.stored_as())
         .fetch_one(&self.pool)
         .await?;
         Ok(count)
