@@ -53,6 +53,8 @@ const siteEnv = {
   RUST_LOG: "warn",
   // Confirmed gifts reach open pages within a second (see the live-progress test).
   PROGRESS_REFRESH_SECONDS: "1",
+  // A test site lives minutes and its database is thrown away: no scheduled backups.
+  BACKUP_EVERY_SECONDS: "0",
   // Every spec gives from one address, faster than a person: the abuse defences have their own
   // integration tests (tests/api/security.rs), so here they stand aside.
   FORM_MIN_SECONDS: "0",

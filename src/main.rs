@@ -8,6 +8,8 @@
 //! sharecare admin set-role EMAIL --role viewer|finance|admin
 //! sharecare admin disable EMAIL
 //! sharecare admin enable EMAIL
+//! sharecare backup [--to DIR]   a checked copy of the database, taken while the site serves
+//! sharecare restore FILE        put a SQLite backup in place (refused while a site runs on it)
 //! ```
 //!
 //! Passwords are asked for on the terminal (not echoed), or read as one line from standard
@@ -47,11 +49,14 @@ async fn main() -> std::process::ExitCode {
         }
         ["admin", "disable", email] => return staff::disable(&settings, email).await,
         ["admin", "enable", email] => return staff::enable(&settings, email).await,
+        ["backup"] => return staff::backup(&settings, None).await,
+        ["backup", "--to", folder] => return staff::backup(&settings, Some(folder)).await,
+        ["restore", file] => return staff::restore(&settings, file).await,
         _ => {
             eprintln!(
                 "usage: sharecare [mark-paid REFERENCE | admin add-user EMAIL --role viewer|finance|admin \
                  | admin reset-password EMAIL | admin set-role EMAIL --role viewer|finance|admin \
-                 | admin disable EMAIL | admin enable EMAIL]"
+                 | admin disable EMAIL | admin enable EMAIL | backup [--to DIR] | restore FILE]"
             );
             return ExitCode::from(2);
         }
@@ -80,6 +85,7 @@ mod staff {
 
     use sharecare_domain::identifiers::Reference;
     use sharecare_domain::status::Transition;
+    use sharecare_domain::time::Timestamp;
     use sharecare_services::config::Settings;
     use sharecare_web::startup::Core;
 
@@ -223,6 +229,68 @@ mod staff {
                     "{}: enabled; the sessions it had stay ended",
                     email.trim()
                 ))
+            }
+            .await,
+        )
+    }
+
+    /// A checked backup of the database into `folder` (default `BACKUP_DIR`).
+    pub async fn backup(settings: &Settings, folder: Option<&str>) -> ExitCode {
+        use sharecare_services::backups::Backups;
+        finish(
+            async {
+                let database = core(settings).await?.database;
+                let backups = Backups::new(
+                    database,
+                    settings.database_url.clone(),
+                    settings.backups.clone(),
+                );
+                let taken = backups
+                    .take(folder.map(std::path::Path::new), Timestamp::now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let mut said = format!(
+                    "{}: {} rows, {} bytes, checked",
+                    taken.file.display(),
+                    taken.rows,
+                    taken.bytes
+                );
+                for old in &taken.removed {
+                    said.push_str(&format!(
+                        "\n{}: deleted (older than the {} kept)",
+                        old.display(),
+                        settings.backups.kept
+                    ));
+                }
+                Ok(said)
+            }
+            .await,
+        )
+    }
+
+    /// Puts a SQLite backup in place of the site's database; the site must be stopped.
+    pub async fn restore(settings: &Settings, file: &str) -> ExitCode {
+        finish(
+            async {
+                let restored = sharecare_services::backups::restore(
+                    &settings.database_url,
+                    std::path::Path::new(file),
+                    Timestamp::now(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                let mut said = format!(
+                    "{}: restored from {file} ({} rows); start the site again",
+                    restored.database.display(),
+                    restored.rows
+                );
+                if let Some(aside) = &restored.kept_aside {
+                    said.push_str(&format!(
+                        "\nthe database it replaced is kept as {}",
+                        aside.display()
+                    ));
+                }
+                Ok(said)
             }
             .await,
         )

@@ -292,6 +292,8 @@ async fn spawn(
         ("PUBLIC_BASE_URL", PUBLIC_BASE_URL.to_string()),
         ("DATABASE_URL", database.url.clone()),
         ("FORM_SECRET", FORM_SECRET.to_string()),
+        // Backups on a schedule have their own tests (`backups`), which turn it on.
+        ("BACKUP_EVERY_SECONDS", "0".to_string()),
     ]);
     // Every test gives from one address, many times, at once: the abuse defences have tests
     // of their own (see `security`), which set these back.

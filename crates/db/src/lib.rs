@@ -11,6 +11,7 @@
 
 mod admin;
 mod audit;
+mod backups;
 mod donations;
 mod donors;
 mod events;
@@ -29,6 +30,9 @@ pub use admin::{
     NewRefundRequest, QueueItem, ReceiptRecord, RefundRequestRecord,
 };
 pub use audit::{Actor, AuditEntry, AuditRecord};
+pub use backups::{
+    check_sqlite_file, holds_the_books, sqlite_file, BadCopy, FileCheck, APPEND_ONLY,
+};
 pub use donors::{ConsentEvent, GiftChange, GiftParticulars, NewSignIn};
 pub use personal_data::{
     Column, Data, Erased, Erasure, Export, SchemaColumn, Table, Value, PERSONAL_DATA, REMOVED,
@@ -74,6 +78,8 @@ pub enum DbError {
     },
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("only a SQLite database is copied by the site; back PostgreSQL up with pg_dump")]
+    NotSqlite,
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]

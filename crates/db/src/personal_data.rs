@@ -380,6 +380,17 @@ pub const PERSONAL_DATA: &[Table] = &[
         ],
     },
     Table {
+        name: "backups",
+        rows: None,
+        columns: &[
+            not("id", ID),
+            not(
+                "file",
+                "a backup file's name, made by the site from the time it was taken",
+            ),
+        ],
+    },
+    Table {
         name: "audit_log",
         rows: None,
         columns: &[
@@ -709,7 +720,7 @@ pub fn redact(text: &str, needles: &[String]) -> Option<String> {
 
 /// A table or column name fit to be written into SQL: it comes from the schema or the list,
 /// never from input, and is checked all the same.
-fn identifier(name: &str) -> Result<&str, DbError> {
+pub(crate) fn identifier(name: &str) -> Result<&str, DbError> {
     if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         Ok(name)
     } else {

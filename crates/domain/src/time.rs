@@ -105,6 +105,18 @@ impl Timestamp {
         )
     }
 
+    /// The Hong Kong date and time to the millisecond for a file's name, sorting as time does:
+    /// `2026-12-03_191502_123`.
+    pub fn hong_kong_file_stamp(self) -> String {
+        let (hours, minutes) = self.hong_kong_clock();
+        let seconds = self.0.rem_euclid(60_000) / 1_000;
+        format!(
+            "{}_{hours:02}{minutes:02}{seconds:02}_{:03}",
+            self.hong_kong_iso_date(),
+            self.0.rem_euclid(1_000)
+        )
+    }
+
     /// The Hong Kong date written by a locale's pattern with `{year}`, `{month}` and `{day}`
     /// (the receipt's date: "{day}/{month}/{year}").
     pub fn hong_kong_date_in(self, pattern: &str) -> String {
@@ -323,6 +335,15 @@ mod tests {
         ] {
             assert_eq!(parse_hong_kong_local(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn file_stamps_read_as_hong_kong_time_and_sort_as_time_does() {
+        let at = parse_hong_kong_local("2027-03-31 23:58:07").unwrap();
+        let later = Timestamp::from_millis(at.as_millis() + 3_004);
+        assert_eq!(at.hong_kong_file_stamp(), "2027-03-31_235807_000");
+        assert_eq!(later.hong_kong_file_stamp(), "2027-03-31_235810_004");
+        assert!(at.hong_kong_file_stamp() < later.hong_kong_file_stamp());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use leptos::config::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::backups::BackupSettings;
 use crate::limits::{BreakerSettings, LimitSettings};
 use crate::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
 use crate::receipts::OutboxSettings;
@@ -66,6 +67,8 @@ pub struct Settings {
     /// (`ADMIN_COOKIE_SECURE`, default `true`; `false` only for the admin over plain http on
     /// one's own machine).
     pub admin_cookie_secure: bool,
+    /// Backups of the database (`BACKUP_DIR`, `BACKUPS_KEPT`, `BACKUP_EVERY_SECONDS`).
+    pub backups: BackupSettings,
     /// Abuse defences and bounds on work.
     pub protection: Protection,
 }
@@ -398,6 +401,11 @@ impl Settings {
             reconcile_after: seconds("RECONCILE_AFTER_SECONDS", 300)?,
             reconcile_invoices_every: seconds("RECONCILE_INVOICES_EVERY_SECONDS", 86_400)?,
             undo_confirmation: seconds_or_zero("UNDO_CONFIRMATION_SECONDS", 1_800)?,
+            backups: BackupSettings {
+                dir: get("BACKUP_DIR").map(|dir| dir.trim().into()),
+                kept: count("BACKUPS_KEPT", 14)?,
+                every: seconds_or_zero("BACKUP_EVERY_SECONDS", 86_400)?,
+            },
             admin_cookie_secure: match get("ADMIN_COOKIE_SECURE").map(|v| v.trim().to_lowercase()) {
                 None => true,
                 Some(value) if value == "true" => true,

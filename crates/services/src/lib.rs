@@ -3,6 +3,7 @@
 //! knows about HTTP handlers or views (see `sharecare_web::http` and `sharecare_views::pages`).
 
 pub mod assets;
+pub mod backups;
 pub mod changes;
 pub mod config;
 pub mod donations;

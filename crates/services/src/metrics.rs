@@ -51,5 +51,15 @@ pub async fn render(
     metrics::gauge!("sharecare_payment_events_waiting")
         .set(db.count_waiting_changes().await? as f64);
     metrics::gauge!("sharecare_open_streams").set(open_streams as f64);
+    // Infinitely old when there has never been one: an alert on "older than two days" fires.
+    let backup_age = db
+        .newest_backup_at()
+        .await?
+        .map_or(f64::INFINITY, |newest| {
+            sharecare_domain::time::Timestamp::now()
+                .since(newest)
+                .as_secs_f64()
+        });
+    metrics::gauge!("sharecare_last_backup_age_seconds").set(backup_age);
     Ok(handle.render())
 }

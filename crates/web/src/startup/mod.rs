@@ -19,6 +19,7 @@ use sharecare_db::{Backend, Database, DbError};
 use sharecare_domain::secrets::random_hex;
 use sharecare_domain::time::current_year;
 use sharecare_services::assets::AssetManifest;
+use sharecare_services::backups::{Backups, SiteLock};
 use sharecare_services::changes::Changes;
 use sharecare_services::config::Protection;
 use sharecare_services::config::Settings;
@@ -45,6 +46,8 @@ pub enum StartupError {
     Content(ContentError),
     Database(DbError),
     Receipts(MailSetupError),
+    /// The lock a restore checks for could not be taken on the SQLite file's folder.
+    Lock(std::io::Error),
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
@@ -57,6 +60,12 @@ impl fmt::Display for StartupError {
             StartupError::Content(error) => write!(f, "content error in {error}"),
             StartupError::Database(error) => write!(f, "database error: {error}"),
             StartupError::Receipts(error) => write!(f, "receipt email: {error}"),
+            StartupError::Lock(error) => {
+                write!(
+                    f,
+                    "cannot mark the database as in use by this site: {error}"
+                )
+            }
             StartupError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }
@@ -79,6 +88,8 @@ pub struct Application {
     /// The supervised background tasks, stopped with the server.
     background: Vec<JoinHandle<()>>,
     metrics_addr: Option<SocketAddr>,
+    /// Held while the site runs, so `sharecare restore` refuses to replace its database.
+    _site_lock: Option<SiteLock>,
 }
 
 impl Application {
@@ -98,6 +109,8 @@ impl Application {
         // arrives between "serving" and the first poll of a lazily made listener would kill
         // the process instead of stopping it gracefully.
         let stop_signals = StopSignals::listen();
+        let site_lock =
+            SiteLock::for_site(settings.database_url.expose()).map_err(StartupError::Lock)?;
         let Core {
             content,
             database,
@@ -236,6 +249,7 @@ impl Application {
             stopping,
             background,
             metrics_addr,
+            _site_lock: site_lock,
         })
     }
 
@@ -270,6 +284,7 @@ impl Application {
             stop_signals,
             stopping,
             background,
+            _site_lock: site_lock,
             ..
         } = self;
         let stop = async move {
@@ -293,6 +308,8 @@ impl Application {
         {
             tracing::warn!("background work still running at the drain deadline was cut off");
         }
+        // Only now may a restore replace the database.
+        drop(site_lock);
         Ok(())
     }
 }
@@ -366,6 +383,15 @@ impl Background {
         let (stop, every) = (stopping.clone(), settings.protection.retention_sweep);
         tasks.push(spawn_supervised("retention", stopping.clone(), move || {
             retention.clone().run(every, stop.clone())
+        }));
+        let backups = Arc::new(Backups::new(
+            database.clone(),
+            settings.database_url.clone(),
+            settings.backups.clone(),
+        ));
+        let stop = stopping.clone();
+        tasks.push(spawn_supervised("backups", stopping.clone(), move || {
+            backups.clone().run(stop.clone())
         }));
         let reconciler = Arc::new(Reconciler {
             db: database,
