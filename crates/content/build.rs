@@ -69,8 +69,13 @@ fn compile_set(dir: &Path, locales: &[(&str, &str)], name: &str, out: &mut Strin
             }
             // The site speaks to its readers as 你 in both Chinese scripts: one form, not two;
             // and Chinese sentences take full-width punctuation (：not :).
-            if stem.starts_with("zh") {
-                if let Some(problem) = chinese_style::chinese_style_problem(value) {
+            let script = match *stem {
+                "zh-hk" => Some(chinese_style::Script::Traditional),
+                "zh-cn" => Some(chinese_style::Script::Simplified),
+                _ => None,
+            };
+            if let Some(script) = script {
+                if let Some(problem) = chinese_style::chinese_style_problem(value, script) {
                     fail(&format!("{}: `{key}` {problem}", file.display()));
                 }
             }

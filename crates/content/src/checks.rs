@@ -56,10 +56,13 @@ fn text(field: &str, value: &Localized<String>) -> Check {
 /// sentences take full-width punctuation (：not :). The same rules as the build's for
 /// `locales/`.
 fn chinese_style(field: &str, locale: Locale, text: &str) -> Check {
-    if locale == Locale::En {
-        return Ok(());
-    }
-    match crate::chinese_style::chinese_style_problem(text) {
+    use crate::chinese_style::{chinese_style_problem, Script};
+    let script = match locale {
+        Locale::En => return Ok(()),
+        Locale::ZhHk => Script::Traditional,
+        Locale::ZhCn => Script::Simplified,
+    };
+    match chinese_style_problem(text, script) {
         Some(problem) => Err(FieldError::new(field, problem)),
         None => Ok(()),
     }

@@ -122,6 +122,53 @@ mod tests {
         assert_eq!(fill("unclosed {brace", &[]), "unclosed {brace");
     }
 
+    /// Each translation beside its English, from `locales/` (and `locales/admin/`).
+    fn translations() -> Vec<(String, String, String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../locales");
+        let read = |path: std::path::PathBuf| -> std::collections::BTreeMap<String, String> {
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        };
+        let mut out = Vec::new();
+        for (folder, stems) in [
+            (dir.clone(), &["zh-hk", "zh-cn"][..]),
+            (dir.join("admin"), &["zh-hk"][..]),
+        ] {
+            let english = read(folder.join("en.json"));
+            for stem in stems {
+                for (key, value) in read(folder.join(format!("{stem}.json"))) {
+                    let file = format!("{}/{stem}.json", folder.display());
+                    out.push((file, key.clone(), english[&key].clone(), value));
+                }
+            }
+        }
+        out
+    }
+
+    /// A translation that lost its words in an edit: only its bracketed note left
+    /// ("（選填）" for "Business registration number (optional)"), or a few words left of a
+    /// long sentence. Chinese runs shorter than English, but never below a sixth of it. A note
+    /// around a figure ("（目標 {goal}）") is a whole phrase.
+    #[test]
+    fn no_translation_is_cut_short() {
+        let only_a_note = |text: &str| {
+            let text = text.trim();
+            (text.starts_with('（') && text.ends_with('）'))
+                || (text.starts_with('(') && text.ends_with(')'))
+        };
+        let mut cut = Vec::new();
+        for (file, key, english, translation) in translations() {
+            let (en, zh) = (english.chars().count(), translation.chars().count());
+            if (only_a_note(&translation) && !only_a_note(&english) && !translation.contains('{'))
+                || (en >= 40 && zh * 6 < en)
+            {
+                cut.push(format!(
+                    "{file}: {key} = {translation:?} (English: {english:?})"
+                ));
+            }
+        }
+        assert!(cut.is_empty(), "{cut:#?}");
+    }
+
     #[test]
     fn every_language_has_its_own_text() {
         // The build script guarantees every key exists; this guards against a file copied
