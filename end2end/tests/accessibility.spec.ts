@@ -135,3 +135,18 @@ test.describe("the staff admin", () => {
     expect(await audit(page)).toEqual([]);
   });
 });
+
+// Form controls take the page's type size, not the browser's 13 px for buttons: "Send me a
+// code" and "Open my gifts" as legible as the words around them, in every language.
+for (const path of ["/en/my-gifts", "/zh-hk/my-gifts", "/zh-cn/donate", "/en/donate"]) {
+  test(`${path}: every button and field is set in the page's type, 14 px or more`, async ({ page }) => {
+    await page.goto(path);
+    const sizes = await page.locator("main button, main input:not([type=radio]):not([type=checkbox]):not([type=hidden]), main select, main textarea").evaluateAll((controls) =>
+      controls
+        .filter((control) => (control as HTMLElement).offsetParent !== null)
+        .map((control) => ({ control: control.outerHTML.slice(0, 60), px: parseFloat(getComputedStyle(control).fontSize) })),
+    );
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(sizes.filter((size) => size.px < 14)).toEqual([]);
+  });
+}
