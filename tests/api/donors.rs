@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use sharecare_db::{DonationMessage, NewPayment, TaxReceipt};
 use sharecare_domain::admin::QueueKind;
 use sharecare_domain::donation::Donation;
+use sharecare_domain::donor::{BusinessRegistration, PersonName, Receipt};
 use sharecare_domain::identifiers::Reference;
 use sharecare_domain::time::hong_kong_midnight;
 use sharecare_domain::time::Timestamp;
@@ -29,6 +30,7 @@ on_both_databases!(
     each_receipt_pdf_states_what_the_tax_office_needs_in_the_donors_language,
     a_transfer_pledge_mails_its_payment_details_once_with_a_qr_that_pays_it,
     a_pledge_paid_or_erased_before_its_details_go_out_sends_none,
+    a_company_receipt_is_kept_in_my_gifts_until_the_donor_changes_it,
 );
 
 pub(crate) const MEI: &str = "mei.chan@example.org";
@@ -1618,4 +1620,106 @@ async fn a_pledge_paid_or_erased_before_its_details_go_out_sends_none(backend: B
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     assert!(payment_details_mails(&sink, MEI).is_empty());
     assert!(payment_details_mails(&sink, HO).is_empty());
+}
+
+/// My gifts shows a company's receipt as chosen, with its name and number, and keeps it until
+/// the donor chooses otherwise: a form sent with nothing chosen, or with a bad number, changes
+/// nothing, and a person's name takes the company's mark away with it.
+async fn a_company_receipt_is_kept_in_my_gifts_until_the_donor_changes_it(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let (app, _fake) = stripe_app(backend, Some(&sink)).await;
+    let token = token();
+    let response = app
+        .post_form(
+            "/en/donate",
+            &[
+                ("frequency", "one_off"),
+                ("amount", "other"),
+                ("custom_amount", "800"),
+                ("currency", "HKD"),
+                ("email", MEI),
+                ("name", "Chan Mei"),
+                ("receipt", "company"),
+                ("company_name", "Harbour Trading Limited"),
+                ("company_registration", "12345678"),
+                ("payment_method", "offline"),
+                ("token", token.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let gift = app.db.donations_of_donor(MEI).await.unwrap().remove(0);
+    let reference = gift.reference.as_str().to_string();
+    let donor = sign_in(&app, &sink, MEI).await;
+    let page = donor.page(&app).await;
+    let company_radio = page
+        .split('<')
+        .find(|tag| {
+            tag.starts_with("input")
+                && tag.contains("name=\"receipt\"")
+                && tag.contains("value=\"company\"")
+        })
+        .expect("a company choice in My gifts");
+    assert!(company_radio.contains("checked"), "{company_radio}");
+    assert!(page.contains("value=\"Harbour Trading Limited\""));
+    assert!(page.contains("value=\"12345678\""));
+    let receipt_of = || async {
+        app.db
+            .donation_by_id(&gift.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .receipt
+    };
+    let company = Receipt::InCompanyName {
+        company: PersonName::parse("Harbour Trading Limited").unwrap(),
+        registration: BusinessRegistration::parse_optional("12345678").unwrap(),
+    };
+    assert_eq!(receipt_of().await, company);
+
+    // Nothing chosen, or a number that is not one: refused, and the company's receipt stays.
+    for fields in [
+        &[("action", "receipt")][..],
+        &[
+            ("action", "receipt"),
+            ("receipt", "company"),
+            ("company_name", "Harbour Trading Limited"),
+            ("company_registration", "12-AB"),
+        ][..],
+    ] {
+        let (answer, _) = donor.change(&app, &reference, fields).await;
+        assert_eq!(answer.headers()["location"], "/en/my-gifts?problem=invalid");
+        assert_eq!(receipt_of().await, company);
+    }
+    // A new company name and number, then the donor's own name: the mark goes with it.
+    let (answer, _) = donor
+        .change(
+            &app,
+            &reference,
+            &[
+                ("action", "receipt"),
+                ("receipt", "company"),
+                ("company_name", "Kowloon Tea House Limited"),
+                ("company_registration", ""),
+            ],
+        )
+        .await;
+    assert_eq!(answer.headers()["location"], "/en/my-gifts?done=receipt");
+    assert_eq!(
+        receipt_of().await,
+        Receipt::InCompanyName {
+            company: PersonName::parse("Kowloon Tea House Limited").unwrap(),
+            registration: None,
+        }
+    );
+    let (answer, _) = donor
+        .change(
+            &app,
+            &reference,
+            &[("action", "receipt"), ("receipt", "own_name")],
+        )
+        .await;
+    assert_eq!(answer.headers()["location"], "/en/my-gifts?done=receipt");
+    assert_eq!(receipt_of().await, Receipt::InDonorName);
+    assert!(!donor.page(&app).await.contains("Kowloon Tea House Limited"));
 }

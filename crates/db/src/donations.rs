@@ -226,6 +226,32 @@ impl TryFrom<DonationRow> for Donation {
 }
 
 /// A receipt stored as "in another name" and marked as a company's (see the migration): how every reader of a donation row gets it back..
+/// A receipt choice as its four columns: `receipt`, `receipt_name`, `receipt_holder` and
+/// `company_registration`. A company's receipt is stored as one in another name, marked (see
+/// the migration), so every earlier reader of receipts names the company.
+pub(super) fn receipt_columns(
+    receipt: &Receipt,
+) -> (
+    &'static str,
+    Option<&str>,
+    Option<&'static str>,
+    Option<&str>,
+) {
+    match receipt {
+        Receipt::InOtherName(name) => (Receipt::OTHER_NAME, Some(name.as_str()), None, None),
+        Receipt::InCompanyName {
+            company,
+            registration,
+        } => (
+            Receipt::OTHER_NAME,
+            Some(company.as_str()),
+            Some(COMPANY_HOLDER),
+            registration.as_ref().map(BusinessRegistration::as_str),
+        ),
+        other => (other.code(), None, None, None),
+    }
+}
+
 pub(super) fn company_receipt(
     receipt: Receipt,
     holder: Option<&str>,
@@ -267,20 +293,7 @@ impl Database {
              $31, $32) \
              ON CONFLICT (idempotency_key) DO NOTHING";
         let request = new.request;
-        // A company's receipt is stored as one in another name, marked (see the migration).
-        let (receipt_code, receipt_name, holder, registration) = match &request.receipt {
-            Receipt::InOtherName(name) => (Receipt::OTHER_NAME, Some(name.as_str()), None, None),
-            Receipt::InCompanyName {
-                company,
-                registration,
-            } => (
-                Receipt::OTHER_NAME,
-                Some(company.as_str()),
-                Some(COMPANY_HOLDER),
-                registration.as_ref().map(BusinessRegistration::as_str),
-            ),
-            other => (other.code(), None, None, None),
-        };
+        let (receipt_code, receipt_name, holder, registration) = receipt_columns(&request.receipt);
         let tribute = request.tribute.as_ref();
         let notice = tribute.and_then(|tribute| tribute.notify.as_ref());
         let attribution = &request.attribution;

@@ -6,6 +6,7 @@
 use super::donations::{DonationRow, DONATION_COLUMNS};
 use super::{Database, DbError};
 use sharecare_domain::donation::Donation;
+use sharecare_domain::donor::Receipt;
 use sharecare_domain::time::Timestamp;
 
 /// Wrong codes a sign-in survives: the fifth burns it (a guesser gets 5 tries per code sent,
@@ -199,19 +200,21 @@ impl Database {
         .await?)
     }
 
-    /// The receipt's name on every future receipt of a donor's gift.
-    pub async fn set_receipt_name(
-        &self,
-        donation_id: &str,
-        receipt: &str,
-        receipt_name: Option<&str>,
-    ) -> Result<(), DbError> {
-        sqlx::query("UPDATE donations SET receipt = $1, receipt_name = $2 WHERE id = $3")
-            .bind(receipt)
-            .bind(receipt_name)
-            .bind(donation_id)
-            .execute(&self.pool)
-            .await?;
+    /// The receipt choice for every future receipt of a donor's gift, all four of its columns
+    /// at once: a company's mark and number go when the donor chooses a person's name.
+    pub async fn set_receipt(&self, donation_id: &str, receipt: &Receipt) -> Result<(), DbError> {
+        let (code, name, holder, registration) = super::donations::receipt_columns(receipt);
+        sqlx::query(
+            "UPDATE donations SET receipt = $1, receipt_name = $2, receipt_holder = $3, \
+             company_registration = $4 WHERE id = $5",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(holder)
+        .bind(registration)
+        .bind(donation_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

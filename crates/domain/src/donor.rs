@@ -223,6 +223,27 @@ impl Receipt {
         }
     }
 
+    /// A receipt choice as a donor changes it in My gifts: the choice's code and the fields
+    /// that go with it (the other name, or the company's name and registration number).
+    /// `None` when the choice or its fields do not parse; the form says so and changes nothing.
+    pub fn from_choice(
+        code: &str,
+        other_name: &str,
+        company: &str,
+        registration: &str,
+    ) -> Option<Receipt> {
+        match code.trim() {
+            Receipt::OWN_NAME => Some(Receipt::InDonorName),
+            Receipt::OTHER_NAME => PersonName::parse(other_name).ok().map(Receipt::InOtherName),
+            Receipt::COMPANY => Some(Receipt::InCompanyName {
+                company: PersonName::parse(company).ok()?,
+                registration: BusinessRegistration::parse_optional(registration).ok()?,
+            }),
+            Receipt::NONE => Some(Receipt::NoReceipt),
+            _ => None,
+        }
+    }
+
     /// Whether the donor wants a receipt at all.
     pub fn wanted(&self) -> bool {
         !matches!(self, Receipt::NoReceipt)

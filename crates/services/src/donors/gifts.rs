@@ -11,7 +11,7 @@ use sharecare_content::paths;
 use sharecare_db::{ConsentEvent, DbError, GiftChange, PaymentRecord, TaxReceipt};
 use sharecare_domain::changes::ChangeKind;
 use sharecare_domain::donation::{Donation, Frequency, PaymentMethod};
-use sharecare_domain::donor::PersonName;
+use sharecare_domain::donor::Receipt;
 use sharecare_domain::money::{Currency, Money};
 use sharecare_domain::time::{hong_kong_midnight, Timestamp};
 use sharecare_domain::Locale;
@@ -331,18 +331,12 @@ impl Donors {
         &self,
         email_key: &str,
         reference: &str,
-        wanted: bool,
-        other_name: Option<PersonName>,
+        receipt: &Receipt,
     ) -> Result<bool, DbError> {
         let Some(donation) = self.gift(email_key, reference).await? else {
             return Ok(false);
         };
-        let (code, name) = match (wanted, &other_name) {
-            (false, _) => ("none", None),
-            (true, Some(name)) => ("other_name", Some(name.as_str())),
-            (true, None) => ("own_name", None),
-        };
-        self.db.set_receipt_name(&donation.id, code, name).await?;
+        self.db.set_receipt(&donation.id, receipt).await?;
         Ok(true)
     }
 

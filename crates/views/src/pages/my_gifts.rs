@@ -10,6 +10,7 @@ use sharecare_content::i18n::{fill, t, Messages};
 use sharecare_content::paths::{self, Page};
 use sharecare_domain::donation::{Frequency, PaymentMethod};
 use sharecare_domain::donor::Receipt;
+use sharecare_domain::form::inputs;
 use sharecare_domain::status::DonationStatus;
 use sharecare_domain::time::Timestamp;
 use sharecare_domain::Locale;
@@ -336,6 +337,19 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                 Receipt::InOtherName(name) => name.as_str().to_string(),
                 _ => String::new(),
             };
+            let (company, registration) = match &d.receipt {
+                Receipt::InCompanyName {
+                    company,
+                    registration,
+                } => (
+                    company.as_str().to_string(),
+                    registration
+                        .as_ref()
+                        .map(|number| number.as_str().to_string())
+                        .unwrap_or_default(),
+                ),
+                _ => (String::new(), String::new()),
+            };
             let radio = |value: &'static str, label: &'static str| {
                 let id = format!("receipt-{value}-{}", d.reference.as_str());
                 view! {
@@ -346,6 +360,8 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                 }
             };
             let other_id = format!("receipt-name-{}", d.reference.as_str());
+            let company_id = format!("receipt-company-name-{}", d.reference.as_str());
+            let registration_id = format!("receipt-company-registration-{}", d.reference.as_str());
             let receipt_form = gift_form(
                 locale,
                 gift,
@@ -357,11 +373,20 @@ pub fn MyGiftsPage(locale: Locale, data: MyGiftsData) -> impl IntoView {
                         <legend>{m.my_receipt_heading}</legend>
                         {radio("own_name", m.my_receipt_own)}
                         {radio("other_name", m.my_receipt_other)}
+                        {radio("company", m.my_receipt_company)}
                         {radio("none", m.my_receipt_none)}
-                        // Under the choices, not between them: it belongs to "another name".
+                        // Under the choices, not between them: each belongs to its choice.
                         <div class="receipt-name-field">
                             <label for=other_id.clone()>{m.my_receipt_other_name}</label>
                             <input id=other_id name="receipt_name" value=other_name maxlength="100"/>
+                        </div>
+                        <div class="receipt-company-field">
+                            <label for=company_id.clone()>{m.form_company_name_label}</label>
+                            <input id=company_id name=inputs::COMPANY_NAME.name value=company
+                                maxlength=inputs::COMPANY_NAME.max_length autocomplete="organization"/>
+                            <label for=registration_id.clone()>{m.form_company_registration_label}</label>
+                            <input id=registration_id name=inputs::COMPANY_REGISTRATION.name value=registration
+                                maxlength=inputs::COMPANY_REGISTRATION.max_length/>
                         </div>
                     </fieldset>
                 }

@@ -14,7 +14,7 @@ use super::sign_in::sign_in_page;
 use crate::http::params;
 use crate::http::render::render_with_status;
 use crate::http::AppError;
-use sharecare_domain::donor::PersonName;
+use sharecare_domain::donor::Receipt;
 use sharecare_domain::money::{parse_amount, AmountLimits};
 use sharecare_domain::secrets::random_hex;
 use sharecare_services::donors::{ChangeError, ChangeOutcome, ChangeRequest};
@@ -85,6 +85,10 @@ pub struct GiftForm {
     #[serde(default)]
     receipt_name: String,
     #[serde(default)]
+    company_name: String,
+    #[serde(default)]
+    company_registration: String,
+    #[serde(default)]
     message: String,
 }
 
@@ -107,17 +111,18 @@ pub async fn change_gift(
     }
     let request = match form.action.as_str() {
         "receipt" => {
-            let name = PersonName::parse_optional(&form.receipt_name)
-                .ok()
-                .flatten();
-            let (wanted, other) = match (form.receipt.as_str(), name) {
-                ("none", _) => (false, None),
-                ("other_name", Some(name)) => (true, Some(name)),
-                ("other_name", None) => return Ok(back(locale, "problem", "invalid")),
-                _ => (true, None),
+            // Nothing chosen, or a choice whose fields do not parse, changes nothing: a
+            // company's receipt is never turned into a person's by a form sent half filled.
+            let Some(receipt) = Receipt::from_choice(
+                &form.receipt,
+                &form.receipt_name,
+                &form.company_name,
+                &form.company_registration,
+            ) else {
+                return Ok(back(locale, "problem", "invalid"));
             };
             donors
-                .set_receipt(&held.email_key, reference.as_str(), wanted, other)
+                .set_receipt(&held.email_key, reference.as_str(), &receipt)
                 .await?;
             return Ok(back(locale, "done", "receipt"));
         }
