@@ -17,8 +17,8 @@ use crate::helpers::{
 };
 use sharecare_db::check_sqlite_file;
 use sharecare_domain::time::Timestamp;
-use sharecare_services::backups::{restore, BackupError, BackupSettings, Backups};
-use sharecare_services::config::SecretUrl;
+use sharecare_services::backups::{restore, BackupError, Backups};
+use sharecare_services::config::{BackupSettings, SecretUrl};
 
 on_both_databases!(
     a_backup_taken_during_a_burst_holds_every_gift_acknowledged_before_it,

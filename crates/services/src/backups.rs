@@ -15,23 +15,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::config::SecretUrl;
+use crate::config::{BackupSettings, SecretUrl};
 use sharecare_db::{check_sqlite_file, holds_the_books, sqlite_file, BadCopy, Database, DbError};
 use sharecare_domain::time::Timestamp;
-
-/// Where and how often backups are taken, and how many are kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BackupSettings {
-    /// The folder (`BACKUP_DIR`; default `backups/` beside the SQLite file, or `data/backups`
-    /// for PostgreSQL).
-    pub dir: Option<PathBuf>,
-    /// How many of the newest backups are kept (`BACKUPS_KEPT`, default 14); older ones in the
-    /// folder are deleted after each good backup.
-    pub kept: u32,
-    /// How often the server takes one (`BACKUP_EVERY_SECONDS`, default 86400: daily; 0 turns
-    /// the schedule off, for sites backed up another way).
-    pub every: Duration,
-}
 
 /// A backup that passed its check.
 #[derive(Debug, Clone)]

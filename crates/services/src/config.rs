@@ -1,5 +1,5 @@
 //! All configuration, read once from the environment. Every setting has a documented default
-//! (README, "Configuration"), so `sharecare` runs with none set.
+//! (docs/operating.md, "Configuration"), so `sharecare` runs with none set.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -9,7 +9,6 @@ use std::time::Duration;
 use leptos::config::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::backups::BackupSettings;
 use crate::limits::{BreakerSettings, LimitSettings};
 use crate::payment::stripe::{StripeSettings, DEFAULT_API_BASE};
 use crate::receipts::OutboxSettings;
@@ -73,6 +72,20 @@ pub struct Settings {
     pub protection: Protection,
 }
 
+/// Where and how often backups are taken, and how many are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupSettings {
+    /// The folder (`BACKUP_DIR`; default `backups/` beside the SQLite file, or `data/backups`
+    /// for PostgreSQL).
+    pub dir: Option<PathBuf>,
+    /// How many of the newest backups are kept (`BACKUPS_KEPT`, default 14); older ones in the
+    /// folder are deleted after each good backup.
+    pub kept: u32,
+    /// How often the server takes one (`BACKUP_EVERY_SECONDS`, default 86400: daily; 0 turns
+    /// the schedule off, for sites backed up another way).
+    pub every: Duration,
+}
+
 /// Where a trusted proxy writes the client's address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AddressHeader {
@@ -101,7 +114,7 @@ impl Default for AddressHeader {
 }
 
 /// Defences against abuse and bounds on the work one client can cause, each from the
-/// environment, with defaults real donors never notice (README, "Configuration").
+/// environment, with defaults real donors never notice (docs/operating.md, "Configuration").
 #[derive(Clone, Debug)]
 pub struct Protection {
     /// Proxies whose forwarding header names the client (`TRUSTED_PROXIES`, comma-separated
