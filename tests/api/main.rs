@@ -23,6 +23,7 @@ mod faults;
 mod form_stamps;
 mod giving_options;
 mod instances;
+mod migration_chain;
 mod mismatch_orders;
 mod missed_events;
 mod page_cache;
