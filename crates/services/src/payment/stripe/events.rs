@@ -35,7 +35,7 @@ pub struct EventData {
 /// Translates a Stripe event into the site's terms, reading only the event itself.
 pub fn translate(event: &StripeEvent) -> ReceivedEvent {
     if let Some(version) = event.api_version.as_deref().filter(|v| *v != API_VERSION) {
-        // The webhook endpoint must be set to the pinned version (README): other shapes may
+        // The webhook endpoint must be set to the pinned version (docs/staff.md): other shapes may
         // not be read right.
         crate::warn_throttled!(
             "stripe-version",

@@ -30,7 +30,7 @@ use sharecare_domain::time::Timestamp;
 /// Stripe's API address; tests point `STRIPE_API_BASE` at a fake.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 /// The API version every call names (`Stripe-Version`) and every event is read in. The webhook
-/// endpoint in Stripe's dashboard must be set to the same version (README).
+/// endpoint in Stripe's dashboard must be set to the same version (docs/staff.md, "Card payments").
 pub const API_VERSION: &str = "2025-03-31.basil";
 /// How far a webhook's signed timestamp may be from our clock (Stripe's own default).
 pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
