@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
-use sqlx::{Connection, Executor};
+use sqlx::Connection;
 
 use crate::helpers::{
-    postgres_admin_url, signed_token, spawn_app_on_url, spawn_app_with, Backend, TestApp,
+    signed_token, spawn_app_on_url, spawn_app_with, Backend, TestApp, TestDatabase,
 };
 use sharecare_db::check_sqlite_file;
 use sharecare_domain::time::Timestamp;
@@ -140,7 +140,8 @@ async fn a_backup_taken_during_a_burst_holds_every_gift_acknowledged_before_it(b
         }
         Backend::Postgres => {
             assert!(taken.file.extension().is_some_and(|e| e == "dump"));
-            let restored_url = fresh_postgres_database("restored").await;
+            let restored = TestDatabase::new(Backend::Postgres).await;
+            let restored_url = restored.url.clone();
             pg_restore(&taken.file, &restored_url);
             let site = spawn_app_on_url(&restored_url, &[]).await;
             let references = postgres_references(&restored_url).await;
@@ -151,8 +152,6 @@ async fn a_backup_taken_during_a_burst_holds_every_gift_acknowledged_before_it(b
                 "{refused:?}"
             );
             site.db.close().await;
-            drop(site);
-            drop_postgres_database(&restored_url).await;
             references
         }
     };
@@ -193,33 +192,6 @@ async fn postgres_references(url: &str) -> HashSet<String> {
         .await
         .unwrap();
     rows.into_iter().map(|(reference,)| reference).collect()
-}
-
-/// A new, empty PostgreSQL database beside the tests' own.
-async fn fresh_postgres_database(label: &str) -> String {
-    let admin = postgres_admin_url();
-    let name = format!("sharecare_{label}_{}_{}", std::process::id(), rand_suffix());
-    let mut connection = sqlx::PgConnection::connect(&admin).await.unwrap();
-    connection
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
-
-async fn drop_postgres_database(url: &str) {
-    let (_, name) = url.rsplit_once('/').unwrap();
-    let mut connection = sqlx::PgConnection::connect(&postgres_admin_url())
-        .await
-        .unwrap();
-    let _ = connection
-        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await;
-}
-
-fn rand_suffix() -> String {
-    sharecare_domain::secrets::random_hex::<4>()
 }
 
 /// The operator's restore, as docs/operating.md gives it.

@@ -52,7 +52,6 @@ pub use outbox::{Delivered, DonationMessage, OutboxJob, OutboxMessage, ReceiptJo
 pub use payments::{NewPayment, PaidTotals, PaymentRecord};
 pub use referrals::ReferralTotals;
 
-use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -250,16 +249,10 @@ impl Database {
 
 /// `sqlite://data/sharecare.db?mode=rwc` needs `data/` to exist before SQLite can create the file.
 fn create_sqlite_folder(url: &str) -> Result<(), DbError> {
-    let path = url
-        .trim_start_matches("sqlite:")
-        .trim_start_matches("//")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path.starts_with(":memory:") {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
-    }
-    match Path::new(path).parent() {
+    };
+    match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => {
             std::fs::create_dir_all(folder).map_err(|source| DbError::Folder {
                 folder: folder.display().to_string(),
