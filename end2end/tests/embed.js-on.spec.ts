@@ -41,7 +41,10 @@ test("a partner's visitor gives through the embedded widget, and staff see the p
   const iframe = page.locator("iframe");
   await expect(iframe).toHaveAttribute("src", `${site}/embed/en/donate?partner=test-school`);
   const frame = page.frameLocator("iframe");
-  await expect(frame.locator('[data-hydrated="true"]').first()).toBeAttached();
+  // The frame loads its page and then the WASM after the partner's page has loaded: three
+  // round trips before its islands are live, which on a loaded 2-core CI machine has taken
+  // longer than the 5 s default once. Waiting longer asserts nothing weaker.
+  await expect(frame.locator('[data-hydrated="true"]').first()).toBeAttached({ timeout: 15_000 });
   const embedded = page.frames().find((f) => f.url().startsWith(`${site}/embed/`))!;
   // The frame really is without cookies.
   expect(await embedded.evaluate(() => document.hasStorageAccess())).toBe(false);
